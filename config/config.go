@@ -1,0 +1,225 @@
+// Package config loads and validates the vcf_exporter configuration file.
+//
+// The file is strict YAML: unknown keys are errors, so a typo never silently
+// disables a setting. A minimal file:
+//
+//	targets:
+//	  - name: lab
+//	    url: https://sddc-manager.lab.example.com
+//	    username: prometheus@vsphere.local
+//	    password_file: /etc/vcf_exporter/lab.password
+//	    tls_config:
+//	      ca_file: /etc/vcf_exporter/lab-ca.pem
+package config
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+
+	promcfg "github.com/prometheus/common/config"
+	yaml "go.yaml.in/yaml/v2"
+)
+
+// Config is the top-level configuration file.
+//
+// Other parts of the exporter add their own sections as fields here, each with
+// its type in its own file of this package.
+type Config struct {
+	// Targets are the SDDC Managers to watch.
+	Targets []TargetConfig `yaml:"targets,omitempty"`
+}
+
+// TargetConfig describes one SDDC Manager.
+type TargetConfig struct {
+	// Name identifies the target in the "target" label and in /probe?target=.
+	Name string `yaml:"name"`
+	// URL is the SDDC Manager base URL, e.g. https://sddc-manager.example.com.
+	URL string `yaml:"url"`
+	// Username used to get an API token (POST /v1/tokens).
+	Username string `yaml:"username"`
+	// Password, inline. Prefer PasswordFile.
+	Password promcfg.Secret `yaml:"password,omitempty"`
+	// PasswordFile holds the password (trailing newline stripped); read on
+	// every (re)load.
+	PasswordFile string `yaml:"password_file,omitempty"`
+	// TLSConfig configures how the SDDC Manager's certificate is verified.
+	TLSConfig promcfg.TLSConfig `yaml:"tls_config,omitempty"`
+	// ProxyURL is an optional HTTP proxy.
+	ProxyURL promcfg.URL `yaml:"proxy_url,omitempty"`
+	// MaxInFlight bounds concurrent API requests to this SDDC Manager (0: client default).
+	MaxInFlight int `yaml:"max_in_flight,omitempty"`
+}
+
+var validName = regexp.MustCompile(`^[A-Za-z0-9_.:-]+$`)
+
+// Load reads, parses and validates the file at path. Relative file paths in
+// the file (password_file, tls_config.*_file) are relative to its directory.
+func Load(path string) (*Config, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("reading config file: %w", err)
+	}
+	c, err := Parse(b)
+	if err != nil {
+		return nil, fmt.Errorf("config file %s: %w", path, err)
+	}
+	c.SetDirectory(filepath.Dir(path))
+	return c, nil
+}
+
+// Parse parses and validates a configuration in strict YAML.
+func Parse(b []byte) (*Config, error) {
+	c := &Config{}
+	if err := yaml.UnmarshalStrict(b, c); err != nil {
+		return nil, err
+	}
+	if err := c.Validate(); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// SetDirectory makes relative file paths relative to dir.
+func (c *Config) SetDirectory(dir string) {
+	for i := range c.Targets {
+		t := &c.Targets[i]
+		t.TLSConfig.SetDirectory(dir)
+		t.PasswordFile = promcfg.JoinDir(dir, t.PasswordFile)
+	}
+}
+
+// Validate checks the whole configuration and returns every problem found.
+func (c *Config) Validate() error {
+	var errs []error
+	seen := map[string]int{}
+	for i, t := range c.Targets {
+		if err := t.Validate(); err != nil {
+			errs = append(errs, fmt.Errorf("targets[%d]: %w", i, err))
+		}
+		if t.Name != "" {
+			if j, dup := seen[t.Name]; dup {
+				errs = append(errs, fmt.Errorf("targets[%d]: duplicate target name %q (also targets[%d])", i, t.Name, j))
+			} else {
+				seen[t.Name] = i
+			}
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// Validate checks one target.
+func (t *TargetConfig) Validate() error {
+	var errs []error
+	switch {
+	case t.Name == "":
+		errs = append(errs, errors.New("name is required"))
+	case !validName.MatchString(t.Name):
+		errs = append(errs, fmt.Errorf("name %q: use letters, digits and _.:- only", t.Name))
+	}
+	if err := ValidateURL(t.URL); err != nil {
+		errs = append(errs, err)
+	}
+	if t.Username == "" {
+		errs = append(errs, errors.New("username is required"))
+	}
+	switch {
+	case t.Password != "" && t.PasswordFile != "":
+		errs = append(errs, errors.New("at most one of password and password_file may be set"))
+	case t.Password == "" && t.PasswordFile == "":
+		errs = append(errs, errors.New("one of password or password_file is required"))
+	}
+	if t.MaxInFlight < 0 {
+		errs = append(errs, fmt.Errorf("max_in_flight must be >= 0, got %d", t.MaxInFlight))
+	}
+	if err := t.TLSConfig.Validate(); err != nil {
+		errs = append(errs, fmt.Errorf("tls_config: %w", err))
+	}
+	return errors.Join(errs...)
+}
+
+// ValidateURL checks that u is an absolute http(s) URL with a host.
+func ValidateURL(u string) error {
+	if u == "" {
+		return errors.New("url is required")
+	}
+	p, err := url.Parse(u)
+	if err != nil {
+		return fmt.Errorf("url %q: %w", u, err)
+	}
+	if p.Scheme != "https" && p.Scheme != "http" {
+		return fmt.Errorf("url %q: scheme must be https (or http), got %q", u, p.Scheme)
+	}
+	if p.Host == "" {
+		return fmt.Errorf("url %q: missing host", u)
+	}
+	return nil
+}
+
+// ResolvePassword returns the inline password or the content of
+// PasswordFile (trailing whitespace/newlines removed).
+func (t *TargetConfig) ResolvePassword() (promcfg.Secret, error) {
+	if t.PasswordFile == "" {
+		return t.Password, nil
+	}
+	b, err := os.ReadFile(t.PasswordFile)
+	if err != nil {
+		return "", fmt.Errorf("target %q: reading password_file: %w", t.Name, err)
+	}
+	p := strings.TrimRight(string(b), "\r\n")
+	if p == "" {
+		return "", fmt.Errorf("target %q: password_file %s is empty", t.Name, t.PasswordFile)
+	}
+	return promcfg.Secret(p), nil
+}
+
+// HTTPClientConfig is the prometheus/common HTTP client configuration for
+// this target (TLS and proxy; authentication is done by the VCF client).
+func (t *TargetConfig) HTTPClientConfig() promcfg.HTTPClientConfig {
+	return promcfg.HTTPClientConfig{
+		TLSConfig:       t.TLSConfig,
+		ProxyConfig:     promcfg.ProxyConfig{ProxyURL: t.ProxyURL},
+		FollowRedirects: true,
+		EnableHTTP2:     true,
+	}
+}
+
+// SafeConfig holds the current configuration and swaps it atomically on
+// reload; a failed reload keeps the previous configuration.
+type SafeConfig struct {
+	mu sync.RWMutex
+	c  *Config
+}
+
+// NewSafeConfig returns a holder with an empty configuration.
+func NewSafeConfig() *SafeConfig { return &SafeConfig{c: &Config{}} }
+
+// Get returns the current configuration. Callers must not modify it.
+func (sc *SafeConfig) Get() *Config {
+	sc.mu.RLock()
+	defer sc.mu.RUnlock()
+	return sc.c
+}
+
+// Set replaces the configuration.
+func (sc *SafeConfig) Set(c *Config) {
+	sc.mu.Lock()
+	sc.c = c
+	sc.mu.Unlock()
+}
+
+// ReloadConfig loads path and, if it is valid, makes it current. On error the
+// previous configuration stays in place.
+func (sc *SafeConfig) ReloadConfig(path string) error {
+	c, err := Load(path)
+	if err != nil {
+		return err
+	}
+	sc.Set(c)
+	return nil
+}
