@@ -1,0 +1,207 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	promcfg "github.com/prometheus/common/config"
+	"github.com/prometheus/common/model"
+)
+
+// ActionsConfig is the "actions:" section: who may call the /actions API and
+// how the upgrade workflow talks to SDDC Manager. Everything is optional; the
+// defaults are the safe ones. Example:
+//
+//	actions:
+//	  tokens:
+//	    - name: home-assistant
+//	      token_file: /etc/vcf_exporter/ha.token
+//	  timeouts:
+//	    nsx: 12h
+//	  nsx:
+//	    host_clusters_parallel: false
+//	  vcenter:
+//	    upgrade_mechanism: InPlace
+//	  esx:
+//	    enable_quickboot: false
+type ActionsConfig struct {
+	// Tokens are named bearer tokens accepted by /actions (besides the one
+	// given with --actions.token-file). The name appears in the audit log.
+	Tokens []ActionsToken `yaml:"tokens,omitempty"`
+	// Timeouts bound every step of the upgrade workflow.
+	Timeouts ActionsTimeouts `yaml:"timeouts,omitempty"`
+	// NSX are the options of the NSX upgrade request.
+	NSX NSXUpgradeOptions `yaml:"nsx,omitempty"`
+	// VCenter are the options of the vCenter upgrade request.
+	VCenter VCenterUpgradeOptions `yaml:"vcenter,omitempty"`
+	// ESX are the options of the ESXi cluster upgrade request.
+	ESX ESXUpgradeOptions `yaml:"esx,omitempty"`
+}
+
+// ActionsToken is one named bearer token; exactly one of Token and TokenFile.
+type ActionsToken struct {
+	Name      string         `yaml:"name"`
+	Token     promcfg.Secret `yaml:"token,omitempty"`
+	TokenFile string         `yaml:"token_file,omitempty"`
+}
+
+// ActionsTimeouts are the per-step limits of the upgrade workflow. A zero
+// value means the default (shown in brackets).
+type ActionsTimeouts struct {
+	Targeting       model.Duration `yaml:"targeting,omitempty"`        // [15m]
+	Download        model.Duration `yaml:"download,omitempty"`         // [12h] for all bundles
+	Prechecks       model.Duration `yaml:"prechecks,omitempty"`        // [3h]
+	Acknowledgement model.Duration `yaml:"acknowledgement,omitempty"`  // [7d]
+	SDDCManager     model.Duration `yaml:"sddc_manager,omitempty"`     // [4h]
+	NSX             model.Duration `yaml:"nsx,omitempty"`              // [24h]
+	VCenter         model.Duration `yaml:"vcenter,omitempty"`          // [8h]
+	ESXCluster      model.Duration `yaml:"esx_cluster,omitempty"`      // [48h] for all clusters of a bundle
+	Validation      model.Duration `yaml:"validation,omitempty"`       // [1h]
+	StartingUpgrade model.Duration `yaml:"starting_upgrades,omitempty"` // [1h] to find the next component
+	APIOutage       model.Duration `yaml:"api_outage,omitempty"`       // [3h] SDDC Manager API unreachable
+}
+
+// NSXUpgradeOptions become nsxtUpgradeUserInputSpecs of the NSX upgrade.
+type NSXUpgradeOptions struct {
+	// HostClustersParallel upgrades the NSX host clusters in parallel [false].
+	HostClustersParallel bool `yaml:"host_clusters_parallel,omitempty"`
+	// HostParallelUpgrade upgrades the hosts of a cluster in parallel [false].
+	HostParallelUpgrade bool `yaml:"host_parallel_upgrade,omitempty"`
+	// LiveUpgrade uses NSX live upgrade for host clusters [false].
+	LiveUpgrade bool `yaml:"live_upgrade,omitempty"`
+	// EdgeClustersParallel upgrades the edge clusters in parallel [true].
+	EdgeClustersParallel *bool `yaml:"edge_clusters_parallel,omitempty"`
+	// EdgeParallelUpgrade upgrades the edges of a cluster in parallel [true].
+	EdgeParallelUpgrade *bool `yaml:"edge_parallel_upgrade,omitempty"`
+	// EdgeOnly upgrades only the edges [false].
+	EdgeOnly bool `yaml:"edge_only,omitempty"`
+}
+
+// VCenterUpgradeOptions become vcenterUpgradeUserInputSpecs.
+type VCenterUpgradeOptions struct {
+	// UpgradeMechanism is "InPlace" [default] or "Migration".
+	UpgradeMechanism string `yaml:"upgrade_mechanism,omitempty"`
+}
+
+// ESXUpgradeOptions become the ESXi cluster upgrade request's options.
+type ESXUpgradeOptions struct {
+	EnableQuickboot        bool `yaml:"enable_quickboot,omitempty"`         // [false]
+	EvacuateOfflineVMs     bool `yaml:"evacuate_offline_vms,omitempty"`     // [false]
+	ParallelClusterUpgrade bool `yaml:"parallel_cluster_upgrade,omitempty"` // [false]
+	EnforceHCLValidation   bool `yaml:"enforce_hcl_validation,omitempty"`   // [false]
+	DisableHAC             bool `yaml:"disable_hac,omitempty"`              // [false]
+	DisableDPM             bool `yaml:"disable_dpm,omitempty"`              // [false]
+}
+
+// EdgeClustersParallelOrDefault returns the option, true when unset.
+func (o NSXUpgradeOptions) EdgeClustersParallelOrDefault() bool {
+	return o.EdgeClustersParallel == nil || *o.EdgeClustersParallel
+}
+
+// EdgeParallelUpgradeOrDefault returns the option, true when unset.
+func (o NSXUpgradeOptions) EdgeParallelUpgradeOrDefault() bool {
+	return o.EdgeParallelUpgrade == nil || *o.EdgeParallelUpgrade
+}
+
+// UpgradeMechanismOrDefault returns the mechanism, "InPlace" when unset.
+func (o VCenterUpgradeOptions) UpgradeMechanismOrDefault() string {
+	if o.UpgradeMechanism == "" {
+		return "InPlace"
+	}
+	return o.UpgradeMechanism
+}
+
+// Validate checks the actions section.
+func (a *ActionsConfig) Validate() error {
+	var errs []error
+	seen := map[string]bool{}
+	for i, t := range a.Tokens {
+		switch {
+		case t.Name == "":
+			errs = append(errs, fmt.Errorf("actions.tokens[%d]: name is required", i))
+		case seen[t.Name]:
+			errs = append(errs, fmt.Errorf("actions.tokens[%d]: duplicate name %q", i, t.Name))
+		}
+		seen[t.Name] = true
+		if (t.Token == "") == (t.TokenFile == "") {
+			errs = append(errs, fmt.Errorf("actions.tokens[%d]: exactly one of token and token_file is required", i))
+		}
+	}
+	switch a.VCenter.UpgradeMechanism {
+	case "", "InPlace", "Migration":
+	default:
+		errs = append(errs, fmt.Errorf("actions.vcenter.upgrade_mechanism: %q is not InPlace or Migration", a.VCenter.UpgradeMechanism))
+	}
+	for name, d := range a.Timeouts.all() {
+		if d < 0 {
+			errs = append(errs, fmt.Errorf("actions.timeouts.%s must not be negative", name))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// SetDirectory makes relative token files relative to dir.
+func (a *ActionsConfig) SetDirectory(dir string) {
+	for i := range a.Tokens {
+		a.Tokens[i].TokenFile = promcfg.JoinDir(dir, a.Tokens[i].TokenFile)
+	}
+}
+
+// Resolve returns the token, reading TokenFile (trailing newline stripped).
+func (t ActionsToken) Resolve() (string, error) {
+	if t.TokenFile == "" {
+		return string(t.Token), nil
+	}
+	return ReadTokenFile(t.TokenFile)
+}
+
+// ReadTokenFile reads a token file; an empty token is an error.
+func ReadTokenFile(path string) (string, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return "", fmt.Errorf("reading token file: %w", err)
+	}
+	tok := strings.TrimSpace(string(b))
+	if tok == "" {
+		return "", fmt.Errorf("token file %s is empty", path)
+	}
+	return tok, nil
+}
+
+func (t ActionsTimeouts) all() map[string]model.Duration {
+	return map[string]model.Duration{
+		"targeting": t.Targeting, "download": t.Download, "prechecks": t.Prechecks,
+		"acknowledgement": t.Acknowledgement, "sddc_manager": t.SDDCManager, "nsx": t.NSX,
+		"vcenter": t.VCenter, "esx_cluster": t.ESXCluster, "validation": t.Validation,
+		"starting_upgrades": t.StartingUpgrade, "api_outage": t.APIOutage,
+	}
+}
+
+// Or returns d, or def when d is zero.
+func durOr(d model.Duration, def time.Duration) time.Duration {
+	if d <= 0 {
+		return def
+	}
+	return time.Duration(d)
+}
+
+// WithDefaults returns the timeouts with every zero value replaced by its default.
+func (t ActionsTimeouts) WithDefaults() ActionsTimeouts {
+	d := func(v model.Duration, def time.Duration) model.Duration { return model.Duration(durOr(v, def)) }
+	return ActionsTimeouts{
+		Targeting:       d(t.Targeting, 15*time.Minute),
+		Download:        d(t.Download, 12*time.Hour),
+		Prechecks:       d(t.Prechecks, 3*time.Hour),
+		Acknowledgement: d(t.Acknowledgement, 7*24*time.Hour),
+		SDDCManager:     d(t.SDDCManager, 4*time.Hour),
+		NSX:             d(t.NSX, 24*time.Hour),
+		VCenter:         d(t.VCenter, 8*time.Hour),
+		ESXCluster:      d(t.ESXCluster, 48*time.Hour),
+		Validation:      d(t.Validation, time.Hour),
+		StartingUpgrade: d(t.StartingUpgrade, time.Hour),
+		APIOutage:       d(t.APIOutage, 3*time.Hour),
+	}
+}
