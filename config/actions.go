@@ -51,17 +51,17 @@ type ActionsToken struct {
 // ActionsTimeouts are the per-step limits of the upgrade workflow. A zero
 // value means the default (shown in brackets).
 type ActionsTimeouts struct {
-	Targeting       model.Duration `yaml:"targeting,omitempty"`        // [15m]
-	Download        model.Duration `yaml:"download,omitempty"`         // [12h] for all bundles
-	Prechecks       model.Duration `yaml:"prechecks,omitempty"`        // [3h]
-	Acknowledgement model.Duration `yaml:"acknowledgement,omitempty"`  // [7d]
-	SDDCManager     model.Duration `yaml:"sddc_manager,omitempty"`     // [4h]
-	NSX             model.Duration `yaml:"nsx,omitempty"`              // [24h]
-	VCenter         model.Duration `yaml:"vcenter,omitempty"`          // [8h]
-	ESXCluster      model.Duration `yaml:"esx_cluster,omitempty"`      // [48h] for all clusters of a bundle
-	Validation      model.Duration `yaml:"validation,omitempty"`       // [1h]
+	Targeting       model.Duration `yaml:"targeting,omitempty"`         // [15m]
+	Download        model.Duration `yaml:"download,omitempty"`          // [12h] for all bundles
+	Prechecks       model.Duration `yaml:"prechecks,omitempty"`         // [3h]
+	Acknowledgement model.Duration `yaml:"acknowledgement,omitempty"`   // [7d]
+	SDDCManager     model.Duration `yaml:"sddc_manager,omitempty"`      // [4h]
+	NSX             model.Duration `yaml:"nsx,omitempty"`               // [24h]
+	VCenter         model.Duration `yaml:"vcenter,omitempty"`           // [8h]
+	ESXCluster      model.Duration `yaml:"esx_cluster,omitempty"`       // [48h] for all clusters of a bundle
+	Validation      model.Duration `yaml:"validation,omitempty"`        // [1h]
 	StartingUpgrade model.Duration `yaml:"starting_upgrades,omitempty"` // [1h] to find the next component
-	APIOutage       model.Duration `yaml:"api_outage,omitempty"`       // [3h] SDDC Manager API unreachable
+	APIOutage       model.Duration `yaml:"api_outage,omitempty"`        // [3h] SDDC Manager API unreachable
 }
 
 // NSXUpgradeOptions become nsxtUpgradeUserInputSpecs of the NSX upgrade.
