@@ -33,6 +33,8 @@ import (
 type Config struct {
 	// Targets are the SDDC Managers to watch.
 	Targets []TargetConfig `yaml:"targets,omitempty"`
+	// Actions configures the authenticated /actions API (see actions.go).
+	Actions ActionsConfig `yaml:"actions,omitempty"`
 }
 
 // TargetConfig describes one SDDC Manager.
@@ -92,6 +94,7 @@ func (c *Config) SetDirectory(dir string) {
 		t.TLSConfig.SetDirectory(dir)
 		t.PasswordFile = promcfg.JoinDir(dir, t.PasswordFile)
 	}
+	c.Actions.SetDirectory(dir)
 }
 
 // Validate checks the whole configuration and returns every problem found.
@@ -109,6 +112,9 @@ func (c *Config) Validate() error {
 				seen[t.Name] = i
 			}
 		}
+	}
+	if err := c.Actions.Validate(); err != nil {
+		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
 }
