@@ -1,0 +1,395 @@
+package vcfclient
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"sync"
+)
+
+const (
+	endpointDomains      = "/v1/domains"
+	endpointDomain       = "/v1/domains/{id}"
+	endpointClusters     = "/v1/clusters"
+	endpointCluster      = "/v1/clusters/{id}"
+	endpointHosts        = "/v1/hosts"
+	endpointHost         = "/v1/hosts/{id}"
+	endpointSddcManagers = "/v1/sddc-managers"
+)
+
+// ---- streaming page decoding ----
+
+// pageMeta is the PageMetadata schema.
+type pageMeta struct {
+	PageNumber    int `json:"pageNumber"`
+	PageSize      int `json:"pageSize"`
+	TotalElements int `json:"totalElements"`
+	TotalPages    int `json:"totalPages"`
+}
+
+// decodePage walks a Page* body ({"elements":[...],"pageMetadata":{...}})
+// token by token and decodes the elements one at a time into a W that is
+// reused, handing each to fn, which must not keep the pointer. Only one
+// element is ever held in memory, and W declares only the fields we keep,
+// so the rest of each element is scanned but never allocated. A bare JSON
+// array is accepted too (some SDDC Manager versions answer so).
+func decodePage[W any](dec *json.Decoder, fn func(*W) error) (pageMeta, error) {
+	var meta pageMeta
+	tok, err := dec.Token()
+	if err != nil {
+		return meta, err
+	}
+	switch tok {
+	case json.Delim('['):
+		return meta, decodeElements(dec, fn)
+	case json.Delim('{'):
+	default:
+		return meta, fmt.Errorf("expected a page object, got %v", tok)
+	}
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return meta, err
+		}
+		key, _ := tok.(string)
+		switch key {
+		case "elements":
+			tok, err := dec.Token()
+			if err != nil {
+				return meta, err
+			}
+			if tok == nil { // "elements": null
+				continue
+			}
+			if tok != json.Delim('[') {
+				return meta, fmt.Errorf("elements: expected an array, got %v", tok)
+			}
+			if err := decodeElements(dec, fn); err != nil {
+				return meta, err
+			}
+		case "pageMetadata":
+			if err := dec.Decode(&meta); err != nil {
+				return meta, fmt.Errorf("pageMetadata: %w", err)
+			}
+		default:
+			if err := skipValue(dec); err != nil {
+				return meta, err
+			}
+		}
+	}
+	if _, err := dec.Token(); err != nil { // closing '}'
+		return meta, err
+	}
+	return meta, nil
+}
+
+// decodeElements decodes array elements up to and including the closing ']'.
+func decodeElements[W any](dec *json.Decoder, fn func(*W) error) error {
+	var w W
+	for i := 0; dec.More(); i++ {
+		var zero W
+		w = zero
+		if err := dec.Decode(&w); err != nil {
+			return fmt.Errorf("elements[%d]: %w", i, err)
+		}
+		if err := fn(&w); err != nil {
+			return fmt.Errorf("elements[%d]: %w", i, err)
+		}
+	}
+	_, err := dec.Token() // ']'
+	return err
+}
+
+// skipValue consumes one JSON value of any shape.
+func skipValue(dec *json.Decoder) error {
+	depth := 0
+	for {
+		tok, err := dec.Token()
+		if err != nil {
+			return err
+		}
+		switch tok {
+		case json.Delim('{'), json.Delim('['):
+			depth++
+		case json.Delim('}'), json.Delim(']'):
+			depth--
+		}
+		if depth == 0 {
+			return nil
+		}
+	}
+}
+
+// maxPages bounds page following, against a server whose metadata lies.
+const maxPages = 1000
+
+// list fetches every element (base is a GET request) of a list endpoint, converting each wire
+// element with conv. When the server pages (totalPages > 1) the following
+// pages are requested with pageNumber; if the server ignores pageNumber the
+// loop stops instead of collecting duplicates.
+func list[W, M any](ctx context.Context, c *Client, base request, conv func(*W) (M, error)) ([]M, error) {
+	var out []M
+	query := base.query
+	fetch := func(q url.Values) (pageMeta, error) {
+		req := base
+		req.query = q
+		var meta pageMeta
+		var page []M
+		err := c.do(ctx, req, func(dec *json.Decoder) error {
+			page = page[:0] // a retried attempt starts over
+			var err error
+			meta, err = decodePage(dec, func(w *W) error {
+				m, err := conv(w)
+				if err != nil {
+					return err
+				}
+				page = append(page, m)
+				return nil
+			})
+			return err
+		})
+		out = append(out, page...)
+		return meta, err
+	}
+	first, err := fetch(query)
+	if err != nil {
+		return nil, err
+	}
+	for i := 1; i < first.TotalPages && i < maxPages; i++ {
+		q := url.Values{}
+		for k, v := range query {
+			q[k] = v
+		}
+		want := first.PageNumber + i
+		q.Set("pageNumber", strconv.Itoa(want))
+		if first.PageSize > 0 {
+			q.Set("pageSize", strconv.Itoa(first.PageSize))
+		}
+		meta, err := fetch(q)
+		if err != nil {
+			return nil, err
+		}
+		if meta.PageNumber != want {
+			c.log.Warn("server ignored pageNumber, stopping paging", "endpoint", base.endpoint, "want", want, "got", meta.PageNumber)
+			break
+		}
+	}
+	return out, nil
+}
+
+// get fetches one object from endpoint (with {id} replaced by id) and
+// converts it.
+func get[W, M any](ctx context.Context, c *Client, endpoint, id string, conv func(*W) (M, error)) (*M, error) {
+	if id == "" {
+		return nil, fmt.Errorf("vcfclient: %s: empty id", endpoint)
+	}
+	req := newRequest(http.MethodGet, endpoint, id)
+	var w W
+	if err := c.do(ctx, req, decodeInto(&w)); err != nil {
+		return nil, err
+	}
+	m, err := conv(&w)
+	if err != nil {
+		return nil, &DecodeError{Method: req.method, Endpoint: req.endpoint, Err: err}
+	}
+	return &m, nil
+}
+
+// ---- wire structs: only the fields we keep ----
+
+type refWire struct {
+	ID string `json:"id"`
+}
+
+type domainWire struct {
+	ID       string        `json:"id"`
+	Name     string        `json:"name"`
+	Type     string        `json:"type"`
+	Status   string        `json:"status"`
+	Capacity *capacityWire `json:"capacity"`
+	Clusters []refWire     `json:"clusters"`
+}
+
+func (w *domainWire) model() (Domain, error) {
+	d := Domain{ID: w.ID, Name: w.Name, Type: w.Type, Status: w.Status}
+	var err error
+	if d.Capacity, err = w.Capacity.toCapacity(); err != nil {
+		return d, fmt.Errorf("domain %q: %w", w.ID, err)
+	}
+	if len(w.Clusters) > 0 {
+		d.ClusterIDs = make([]string, 0, len(w.Clusters))
+		for _, r := range w.Clusters {
+			d.ClusterIDs = append(d.ClusterIDs, r.ID)
+		}
+	}
+	return d, nil
+}
+
+type clusterWire struct {
+	ID           string    `json:"id"`
+	Name         string    `json:"name"`
+	Status       string    `json:"status"`
+	Domain       *refWire  `json:"domain"`
+	Hosts        []refWire `json:"hosts"`
+	IsImageBased bool      `json:"isImageBased"`
+	IsStretched  bool      `json:"isStretched"`
+}
+
+func (w *clusterWire) model() (Cluster, error) {
+	cl := Cluster{ID: w.ID, Name: w.Name, Status: w.Status, IsImageBased: w.IsImageBased, IsStretched: w.IsStretched}
+	if w.Domain != nil {
+		cl.DomainID = w.Domain.ID
+	}
+	if len(w.Hosts) > 0 {
+		cl.HostIDs = make([]string, 0, len(w.Hosts))
+		for _, r := range w.Hosts {
+			cl.HostIDs = append(cl.HostIDs, r.ID)
+		}
+	}
+	return cl, nil
+}
+
+// hostWire holds the Host fields we keep. Capacities are in the API's MHz
+// and MB (MiB) here and converted by model().
+type hostWire struct {
+	ID             string   `json:"id"`
+	FQDN           string   `json:"fqdn"`
+	Status         string   `json:"status"`
+	EsxiVersion    string   `json:"esxiVersion"`
+	HardwareVendor string   `json:"hardwareVendor"`
+	HardwareModel  string   `json:"hardwareModel"`
+	Domain         *refWire `json:"domain"`
+	Cluster        *refWire `json:"cluster"`
+	CPU            struct {
+		FrequencyMHz     float64 `json:"frequencyMHz"`
+		UsedFrequencyMHz float64 `json:"usedFrequencyMHz"`
+		Cores            int     `json:"cores"`
+	} `json:"cpu"`
+	Memory struct {
+		TotalCapacityMB float64 `json:"totalCapacityMB"`
+		UsedCapacityMB  float64 `json:"usedCapacityMB"`
+	} `json:"memory"`
+	Storage struct {
+		TotalCapacityMB float64 `json:"totalCapacityMB"`
+		UsedCapacityMB  float64 `json:"usedCapacityMB"`
+	} `json:"storage"`
+}
+
+func (w *hostWire) model() (Host, error) {
+	h := Host{
+		ID:                w.ID,
+		FQDN:              w.FQDN,
+		Status:            w.Status,
+		ESXiVersion:       w.EsxiVersion,
+		HardwareVendor:    w.HardwareVendor,
+		HardwareModel:     w.HardwareModel,
+		CPUCores:          w.CPU.Cores,
+		CPUUsedHertz:      mhzToHertz(w.CPU.UsedFrequencyMHz),
+		CPUTotalHertz:     mhzToHertz(w.CPU.FrequencyMHz),
+		MemoryUsedBytes:   mibToBytes(w.Memory.UsedCapacityMB),
+		MemoryTotalBytes:  mibToBytes(w.Memory.TotalCapacityMB),
+		StorageUsedBytes:  mibToBytes(w.Storage.UsedCapacityMB),
+		StorageTotalBytes: mibToBytes(w.Storage.TotalCapacityMB),
+	}
+	if w.Domain != nil {
+		h.DomainID = w.Domain.ID
+	}
+	if w.Cluster != nil {
+		h.ClusterID = w.Cluster.ID
+	}
+	return h, nil
+}
+
+type sddcManagerWire struct {
+	ID        string   `json:"id"`
+	FQDN      string   `json:"fqdn"`
+	Version   string   `json:"version"`
+	IPAddress string   `json:"ipAddress"`
+	Domain    *refWire `json:"domain"`
+}
+
+func (w *sddcManagerWire) model() (SddcManager, error) {
+	s := SddcManager{ID: w.ID, FQDN: w.FQDN, Version: w.Version, IPAddress: w.IPAddress}
+	if w.Domain != nil {
+		s.DomainID = w.Domain.ID
+	}
+	return s, nil
+}
+
+// ---- methods ----
+
+// Domains lists the workload domains (GET /v1/domains).
+func (c *Client) Domains(ctx context.Context) ([]Domain, error) {
+	return list(ctx, c, newRequest(http.MethodGet, endpointDomains), (*domainWire).model)
+}
+
+// Domain gets one domain (GET /v1/domains/{id}).
+func (c *Client) Domain(ctx context.Context, id string) (*Domain, error) {
+	return get(ctx, c, endpointDomain, id, (*domainWire).model)
+}
+
+// Clusters lists all clusters (GET /v1/clusters).
+func (c *Client) Clusters(ctx context.Context) ([]Cluster, error) {
+	return list(ctx, c, newRequest(http.MethodGet, endpointClusters), (*clusterWire).model)
+}
+
+// Cluster gets one cluster (GET /v1/clusters/{id}).
+func (c *Client) Cluster(ctx context.Context, id string) (*Cluster, error) {
+	return get(ctx, c, endpointCluster, id, (*clusterWire).model)
+}
+
+// Hosts lists all hosts (GET /v1/hosts), decoding the body as a stream.
+func (c *Client) Hosts(ctx context.Context) ([]Host, error) {
+	return list(ctx, c, newRequest(http.MethodGet, endpointHosts), (*hostWire).model)
+}
+
+// Host gets one host (GET /v1/hosts/{id}).
+func (c *Client) Host(ctx context.Context, id string) (*Host, error) {
+	return get(ctx, c, endpointHost, id, (*hostWire).model)
+}
+
+// SddcManagers lists the SDDC Manager appliances (GET /v1/sddc-managers).
+func (c *Client) SddcManagers(ctx context.Context) ([]SddcManager, error) {
+	return list(ctx, c, newRequest(http.MethodGet, endpointSddcManagers), (*sddcManagerWire).model)
+}
+
+// Inventory fetches domains, clusters, hosts and SDDC Managers with one list
+// call each, concurrently: four calls whatever the size of the estate. The
+// first failure cancels the other calls; all errors are joined.
+func (c *Client) Inventory(ctx context.Context) (*Inventory, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var (
+		inv  Inventory
+		wg   sync.WaitGroup
+		mu   sync.Mutex
+		errs []error
+	)
+	run := func(f func() error) {
+		wg.Go(func() {
+			if err := f(); err != nil {
+				mu.Lock()
+				// Calls cancelled because of the first failure only
+				// repeat it.
+				if len(errs) == 0 || !errors.Is(err, context.Canceled) {
+					errs = append(errs, err)
+				}
+				mu.Unlock()
+				cancel()
+			}
+		})
+	}
+	run(func() (err error) { inv.Domains, err = c.Domains(ctx); return })
+	run(func() (err error) { inv.Clusters, err = c.Clusters(ctx); return })
+	run(func() (err error) { inv.Hosts, err = c.Hosts(ctx); return })
+	run(func() (err error) { inv.SddcManagers, err = c.SddcManagers(ctx); return })
+	wg.Wait()
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	return &inv, nil
+}

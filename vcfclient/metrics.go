@@ -1,0 +1,77 @@
+package vcfclient
+
+import (
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// metrics are the client's self-metrics. They carry no target label: the
+// exporter registers each Client through a registerer wrapped with one.
+type metrics struct {
+	requests  *prometheus.CounterVec
+	duration  *prometheus.HistogramVec
+	refreshes *prometheus.CounterVec
+	expiry    prometheus.Gauge
+}
+
+func newMetrics() *metrics {
+	m := &metrics{
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "vcf_api_requests_total",
+			Help: "SDDC Manager API requests by endpoint (path template), method and HTTP status code (\"error\" when no response was received).",
+		}, []string{"endpoint", "method", "code"}),
+		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "vcf_api_request_duration_seconds",
+			Help: "Duration of SDDC Manager API requests, response body included, by endpoint (path template).",
+			// SDDC Manager answers in tens of milliseconds to tens of
+			// seconds (big host lists); default buckets stop at 10s.
+			Buckets: []float64{0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60},
+		}, []string{"endpoint"}),
+		refreshes: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "vcf_api_token_refreshes_total",
+			Help: "Access token acquisitions by kind (refresh = refresh token, login = username/password) and result.",
+		}, []string{"kind", "result"}),
+		expiry: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "vcf_token_expiry_timestamp_seconds",
+			Help: "Expiry of the current access token (exp claim), as a Unix timestamp; 0 before the first login.",
+		}),
+	}
+	// Pre-create the refresh series so a failure shows as an increase from
+	// 0 rather than as a new series.
+	for _, k := range []string{"refresh", "login"} {
+		for _, r := range []string{"success", "failure"} {
+			m.refreshes.WithLabelValues(k, r)
+		}
+	}
+	return m
+}
+
+func (m *metrics) observe(method, endpoint, code string, d time.Duration) {
+	m.requests.WithLabelValues(endpoint, method, code).Inc()
+	m.duration.WithLabelValues(endpoint).Observe(d.Seconds())
+}
+
+func (m *metrics) tokenRefresh(kind string, ok bool) {
+	r := "success"
+	if !ok {
+		r = "failure"
+	}
+	m.refreshes.WithLabelValues(kind, r).Inc()
+}
+
+// Describe implements prometheus.Collector.
+func (c *Client) Describe(ch chan<- *prometheus.Desc) {
+	c.metrics.requests.Describe(ch)
+	c.metrics.duration.Describe(ch)
+	c.metrics.refreshes.Describe(ch)
+	c.metrics.expiry.Describe(ch)
+}
+
+// Collect implements prometheus.Collector.
+func (c *Client) Collect(ch chan<- prometheus.Metric) {
+	c.metrics.requests.Collect(ch)
+	c.metrics.duration.Collect(ch)
+	c.metrics.refreshes.Collect(ch)
+	c.metrics.expiry.Collect(ch)
+}
