@@ -1,0 +1,62 @@
+package actions
+
+import (
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// Metrics exposes the workflows' state. The series carry a "target" label
+// (the SDDC Manager's name from the config file) besides "domain" (the
+// domain's name), because the engine serves every configured SDDC Manager
+// from the exporter's own /metrics, not through /probe.
+type Metrics struct {
+	e *Engine
+
+	state     *prometheus.Desc
+	stepStart *prometheus.Desc
+	runs      *prometheus.CounterVec
+}
+
+func newMetrics(e *Engine) *Metrics {
+	return &Metrics{
+		e: e,
+		state: prometheus.NewDesc("vcf_upgrade_workflow_state",
+			"State of the domain's upgrade workflow: 1 for the current state, 0 for every other.",
+			[]string{"target", "domain", "state"}, nil),
+		stepStart: prometheus.NewDesc("vcf_upgrade_workflow_step_start_timestamp_seconds",
+			"Unix time the upgrade workflow's current step started.",
+			[]string{"target", "domain"}, nil),
+		runs: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "vcf_upgrade_workflow_runs_total",
+			Help: "Upgrade workflows that ended, by result (success, failed, cancelled), since the exporter started.",
+		}, []string{"target", "domain", "result"}),
+	}
+}
+
+func (m *Metrics) run(target, domain, result string) {
+	m.runs.WithLabelValues(target, domain, result).Inc()
+}
+
+// Describe implements prometheus.Collector.
+func (m *Metrics) Describe(ch chan<- *prometheus.Desc) {
+	ch <- m.state
+	ch <- m.stepStart
+	m.runs.Describe(ch)
+}
+
+// Collect implements prometheus.Collector.
+func (m *Metrics) Collect(ch chan<- prometheus.Metric) {
+	for _, w := range m.e.snapshots() {
+		for _, s := range States {
+			v := 0.0
+			if s == w.State {
+				v = 1
+			}
+			ch <- prometheus.MustNewConstMetric(m.state, prometheus.GaugeValue, v, w.Target, w.DomainName, s)
+		}
+		if !w.StepStarted.IsZero() {
+			ch <- prometheus.MustNewConstMetric(m.stepStart, prometheus.GaugeValue,
+				float64(w.StepStarted.UnixNano())/1e9, w.Target, w.DomainName)
+		}
+	}
+	m.runs.Collect(ch)
+}

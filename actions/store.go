@@ -1,0 +1,275 @@
+package actions
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+)
+
+// Workflow states, as shown to users (UPGRADE-FLOW.md).
+const (
+	StateWaitingForInitiation = "waiting_for_initiation"
+	StateTargeting            = "targeting_new_vcf_version"
+	StateDownloading          = "downloading_bundles"
+	StatePrechecks            = "running_prechecks"
+	StateWaitingAck           = "waiting_acknowledgement"
+	StateStartingUpgrades     = "starting_upgrades"
+	StateUpgradingSDDCManager = "upgrading_sddcmanager"
+	StateUpgradingNSX         = "upgrading_nsx"
+	StateUpgradingVCenter     = "upgrading_vcenter"
+	StateUpgradingESX         = "upgrading_esx_cluster"
+	StateValidating           = "validating"
+	StateSucceeded            = "successfully_completed"
+	StateFailed               = "failed"
+	StateCancelled            = "cancelled"
+)
+
+// States lists every state, in workflow order.
+var States = []string{
+	StateWaitingForInitiation, StateTargeting, StateDownloading, StatePrechecks,
+	StateWaitingAck, StateStartingUpgrades, StateUpgradingSDDCManager, StateUpgradingNSX,
+	StateUpgradingVCenter, StateUpgradingESX, StateValidating, StateSucceeded,
+	StateFailed, StateCancelled,
+}
+
+// Terminal reports whether a workflow in state s is over.
+func Terminal(s string) bool {
+	return s == StateSucceeded || s == StateFailed || s == StateCancelled || s == StateWaitingForInitiation || s == ""
+}
+
+// Component kinds, from a bundle's components[0].type.
+const (
+	KindSDDCManager = "SDDC_MANAGER"
+	KindNSX         = "NSX_T_MANAGER"
+	KindVCenter     = "VCENTER"
+	KindESX         = "ESX_HOST"
+)
+
+// storeVersion is the schema version of the files; bumped on incompatible change.
+const storeVersion = 1
+
+// Workflow is the persisted state of one domain's upgrade workflow. Every
+// field needed to resume after a restart is here.
+type Workflow struct {
+	SchemaVersion int    `json:"schema_version"`
+	Target        string `json:"target"`
+	DomainID      string `json:"domain_id"`
+	DomainName    string `json:"domain_name"`
+
+	State       string    `json:"state"`
+	StepStarted time.Time `json:"step_started"`
+	Started     time.Time `json:"started"`
+	Finished    time.Time `json:"finished,omitzero"`
+
+	FromVersion   string          `json:"from_version"`
+	TargetVersion string          `json:"target_version"`
+	Bom           []BomEntry      `json:"bom,omitempty"`
+	Bundles       []BundleState   `json:"bundles"`
+	Precheck      PrecheckState   `json:"precheck"`
+	Components    []ComponentRun  `json:"components,omitempty"`
+	Validation    ValidationState `json:"validation"`
+
+	// TargetSet records that PATCH /v1/releases/domains/{id} succeeded.
+	TargetSet bool `json:"target_set,omitempty"`
+	// Acknowledged: the user accepted the pre-check findings.
+	Acknowledged bool `json:"acknowledged,omitempty"`
+	// CancelRequested: stop at the next safe point.
+	CancelRequested bool `json:"cancel_requested,omitempty"`
+	// OutageSince is when the SDDC Manager API stopped answering (zero: it answers).
+	OutageSince time.Time `json:"outage_since,omitzero"`
+	// SettleUntil: after SDDC Manager's upgrade, wait until then.
+	SettleUntil time.Time `json:"settle_until,omitzero"`
+
+	LastError string     `json:"last_error,omitempty"`
+	Log       []LogEntry `json:"log,omitempty"`
+}
+
+// BomEntry is one product of the target release's bill of materials.
+type BomEntry struct {
+	Name    string `json:"name"`
+	Version string `json:"version"`
+}
+
+// BundleState tracks one bundle of the target release.
+type BundleState struct {
+	ID        string  `json:"id"`
+	Type      string  `json:"type,omitempty"`
+	Kind      string  `json:"kind,omitempty"` // components[0].type
+	SizeBytes float64 `json:"size_bytes,omitempty"`
+	// Requested: the download PATCH is about to be / was sent.
+	Requested      bool   `json:"requested,omitempty"`
+	DownloadTaskID string `json:"download_task_id,omitempty"`
+	Downloaded     bool   `json:"downloaded,omitempty"`
+}
+
+// PrecheckState tracks the pre-check run.
+type PrecheckState struct {
+	Requested bool   `json:"requested,omitempty"`
+	QueryID   string `json:"query_id,omitempty"`
+	RunID     string `json:"run_id,omitempty"`
+	Done      bool   `json:"done,omitempty"`
+	Errors    int    `json:"errors"`
+	Warnings  int    `json:"warnings"`
+	// ResourceIDs maps a pre-check resourceType to its resourceId (the
+	// vCenter's is needed for its upgrade).
+	ResourceIDs map[string]string `json:"resource_ids,omitempty"`
+}
+
+// Component run phases.
+const (
+	PhasePosting = "posting" // intent recorded, POST /v1/upgrades about to be sent
+	PhaseRunning = "running" // upgrade id recorded
+	PhaseDone    = "done"    // COMPLETED_WITH_SUCCESS
+	PhaseFailed  = "failed"  // ended otherwise
+)
+
+// ComponentRun is one POST /v1/upgrades of the workflow.
+type ComponentRun struct {
+	BundleID     string    `json:"bundle_id"`
+	Kind         string    `json:"kind"`
+	ResourceType string    `json:"resource_type"`
+	ResourceIDs  []string  `json:"resource_ids"`
+	Phase        string    `json:"phase"`
+	UpgradeID    string    `json:"upgrade_id,omitempty"`
+	TaskID       string    `json:"task_id,omitempty"`
+	Status       string    `json:"status,omitempty"`
+	Posted       time.Time `json:"posted,omitzero"`
+	Ended        time.Time `json:"ended,omitzero"`
+}
+
+// ValidationState tracks the final validation.
+type ValidationState struct {
+	Requested bool   `json:"requested,omitempty"`
+	ID        string `json:"id,omitempty"`
+}
+
+// LogEntry is one line of the workflow's log.
+type LogEntry struct {
+	Time    time.Time `json:"time"`
+	Level   string    `json:"level"` // info, warning, error
+	Message string    `json:"message"`
+}
+
+// Store keeps one JSON file per workflow under a directory. Writes are
+// atomic: a temporary file is written and fsynced, renamed over the old one,
+// and the directory is fsynced.
+type Store struct {
+	dir string
+}
+
+// NewStore creates (if needed) dir/actions and returns a store there.
+func NewStore(dir string) (*Store, error) {
+	if dir == "" {
+		return nil, errors.New("actions: a storage path is required")
+	}
+	d := filepath.Join(dir, "actions")
+	if err := os.MkdirAll(d, 0o700); err != nil {
+		return nil, fmt.Errorf("actions: creating storage directory: %w", err)
+	}
+	return &Store{dir: d}, nil
+}
+
+// Dir is the directory holding the workflow files.
+func (s *Store) Dir() string { return s.dir }
+
+func (s *Store) path(target, domainID string) string {
+	return filepath.Join(s.dir, "workflow_"+url.PathEscape(target)+"_"+url.PathEscape(domainID)+".json")
+}
+
+// Save writes w atomically.
+func (s *Store) Save(w *Workflow) error {
+	w.SchemaVersion = storeVersion
+	b, err := json.MarshalIndent(w, "", "  ")
+	if err != nil {
+		return err
+	}
+	return writeAtomic(s.path(w.Target, w.DomainID), b)
+}
+
+// Load reads every workflow file. Unreadable files are reported in errs and
+// skipped (left in place for inspection).
+func (s *Store) Load() (wfs []*Workflow, errs []error) {
+	entries, err := os.ReadDir(s.dir)
+	if err != nil {
+		return nil, []error{err}
+	}
+	for _, e := range entries {
+		name := e.Name()
+		if e.IsDir() || !strings.HasPrefix(name, "workflow_") || !strings.HasSuffix(name, ".json") {
+			continue
+		}
+		b, err := os.ReadFile(filepath.Join(s.dir, name))
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		var w Workflow
+		if err := json.Unmarshal(b, &w); err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", name, err))
+			continue
+		}
+		if w.SchemaVersion != storeVersion {
+			errs = append(errs, fmt.Errorf("%s: unsupported schema version %d", name, w.SchemaVersion))
+			continue
+		}
+		if w.Target == "" && w.DomainID == "" {
+			errs = append(errs, fmt.Errorf("%s: no target/domain", name))
+			continue
+		}
+		wfs = append(wfs, &w)
+	}
+	return wfs, errs
+}
+
+func writeAtomic(path string, data []byte) error {
+	dir := filepath.Dir(path)
+	f, err := os.CreateTemp(dir, ".tmp-"+filepath.Base(path)+"-*")
+	if err != nil {
+		return err
+	}
+	tmp := f.Name()
+	ok := false
+	defer func() {
+		if !ok {
+			f.Close()
+			os.Remove(tmp)
+		}
+	}()
+	if _, err := f.Write(data); err != nil {
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return err
+	}
+	ok = true
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return d.Sync()
+}
+
+// clone deep-copies a workflow.
+func (w *Workflow) clone() *Workflow {
+	b, err := json.Marshal(w)
+	if err != nil {
+		panic(err)
+	}
+	var c Workflow
+	if err := json.Unmarshal(b, &c); err != nil {
+		panic(err)
+	}
+	return &c
+}
