@@ -1,0 +1,108 @@
+// Package vcfsim simulates the VMware Cloud Foundation SDDC Manager public API
+// (VCF API 5.2.1), the way govmomi's vcsim simulates vCenter: a deterministic
+// inventory, token auth, the upgrade lifecycle as a state machine that runs on
+// a compressible clock, fault injection and per-endpoint request counters.
+package vcfsim
+
+import (
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Config sizes and tunes a Simulator. Start from DefaultConfig.
+type Config struct {
+	// Seed makes ids, names, versions and usage drift reproducible.
+	Seed int64
+
+	Domains           int // first one is the MANAGEMENT domain, the rest VI
+	ClustersPerDomain int
+	HostsPerCluster   int
+	UnassignedHosts   int // commissioned hosts without domain
+
+	Username, Password string
+	// TokenTTL is the access token lifetime in real time (not scaled).
+	TokenTTL time.Duration
+
+	// TimeScale compresses simulated time: 1 is real time, 3600 makes an
+	// hour pass in a second. It scales downloads, check runs, upgrades and
+	// the SDDC Manager outage, and the usage drift.
+	TimeScale float64
+
+	// Latency and Jitter are added to every /v1 request (real time), on
+	// top of Faults.Latency/Jitter.
+	Latency, Jitter time.Duration
+
+	// PrecheckErrors and PrecheckWarnings are the counts reported by
+	// check-set runs in presentedArtifactsMap["validation-domain-summary"].
+	PrecheckErrors, PrecheckWarnings int
+
+	// TLS makes NewServer/StartServer serve HTTPS with a fresh self-signed CA.
+	TLS bool
+
+	// Faults is the initial fault set (SetFaults replaces it later).
+	Faults Faults
+
+	// Now is the real-time source; nil means time.Now. Tests inject a fixed
+	// clock to compare bodies at the same simulated instant.
+	Now func() time.Time
+}
+
+// DefaultConfig is a small demo inventory: 3 domains x 2 clusters x 4 hosts
+// plus 2 unassigned hosts, real time, plain HTTP.
+func DefaultConfig() Config {
+	return Config{
+		Seed:              1,
+		Domains:           3,
+		ClustersPerDomain: 2,
+		HostsPerCluster:   4,
+		UnassignedHosts:   2,
+		Username:          "admin@local",
+		Password:          "VMware1!VMware1!",
+		TokenTTL:          time.Hour,
+		TimeScale:         1,
+	}
+}
+
+// maxHosts bounds the inventory so a typo cannot exhaust memory.
+const maxHosts = 200000
+
+func (c *Config) validate() error {
+	var errs []error
+	if c.Domains < 1 {
+		errs = append(errs, fmt.Errorf("domains must be >= 1, got %d", c.Domains))
+	}
+	if c.ClustersPerDomain < 1 {
+		errs = append(errs, fmt.Errorf("clusters per domain must be >= 1, got %d", c.ClustersPerDomain))
+	}
+	if c.HostsPerCluster < 1 {
+		errs = append(errs, fmt.Errorf("hosts per cluster must be >= 1, got %d", c.HostsPerCluster))
+	}
+	if c.UnassignedHosts < 0 {
+		errs = append(errs, fmt.Errorf("unassigned hosts must be >= 0, got %d", c.UnassignedHosts))
+	}
+	if c.Domains >= 1 && c.ClustersPerDomain >= 1 && c.HostsPerCluster >= 1 {
+		if n := c.Domains * c.ClustersPerDomain * c.HostsPerCluster; n > maxHosts || n < 0 {
+			errs = append(errs, fmt.Errorf("inventory too large: %d hosts (max %d)", n, maxHosts))
+		}
+	}
+	if c.Username == "" || c.Password == "" {
+		errs = append(errs, errors.New("username and password must not be empty"))
+	}
+	if c.TokenTTL <= 0 {
+		errs = append(errs, fmt.Errorf("token TTL must be > 0, got %s", c.TokenTTL))
+	}
+	if !(c.TimeScale > 0) || c.TimeScale > 1e9 {
+		errs = append(errs, fmt.Errorf("time scale must be in (0, 1e9], got %v", c.TimeScale))
+	}
+	if c.Latency < 0 || c.Jitter < 0 {
+		errs = append(errs, errors.New("latency and jitter must be >= 0"))
+	}
+	if c.PrecheckErrors < 0 || c.PrecheckWarnings < 0 {
+		errs = append(errs, errors.New("precheck errors and warnings must be >= 0"))
+	}
+	if err := c.Faults.validate(); err != nil {
+		errs = append(errs, err)
+	}
+	return errors.Join(errs...)
+}

@@ -1,0 +1,584 @@
+package vcfsim
+
+import (
+	"fmt"
+	"net/http"
+	"slices"
+	"time"
+)
+
+// Simulated upgrade durations, close to what real upgrades take.
+const (
+	sddcOutageDelay = time.Minute      // the API goes away shortly after the POST
+	sddcOutage      = time.Hour        // and stays away this long
+	sddcUpgradeTime = 62 * time.Minute // the upgrade completes after it is back
+	nsxUpgradeTime  = 3 * time.Hour
+	vcUpgradeTime   = 90 * time.Minute
+	esxHostTime     = 20 * time.Minute // per host, hosts of a cluster one by one
+)
+
+type upgrade struct {
+	id         string
+	spec       upgradeSpec
+	bundle     *bundle
+	dom        *domain
+	clusters   []*cluster // ESX upgrades only
+	task       *task
+	start, end time.Time
+	fail       bool
+	applied    bool
+}
+
+func (u *upgrade) status(now time.Time) string {
+	switch {
+	case now.Before(u.start):
+		return "SCHEDULED"
+	case now.Before(u.end):
+		return "IN_PROGRESS"
+	case u.fail:
+		return "COMPLETED_WITH_FAILURE"
+	default:
+		return "COMPLETED_WITH_SUCCESS"
+	}
+}
+
+// advance applies the effects of upgrades that finished by now, in the
+// order they finished. Callers hold s.mu.
+func (s *Simulator) advance(now time.Time) {
+	var due []*upgrade
+	for _, u := range s.pending {
+		if !now.Before(u.end) {
+			due = append(due, u)
+		}
+	}
+	if len(due) == 0 {
+		return
+	}
+	slices.SortStableFunc(due, func(a, b *upgrade) int { return a.end.Compare(b.end) })
+	for _, u := range due {
+		u.applied = true
+		if u.fail {
+			continue
+		}
+		ver := u.bundle.rel.version
+		switch u.bundle.comp {
+		case compSDDC:
+			s.inv.sddcVersion = ver
+		case compNSX:
+			u.dom.nsxVer = ver
+		case compVC:
+			u.dom.vcVer = ver
+		case compESX:
+			for _, cl := range u.clusters {
+				cl.esxVer = ver
+				for _, h := range cl.hosts {
+					h.esxVer = ver
+					h.tmpl = s.buildHostTmpl(h)
+				}
+			}
+		}
+		s.maybeFinishDomain(u.dom)
+	}
+	s.pending = slices.DeleteFunc(s.pending, func(u *upgrade) bool { return u.applied })
+}
+
+// maybeFinishDomain makes the target the domain's version once every
+// component runs it.
+func (s *Simulator) maybeFinishDomain(d *domain) {
+	if d.target == "" {
+		return
+	}
+	for _, st := range s.stages(d) {
+		if !st.done {
+			return
+		}
+	}
+	d.version, d.target = d.target, ""
+}
+
+// stage is one upgradable resource of a domain for its target release.
+type stage struct {
+	comp    string
+	cluster *cluster
+	res     resourceJSON
+	done    bool
+}
+
+func (s *Simulator) stages(d *domain) []stage {
+	t := d.target
+	at := func(v string) bool { return cmpVersion(v, t) >= 0 }
+	out := []stage{
+		{comp: compSDDC, done: at(s.inv.sddcVersion), res: resourceJSON{ResourceID: s.inv.sddcID, FQDN: s.inv.sddcFQDN, Type: "SDDC_MANAGER", Name: s.inv.sddcFQDN}},
+		{comp: compNSX, done: at(d.nsxVer), res: resourceJSON{ResourceID: d.nsxID, FQDN: d.nsxFQDN, Type: "NSXT_MANAGER", Name: d.nsxFQDN}},
+		{comp: compVC, done: at(d.vcVer), res: resourceJSON{ResourceID: d.vcID, FQDN: d.vcFQDN, Type: "VCENTER", Name: d.vcFQDN}},
+	}
+	for _, cl := range d.clusters {
+		out = append(out, stage{comp: compESX, cluster: cl, done: at(cl.esxVer), res: resourceJSON{ResourceID: cl.id, Type: "CLUSTER", Name: cl.name}})
+	}
+	return out
+}
+
+// running returns the unfinished upgrade of a stage, if any.
+func (s *Simulator) running(d *domain, st stage) *upgrade {
+	for _, u := range s.pending {
+		// SDDC Manager is shared: its upgrade runs for every domain.
+		if u.bundle.comp != st.comp || (st.comp != compSDDC && u.dom != d) {
+			continue
+		}
+		if st.cluster == nil || slices.Contains(u.clusters, st.cluster) {
+			return u
+		}
+	}
+	return nil
+}
+
+func (s *Simulator) domainBusy(d *domain) bool {
+	for _, u := range s.pending {
+		if u.dom == d {
+			return true
+		}
+	}
+	return false
+}
+
+// lastFailure returns the error of the latest failed upgrade of a stage.
+func (s *Simulator) lastFailure(d *domain, st stage, rel *release) *apiError {
+	for i := len(s.upgrades) - 1; i >= 0; i-- {
+		u := s.upgrades[i]
+		if u.dom == d && u.bundle == rel.bundles[st.comp] && (st.cluster == nil || slices.Contains(u.clusters, st.cluster)) {
+			if u.fail {
+				return u.task.failErr
+			}
+			return nil
+		}
+	}
+	return nil
+}
+
+// upgradables computes each stage's status: finished ones SUCCESS, the
+// running one IN_PROGRESS, the first unfinished component AVAILABLE once
+// its bundle is downloaded (every cluster for ESX), the rest PENDING.
+func (s *Simulator) upgradables(d *domain, now time.Time) []upgradableJSON {
+	out := []upgradableJSON{}
+	if d.target == "" {
+		return out
+	}
+	rel := s.rel.byVersion[d.target]
+	blocked := false // an earlier component is not finished yet
+	blockedComp := ""
+	for _, st := range s.stages(d) {
+		b := rel.bundles[st.comp]
+		bj := s.bundleJSON(b, now)
+		u := upgradableJSON{
+			BundleID: b.id, BundleType: bj.Type, Resource: st.res,
+			SoftwareComponents: []softwareCompRef{{ID: st.res.ResourceID, Type: st.comp}},
+		}
+		switch {
+		case st.done:
+			u.Status = "SUCCESS"
+		case s.running(d, st) != nil:
+			u.Status = "IN_PROGRESS"
+			blocked, blockedComp = true, st.comp
+		case blocked && !(st.comp == compESX && blockedComp == compESX):
+			u.Status = "PENDING"
+		case bj.DownloadStatus != "SUCCESSFUL":
+			u.Status = "PENDING"
+			u.Errors = []apiError{{ErrorCode: "BUNDLE_NOT_DOWNLOADED", Message: fmt.Sprintf("Bundle %s is not downloaded (%s)", b.id, bj.DownloadStatus)}}
+			blocked, blockedComp = true, st.comp
+		default:
+			u.Status = "AVAILABLE"
+			if e := s.lastFailure(d, st, rel); e != nil {
+				u.Errors = []apiError{*e}
+			}
+			blocked, blockedComp = true, st.comp
+		}
+		out = append(out, u)
+	}
+	return out
+}
+
+func (s *Simulator) getUpgradables(r *http.Request, v vars) (int, any) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	d := s.inv.byDomain[v["domainId"]]
+	if d == nil {
+		return domainNotFound(v["domainId"])
+	}
+	if tv := r.URL.Query().Get("targetVersion"); tv != "" && tv != d.target {
+		return http.StatusOK, newPage([]upgradableJSON{})
+	}
+	return http.StatusOK, newPage(s.upgradables(d, s.clk.sim()))
+}
+
+func (s *Simulator) getUpgradableClusters(_ *http.Request, v vars) (int, any) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	d := s.inv.byDomain[v["domainId"]]
+	if d == nil {
+		return domainNotFound(v["domainId"])
+	}
+	type clusterRes struct {
+		ResourceID     string        `json:"resourceId"`
+		ResourceType   string        `json:"resourceType"`
+		PrimaryCluster bool          `json:"primaryCluster"`
+		SoftwareInfo   *softwareInfo `json:"softwareInfo,omitempty"`
+		VlcmEnabled    bool          `json:"vlcmEnabled"`
+	}
+	out := []clusterRes{}
+	for i, cl := range d.clusters {
+		c := clusterRes{ResourceID: cl.id, ResourceType: "CLUSTER", PrimaryCluster: i == 0, VlcmEnabled: cl.imageBased}
+		if cl.imageBased {
+			esx := s.rel.bom(cl.esxVer)[compESX].Version
+			si := &softwareInfo{}
+			si.BaseImage.Version = esx
+			si.BaseImage.Details.DisplayName = "ESXi"
+			si.BaseImage.Details.DisplayVersion = esx
+			c.SoftwareInfo = si
+		}
+		out = append(out, c)
+	}
+	return http.StatusOK, struct {
+		Elements []clusterRes `json:"elements"`
+	}{out}
+}
+
+func (s *Simulator) getUpgradableNsxt(r *http.Request, v vars) (int, any) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	d := s.inv.byDomain[v["domainId"]]
+	if d == nil {
+		return domainNotFound(v["domainId"])
+	}
+	bundleID := r.URL.Query().Get("bundleId")
+	if bundleID != "" && s.rel.bundles[bundleID] == nil {
+		return errorf(http.StatusNotFound, "BUNDLE_NOT_FOUND", "Bundle %s not found", bundleID)
+	}
+	nsxBuild := s.rel.bom(d.nsxVer)[compNSX].Version
+	status := "NOT_STARTED"
+	if d.target != "" && cmpVersion(d.nsxVer, d.target) >= 0 {
+		status = "SUCCESS"
+	}
+	type unit struct {
+		ID             string `json:"id"`
+		Name           string `json:"name"`
+		UpgradeStatus  string `json:"upgradeStatus"`
+		ResourceHealth string `json:"resourceHealth"`
+		Version        string `json:"version"`
+		UpgradedUnits  *int   `json:"upgradedUnits,omitempty"`
+		TotalUnits     *int   `json:"totalUnits,omitempty"`
+		DomainID       string `json:"domainId,omitempty"`
+		PrimaryCluster *bool  `json:"primaryCluster,omitempty"`
+		VLcmEnabled    *bool  `json:"vLcmEnabled,omitempty"`
+	}
+	out := struct {
+		NsxtHostClusters []unit `json:"nsxtHostClusters"`
+		NsxtEdgeClusters []unit `json:"nsxtEdgeClusters"`
+		NsxtManager      unit   `json:"nsxtManagerCluster"`
+		Coordinator      struct {
+			ID             string `json:"id"`
+			UpgradeStatus  string `json:"upgradeStatus"`
+			ResourceHealth string `json:"resourceHealth"`
+			Version        string `json:"version"`
+			EnabledOn      string `json:"enabledOn"`
+		} `json:"nsxtUpgradeCoordinator"`
+		BundleID string `json:"bundleId,omitempty"`
+		DomainID string `json:"domainId"`
+	}{BundleID: bundleID, DomainID: d.id}
+	out.NsxtManager = unit{ID: d.nsxID, Name: d.nsxFQDN, UpgradeStatus: status, ResourceHealth: "HEALTHY", Version: nsxBuild}
+	out.NsxtEdgeClusters = []unit{{ID: d.edgeID, Name: d.name + "-ec01", UpgradeStatus: status, ResourceHealth: "HEALTHY", Version: nsxBuild}}
+	for i, cl := range d.clusters {
+		total, done, primary, vlcm := len(cl.hosts), 0, i == 0, cl.imageBased
+		if status == "SUCCESS" {
+			done = total
+		}
+		out.NsxtHostClusters = append(out.NsxtHostClusters, unit{ID: cl.id, Name: cl.name, UpgradeStatus: status, ResourceHealth: "HEALTHY",
+			Version: nsxBuild, UpgradedUnits: &done, TotalUnits: &total, DomainID: d.id, PrimaryCluster: &primary, VLcmEnabled: &vlcm})
+	}
+	out.Coordinator.ID, out.Coordinator.UpgradeStatus, out.Coordinator.ResourceHealth = d.nsxID+"-uc", status, "HEALTHY"
+	out.Coordinator.Version, out.Coordinator.EnabledOn = nsxBuild, d.nsxVIP
+	return http.StatusOK, out
+}
+
+func (s *Simulator) postUpgrade(r *http.Request, _ vars) (int, any) {
+	var spec upgradeSpec
+	if st, e := decodeBody(r, &spec); e != nil {
+		return st, e
+	}
+	if spec.BundleID == "" || spec.ResourceType == "" || len(spec.ResourceUpgradeSpecs) == 0 {
+		return errorf(http.StatusBadRequest, "INVALID_UPGRADE_SPEC", "bundleId, resourceType and resourceUpgradeSpecs are required")
+	}
+	for _, rs := range spec.ResourceUpgradeSpecs {
+		if rs.ResourceID == "" {
+			return errorf(http.StatusBadRequest, "INVALID_UPGRADE_SPEC", "resourceUpgradeSpecs[].resourceId is required")
+		}
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := s.clk.sim()
+	b := s.rel.bundles[spec.BundleID]
+	if b == nil {
+		return errorf(http.StatusBadRequest, "BUNDLE_NOT_FOUND", "Bundle %s not found", spec.BundleID)
+	}
+	// Resolve the domain and the stages the spec names.
+	var d *domain
+	var clusters []*cluster
+	switch spec.ResourceType {
+	case "DOMAIN":
+		if b.comp == compESX {
+			return errorf(http.StatusBadRequest, "INVALID_RESOURCE_TYPE", "ESX bundles upgrade resourceType CLUSTER")
+		}
+		if len(spec.ResourceUpgradeSpecs) != 1 {
+			return errorf(http.StatusBadRequest, "INVALID_UPGRADE_SPEC", "resourceType DOMAIN takes exactly one resourceUpgradeSpecs entry")
+		}
+		if d = s.inv.byDomain[spec.ResourceUpgradeSpecs[0].ResourceID]; d == nil {
+			return errorf(http.StatusBadRequest, "DOMAIN_NOT_FOUND", "Domain %s not found", spec.ResourceUpgradeSpecs[0].ResourceID)
+		}
+	case "CLUSTER":
+		if b.comp != compESX {
+			return errorf(http.StatusBadRequest, "INVALID_RESOURCE_TYPE", "%s bundles upgrade resourceType DOMAIN", b.comp)
+		}
+		for _, rs := range spec.ResourceUpgradeSpecs {
+			cl := s.inv.byCluster[rs.ResourceID]
+			if cl == nil {
+				return errorf(http.StatusBadRequest, "CLUSTER_NOT_FOUND", "Cluster %s not found", rs.ResourceID)
+			}
+			if d != nil && cl.domain != d {
+				return errorf(http.StatusBadRequest, "INVALID_UPGRADE_SPEC", "All clusters must belong to one domain")
+			}
+			if slices.Contains(clusters, cl) {
+				return errorf(http.StatusBadRequest, "INVALID_UPGRADE_SPEC", "Cluster %s listed twice", cl.id)
+			}
+			d = cl.domain
+			clusters = append(clusters, cl)
+		}
+	default:
+		return errorf(http.StatusBadRequest, "INVALID_RESOURCE_TYPE", "resourceType %q is not supported; use DOMAIN or CLUSTER", spec.ResourceType)
+	}
+	if d.target == "" || s.rel.byVersion[d.target].bundles[b.comp] != b {
+		return errorf(http.StatusBadRequest, "BUNDLE_NOT_APPLICABLE", "Bundle %s is not part of the target release of domain %s", b.id, d.name)
+	}
+	// The bundle must be what upgradables offer as AVAILABLE.
+	ups := s.upgradables(d, now)
+	for _, st := range s.stages(d) {
+		if st.comp != b.comp || (st.cluster != nil && !slices.Contains(clusters, st.cluster)) {
+			continue
+		}
+		var u upgradableJSON
+		for _, x := range ups {
+			if x.Resource.ResourceID == st.res.ResourceID && x.BundleID == b.id {
+				u = x
+			}
+		}
+		if u.Status == "PENDING" && len(u.Errors) > 0 && u.Errors[0].ErrorCode == "BUNDLE_NOT_DOWNLOADED" {
+			return errorf(http.StatusFailedDependency, "BUNDLE_NOT_DOWNLOADED", "Bundle %s is not downloaded", b.id)
+		}
+		if u.Status != "AVAILABLE" {
+			return errorf(http.StatusBadRequest, "UPGRADE_NOT_AVAILABLE", "Upgrade of %s %s is not available (status %s)", st.res.Type, st.res.Name, u.Status)
+		}
+	}
+	if e := s.checkUpgradeInputs(d, &spec); e != nil {
+		return http.StatusBadRequest, e
+	}
+	start := now
+	if rs := spec.ResourceUpgradeSpecs[0]; (rs.UpgradeNow == nil || !*rs.UpgradeNow) && rs.ScheduledTimestamp != "" {
+		t, err := time.Parse(time.RFC3339, rs.ScheduledTimestamp)
+		if err != nil {
+			return errorf(http.StatusBadRequest, "INVALID_SCHEDULED_TIMESTAMP", "scheduledTimestamp: %v", err)
+		}
+		start = maxTime(t, now)
+	}
+	return http.StatusAccepted, s.startUpgrade(d, b, clusters, spec, now, start)
+}
+
+// checkUpgradeInputs validates the NSX and vCenter user inputs.
+func (s *Simulator) checkUpgradeInputs(d *domain, spec *upgradeSpec) *apiError {
+	for _, n := range spec.NsxtUpgradeUserInputSpecs {
+		if n.NsxtID != "" && n.NsxtID != d.nsxID {
+			return &apiError{ErrorCode: "NSXT_NOT_FOUND", Message: fmt.Sprintf("NSX %s is not the NSX of domain %s", n.NsxtID, d.name)}
+		}
+		for _, hc := range n.NsxtHostClusterUpgradeSpecs {
+			if cl := s.inv.byCluster[hc.HostClusterID]; cl == nil || cl.domain != d {
+				return &apiError{ErrorCode: "NSXT_HOST_CLUSTER_NOT_FOUND", Message: fmt.Sprintf("Host cluster %q is not in domain %s", hc.HostClusterID, d.name)}
+			}
+		}
+		for _, ec := range n.NsxtEdgeClusterUpgradeSpecs {
+			if ec.EdgeClusterID != d.edgeID {
+				return &apiError{ErrorCode: "NSXT_EDGE_CLUSTER_NOT_FOUND", Message: fmt.Sprintf("Edge cluster %q is not in domain %s", ec.EdgeClusterID, d.name)}
+			}
+		}
+	}
+	for _, vc := range spec.VcenterUpgradeUserInputSpecs {
+		if vc.ResourceID != "" && vc.ResourceID != d.vcID {
+			return &apiError{ErrorCode: "VCENTER_NOT_FOUND", Message: fmt.Sprintf("vCenter %s is not the vCenter of domain %s", vc.ResourceID, d.name)}
+		}
+	}
+	return nil
+}
+
+func (s *Simulator) startUpgrade(d *domain, b *bundle, clusters []*cluster, spec upgradeSpec, now, start time.Time) taskJSON {
+	var dur time.Duration
+	var res []resourceJSON
+	for _, st := range s.stages(d) {
+		if st.comp == b.comp && (st.cluster == nil || slices.Contains(clusters, st.cluster)) {
+			res = append(res, st.res)
+		}
+	}
+	switch b.comp {
+	case compSDDC:
+		dur = sddcUpgradeTime
+		s.outages = append(s.outages, window{start.Add(sddcOutageDelay), start.Add(sddcOutageDelay + sddcOutage)})
+	case compNSX:
+		dur = nsxUpgradeTime
+	case compVC:
+		dur = vcUpgradeTime
+	case compESX:
+		for _, cl := range clusters {
+			c := time.Duration(len(cl.hosts)) * esxHostTime
+			if spec.ParallelUpgrade {
+				dur = max(dur, c)
+			} else {
+				dur += c
+			}
+		}
+	}
+	to := b.rel.builds[b.comp]
+	t := s.newTask(fmt.Sprintf("Upgrade %s to %s", publicName[b.comp], to), "UPGRADE", now, start.Sub(now)+dur, res...)
+	u := &upgrade{id: uuidFrom(s.idRand), spec: spec, bundle: b, dom: d, clusters: clusters, task: t, start: start, end: t.end}
+	if s.failUpgradeFault() == b.comp {
+		u.fail = true
+		t.failErr = &apiError{
+			ErrorCode: "UPGRADE_FAILED", ErrorType: "ERROR",
+			Message:            fmt.Sprintf("Upgrade of %s in domain %s to %s failed", publicName[b.comp], d.name, to),
+			RemediationMessage: "Review the upgrade logs, fix the cause and retry the upgrade",
+			ReferenceToken:     u.id[:6],
+		}
+	}
+	for i := range u.spec.VcenterUpgradeUserInputSpecs {
+		if u.spec.VcenterUpgradeUserInputSpecs[i].TemporaryNetwork == nil {
+			u.spec.VcenterUpgradeUserInputSpecs[i].TemporaryNetwork = map[string]any{}
+		}
+	}
+	s.upgrades = append(s.upgrades, u)
+	s.upgradeByID[u.id] = u
+	s.pending = append(s.pending, u)
+	return s.taskJSON(t, now)
+}
+
+func (s *Simulator) upgradeJSON(u *upgrade, now time.Time) upgradeJSON {
+	bj := s.bundleJSON(u.bundle, now)
+	j := upgradeJSON{
+		ID: u.id, BundleID: u.bundle.id, ResourceType: u.spec.ResourceType, ParallelUpgrade: u.spec.ParallelUpgrade,
+		ResourceUpgradeSpecs: u.spec.ResourceUpgradeSpecs, Status: u.status(now), TaskID: u.task.id, Bundle: &bj,
+	}
+	if len(u.spec.NsxtUpgradeUserInputSpecs) > 0 {
+		j.NsxtUpgradeUserInputSpec = &u.spec.NsxtUpgradeUserInputSpecs[0]
+	}
+	if len(u.spec.VcenterUpgradeUserInputSpecs) > 0 {
+		j.VcenterUpgradeUserInputSpec = &u.spec.VcenterUpgradeUserInputSpecs[0]
+	}
+	if !now.Before(u.end) {
+		j.EndTime = u.end.UnixMilli()
+	}
+	return j
+}
+
+func (s *Simulator) getUpgrades(r *http.Request, _ vars) (int, any) {
+	q := r.URL.Query()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := s.clk.sim()
+	out := []upgradeJSON{}
+	for _, u := range s.upgrades {
+		j := s.upgradeJSON(u, now)
+		if v := q.Get("status"); v != "" && v != j.Status {
+			continue
+		}
+		if v := q.Get("bundleId"); v != "" && v != j.BundleID {
+			continue
+		}
+		if v := q.Get("bundleType"); v != "" && v != j.Bundle.Type {
+			continue
+		}
+		out = append(out, j)
+	}
+	return http.StatusOK, newPage(out)
+}
+
+func (s *Simulator) getUpgrade(_ *http.Request, v vars) (int, any) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	u := s.upgradeByID[v["upgradeId"]]
+	if u == nil {
+		return errorf(http.StatusNotFound, "UPGRADE_NOT_FOUND", "Upgrade %s not found", v["upgradeId"])
+	}
+	return http.StatusOK, s.upgradeJSON(u, s.clk.sim())
+}
+
+// validations
+
+const validationTime = 2 * time.Minute
+
+type validation struct {
+	id, target  string
+	dom         *domain
+	start, end  time.Time
+	ok          bool
+	failMessage string
+}
+
+func (s *Simulator) postValidation(r *http.Request, v vars) (int, any) {
+	var body domainRelease
+	if st, e := decodeBody(r, &body); e != nil {
+		return st, e
+	}
+	if body.TargetVersion == "" {
+		return errorf(http.StatusBadRequest, "TARGET_VERSION_REQUIRED", "targetVersion is required")
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	d := s.inv.byDomain[v["domainId"]]
+	if d == nil {
+		return domainNotFound(v["domainId"])
+	}
+	rel := s.rel.byVersion[body.TargetVersion]
+	if rel == nil {
+		return errorf(http.StatusBadRequest, "RELEASE_NOT_FOUND", "VCF release %s not found", body.TargetVersion)
+	}
+	now := s.clk.sim()
+	val := &validation{id: uuidFrom(s.idRand), target: rel.version, dom: d, start: now, end: now.Add(validationTime)}
+	val.ok = rel.version == d.version || rel.version == d.target || isUpgradePath(rel, d.version)
+	if !val.ok {
+		val.failMessage = fmt.Sprintf("VCF %s is not a valid target for domain %s at version %s", rel.version, d.name, d.version)
+	}
+	s.validations[val.id] = val
+	return http.StatusAccepted, s.validationJSON(val, now)
+}
+
+func (s *Simulator) validationJSON(val *validation, now time.Time) validationJSON {
+	j := validationJSON{
+		ID: val.id, Description: fmt.Sprintf("Validate target VCF version %s for domain %s", val.target, val.dom.name),
+		ExecutionStatus: "IN_PROGRESS", ResultStatus: "UNKNOWN", ValidationChecks: []validationCheck{},
+	}
+	if now.Before(val.end) {
+		return j
+	}
+	j.ExecutionStatus, j.ResultStatus = "COMPLETED", "SUCCEEDED"
+	check := validationCheck{Description: "Target version compatibility", Severity: "INFO", ResultStatus: "SUCCEEDED"}
+	if !val.ok {
+		j.ResultStatus = "FAILED"
+		check.Severity, check.ResultStatus = "ERROR", "FAILED"
+		check.ErrorResponse = &apiError{ErrorCode: "TARGET_VERSION_NOT_APPLICABLE", Message: val.failMessage}
+	}
+	j.ValidationChecks = append(j.ValidationChecks, check)
+	return j
+}
+
+func (s *Simulator) getValidation(_ *http.Request, v vars) (int, any) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	val := s.validations[v["validationId"]]
+	if val == nil {
+		return errorf(http.StatusNotFound, "VALIDATION_NOT_FOUND", "Validation %s not found", v["validationId"])
+	}
+	return http.StatusOK, s.validationJSON(val, s.clk.sim())
+}
