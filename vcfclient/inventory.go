@@ -256,14 +256,14 @@ func (w *clusterWire) model() (Cluster, error) {
 // hostWire holds the Host fields we keep. Capacities are in the API's MHz
 // and MB (MiB) here and converted by model().
 type hostWire struct {
-	ID             string   `json:"id"`
-	FQDN           string   `json:"fqdn"`
-	Status         string   `json:"status"`
-	EsxiVersion    string   `json:"esxiVersion"`
-	HardwareVendor string   `json:"hardwareVendor"`
-	HardwareModel  string   `json:"hardwareModel"`
-	Domain         *refWire `json:"domain"`
-	Cluster        *refWire `json:"cluster"`
+	ID             string  `json:"id"`
+	FQDN           string  `json:"fqdn"`
+	Status         string  `json:"status"`
+	EsxiVersion    string  `json:"esxiVersion"`
+	HardwareVendor string  `json:"hardwareVendor"`
+	HardwareModel  string  `json:"hardwareModel"`
+	Domain         refWire `json:"domain"`
+	Cluster        refWire `json:"cluster"`
 	CPU            struct {
 		FrequencyMHz     float64 `json:"frequencyMHz"`
 		UsedFrequencyMHz float64 `json:"usedFrequencyMHz"`
@@ -295,12 +295,8 @@ func (w *hostWire) model() (Host, error) {
 		StorageUsedBytes:  mibToBytes(w.Storage.UsedCapacityMB),
 		StorageTotalBytes: mibToBytes(w.Storage.TotalCapacityMB),
 	}
-	if w.Domain != nil {
-		h.DomainID = w.Domain.ID
-	}
-	if w.Cluster != nil {
-		h.ClusterID = w.Cluster.ID
-	}
+	h.DomainID = w.Domain.ID
+	h.ClusterID = w.Cluster.ID
 	return h, nil
 }
 
