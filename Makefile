@@ -4,13 +4,22 @@ GOBIN     := $(shell $(GO) env GOPATH)/bin
 PKGS      := ./...
 BIN       := vcf_exporter
 INFLUXD   ?= $(shell command -v influxd 2>/dev/null || echo $(GOBIN)/influxd)
+# apt-get runs through sudo when we are not root.
+SUDO      := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all build test vet fmt-check unit integration bench run deps-prometheus deps-influxd
+VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+REVISION  ?= $(shell git rev-parse HEAD 2>/dev/null)
+BRANCH    ?= $(shell git rev-parse --abbrev-ref HEAD 2>/dev/null)
+VPKG      := github.com/prometheus/common/version
+LDFLAGS   := -X $(VPKG).Version=$(VERSION) -X $(VPKG).Revision=$(REVISION) -X $(VPKG).Branch=$(BRANCH) \
+             -X $(VPKG).BuildUser=$(USER)@$(shell hostname) -X $(VPKG).BuildDate=$(shell date -u +%Y%m%d-%H:%M:%S)
+
+.PHONY: all build test vet fmt-check unit e2e bench run check-config deps-prometheus deps-influxd
 
 all: build
 
 build:
-	$(GO) build -o $(BIN) .
+	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) .
 
 vet:
 	$(GO) vet $(PKGS)
@@ -19,14 +28,35 @@ fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 
+# Prometheus and promtool (Debian package "prometheus") for the end-to-end
+# test, which checks our output with `promtool check metrics` and has a real
+# Prometheus scrape the exporter.
+deps-prometheus:
+	@if command -v promtool >/dev/null 2>&1 && command -v prometheus >/dev/null 2>&1; then \
+		echo "prometheus and promtool present: $$(command -v prometheus)"; \
+	else \
+		echo "installing the Debian package prometheus (promtool, prometheus)"; \
+		$(SUDO) apt-get update && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y --no-install-recommends prometheus; \
+	fi
+
 unit:
 	$(GO) test -race -count=1 $(PKGS)
 
+# End-to-end test only: builds the binary, runs it against vcfsim, compares
+# /metrics and /probe with testdata/*.golden and has Prometheus scrape it.
+# `make e2e UPDATE=1` rewrites the golden files.
+e2e: deps-prometheus
+	$(GO) test -race -count=1 -run 'TestE2E' . $(if $(UPDATE),-args -update)
+
 # test is the project's test command (README, .ci/run).
-test: vet fmt-check unit
+test: vet fmt-check deps-prometheus unit
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem $(PKGS)
 
 run: build
 	./$(BIN) --simulator
+
+check-config: build
+	./$(BIN) --config.check --config.file=$(CONFIG)

@@ -1,0 +1,83 @@
+package collector
+
+import (
+	"context"
+	"slices"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/vcf-exporter/vcf_exporter/vcfclient"
+)
+
+func init() {
+	registerCollector("cluster", true, func(Options) (Collector, error) { return clusterCollector{}, nil })
+}
+
+var (
+	clusterInfoDesc = newDesc("cluster", "info", "vSphere cluster managed by the SDDC Manager; always 1.",
+		"domain", "cluster", "cluster_id", "status")
+	clusterHostsDesc = newDesc("cluster", "hosts", "Number of ESXi hosts in the cluster.",
+		"domain", "cluster")
+	clusterMetrics = []metricDef[vcfclient.Cluster]{
+		{newDesc("cluster", "image_based", "1 when the cluster is managed with a vLCM image, 0 with baselines.", "domain", "cluster"),
+			func(c *vcfclient.Cluster) float64 { return boolValue(c.IsImageBased) }},
+		{newDesc("cluster", "stretched", "1 when the cluster is stretched across two sites.", "domain", "cluster"),
+			func(c *vcfclient.Cluster) float64 { return boolValue(c.IsStretched) }},
+	}
+)
+
+// clusterCollector exposes GET /v1/clusters.
+type clusterCollector struct{}
+
+func (clusterCollector) Update(_ context.Context, s *Scrape, ch chan<- prometheus.Metric) error {
+	inv, err := s.Inventory()
+	if err != nil {
+		return err
+	}
+	for i := range inv.Clusters {
+		c := &inv.Clusters[i]
+		domain := s.DomainName(clusterDomainID(inv, c))
+		ch <- gauge(clusterInfoDesc, 1, domain, c.Name, c.ID, c.Status)
+		ch <- gauge(clusterHostsDesc, float64(clusterHostCount(inv, c)), domain, c.Name)
+		for _, m := range clusterMetrics {
+			ch <- gauge(m.desc, m.value(c), domain, c.Name)
+		}
+	}
+	return nil
+}
+
+// clusterDomainID is the cluster's domain, from the cluster itself or else
+// from the domain listing it.
+func clusterDomainID(inv *vcfclient.Inventory, c *vcfclient.Cluster) string {
+	if c.DomainID != "" {
+		return c.DomainID
+	}
+	for _, d := range inv.Domains {
+		if slices.Contains(d.ClusterIDs, c.ID) {
+			return d.ID
+		}
+	}
+	return ""
+}
+
+// clusterHostCount is the length of the cluster's host list, or else the
+// number of hosts pointing at the cluster.
+func clusterHostCount(inv *vcfclient.Inventory, c *vcfclient.Cluster) int {
+	if c.HostIDs != nil {
+		return len(c.HostIDs)
+	}
+	n := 0
+	for _, h := range inv.Hosts {
+		if h.ClusterID == c.ID {
+			n++
+		}
+	}
+	return n
+}
+
+func boolValue(b bool) float64 {
+	if b {
+		return 1
+	}
+	return 0
+}

@@ -1,0 +1,52 @@
+package collector
+
+import (
+	"context"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/vcf-exporter/vcf_exporter/vcfclient"
+)
+
+func init() {
+	registerCollector("domain", true, func(Options) (Collector, error) { return domainCollector{}, nil })
+}
+
+var (
+	domainInfoDesc = newDesc("domain", "info", "Workload domain of the SDDC Manager; always 1.",
+		"domain", "domain_id", "type", "status")
+	domainMetrics = []metricDef[vcfclient.Capacity]{
+		{newDesc("domain", "cpu_used_hertz", "CPU used in the domain, in hertz (from the domain's capacity).", "domain"),
+			func(c *vcfclient.Capacity) float64 { return c.CPUUsedHertz }},
+		{newDesc("domain", "cpu_capacity_hertz", "CPU capacity of the domain, in hertz.", "domain"),
+			func(c *vcfclient.Capacity) float64 { return c.CPUTotalHertz }},
+		{newDesc("domain", "memory_used_bytes", "Memory used in the domain, in bytes.", "domain"),
+			func(c *vcfclient.Capacity) float64 { return c.MemoryUsedBytes }},
+		{newDesc("domain", "memory_capacity_bytes", "Memory capacity of the domain, in bytes.", "domain"),
+			func(c *vcfclient.Capacity) float64 { return c.MemoryTotalBytes }},
+		{newDesc("domain", "storage_used_bytes", "Storage used in the domain, in bytes.", "domain"),
+			func(c *vcfclient.Capacity) float64 { return c.StorageUsedBytes }},
+		{newDesc("domain", "storage_capacity_bytes", "Storage capacity of the domain, in bytes.", "domain"),
+			func(c *vcfclient.Capacity) float64 { return c.StorageTotalBytes }},
+	}
+	domainClustersDesc = newDesc("domain", "clusters", "Number of clusters in the domain.", "domain")
+)
+
+// domainCollector exposes GET /v1/domains.
+type domainCollector struct{}
+
+func (domainCollector) Update(_ context.Context, s *Scrape, ch chan<- prometheus.Metric) error {
+	inv, err := s.Inventory()
+	if err != nil {
+		return err
+	}
+	for i := range inv.Domains {
+		d := &inv.Domains[i]
+		ch <- gauge(domainInfoDesc, 1, d.Name, d.ID, d.Type, d.Status)
+		for _, m := range domainMetrics {
+			ch <- gauge(m.desc, m.value(&d.Capacity), d.Name)
+		}
+		ch <- gauge(domainClustersDesc, float64(len(d.ClusterIDs)), d.Name)
+	}
+	return nil
+}

@@ -1,0 +1,66 @@
+package collector
+
+import (
+	"context"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/vcf-exporter/vcf_exporter/vcfclient"
+)
+
+func init() {
+	registerCollector("host", true, func(Options) (Collector, error) { return hostCollector{}, nil })
+}
+
+var (
+	hostInfoDesc = newDesc("host", "info",
+		"ESXi host known to the SDDC Manager; always 1. host is the FQDN; domain and cluster are empty for unassigned hosts.",
+		"domain", "cluster", "host", "host_id", "esxi_version", "status")
+	hostHardwareInfoDesc = newDesc("host", "hardware_info", "Hardware vendor and model of the ESXi host; always 1.",
+		"host", "vendor", "model")
+	hostMetrics = []metricDef[vcfclient.Host]{
+		{newDesc("host", "cpu_used_hertz", "CPU used on the host, in hertz.", "domain", "cluster", "host"),
+			func(h *vcfclient.Host) float64 { return h.CPUUsedHertz }},
+		{newDesc("host", "cpu_capacity_hertz", "CPU capacity of the host (all cores), in hertz.", "domain", "cluster", "host"),
+			func(h *vcfclient.Host) float64 { return h.CPUTotalHertz }},
+		{newDesc("host", "cpu_cores", "Number of physical CPU cores of the host.", "domain", "cluster", "host"),
+			func(h *vcfclient.Host) float64 { return float64(h.CPUCores) }},
+		{newDesc("host", "memory_used_bytes", "Memory used on the host, in bytes.", "domain", "cluster", "host"),
+			func(h *vcfclient.Host) float64 { return h.MemoryUsedBytes }},
+		{newDesc("host", "memory_capacity_bytes", "Memory capacity of the host, in bytes.", "domain", "cluster", "host"),
+			func(h *vcfclient.Host) float64 { return h.MemoryTotalBytes }},
+		{newDesc("host", "storage_used_bytes", "Storage used on the host, in bytes.", "domain", "cluster", "host"),
+			func(h *vcfclient.Host) float64 { return h.StorageUsedBytes }},
+		{newDesc("host", "storage_capacity_bytes", "Storage capacity of the host, in bytes.", "domain", "cluster", "host"),
+			func(h *vcfclient.Host) float64 { return h.StorageTotalBytes }},
+	}
+)
+
+// hostCollector exposes GET /v1/hosts.
+type hostCollector struct{}
+
+func (hostCollector) Update(_ context.Context, s *Scrape, ch chan<- prometheus.Metric) error {
+	inv, err := s.Inventory()
+	if err != nil {
+		return err
+	}
+	for i := range inv.Hosts {
+		h := &inv.Hosts[i]
+		domainID, cluster := h.DomainID, ""
+		if c, ok := s.Cluster(h.ClusterID); ok {
+			cluster = c.Name
+			if domainID == "" {
+				domainID = clusterDomainID(inv, c)
+			}
+		}
+		domain := s.DomainName(domainID)
+		ch <- gauge(hostInfoDesc, 1, domain, cluster, h.FQDN, h.ID, h.ESXiVersion, h.Status)
+		if h.HardwareVendor != "" || h.HardwareModel != "" {
+			ch <- gauge(hostHardwareInfoDesc, 1, h.FQDN, h.HardwareVendor, h.HardwareModel)
+		}
+		for _, m := range hostMetrics {
+			ch <- gauge(m.desc, m.value(h), domain, cluster, h.FQDN)
+		}
+	}
+	return nil
+}

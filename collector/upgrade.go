@@ -1,0 +1,69 @@
+package collector
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+func init() {
+	registerCollector("upgrade", true, newUpgradeCollector)
+}
+
+// upgradeCollector exposes the cached upgrade check of the target ("Detecting
+// an update"): current version, whether an applicable newer release exists,
+// and which one is next.
+type upgradeCollector struct {
+	versionInfo, updateAvailable, nextVersionInfo, futureReleases *prometheus.Desc
+	checkSuccess, checkTimestamp                                  *prometheus.Desc
+}
+
+func newUpgradeCollector(o Options) (Collector, error) {
+	cached := "the upgrade check runs in the background"
+	if o.UpgradeCheckInterval > 0 {
+		cached = fmt.Sprintf("the upgrade check is cached for %s (--vcf.upgrade-check-interval)", o.UpgradeCheckInterval)
+	}
+	return &upgradeCollector{
+		versionInfo: newDesc("domain", "version_info",
+			"Current VCF version of the domain (first of GET /v1/releases?domainId=); always 1; "+cached+".",
+			"domain", "version"),
+		updateAvailable: newDesc("domain", "update_available",
+			"1 when an applicable newer VCF release exists for the domain, else 0; "+cached+".",
+			"domain"),
+		nextVersionInfo: newDesc("domain", "next_version_info",
+			"Lowest applicable newer VCF release of the domain, only while an update is available; always 1; "+cached+".",
+			"domain", "version"),
+		futureReleases: newDesc("domain", "future_releases",
+			"Number of future releases SDDC Manager lists for the domain, applicable or not; "+cached+".",
+			"domain"),
+		checkSuccess: newDesc("upgrade_check", "success",
+			"1 when the last upgrade check succeeded, 0 when it failed (the last good result is still served); "+cached+"."),
+		checkTimestamp: newDesc("upgrade_check", "timestamp_seconds",
+			"Unix time of the last successful upgrade check; "+cached+"."),
+	}, nil
+}
+
+func (c *upgradeCollector) Update(ctx context.Context, s *Scrape, ch chan<- prometheus.Metric) error {
+	st := s.Target.Upgrades(ctx)
+	if !st.HasRun() {
+		return fmt.Errorf("first upgrade check did not finish in time: %w", ctx.Err())
+	}
+	ch <- gauge(c.checkSuccess, boolValue(st.Err == nil))
+	if !st.LastSuccess.IsZero() {
+		ch <- gauge(c.checkTimestamp, float64(st.LastSuccess.UnixNano())/1e9)
+	}
+	if !s.Snapshot.Up() {
+		// No per-domain series while the SDDC Manager is unreachable.
+		return ErrTargetDown
+	}
+	for _, d := range st.Domains {
+		ch <- gauge(c.versionInfo, 1, d.DomainName, d.CurrentVersion)
+		ch <- gauge(c.updateAvailable, boolValue(d.UpdateAvailable()), d.DomainName)
+		if d.Next != nil {
+			ch <- gauge(c.nextVersionInfo, 1, d.DomainName, d.Next.Version)
+		}
+		ch <- gauge(c.futureReleases, float64(len(d.FutureReleases)), d.DomainName)
+	}
+	return nil
+}

@@ -1,0 +1,400 @@
+// Command vcf_exporter is a Prometheus exporter for VMware Cloud Foundation
+// SDDC Manager: domain versions and available updates, capacity, clusters
+// and hosts, for one or several SDDC Managers.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"os"
+	"os/signal"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/alecthomas/kingpin/v2"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	versioncollector "github.com/prometheus/client_golang/prometheus/collectors/version"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	promcfg "github.com/prometheus/common/config"
+	"github.com/prometheus/common/promslog"
+	promslogflag "github.com/prometheus/common/promslog/flag"
+	"github.com/prometheus/common/version"
+	"github.com/prometheus/exporter-toolkit/web"
+	"github.com/prometheus/exporter-toolkit/web/kingpinflag"
+
+	"github.com/vcf-exporter/vcf_exporter/collector"
+	"github.com/vcf-exporter/vcf_exporter/config"
+	"github.com/vcf-exporter/vcf_exporter/targets"
+	"github.com/vcf-exporter/vcf_exporter/vcfsim"
+)
+
+const (
+	exporterName = "vcf_exporter"
+	// defaultAddress: the 9100-9999 range of the Prometheus default port
+	// allocations is exhausted; new exporters use 10000 and above.
+	defaultAddress = ":10095"
+	// passwordEnv holds the password of the --vcf.url target.
+	passwordEnv = "VCF_PASSWORD"
+	// simulatorTarget is the target name of --simulator.
+	simulatorTarget = "simulator"
+)
+
+type flags struct {
+	metricsPath   string
+	configFile    string
+	configCheck   bool
+	url           string
+	targetName    string
+	username      string
+	passwordFile  string
+	caFile        string
+	insecure      bool
+	minRefresh    time.Duration
+	upgradeCheck  time.Duration
+	scrapeTimeout time.Duration
+	timeoutOffset time.Duration
+	simulator     bool
+	simSeed       int64
+	simTimeScale  float64
+	web           *web.FlagConfig
+	log           *promslog.Config
+}
+
+func registerFlags(a *kingpin.Application) *flags {
+	f := &flags{log: &promslog.Config{}}
+	a.Flag("web.telemetry-path", "Path under which to expose metrics of all targets.").Default("/metrics").StringVar(&f.metricsPath)
+	a.Flag("config.file", "Configuration file with one or more SDDC Managers (targets) and the actions settings.").StringVar(&f.configFile)
+	a.Flag("config.check", "Validate --config.file (and the password files it names), then exit.").BoolVar(&f.configCheck)
+	a.Flag("vcf.url", "Base URL of one SDDC Manager, e.g. https://sddc-manager.example.com (password from $"+passwordEnv+" or --vcf.password-file).").StringVar(&f.url)
+	a.Flag("vcf.target-name", "Target name of the --vcf.url SDDC Manager (default: the URL's host name).").StringVar(&f.targetName)
+	a.Flag("vcf.username", "User name for --vcf.url (a read-only user is enough for metrics).").StringVar(&f.username)
+	a.Flag("vcf.password-file", "File holding the password for --vcf.url (else $"+passwordEnv+").").StringVar(&f.passwordFile)
+	a.Flag("vcf.tls.ca-file", "CA certificate file to verify the --vcf.url SDDC Manager.").StringVar(&f.caFile)
+	a.Flag("vcf.tls.insecure-skip-verify", "Do not verify the --vcf.url SDDC Manager's certificate (unsafe).").BoolVar(&f.insecure)
+	a.Flag("vcf.min-refresh-interval", "An inventory younger than this is reused instead of asking SDDC Manager again.").Default("10s").DurationVar(&f.minRefresh)
+	a.Flag("vcf.upgrade-check-interval", "How long the upgrade check (current version, future releases) is cached; it is refreshed in the background.").Default("15m").DurationVar(&f.upgradeCheck)
+	a.Flag("vcf.scrape-timeout", "Scrape timeout when Prometheus sends no X-Prometheus-Scrape-Timeout-Seconds header.").Default("30s").DurationVar(&f.scrapeTimeout)
+	a.Flag("web.timeout-offset", "Subtracted from Prometheus' scrape timeout so that the exporter answers in time.").Default("500ms").DurationVar(&f.timeoutOffset)
+	a.Flag("simulator", "Start an in-process SDDC Manager simulator (vcfsim) on loopback and watch it as target \""+simulatorTarget+"\": the one-command demo.").BoolVar(&f.simulator)
+	a.Flag("simulator.seed", "Seed of the simulator's inventory.").Default("1").Int64Var(&f.simSeed)
+	a.Flag("simulator.time-scale", "Simulated time speed of the simulator (1 = real time).").Default("1").Float64Var(&f.simTimeScale)
+	f.web = kingpinflag.AddFlags(a, defaultAddress)
+	promslogflag.AddFlags(a, f.log)
+	return f
+}
+
+func main() {
+	f := registerFlags(kingpin.CommandLine)
+	kingpin.Version(version.Print(exporterName))
+	kingpin.CommandLine.UsageWriter(os.Stdout)
+	kingpin.HelpFlag.Short('h')
+	kingpin.Parse()
+	logger := promslog.New(f.log)
+	if err := run(f, logger); err != nil {
+		logger.Error(err.Error())
+		os.Exit(1)
+	}
+}
+
+func run(f *flags, logger *slog.Logger) error {
+	if f.configCheck {
+		return checkConfig(f.configFile, os.Stdout)
+	}
+	logger.Info("Starting "+exporterName, "version", version.Info(), "build_context", version.BuildContext())
+
+	static, err := flagTargets(f, logger)
+	if err != nil {
+		return err
+	}
+	if f.simulator {
+		srv, t, err := startSimulator(f)
+		if err != nil {
+			return fmt.Errorf("starting simulator: %w", err)
+		}
+		defer srv.Close()
+		logger.Info("simulator started", "url", srv.URL, "target", simulatorTarget)
+		static = append(static, t)
+	}
+
+	set, err := collector.NewSet(collector.Options{Logger: logger, UpgradeCheckInterval: f.upgradeCheck}, collector.EnabledByFlags()...)
+	if err != nil {
+		return err
+	}
+	logger.Info("enabled collectors", "collectors", strings.Join(set.Names(), ","))
+
+	registry := targets.NewRegistry(targets.Options{
+		MinRefreshInterval:   f.minRefresh,
+		UpgradeCheckInterval: f.upgradeCheck,
+		Logger:               logger,
+	})
+	defer registry.Close()
+	self := prometheus.NewRegistry()
+	rl := newReloader(f.configFile, static, config.NewSafeConfig(), registry, logger, self)
+	if err := rl.reload(); err != nil {
+		return err
+	}
+	if registry.Len() == 0 {
+		return errors.New("no SDDC Manager configured: use --vcf.url with --vcf.username and $" + passwordEnv +
+			" (or --vcf.password-file), or --config.file with a targets: list, or --simulator for a demo")
+	}
+	logger.Info("watching SDDC Managers", "targets", strings.Join(registry.Names(), ","))
+	registerSelfMetrics(self, registry)
+
+	mux := newMux(f, logger, registry, set, self, rl)
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	return serve(srv, f.web, logger, rl)
+}
+
+// checkConfig validates the configuration file, including its password
+// files, and reports the targets it found.
+func checkConfig(path string, out *os.File) error {
+	if path == "" {
+		return errors.New("--config.check needs --config.file")
+	}
+	c, err := config.Load(path)
+	if err != nil {
+		return err
+	}
+	for _, t := range c.Targets {
+		if _, err := t.ResolvePassword(); err != nil {
+			return err
+		}
+	}
+	fmt.Fprintf(out, "%s: OK, %d target(s)\n", path, len(c.Targets))
+	return nil
+}
+
+// flagTargets is the --vcf.url target, if any.
+func flagTargets(f *flags, logger *slog.Logger) ([]config.TargetConfig, error) {
+	if f.url == "" {
+		if f.username != "" || f.passwordFile != "" || f.caFile != "" || f.insecure || f.targetName != "" {
+			return nil, errors.New("--vcf.* flags given without --vcf.url")
+		}
+		return nil, nil
+	}
+	if err := config.ValidateURL(f.url); err != nil {
+		return nil, fmt.Errorf("--vcf.url: %w", err)
+	}
+	name := f.targetName
+	if name == "" {
+		u, _ := url.Parse(f.url)
+		name = u.Hostname()
+	}
+	t := config.TargetConfig{
+		Name:         name,
+		URL:          f.url,
+		Username:     f.username,
+		Password:     promcfg.Secret(os.Getenv(passwordEnv)),
+		PasswordFile: f.passwordFile,
+		TLSConfig:    promcfg.TLSConfig{CAFile: f.caFile, InsecureSkipVerify: f.insecure},
+	}
+	if t.Password != "" && t.PasswordFile != "" {
+		return nil, errors.New("both $" + passwordEnv + " and --vcf.password-file are set; use one")
+	}
+	if t.Password == "" && t.PasswordFile == "" {
+		return nil, errors.New("--vcf.url needs a password: set $" + passwordEnv + " or --vcf.password-file")
+	}
+	if err := t.Validate(); err != nil {
+		return nil, fmt.Errorf("--vcf.* flags: %w", err)
+	}
+	if f.insecure {
+		logger.Warn("TLS certificate verification of the SDDC Manager is disabled (--vcf.tls.insecure-skip-verify)", "target", name)
+	}
+	return []config.TargetConfig{t}, nil
+}
+
+// startSimulator starts vcfsim on loopback (plain HTTP) and returns the
+// target pointing at it.
+func startSimulator(f *flags) (*vcfsim.Server, config.TargetConfig, error) {
+	cfg := vcfsim.DefaultConfig()
+	cfg.Seed = f.simSeed
+	cfg.TimeScale = f.simTimeScale
+	srv, err := vcfsim.NewServer(cfg)
+	if err != nil {
+		return nil, config.TargetConfig{}, err
+	}
+	return srv, config.TargetConfig{
+		Name:     simulatorTarget,
+		URL:      srv.URL,
+		Username: cfg.Username,
+		Password: promcfg.Secret(cfg.Password),
+	}, nil
+}
+
+// reloader rebuilds the targets from the flags and the configuration file;
+// a failed reload keeps everything as it was.
+type reloader struct {
+	mu        sync.Mutex
+	path      string
+	static    []config.TargetConfig
+	sc        *config.SafeConfig
+	registry  *targets.Registry
+	logger    *slog.Logger
+	success   prometheus.Gauge
+	timestamp prometheus.Gauge
+}
+
+func newReloader(path string, static []config.TargetConfig, sc *config.SafeConfig, registry *targets.Registry, logger *slog.Logger, reg prometheus.Registerer) *reloader {
+	rl := &reloader{
+		path: path, static: static, sc: sc, registry: registry, logger: logger,
+		success: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "vcf_exporter_config_last_reload_successful",
+			Help: "1 when the last configuration (re)load succeeded.",
+		}),
+		timestamp: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "vcf_exporter_config_last_reload_success_timestamp_seconds",
+			Help: "Unix time of the last successful configuration (re)load.",
+		}),
+	}
+	reg.MustRegister(rl.success, rl.timestamp)
+	return rl
+}
+
+func (rl *reloader) reload() (err error) {
+	rl.mu.Lock()
+	defer rl.mu.Unlock()
+	defer func() {
+		if err != nil {
+			rl.success.Set(0)
+			return
+		}
+		rl.success.Set(1)
+		rl.timestamp.SetToCurrentTime()
+	}()
+	cfg := &config.Config{}
+	if rl.path != "" {
+		if cfg, err = config.Load(rl.path); err != nil {
+			return err
+		}
+	}
+	all := append(append([]config.TargetConfig{}, rl.static...), cfg.Targets...)
+	if err := rl.registry.Apply(all); err != nil {
+		return fmt.Errorf("applying configuration: %w", err)
+	}
+	rl.sc.Set(cfg)
+	return nil
+}
+
+// Config returns the current configuration file (empty without --config.file).
+func (rl *reloader) Config() *config.Config { return rl.sc.Get() }
+
+func registerSelfMetrics(reg *prometheus.Registry, registry *targets.Registry) {
+	reg.MustRegister(
+		versioncollector.NewCollector(exporterName),
+		collectors.NewGoCollector(),
+		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "vcf_exporter_targets",
+			Help: "Number of SDDC Managers configured.",
+		}, func() float64 { return float64(registry.Len()) }),
+	)
+}
+
+// newMux wires every HTTP endpoint. Endpoints of other parts of the exporter
+// (e.g. /actions/) are mounted here.
+func newMux(f *flags, logger *slog.Logger, registry *targets.Registry, set *collector.Set, self *prometheus.Registry, rl *reloader) *http.ServeMux {
+	opts := collector.HandlerOpts{
+		Registry:       registry,
+		Set:            set,
+		Self:           self,
+		Logger:         logger,
+		DefaultTimeout: f.scrapeTimeout,
+		TimeoutOffset:  f.timeoutOffset,
+	}
+	mux := http.NewServeMux()
+	mux.Handle(f.metricsPath, promhttp.InstrumentMetricHandler(self, collector.MetricsHandler(opts)))
+	mux.Handle("/probe", collector.ProbeHandler(opts))
+	mux.HandleFunc("/-/healthy", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "Healthy") })
+	mux.HandleFunc("/-/ready", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "Ready") })
+	mux.HandleFunc("/-/reload", func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodPost {
+			w.Header().Set("Allow", http.MethodPost)
+			http.Error(w, "use POST to reload the configuration", http.StatusMethodNotAllowed)
+			return
+		}
+		if err := rl.reload(); err != nil {
+			logger.Error("reload failed; keeping the previous configuration", "err", err)
+			http.Error(w, "reload failed: "+err.Error(), http.StatusInternalServerError)
+			return
+		}
+		logger.Info("configuration reloaded", "targets", strings.Join(registry.Names(), ","))
+		fmt.Fprintln(w, "OK")
+	})
+	// Mount /actions/ here (issue 5).
+
+	if f.metricsPath != "/" {
+		probeTarget := "simulator"
+		if names := registry.Names(); len(names) > 0 {
+			probeTarget = names[0]
+		}
+		landing, err := web.NewLandingPage(web.LandingConfig{
+			Name:        "VCF Exporter",
+			Description: "Prometheus exporter for VMware Cloud Foundation SDDC Manager",
+			Version:     version.Info(),
+			Form: web.LandingForm{
+				Action: "/probe",
+				Inputs: []web.LandingFormInput{{Label: "Target", Type: "text", Name: "target", Placeholder: probeTarget, Value: probeTarget}},
+			},
+			Links: []web.LandingLinks{
+				{Address: f.metricsPath, Text: "Metrics", Description: "All targets, labelled by target"},
+				{Address: "/probe?target=" + url.QueryEscape(probeTarget), Text: "Probe", Description: "One target: /probe?target=<name>"},
+				{Address: "/-/healthy", Text: "Health"},
+			},
+		})
+		if err != nil {
+			logger.Error("landing page", "err", err)
+		} else {
+			mux.Handle("/", landing)
+		}
+	}
+	return mux
+}
+
+// serve runs the server until SIGTERM/SIGINT (graceful shutdown); SIGHUP
+// reloads the configuration.
+func serve(srv *http.Server, webFlags *web.FlagConfig, logger *slog.Logger, rl *reloader) error {
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
+	defer stop()
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	go func() {
+		for {
+			select {
+			case <-hup:
+				if err := rl.reload(); err != nil {
+					logger.Error("reload (SIGHUP) failed; keeping the previous configuration", "err", err)
+				} else {
+					logger.Info("configuration reloaded (SIGHUP)")
+				}
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+
+	errc := make(chan error, 1)
+	go func() { errc <- web.ListenAndServe(srv, webFlags, logger) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	logger.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
