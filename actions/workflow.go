@@ -620,17 +620,29 @@ func (r *run) doNextComponent(ctx context.Context) error {
 			return err
 		}
 		var avail []vcfclient.Upgradable
-		busy := false
+		busy, pending := false, ""
 		for _, u := range ups {
 			switch u.Status {
 			case "AVAILABLE":
 				avail = append(avail, u)
 			case "IN_PROGRESS", "SCHEDULED":
 				busy = true
+			case "PENDING":
+				if pending == "" {
+					pending = u.Resource.Type + " " + u.Resource.Name
+					for _, e := range u.Errors {
+						pending += ": " + e.Message
+					}
+				}
 			}
 		}
-		if len(avail) == 0 && !busy {
+		if len(avail) == 0 && !busy && pending == "" {
 			return r.setState(StateValidating, "No component left to upgrade; validating the domain.")
+		}
+		if len(avail) == 0 && !busy && pending != "" {
+			if err := r.overdue("waiting for a PENDING component to become available (" + pending + ")"); err != nil {
+				return err
+			}
 		}
 		if len(avail) > 0 {
 			bundleID := avail[0].BundleID
@@ -812,6 +824,25 @@ func (r *run) findUpgrade(ctx context.Context, c *ComponentRun) (*vcfclient.Upgr
 	return found, nil
 }
 
+// resolveUpgradeID finds the upgrade started by task c.TaskID: SDDC Manager
+// answers POST /v1/upgrades with a Task whose id may be the upgrade's id or
+// the id of the upgrade's task.
+func (r *run) resolveUpgradeID(ctx context.Context, c *ComponentRun) error {
+	return r.poll(ctx, "finding the upgrade of task "+c.TaskID, func(ctx context.Context) (bool, error) {
+		ups, err := r.client.Upgrades(ctx)
+		if err != nil {
+			return false, err
+		}
+		for _, u := range ups {
+			if u.ID == c.TaskID || u.TaskID == c.TaskID {
+				c.UpgradeID, c.Status = u.ID, u.Status
+				return true, r.save()
+			}
+		}
+		return false, nil
+	})
+}
+
 func (r *run) doUpgrade(ctx context.Context) error {
 	if len(r.w.Components) == 0 {
 		return r.setState(StateStartingUpgrades, "")
@@ -868,9 +899,16 @@ func (r *run) doUpgrade(ctx context.Context) error {
 			}
 			continue
 		}
-		c.UpgradeID, c.TaskID, c.Phase = task.ID, task.ID, PhaseRunning
-		r.logf("info", "%s upgrade %s started.", name, task.ID)
+		// The API returns a Task; record its id at once, then find the
+		// upgrade it belongs to.
+		c.TaskID, c.Phase = task.ID, PhaseRunning
+		r.logf("info", "%s upgrade started (task %s).", name, task.ID)
 		if err := r.save(); err != nil {
+			return err
+		}
+	}
+	if c.Phase == PhaseRunning && c.UpgradeID == "" {
+		if err := r.resolveUpgradeID(ctx, c); err != nil {
 			return err
 		}
 	}

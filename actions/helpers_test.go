@@ -1,0 +1,291 @@
+package actions
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/common/model"
+
+	"github.com/vcf-exporter/vcf_exporter/config"
+	"github.com/vcf-exporter/vcf_exporter/vcfclient"
+	"github.com/vcf-exporter/vcf_exporter/vcfsim"
+)
+
+const testToken = "s3cret-test-token-0123456789"
+
+// fakeTargets serves one simulator as target "sim".
+type fakeTargets struct {
+	mu      sync.Mutex
+	clients map[string]Client
+	url     string
+	checks  atomic.Int64
+}
+
+func (f *fakeTargets) Names() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []string
+	for n := range f.clients {
+		out = append(out, n)
+	}
+	return out
+}
+
+func (f *fakeTargets) Client(name string) (Client, bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	c, ok := f.clients[name]
+	return c, ok
+}
+
+func (f *fakeTargets) CheckUpdates(ctx context.Context, name string) error {
+	f.checks.Add(1)
+	return nil
+}
+
+func (f *fakeTargets) URL(name string) string { return f.url }
+
+type env struct {
+	t       *testing.T
+	srv     *vcfsim.Server
+	client  *vcfclient.Client
+	targets *fakeTargets
+	dir     string
+	eng     *Engine
+	reg     *prometheus.Registry
+	h       *Handler
+	http    *httptest.Server
+	audit   *syncBuffer
+	domain  vcfclient.Domain
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// simConfig is a small, fast simulator: one management domain, two
+// clusters of two hosts; ten simulated hours per real second.
+func simConfig() vcfsim.Config {
+	c := vcfsim.DefaultConfig()
+	c.Domains, c.ClustersPerDomain, c.HostsPerCluster, c.UnassignedHosts = 1, 2, 2, 0
+	c.TimeScale = 36000
+	return c
+}
+
+func newTestClient(t *testing.T, url string) *vcfclient.Client {
+	t.Helper()
+	c, err := vcfclient.New(vcfclient.Config{
+		URL: url, Username: "admin@local", Password: "VMware1!VMware1!",
+		MaxRetries: 1, RetryBaseDelay: 2 * time.Millisecond, RetryMaxDelay: 10 * time.Millisecond,
+		MaxRetryAfter: 10 * time.Millisecond, LoginBackoff: 5 * time.Millisecond, LoginBackoffMax: 20 * time.Millisecond,
+		TokenTimeout: 5 * time.Second,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func newEnv(t *testing.T, mutate func(*vcfsim.Config)) *env {
+	t.Helper()
+	cfg := simConfig()
+	if mutate != nil {
+		mutate(&cfg)
+	}
+	srv, err := vcfsim.NewServer(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Close() })
+	e := &env{t: t, srv: srv, dir: t.TempDir(), audit: &syncBuffer{}}
+	e.client = newTestClient(t, srv.URL)
+	e.targets = &fakeTargets{clients: map[string]Client{"sim": e.client}, url: srv.URL}
+	ds, err := e.client.Domains(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.domain = ds[0]
+	e.start(nil)
+	return e
+}
+
+func testEngineOptions(dir string, reg prometheus.Registerer) Options {
+	return Options{
+		StoragePath:    dir,
+		PollInterval:   5 * time.Millisecond,
+		SettleTime:     20 * time.Millisecond,
+		MaxBackoff:     20 * time.Millisecond,
+		RequestTimeout: 5 * time.Second,
+		Registerer:     reg,
+		Logger:         slog.New(slog.DiscardHandler),
+	}
+}
+
+// start builds a new engine and handler over the env's storage directory.
+func (e *env) start(mutate func(*Options)) {
+	e.t.Helper()
+	e.reg = prometheus.NewRegistry()
+	opts := testEngineOptions(e.dir, e.reg)
+	if mutate != nil {
+		mutate(&opts)
+	}
+	eng, err := New(e.targets, opts)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	eng.Start(context.Background())
+	e.t.Cleanup(eng.Stop)
+	e.eng = eng
+	e.h = NewHandler(eng, []Token{{Name: "tests", Value: testToken}}, HandlerOptions{
+		Logger: slog.New(slog.NewTextHandler(e.audit, nil)),
+	})
+	if e.http != nil {
+		e.http.Close()
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/actions/", e.h)
+	e.http = httptest.NewServer(mux)
+	e.t.Cleanup(e.http.Close)
+}
+
+// do sends a request with the test token; body "" sends none.
+func (e *env) do(method, path, body string) (int, map[string]any) {
+	e.t.Helper()
+	return e.doWith(method, path, body, map[string]string{"Authorization": "Bearer " + testToken, "Content-Type": "application/json"})
+}
+
+func (e *env) doWith(method, path, body string, hdr map[string]string) (int, map[string]any) {
+	e.t.Helper()
+	var rd io.Reader
+	if body != "" {
+		rd = strings.NewReader(body)
+	}
+	req, err := http.NewRequest(method, e.http.URL+path, rd)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	for k, v := range hdr {
+		req.Header.Set(k, v)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if ct := resp.Header.Get("Content-Type"); ct != "application/json" {
+		e.t.Errorf("%s %s: Content-Type %q, body %s", method, path, ct, b)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(b, &m); err != nil {
+		e.t.Errorf("%s %s: answer is not a JSON object: %s", method, path, b)
+	}
+	return resp.StatusCode, m
+}
+
+func (e *env) upgradePath() string { return "/actions/v1/domains/" + e.domain.Name + "/upgrade" }
+
+func (e *env) status() map[string]any {
+	e.t.Helper()
+	code, m := e.do("GET", e.upgradePath(), "")
+	if code != 200 {
+		e.t.Fatalf("status: %d %v", code, m)
+	}
+	return m
+}
+
+// waitState waits until the workflow is in one of states.
+func (e *env) waitState(timeout time.Duration, states ...string) map[string]any {
+	e.t.Helper()
+	deadline := time.Now().Add(timeout)
+	var last map[string]any
+	for time.Now().Before(deadline) {
+		last = e.snapshot()
+		for _, s := range states {
+			if last["state"] == s {
+				return last
+			}
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	e.t.Fatalf("workflow not in %v after %s: %v", states, timeout, last)
+	return nil
+}
+
+// snapshot reads the status without HTTP (cheap, for tight waits).
+func (e *env) snapshot() map[string]any {
+	e.t.Helper()
+	s, err := e.eng.UpgradeStatus(context.Background(), "sim", e.domain.ID)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	b, _ := json.Marshal(s)
+	var m map[string]any
+	_ = json.Unmarshal(b, &m)
+	return m
+}
+
+func (e *env) posts() int64 { return e.srv.Sim.Stats()["POST /v1/upgrades"] }
+
+func (e *env) currentVersion() string {
+	e.t.Helper()
+	rs, err := e.client.Releases(context.Background(), e.domain.ID)
+	if err != nil || len(rs) == 0 {
+		e.t.Fatalf("releases: %v %v", rs, err)
+	}
+	return rs[0].Version
+}
+
+func (e *env) metric(name string, labels map[string]string) float64 {
+	e.t.Helper()
+	mfs, err := e.reg.Gather()
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	for _, mf := range mfs {
+		if mf.GetName() != name {
+			continue
+		}
+	next:
+		for _, m := range mf.Metric {
+			for _, lp := range m.Label {
+				if v, ok := labels[lp.GetName()]; ok && v != lp.GetValue() {
+					continue next
+				}
+			}
+			if m.Gauge != nil {
+				return m.Gauge.GetValue()
+			}
+			return m.Counter.GetValue()
+		}
+	}
+	return -1
+}
+
+var _ = config.ActionsConfig{}
+
+func modelDuration(d time.Duration) model.Duration { return model.Duration(d) }

@@ -1,0 +1,259 @@
+package actions
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/vcf-exporter/vcf_exporter/vcfsim"
+)
+
+func TestUpgradeEndToEnd(t *testing.T) {
+	e := newEnv(t, nil)
+	from := e.currentVersion()
+
+	code, m := e.do("POST", e.upgradePath(), "")
+	if code != 202 {
+		t.Fatalf("start: %d %v", code, m)
+	}
+	if m["state"] != StateTargeting {
+		t.Errorf("state after start = %v", m["state"])
+	}
+	target := m["target_version"].(string)
+
+	// Every state with remote work is seen on the way (ESX included).
+	seen := map[string]bool{}
+	deadline := time.Now().Add(60 * time.Second)
+	for time.Now().Before(deadline) {
+		s := e.snapshot()
+		seen[s["state"].(string)] = true
+		if Terminal(s["state"].(string)) {
+			break
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+	s := e.status()
+	if s["state"] != StateSucceeded {
+		t.Fatalf("final state %v: %v", s["state"], s["log_markdown"])
+	}
+	for _, st := range []string{StateUpgradingSDDCManager, StateUpgradingNSX, StateUpgradingVCenter, StateUpgradingESX} {
+		if !seen[st] {
+			t.Errorf("state %s never seen (seen %v)", st, seen)
+		}
+	}
+	if got := e.currentVersion(); got != target || got == from {
+		t.Errorf("domain version %s → %s, want %s", from, got, target)
+	}
+	if n := e.posts(); n != 4 {
+		t.Errorf("POST /v1/upgrades sent %d times, want 4 (SDDC Manager, NSX, vCenter, ESX)", n)
+	}
+	log := s["log_markdown"].(string)
+	if !strings.Contains(log, "answers again") {
+		t.Errorf("SDDC Manager outage not ridden out visibly:\n%s", log)
+	}
+	if !strings.Contains(log, "ESXi (2 cluster(s))") {
+		t.Errorf("ESX clusters not upgraded:\n%s", log)
+	}
+	if e.targets.checks.Load() == 0 {
+		t.Error("upgrade check not refreshed after the upgrade")
+	}
+	if v := e.metric("vcf_upgrade_workflow_state", map[string]string{"state": StateSucceeded}); v != 1 {
+		t.Errorf("state metric successfully_completed = %v", v)
+	}
+	if v := e.metric("vcf_upgrade_workflow_state", map[string]string{"state": StateFailed}); v != 0 {
+		t.Errorf("state metric failed = %v", v)
+	}
+	if v := e.metric("vcf_upgrade_workflow_runs_total", map[string]string{"result": "success"}); v != 1 {
+		t.Errorf("runs_total{result=success} = %v", v)
+	}
+	if v := e.metric("vcf_upgrade_workflow_step_start_timestamp_seconds", nil); v <= 0 {
+		t.Errorf("step start metric = %v", v)
+	}
+	// The version just installed is no upgrade path any more.
+	if code, m := e.do("POST", e.upgradePath(), `{"target_version": "`+target+`"}`); code != 422 {
+		t.Errorf("second start: %d %v", code, m)
+	}
+}
+
+func TestPrecheckWarningsNeedAcknowledgement(t *testing.T) {
+	e := newEnv(t, func(c *vcfsim.Config) { c.PrecheckWarnings = 3 })
+	if code, m := e.do("POST", e.upgradePath()+"/acknowledge", ""); code != 409 {
+		t.Errorf("acknowledge with nothing running: %d %v", code, m)
+	}
+	if code, m := e.do("POST", e.upgradePath(), `{"dry_run": false}`); code != 202 {
+		t.Fatalf("start: %d %v", code, m)
+	}
+	s := e.waitState(30*time.Second, StateWaitingAck)
+	if s["precheck_warnings"].(float64) != 3 {
+		t.Errorf("warnings = %v", s["precheck_warnings"])
+	}
+	// It stays there: no upgrade is started while waiting.
+	for range 20 {
+		time.Sleep(5 * time.Millisecond)
+		if st := e.snapshot()["state"]; st != StateWaitingAck {
+			t.Fatalf("left %s without acknowledgement: %v", StateWaitingAck, st)
+		}
+	}
+	if n := e.posts(); n != 0 {
+		t.Fatalf("%d upgrades posted before the acknowledgement", n)
+	}
+	if !strings.Contains(s["log_markdown"].(string), "3 warning(s)") {
+		t.Errorf("log: %v", s["log_markdown"])
+	}
+	code, m := e.do("POST", e.upgradePath()+"/acknowledge", "")
+	if code != 200 {
+		t.Fatalf("acknowledge: %d %v", code, m)
+	}
+	s = e.waitState(60*time.Second, StateSucceeded, StateFailed)
+	if s["state"] != StateSucceeded {
+		t.Fatalf("after acknowledgement: %v", s)
+	}
+}
+
+func TestFailingUpgradeEndsFailed(t *testing.T) {
+	e := newEnv(t, func(c *vcfsim.Config) { c.Faults.FailUpgrade = "NSX_T_MANAGER" })
+	if code, m := e.do("POST", e.upgradePath(), ""); code != 202 {
+		t.Fatalf("start: %d %v", code, m)
+	}
+	s := e.waitState(60*time.Second, StateSucceeded, StateFailed)
+	if s["state"] != StateFailed {
+		t.Fatalf("state %v", s["state"])
+	}
+	for _, want := range []string{"UPGRADE_FAILED", "Upgrade of VMware NSX"} {
+		if !strings.Contains(s["last_error"].(string), want) || !strings.Contains(s["log_markdown"].(string), want) {
+			t.Errorf("VCF error %q missing: last_error=%v log=%v", want, s["last_error"], s["log_markdown"])
+		}
+	}
+	if n := e.posts(); n != 2 {
+		t.Errorf("POST /v1/upgrades = %d, want 2 (SDDC Manager, NSX)", n)
+	}
+	if v := e.metric("vcf_upgrade_workflow_runs_total", map[string]string{"result": "failed"}); v != 1 {
+		t.Errorf("runs_total{result=failed} = %v", v)
+	}
+	// A new workflow may start after a failure.
+	if code, m := e.do("POST", e.upgradePath(), `{"dry_run": true}`); code != 200 {
+		t.Errorf("dry run after failure: %d %v", code, m)
+	}
+}
+
+func TestOutageMidUpgradeIsRiddenOut(t *testing.T) {
+	e := newEnv(t, nil)
+	if code, m := e.do("POST", e.upgradePath(), ""); code != 202 {
+		t.Fatalf("start: %d %v", code, m)
+	}
+	e.waitState(60*time.Second, StateUpgradingVCenter)
+	// The API refuses connections for a while during the vCenter upgrade.
+	e.srv.Sim.SetFaults(vcfsim.Faults{Outage: 300 * time.Millisecond, OutageMode: "refuse"})
+	s := e.waitState(60*time.Second, StateSucceeded, StateFailed)
+	if s["state"] != StateSucceeded {
+		t.Fatalf("state %v: %v", s["state"], s["log_markdown"])
+	}
+	if strings.Count(s["log_markdown"].(string), "answers again") < 2 {
+		t.Errorf("expected two outages in the log:\n%s", s["log_markdown"])
+	}
+	if n := e.posts(); n != 4 {
+		t.Errorf("POST /v1/upgrades = %d, want 4", n)
+	}
+}
+
+func TestOutageLongerThanLimitFails(t *testing.T) {
+	e := newEnv(t, nil)
+	e.eng.Stop()
+	e.start(func(o *Options) { o.Config.Timeouts.APIOutage = modelDuration(100 * time.Millisecond) })
+	e.srv.Sim.SetFaults(vcfsim.Faults{Outage: time.Hour})
+	e.srv.Sim.SetFaults(vcfsim.Faults{}) // start works
+	if code, m := e.do("POST", e.upgradePath(), ""); code != 202 {
+		t.Fatalf("start: %d %v", code, m)
+	}
+	e.srv.Sim.SetFaults(vcfsim.Faults{Outage: time.Hour})
+	s := e.waitState(30*time.Second, StateFailed, StateSucceeded)
+	if s["state"] != StateFailed || !strings.Contains(s["last_error"].(string), "SDDC Manager API unavailable") {
+		t.Fatalf("state %v, error %v", s["state"], s["last_error"])
+	}
+}
+
+func TestCancel(t *testing.T) {
+	t.Run("waiting_acknowledgement", func(t *testing.T) {
+		e := newEnv(t, func(c *vcfsim.Config) { c.PrecheckErrors = 1 })
+		if code, m := e.do("POST", e.upgradePath(), ""); code != 202 {
+			t.Fatalf("start: %d %v", code, m)
+		}
+		e.waitState(30*time.Second, StateWaitingAck)
+		code, m := e.do("POST", e.upgradePath()+"/cancel", "")
+		if code != 202 {
+			t.Fatalf("cancel: %d %v", code, m)
+		}
+		e.waitState(10*time.Second, StateCancelled)
+		if n := e.posts(); n != 0 {
+			t.Errorf("%d upgrades posted", n)
+		}
+		if v := e.metric("vcf_upgrade_workflow_runs_total", map[string]string{"result": "cancelled"}); v != 1 {
+			t.Errorf("runs_total{cancelled} = %v", v)
+		}
+	})
+	t.Run("during an upgrade", func(t *testing.T) {
+		e := newEnv(t, func(c *vcfsim.Config) { c.TimeScale = 3600 })
+		if code, m := e.do("POST", e.upgradePath(), ""); code != 202 {
+			t.Fatalf("start: %d %v", code, m)
+		}
+		e.waitState(60*time.Second, StateUpgradingSDDCManager)
+		code, m := e.do("POST", e.upgradePath()+"/cancel", "")
+		if code != 202 || !strings.Contains(m["message"].(string), "not aborted") {
+			t.Fatalf("cancel: %d %v", code, m)
+		}
+		s := e.waitState(60*time.Second, StateCancelled, StateFailed, StateSucceeded)
+		if s["state"] != StateCancelled {
+			t.Fatalf("state %v", s)
+		}
+		if n := e.posts(); n != 1 {
+			t.Errorf("POST /v1/upgrades = %d, want 1 (the SDDC Manager upgrade ran to its end)", n)
+		}
+		if !strings.Contains(s["log_markdown"].(string), "SDDC Manager upgrade completed") {
+			t.Errorf("log:\n%s", s["log_markdown"])
+		}
+	})
+}
+
+func TestStartValidation(t *testing.T) {
+	e := newEnv(t, nil)
+	if code, m := e.do("POST", "/actions/v1/domains/nope/upgrade", ""); code != 404 {
+		t.Errorf("unknown domain: %d %v", code, m)
+	}
+	if code, m := e.do("POST", e.upgradePath(), `{"target_version": "9.9.9.9"}`); code != 422 {
+		t.Errorf("bad version: %d %v", code, m)
+	}
+	if code, m := e.do("GET", e.upgradePath(), ""); code != 200 || m["state"] != StateWaitingForInitiation || m["log_markdown"] != "No messages" {
+		t.Errorf("idle status: %d %v", code, m)
+	}
+	// By id too.
+	if code, m := e.do("GET", "/actions/v1/domains/"+e.domain.ID+"/upgrade", ""); code != 200 || m["domain_name"] != e.domain.Name {
+		t.Errorf("status by id: %d %v", code, m)
+	}
+	// Dry run: a plan, and nothing changes on SDDC Manager.
+	before := e.srv.Sim.Stats()
+	code, plan := e.do("POST", e.upgradePath(), `{"dry_run": true}`)
+	if code != 200 || plan["dry_run"] != true {
+		t.Fatalf("dry run: %d %v", code, plan)
+	}
+	order, _ := plan["component_order"].([]any)
+	if len(order) != 4 || order[0] != KindSDDCManager || order[3] != KindESX {
+		t.Errorf("component order %v", order)
+	}
+	if bs, _ := plan["bundles"].([]any); len(bs) != 4 || plan["download_bytes"].(float64) <= 0 {
+		t.Errorf("bundles %v, %v bytes", bs, plan["download_bytes"])
+	}
+	for k, v := range e.srv.Sim.Stats() {
+		if !strings.HasPrefix(k, "GET ") && !strings.HasPrefix(k, "POST /v1/tokens") && v != before[k] {
+			t.Errorf("dry run sent %s", k)
+		}
+	}
+	// Explicit version; then a second start conflicts.
+	target := plan["target_version"].(string)
+	if code, m := e.do("POST", e.upgradePath(), `{"target_version": "`+target+`"}`); code != 202 {
+		t.Fatalf("start: %d %v", code, m)
+	}
+	if code, m := e.do("POST", e.upgradePath(), ""); code != 409 {
+		t.Errorf("second start while running: %d %v", code, m)
+	}
+	e.waitState(60*time.Second, StateSucceeded)
+}
