@@ -373,8 +373,9 @@ func (e *Engine) StartUpgrade(ctx context.Context, targetName, ref string, req S
 		e.mu.Unlock()
 		return nil, errf(http.StatusInternalServerError, "cannot persist the workflow: %v", err)
 	}
+	snap := w.clone()
 	e.launch(r)
-	return e.statusOf(w.clone()), nil
+	return e.statusOf(snap), nil
 }
 
 func (e *Engine) running(k wfKey) bool {

@@ -142,6 +142,7 @@ func TestOutageMidUpgradeIsRiddenOut(t *testing.T) {
 		t.Fatalf("start: %d %v", code, m)
 	}
 	e.waitState(60*time.Second, StateUpgradingVCenter)
+	e.waitComponentRunning(10 * time.Second)
 	// The API refuses connections for a while during the vCenter upgrade.
 	e.srv.Sim.SetFaults(vcfsim.Faults{Outage: 300 * time.Millisecond, OutageMode: "refuse"})
 	s := e.waitState(60*time.Second, StateSucceeded, StateFailed)
