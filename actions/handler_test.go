@@ -1,0 +1,324 @@
+package actions
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/vcf-exporter/vcf_exporter/config"
+)
+
+// offlineEngine is an engine whose target never answers (security tests
+// that must not reach an SDDC Manager).
+func offlineEngine(t *testing.T, names ...string) *Engine {
+	t.Helper()
+	ft := &fakeTargets{clients: map[string]Client{}}
+	for _, n := range names {
+		ft.clients[n] = newTestClient(t, "http://127.0.0.1:1")
+	}
+	e, err := New(ft, testEngineOptions(t.TempDir(), nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.Start(context.Background())
+	t.Cleanup(e.Stop)
+	return e
+}
+
+type fakeClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *fakeClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *fakeClock) Add(d time.Duration) {
+	c.mu.Lock()
+	c.t = c.t.Add(d)
+	c.mu.Unlock()
+}
+
+func serve(h http.Handler, method, path, remote string, hdr map[string]string, body string) *httptest.ResponseRecorder {
+	var req *http.Request
+	if body != "" {
+		req = httptest.NewRequest(method, path, strings.NewReader(body))
+	} else {
+		req = httptest.NewRequest(method, path, nil)
+	}
+	if remote != "" {
+		req.RemoteAddr = remote
+	}
+	for k, v := range hdr {
+		req.Header.Set(k, v)
+	}
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	return rec
+}
+
+func jsonError(t *testing.T, rec *httptest.ResponseRecorder) string {
+	t.Helper()
+	if ct := rec.Header().Get("Content-Type"); ct != "application/json" {
+		t.Errorf("Content-Type %q", ct)
+	}
+	var m map[string]string
+	if err := json.Unmarshal(rec.Body.Bytes(), &m); err != nil || m["error"] == "" {
+		t.Errorf("not a JSON error: %q", rec.Body.String())
+	}
+	return m["error"]
+}
+
+var authHdr = map[string]string{"Authorization": "Bearer " + testToken, "Content-Type": "application/json"}
+
+func TestDisabledWithoutToken(t *testing.T) {
+	eng := offlineEngine(t, "sim")
+	for name, h := range map[string]*Handler{
+		"no tokens":      NewHandler(eng, nil, HandlerOptions{}),
+		"empty token":    NewHandler(eng, []Token{{Name: "x", Value: ""}}, HandlerOptions{}),
+		"no engine":      NewHandler(nil, []Token{{Name: "x", Value: testToken}}, HandlerOptions{}),
+		"tokens removed": func() *Handler { h := NewHandler(eng, []Token{{Name: "x", Value: testToken}}, HandlerOptions{}); h.SetTokens(nil); return h }(),
+	} {
+		if h.Enabled() {
+			t.Errorf("%s: enabled", name)
+		}
+		for _, p := range []string{"/actions/", "/actions/v1/upgrade-check", "/actions/v1/domains/d/upgrade"} {
+			for _, m := range []string{"GET", "POST"} {
+				rec := serve(h, m, p, "", authHdr, "")
+				if rec.Code != 404 {
+					t.Errorf("%s: %s %s = %d", name, m, p, rec.Code)
+				}
+				jsonError(t, rec)
+			}
+		}
+	}
+}
+
+func TestAuthentication(t *testing.T) {
+	eng := offlineEngine(t, "sim")
+	h := NewHandler(eng, []Token{{Name: "a", Value: "other-token"}, {Name: "ha", Value: testToken}}, HandlerOptions{MaxAuthFailures: 1000})
+	for name, hdr := range map[string]map[string]string{
+		"no header":    {},
+		"wrong token":  {"Authorization": "Bearer nope"},
+		"prefix":       {"Authorization": "Bearer " + testToken[:10]},
+		"longer":       {"Authorization": "Bearer " + testToken + "x"},
+		"basic scheme": {"Authorization": "Basic " + testToken},
+		"bare token":   {"Authorization": testToken},
+		"empty bearer": {"Authorization": "Bearer "},
+	} {
+		rec := serve(h, "POST", "/actions/v1/upgrade-check", "", hdr, "")
+		if rec.Code != 401 {
+			t.Errorf("%s: %d", name, rec.Code)
+		}
+		if !strings.HasPrefix(rec.Header().Get("WWW-Authenticate"), "Bearer") {
+			t.Errorf("%s: no WWW-Authenticate", name)
+		}
+		jsonError(t, rec)
+	}
+	// Unknown paths and wrong methods need authentication too.
+	if rec := serve(h, "DELETE", "/actions/v1/nothing", "", nil, ""); rec.Code != 401 {
+		t.Errorf("unauthenticated unknown path: %d", rec.Code)
+	}
+	// Both tokens work; case-insensitive scheme.
+	for _, tok := range []string{"bearer other-token", "Bearer " + testToken} {
+		rec := serve(h, "GET", "/actions/v1/nothing", "", map[string]string{"Authorization": tok}, "")
+		if rec.Code != 404 {
+			t.Errorf("%q: %d %s", tok, rec.Code, rec.Body)
+		}
+	}
+}
+
+func TestAuthFailureRateLimit(t *testing.T) {
+	eng := offlineEngine(t, "sim")
+	clk := &fakeClock{t: time.Unix(1e9, 0)}
+	h := NewHandler(eng, []Token{{Name: "ha", Value: testToken}}, HandlerOptions{MaxAuthFailures: 3, AuthFailureWindow: time.Minute, Now: clk.Now})
+	bad := map[string]string{"Authorization": "Bearer wrong"}
+	for i := range 3 {
+		if rec := serve(h, "GET", "/actions/v1/x", "192.0.2.1:1234", bad, ""); rec.Code != 401 {
+			t.Fatalf("attempt %d: %d", i, rec.Code)
+		}
+	}
+	// Limited now, even with the right token, from that address only.
+	rec := serve(h, "GET", "/actions/v1/x", "192.0.2.1:999", authHdr, "")
+	if rec.Code != 429 || rec.Header().Get("Retry-After") == "" {
+		t.Errorf("after 3 failures: %d, Retry-After %q", rec.Code, rec.Header().Get("Retry-After"))
+	}
+	jsonError(t, rec)
+	if rec := serve(h, "GET", "/actions/v1/x", "192.0.2.2:1", authHdr, ""); rec.Code != 404 {
+		t.Errorf("other address: %d", rec.Code)
+	}
+	clk.Add(61 * time.Second)
+	if rec := serve(h, "GET", "/actions/v1/x", "192.0.2.1:1", authHdr, ""); rec.Code != 404 {
+		t.Errorf("after the window: %d", rec.Code)
+	}
+}
+
+func TestRequestChecks(t *testing.T) {
+	eng := offlineEngine(t, "sim")
+	h := NewHandler(eng, []Token{{Name: "ha", Value: testToken}}, HandlerOptions{MaxBodyBytes: 1024})
+	p := "/actions/v1/domains/d1/upgrade"
+	cases := []struct {
+		name, method, path, ct, body string
+		want                         int
+	}{
+		{"body too large", "POST", p, "application/json", `{"target_version":"` + strings.Repeat("1", 2000) + `"}`, 413},
+		{"malformed", "POST", p, "application/json", `{"target_version":`, 400},
+		{"unknown field", "POST", p, "application/json", `{"target_version":"5.2.1.0","force":true}`, 400},
+		{"wrong type", "POST", p, "application/json", `{"dry_run":"yes"}`, 400},
+		{"trailing data", "POST", p, "application/json", `{} {}`, 400},
+		{"array", "POST", p, "application/json", `[]`, 400},
+		{"text/plain", "POST", p, "text/plain", `{}`, 415},
+		{"no content type", "POST", p, "", `{}`, 415},
+		{"body on acknowledge", "POST", p + "/acknowledge", "application/json", `{"x":1}`, 400},
+		{"DELETE upgrade", "DELETE", p, "application/json", "", 405},
+		{"GET acknowledge", "GET", p + "/acknowledge", "", "", 405},
+		{"GET upgrade-check", "GET", "/actions/v1/upgrade-check", "", "", 405},
+		{"unknown path", "GET", "/actions/v2/x", "", "", 404},
+	}
+	for _, c := range cases {
+		hdr := map[string]string{"Authorization": "Bearer " + testToken}
+		if c.ct != "" {
+			hdr["Content-Type"] = c.ct
+		}
+		rec := serve(h, c.method, c.path, "", hdr, c.body)
+		if rec.Code != c.want {
+			t.Errorf("%s: %d, want %d (%s)", c.name, rec.Code, c.want, rec.Body)
+		}
+		msg := jsonError(t, rec)
+		if c.want == 405 && rec.Header().Get("Allow") == "" {
+			t.Errorf("%s: no Allow header", c.name)
+		}
+		_ = msg
+	}
+	// Charset parameter is fine (the request then fails upstream, not with 415).
+	rec := serve(h, "POST", p, "", map[string]string{"Authorization": "Bearer " + testToken, "Content-Type": "application/json; charset=utf-8"}, `{}`)
+	if rec.Code == 415 || rec.Code == 400 {
+		t.Errorf("charset: %d %s", rec.Code, rec.Body)
+	}
+}
+
+func TestTargetSelection(t *testing.T) {
+	eng := offlineEngine(t, "a", "b")
+	h := NewHandler(eng, []Token{{Name: "ha", Value: testToken}}, HandlerOptions{})
+	rec := serve(h, "POST", "/actions/v1/upgrade-check", "", authHdr, "")
+	if rec.Code != 400 || !strings.Contains(jsonError(t, rec), "?target=") {
+		t.Errorf("missing target: %d %s", rec.Code, rec.Body)
+	}
+	rec = serve(h, "POST", "/actions/v1/upgrade-check?target=zzz", "", authHdr, "")
+	if rec.Code != 404 {
+		t.Errorf("unknown target: %d %s", rec.Code, rec.Body)
+	}
+	rec = serve(h, "POST", "/actions/v1/upgrade-check?target=b", "", authHdr, "")
+	if rec.Code != 200 {
+		t.Errorf("target b: %d %s", rec.Code, rec.Body)
+	}
+}
+
+func TestAuditLog(t *testing.T) {
+	e := newEnv(t, nil)
+	e.do("POST", "/actions/v1/upgrade-check", "")
+	e.do("POST", "/actions/v1/token/refresh", "")
+	e.doWith("POST", e.upgradePath(), "", map[string]string{"Authorization": "Bearer not-the-token"})
+	e.do("POST", e.upgradePath(), `{"dry_run": true}`)
+	log := e.audit.String()
+	if strings.Contains(log, testToken) || strings.Contains(log, "not-the-token") {
+		t.Fatalf("a token leaked into the audit log:\n%s", log)
+	}
+	for _, want := range []string{
+		`token=tests client=127.0.0.1 action=upgrade_check`,
+		`action=token_refresh`,
+		`status=401`,
+		`action=upgrade_start detail="domain=` + e.domain.Name,
+		`dry_run=true" status=200`,
+	} {
+		if !strings.Contains(log, want) {
+			t.Errorf("audit log lacks %q:\n%s", want, log)
+		}
+	}
+	if n := strings.Count(log, "actions audit"); n != 4 {
+		t.Errorf("%d audit lines, want 4", n)
+	}
+}
+
+func TestLoadTokens(t *testing.T) {
+	dir := t.TempDir()
+	f := filepath.Join(dir, "token")
+	if err := os.WriteFile(f, []byte(testToken+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	f2 := filepath.Join(dir, "ha")
+	if err := os.WriteFile(f2, []byte("ha-token\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	toks, err := LoadTokens(f, config.ActionsConfig{Tokens: []config.ActionsToken{
+		{Name: "inline", Token: "inline-token"}, {Name: "ha", TokenFile: f2},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []Token{{"token-file", testToken}, {"inline", "inline-token"}, {"ha", "ha-token"}}
+	if len(toks) != 3 || toks[0] != want[0] || toks[1] != want[1] || toks[2] != want[2] {
+		t.Errorf("tokens %v", toks)
+	}
+	empty := filepath.Join(dir, "empty")
+	os.WriteFile(empty, []byte("\n"), 0o600)
+	if _, err := LoadTokens(empty, config.ActionsConfig{}); err == nil {
+		t.Error("empty token file accepted")
+	}
+	if _, err := LoadTokens(filepath.Join(dir, "missing"), config.ActionsConfig{}); err == nil {
+		t.Error("missing token file accepted")
+	}
+	if toks, err := LoadTokens("", config.ActionsConfig{}); err != nil || len(toks) != 0 {
+		t.Errorf("no tokens: %v %v", toks, err)
+	}
+}
+
+func TestConfigValidation(t *testing.T) {
+	c, err := config.Parse([]byte(`
+actions:
+  tokens:
+    - name: ha
+      token: abc
+  timeouts:
+    nsx: 2h
+  nsx:
+    edge_clusters_parallel: false
+  vcenter:
+    upgrade_mechanism: Migration
+  esx:
+    enable_quickboot: true
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := c.Actions
+	if a.NSX.EdgeClustersParallelOrDefault() || !a.NSX.EdgeParallelUpgradeOrDefault() || a.VCenter.UpgradeMechanismOrDefault() != "Migration" || !a.ESX.EnableQuickboot {
+		t.Errorf("options %+v", a)
+	}
+	if time.Duration(a.Timeouts.WithDefaults().NSX) != 2*time.Hour || time.Duration(a.Timeouts.WithDefaults().VCenter) != 8*time.Hour {
+		t.Errorf("timeouts %+v", a.Timeouts.WithDefaults())
+	}
+	for _, bad := range []string{
+		"actions:\n  tokens:\n    - name: x\n",
+		"actions:\n  tokens:\n    - token: x\n",
+		"actions:\n  tokens:\n    - {name: x, token: a}\n    - {name: x, token: b}\n",
+		"actions:\n  vcenter:\n    upgrade_mechanism: Magic\n",
+		"actions:\n  timeouts:\n    nsx: 1h\n    nsxx: 1h\n",
+	} {
+		if _, err := config.Parse([]byte(bad)); err == nil {
+			t.Errorf("accepted:\n%s", bad)
+		}
+	}
+	_ = slog.Default
+}
