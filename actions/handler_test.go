@@ -85,10 +85,14 @@ var authHdr = map[string]string{"Authorization": "Bearer " + testToken, "Content
 func TestDisabledWithoutToken(t *testing.T) {
 	eng := offlineEngine(t, "sim")
 	for name, h := range map[string]*Handler{
-		"no tokens":      NewHandler(eng, nil, HandlerOptions{}),
-		"empty token":    NewHandler(eng, []Token{{Name: "x", Value: ""}}, HandlerOptions{}),
-		"no engine":      NewHandler(nil, []Token{{Name: "x", Value: testToken}}, HandlerOptions{}),
-		"tokens removed": func() *Handler { h := NewHandler(eng, []Token{{Name: "x", Value: testToken}}, HandlerOptions{}); h.SetTokens(nil); return h }(),
+		"no tokens":   NewHandler(eng, nil, HandlerOptions{}),
+		"empty token": NewHandler(eng, []Token{{Name: "x", Value: ""}}, HandlerOptions{}),
+		"no engine":   NewHandler(nil, []Token{{Name: "x", Value: testToken}}, HandlerOptions{}),
+		"tokens removed": func() *Handler {
+			h := NewHandler(eng, []Token{{Name: "x", Value: testToken}}, HandlerOptions{})
+			h.SetTokens(nil)
+			return h
+		}(),
 	} {
 		if h.Enabled() {
 			t.Errorf("%s: enabled", name)
