@@ -42,6 +42,20 @@ type auth struct {
 	loginFailures int
 	nextLogin     time.Time
 	lastLoginErr  *AuthError
+
+	// busy is closed when the renewal in progress ends; nil when none runs.
+	busy chan struct{}
+}
+
+// renewing returns a channel closed when the renewal in progress ends, or
+// nil when no renewal is running.
+func (a *auth) renewing() <-chan struct{} {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.busy == nil {
+		return nil
+	}
+	return a.busy
 }
 
 func newAuth(c *Client) *auth { return &auth{c: c} }
@@ -51,6 +65,14 @@ func (a *auth) current() *tokenState {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	return a.tok
+}
+
+// newest returns the current access token if it is fresh, else tok.
+func (a *auth) newest(tok string) string {
+	if t := a.current(); t != nil && t.access != tok && time.Now().Before(t.refreshAt) {
+		return t.access
+	}
+	return tok
 }
 
 // token returns an access token that is not due for renewal, renewing it
@@ -82,6 +104,16 @@ func (a *auth) invalidate(ctx context.Context, rejected string) error {
 // each caller still stops waiting when its own context ends.
 func (a *auth) renew(ctx context.Context, stale string, force bool) (string, error) {
 	ch := a.sf.DoChan("token", func() (any, error) {
+		busy := make(chan struct{})
+		a.mu.Lock()
+		a.busy = busy
+		a.mu.Unlock()
+		defer func() {
+			a.mu.Lock()
+			a.busy = nil
+			a.mu.Unlock()
+			close(busy)
+		}()
 		cur := a.current()
 		if !force && cur != nil && cur.access != stale && time.Now().Before(cur.refreshAt) {
 			return cur.access, nil

@@ -259,6 +259,7 @@ func (c *Client) do(ctx context.Context, req request, decode decodeFunc) error {
 		case err == nil:
 			return nil
 		case res.status == http.StatusUnauthorized && !req.noAuth && !retried401:
+			token = res.token
 			// A 401 means the server rejected the request before doing
 			// anything, so even a POST can be sent again, once, with a new
 			// token. invalidate only refreshes if nobody else already did.
@@ -291,7 +292,8 @@ func (c *Client) do(ctx context.Context, req request, decode decodeFunc) error {
 
 // result is what one attempt tells do() about retrying.
 type result struct {
-	status     int // 0 on network error
+	token      string // the access token actually sent
+	status     int    // 0 on network error
 	retryable  bool
 	retryAfter time.Duration // from Retry-After, 0 if absent
 }
@@ -300,12 +302,35 @@ type result struct {
 // been consumed (a connection still streaming a body is still load on the
 // server).
 func (c *Client) attempt(ctx context.Context, req request, body []byte, token string, decode decodeFunc) (result, error) {
-	select {
-	case c.sem <- struct{}{}:
-	case <-ctx.Done():
-		return result{}, ctx.Err()
+	for {
+		select {
+		case c.sem <- struct{}{}:
+		case <-ctx.Done():
+			return result{}, ctx.Err()
+		}
+		// While a token renewal runs (typically after a 401), requests
+		// that would carry the old token wait for it, without holding a
+		// slot: the renewal needs one, and a queue of callers replaying a
+		// token the server just rejected would only collect 401s.
+		done := c.auth.renewing()
+		if token == "" || done == nil {
+			break
+		}
+		<-c.sem
+		select {
+		case <-done:
+		case <-ctx.Done():
+			return result{}, ctx.Err()
+		}
+		token = c.auth.newest(token)
 	}
 	defer func() { <-c.sem }()
+	if token != "" {
+		// Another caller may have renewed the token while this one
+		// queued for a slot: send the newest.
+		token = c.auth.newest(token)
+	}
+	res := result{token: token}
 
 	u := *c.base
 	u.Path = c.base.Path + req.path
@@ -342,14 +367,15 @@ func (c *Client) attempt(ctx context.Context, req request, body []byte, token st
 		if errors.As(err, &ue) {
 			err = ue.Err
 		}
-		return result{retryable: true}, fmt.Errorf("vcfclient: %s %s: %w", req.method, req.endpoint, err)
+		res.retryable = true
+		return res, fmt.Errorf("vcfclient: %s %s: %w", req.method, req.endpoint, err)
 	}
 	defer func() {
 		// Drain a little so the connection can be reused, then close.
 		_, _ = io.CopyN(io.Discard, resp.Body, 64<<10)
 		_ = resp.Body.Close()
 	}()
-	res := result{status: resp.StatusCode}
+	res.status = resp.StatusCode
 
 	if resp.StatusCode >= 300 {
 		apiErr := c.apiError(req, resp)
