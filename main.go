@@ -29,6 +29,7 @@ import (
 	"github.com/prometheus/exporter-toolkit/web"
 	"github.com/prometheus/exporter-toolkit/web/kingpinflag"
 
+	"github.com/vcf-exporter/vcf_exporter/actions"
 	"github.com/vcf-exporter/vcf_exporter/collector"
 	"github.com/vcf-exporter/vcf_exporter/config"
 	"github.com/vcf-exporter/vcf_exporter/targets"
@@ -65,6 +66,7 @@ type flags struct {
 	simTimeScale  float64
 	web           *web.FlagConfig
 	log           *promslog.Config
+	actions       *actions.Flags
 }
 
 func registerFlags(a *kingpin.Application) *flags {
@@ -85,6 +87,7 @@ func registerFlags(a *kingpin.Application) *flags {
 	a.Flag("simulator", "Start an in-process SDDC Manager simulator (vcfsim) on loopback and watch it as target \""+simulatorTarget+"\": the one-command demo.").BoolVar(&f.simulator)
 	a.Flag("simulator.seed", "Seed of the simulator's inventory.").Default("1").Int64Var(&f.simSeed)
 	a.Flag("simulator.time-scale", "Simulated time speed of the simulator (1 = real time).").Default("1").Float64Var(&f.simTimeScale)
+	f.actions = actions.RegisterFlags(a)
 	f.web = kingpinflag.AddFlags(a, defaultAddress)
 	promslogflag.AddFlags(a, f.log)
 	return f
@@ -148,6 +151,13 @@ func run(f *flags, logger *slog.Logger) error {
 	registerSelfMetrics(self, registry)
 
 	mux := newMux(f, logger, registry, set, self, rl)
+	// The authenticated upgrade API (issue 5); 404 when no token is configured.
+	actionsHandler, stopActions, err := actions.Setup(f.actions, rl.Config().Actions, registry, self, logger)
+	if err != nil {
+		return err
+	}
+	defer stopActions()
+	mux.Handle("/actions/", actionsHandler)
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	return serve(srv, f.web, logger, rl)
 }

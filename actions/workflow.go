@@ -34,6 +34,15 @@ type run struct {
 
 func (r *run) now() time.Time { return r.e.now() }
 
+// api returns the target's current client (a configuration reload may
+// replace it), or the one the workflow started with.
+func (r *run) api() Client {
+	if c, ok := r.e.targets.Client(r.w.Target); ok && c != nil {
+		return c
+	}
+	return r.client
+}
+
 // poke wakes the goroutine from a sleep (acknowledge, cancel).
 func (r *run) poke() {
 	select {
@@ -328,7 +337,7 @@ func (r *run) doTarget(ctx context.Context) error {
 	}
 	if !r.w.TargetSet {
 		err := r.call(ctx, "setting the target version", func(ctx context.Context) error {
-			return r.client.SetTargetRelease(ctx, r.w.DomainID, vcfclient.DomainRelease{TargetVersion: r.w.TargetVersion})
+			return r.api().SetTargetRelease(ctx, r.w.DomainID, vcfclient.DomainRelease{TargetVersion: r.w.TargetVersion})
 		})
 		if err != nil {
 			return err
@@ -348,7 +357,7 @@ func (r *run) doDownload(ctx context.Context) error {
 		var bundle *vcfclient.Bundle
 		if err := r.call(ctx, "reading bundle "+b.ID, func(ctx context.Context) error {
 			var err error
-			bundle, err = r.client.Bundle(ctx, b.ID)
+			bundle, err = r.api().Bundle(ctx, b.ID)
 			return err
 		}); err != nil {
 			return err
@@ -381,7 +390,7 @@ func (r *run) doDownload(ctx context.Context) error {
 			var task *vcfclient.Task
 			err := r.call(ctx, "requesting the download of bundle "+b.ID, func(ctx context.Context) error {
 				var err error
-				task, err = r.client.DownloadBundle(ctx, b.ID)
+				task, err = r.api().DownloadBundle(ctx, b.ID)
 				var ae *vcfclient.APIError
 				if errors.As(err, &ae) && ae.StatusCode == 409 {
 					return nil // already downloading
@@ -400,7 +409,7 @@ func (r *run) doDownload(ctx context.Context) error {
 			}
 		}
 		err := r.poll(ctx, "downloading bundle "+b.ID, func(ctx context.Context) (bool, error) {
-			bd, err := r.client.Bundle(ctx, b.ID)
+			bd, err := r.api().Bundle(ctx, b.ID)
 			if err != nil {
 				return false, err
 			}
@@ -455,7 +464,7 @@ func (r *run) doPrechecks(ctx context.Context) error {
 		var q1, q2 *vcfclient.CheckSetQueryResult
 		err := r.call(ctx, "querying pre-check sets", func(ctx context.Context) error {
 			var err error
-			q1, err = r.client.QueryCheckSets(ctx, vcfclient.CheckSetQueryInput{
+			q1, err = r.api().QueryCheckSets(ctx, vcfclient.CheckSetQueryInput{
 				CheckSetType: "UPGRADE",
 				Domains:      []vcfclient.CheckSetQueryDomainResources{{DomainID: r.w.DomainID}},
 			})
@@ -470,7 +479,7 @@ func (r *run) doPrechecks(ctx context.Context) error {
 		}
 		err = r.call(ctx, "querying pre-check sets for the target versions", func(ctx context.Context) error {
 			var err error
-			q2, err = r.client.QueryCheckSets(ctx, vcfclient.CheckSetQueryInput{
+			q2, err = r.api().QueryCheckSets(ctx, vcfclient.CheckSetQueryInput{
 				CheckSetType: "UPGRADE",
 				Domains:      []vcfclient.CheckSetQueryDomainResources{{DomainID: r.w.DomainID, Resources: res}},
 			})
@@ -499,7 +508,7 @@ func (r *run) doPrechecks(ctx context.Context) error {
 		var task *vcfclient.Task
 		err = r.call(ctx, "starting the pre-checks", func(ctx context.Context) error {
 			var err error
-			task, err = r.client.RunCheckSets(ctx, in)
+			task, err = r.api().RunCheckSets(ctx, in)
 			return err
 		})
 		if err != nil {
@@ -514,7 +523,7 @@ func (r *run) doPrechecks(ctx context.Context) error {
 	var out *vcfclient.AssessmentOutput
 	err := r.poll(ctx, "waiting for the pre-checks", func(ctx context.Context) (bool, error) {
 		var err error
-		out, err = r.client.CheckSetRun(ctx, p.RunID)
+		out, err = r.api().CheckSetRun(ctx, p.RunID)
 		if err != nil {
 			return false, err
 		}
@@ -594,7 +603,7 @@ func (r *run) bundleKind(ctx context.Context, id string) (string, error) {
 	var bundle *vcfclient.Bundle
 	if err := r.call(ctx, "reading bundle "+id, func(ctx context.Context) error {
 		var err error
-		bundle, err = r.client.Bundle(ctx, id)
+		bundle, err = r.api().Bundle(ctx, id)
 		return err
 	}); err != nil {
 		return "", err
@@ -613,7 +622,7 @@ func (r *run) doNextComponent(ctx context.Context) error {
 		var ups []vcfclient.Upgradable
 		err := r.call(ctx, "listing upgradable components", func(ctx context.Context) error {
 			var err error
-			ups, err = r.client.Upgradables(ctx, r.w.DomainID, r.w.TargetVersion)
+			ups, err = r.api().Upgradables(ctx, r.w.DomainID, r.w.TargetVersion)
 			return err
 		})
 		if err != nil {
@@ -738,7 +747,7 @@ func (r *run) spec(ctx context.Context, c *ComponentRun) (vcfclient.UpgradeSpec,
 		var nsx *vcfclient.NsxtResources
 		if err := r.call(ctx, "reading the NSX upgrade resources", func(ctx context.Context) error {
 			var err error
-			nsx, err = r.client.UpgradableNSXT(ctx, r.w.DomainID, c.BundleID)
+			nsx, err = r.api().UpgradableNSXT(ctx, r.w.DomainID, c.BundleID)
 			return err
 		}); err != nil {
 			return s, err
@@ -798,7 +807,7 @@ func (r *run) findUpgrade(ctx context.Context, c *ComponentRun) (*vcfclient.Upgr
 	var ups []vcfclient.Upgrade
 	if err := r.call(ctx, "looking up upgrades already started", func(ctx context.Context) error {
 		var err error
-		ups, err = r.client.Upgrades(ctx)
+		ups, err = r.api().Upgrades(ctx)
 		return err
 	}); err != nil {
 		return nil, err
@@ -829,7 +838,7 @@ func (r *run) findUpgrade(ctx context.Context, c *ComponentRun) (*vcfclient.Upgr
 // the id of the upgrade's task.
 func (r *run) resolveUpgradeID(ctx context.Context, c *ComponentRun) error {
 	return r.poll(ctx, "finding the upgrade of task "+c.TaskID, func(ctx context.Context) (bool, error) {
-		ups, err := r.client.Upgrades(ctx)
+		ups, err := r.api().Upgrades(ctx)
 		if err != nil {
 			return false, err
 		}
@@ -921,7 +930,7 @@ func (r *run) doUpgrade(ctx context.Context) error {
 				r.logf("warning", "The running %s upgrade is not aborted; the workflow stops after it ends.", name)
 				_ = r.save()
 			}
-			u, err := r.client.Upgrade(ctx, c.UpgradeID)
+			u, err := r.api().Upgrade(ctx, c.UpgradeID)
 			if err != nil {
 				return false, err
 			}
@@ -985,7 +994,7 @@ func (r *run) postUpgrade(ctx context.Context, spec vcfclient.UpgradeSpec) (*vcf
 	cctx, cancel := context.WithTimeout(ctx, r.e.opts.RequestTimeout)
 	defer cancel()
 	r.e.testHook("before-post-upgrade")
-	return r.client.StartUpgrade(cctx, spec)
+	return r.api().StartUpgrade(cctx, spec)
 }
 
 // taskErrors returns the VCF errors of a task, for the log.
@@ -995,7 +1004,7 @@ func (r *run) taskErrors(ctx context.Context, taskID string) string {
 	}
 	cctx, cancel := context.WithTimeout(ctx, r.e.opts.RequestTimeout)
 	defer cancel()
-	t, err := r.client.Task(cctx, taskID)
+	t, err := r.api().Task(cctx, taskID)
 	if err != nil || t == nil {
 		return ""
 	}
@@ -1046,7 +1055,7 @@ func (r *run) doValidate(ctx context.Context) error {
 		var val *vcfclient.Validation
 		err := r.call(ctx, "starting the validation", func(ctx context.Context) error {
 			var err error
-			val, err = r.client.ValidateRelease(ctx, r.w.DomainID, vcfclient.DomainRelease{TargetVersion: r.w.TargetVersion})
+			val, err = r.api().ValidateRelease(ctx, r.w.DomainID, vcfclient.DomainRelease{TargetVersion: r.w.TargetVersion})
 			return err
 		})
 		if err != nil {
@@ -1059,7 +1068,7 @@ func (r *run) doValidate(ctx context.Context) error {
 	}
 	var last *vcfclient.Validation
 	err := r.poll(ctx, "waiting for the validation", func(ctx context.Context) (bool, error) {
-		val, err := r.client.Validation(ctx, v.ID)
+		val, err := r.api().Validation(ctx, v.ID)
 		if err != nil {
 			return false, err
 		}

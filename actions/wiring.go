@@ -1,0 +1,111 @@
+package actions
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"time"
+
+	"github.com/alecthomas/kingpin/v2"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/vcf-exporter/vcf_exporter/config"
+	"github.com/vcf-exporter/vcf_exporter/targets"
+)
+
+// Flags are the command-line flags of the actions API.
+type Flags struct {
+	TokenFile    string
+	PollInterval time.Duration
+	SettleTime   time.Duration
+	StoragePath  string
+}
+
+// RegisterFlags adds the actions flags to a kingpin application.
+func RegisterFlags(a *kingpin.Application) *Flags {
+	f := &Flags{}
+	a.Flag("actions.token-file", "File holding the bearer token of the /actions API (more named tokens in the config file's actions.tokens). Without any token /actions is disabled (404).").StringVar(&f.TokenFile)
+	a.Flag("actions.poll-interval", "How often the upgrade workflow polls SDDC Manager tasks.").Default("30s").DurationVar(&f.PollInterval)
+	a.Flag("actions.settle-time", "How long the upgrade workflow waits after SDDC Manager answers again after its own upgrade.").Default("5m").DurationVar(&f.SettleTime)
+	a.Flag("storage.path", "Directory where the upgrade workflows' state is kept (survives restarts).").Default("data/").StringVar(&f.StoragePath)
+	return f
+}
+
+// registryTargets adapts the exporter's target registry.
+type registryTargets struct{ r *targets.Registry }
+
+// RegistryTargets gives the engine the exporter's SDDC Managers.
+func RegistryTargets(r *targets.Registry) Targets { return registryTargets{r} }
+
+func (t registryTargets) Names() []string { return t.r.Names() }
+
+func (t registryTargets) Client(name string) (Client, bool) {
+	tg, ok := t.r.Get(name)
+	if !ok || tg.Client == nil {
+		return nil, false
+	}
+	return tg.Client, true
+}
+
+func (t registryTargets) CheckUpdates(ctx context.Context, name string) error {
+	tg, ok := t.r.Get(name)
+	if !ok {
+		return errors.New("unknown target " + name)
+	}
+	return tg.CheckUpdates(ctx)
+}
+
+func (t registryTargets) URL(name string) string {
+	if tg, ok := t.r.Get(name); ok {
+		return tg.URL()
+	}
+	return ""
+}
+
+// Setup builds the /actions handler and, when a token is configured, the
+// workflow engine (resuming stored workflows). Without a token it logs that
+// actions are disabled and the handler answers 404. stop ends the
+// workflows' goroutines (they resume on the next start).
+func Setup(f *Flags, cfg config.ActionsConfig, reg *targets.Registry, metrics prometheus.Registerer, logger *slog.Logger) (h *Handler, stop func(), err error) {
+	tokens, err := LoadTokens(f.TokenFile, cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	if len(tokens) == 0 {
+		logger.Info("actions disabled: no --actions.token-file and no actions.tokens in the config file; /actions answers 404")
+		return NewHandler(nil, nil, HandlerOptions{}), func() {}, nil
+	}
+	eng, err := New(RegistryTargets(reg), Options{
+		StoragePath:  f.StoragePath,
+		PollInterval: f.PollInterval,
+		SettleTime:   f.SettleTime,
+		Config:       cfg,
+		Logger:       logger.With("component", "actions"),
+		Registerer:   metrics,
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	eng.Start(context.Background())
+	names := make([]string, 0, len(tokens))
+	for _, t := range tokens {
+		names = append(names, t.Name)
+	}
+	logger.Info("actions enabled", "tokens", names, "storage_path", eng.store.Dir(), "poll_interval", f.PollInterval, "settle_time", f.SettleTime)
+	h = NewHandler(eng, tokens, HandlerOptions{Logger: logger.With("component", "actions_audit")})
+	return h, eng.Stop, nil
+}
+
+// Reload replaces the accepted tokens after a configuration reload (the
+// engine keeps running; enabling actions that were disabled needs a restart).
+func (h *Handler) Reload(tokenFile string, cfg config.ActionsConfig) error {
+	if h.e == nil {
+		return nil
+	}
+	tokens, err := LoadTokens(tokenFile, cfg)
+	if err != nil {
+		return err
+	}
+	h.SetTokens(tokens)
+	return nil
+}
