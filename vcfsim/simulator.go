@@ -2,6 +2,7 @@ package vcfsim
 
 import (
 	"math/rand/v2"
+	"runtime"
 	"sync"
 	"time"
 )
@@ -67,16 +68,16 @@ func New(cfg Config) (*Simulator, error) {
 		stats:            map[string]int64{},
 	}
 	s.inv = buildInventory(&s.cfg)
-	maxVer := ""
+	// Bundles of releases every domain already runs count as downloaded;
+	// the ones an upgrade needs start PENDING.
+	minVer := ""
 	for _, d := range s.inv.domains {
-		if maxVer == "" || cmpVersion(d.version, maxVer) > 0 {
-			maxVer = d.version
+		if minVer == "" || cmpVersion(d.version, minVer) < 0 {
+			minVer = d.version
 		}
 	}
-	s.rel = buildCatalog(cfg.Seed, maxVer)
-	for _, h := range s.inv.hosts {
-		h.tmpl = s.buildHostTmpl(h)
-	}
+	s.rel = buildCatalog(cfg.Seed, minVer)
+	s.buildTemplates()
 	s.faults = newFaultState(cfg.Faults, s.realNow())
 	s.routes = s.buildRoutes()
 	return s, nil
@@ -109,4 +110,22 @@ func (s *Simulator) sddcOutage() bool {
 		}
 	}
 	return false
+}
+
+// buildTemplates encodes every host in parallel; each host draws from its
+// own seed stream, so the result does not depend on scheduling.
+func (s *Simulator) buildTemplates() {
+	hosts := s.inv.hosts
+	workers := min(runtime.GOMAXPROCS(0), 8)
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := w; i < len(hosts); i += workers {
+				hosts[i].tmpl = s.buildHostTmpl(hosts[i])
+			}
+		}()
+	}
+	wg.Wait()
 }

@@ -1,0 +1,5 @@
+//go:build !race
+
+package vcfsim
+
+const raceEnabled = false
