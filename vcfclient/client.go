@@ -333,7 +333,13 @@ func (c *Client) attempt(ctx context.Context, req request, body []byte, token st
 	res := result{token: token}
 
 	u := *c.base
-	u.Path = c.base.Path + req.path
+	// req.path has its ids escaped already (an id may contain '/'): set
+	// RawPath so that the escaping is kept as is.
+	u.RawPath = c.base.EscapedPath() + req.path
+	var err error
+	if u.Path, err = url.PathUnescape(u.RawPath); err != nil {
+		return res, fmt.Errorf("vcfclient: %s %s: %w", req.method, req.endpoint, err)
+	}
 	if len(req.query) > 0 {
 		u.RawQuery = req.query.Encode()
 	}
