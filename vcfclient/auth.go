@@ -26,6 +26,7 @@ type tokenState struct {
 	refreshID string
 	expiry    time.Time // exp claim, server clock; shown in the expiry metric
 	refreshAt time.Time // local clock: when to renew proactively
+	expiresAt time.Time // local clock: when the server will reject it
 }
 
 // auth owns the token. Renewals go through a singleflight group so any
@@ -86,7 +87,29 @@ func (a *auth) token(ctx context.Context) (string, error) {
 	if t != nil {
 		stale = t.access
 	}
-	return a.renew(ctx, stale, false)
+	tok, err := a.renew(ctx, stale, false)
+	if err != nil && ctx.Err() == nil && t != nil && time.Now().Before(t.expiresAt) {
+		// A proactive renewal failed (SDDC Manager busy, password just
+		// rotated...) but the current token is still valid: keep using it
+		// rather than failing the call. A 401 still triggers a renewal.
+		a.c.log.Warn("token renewal failed, using the current token until it expires", "err", err)
+		a.postpone(t)
+		return t.access, nil
+	}
+	return tok, err
+}
+
+// postpone pushes the next proactive renewal of t to a quarter of its
+// remaining life, so a failing renewal is not retried on every call.
+func (a *auth) postpone(t *tokenState) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.tok != t {
+		return
+	}
+	nt := *t
+	nt.refreshAt = time.Now().Add(time.Until(t.expiresAt) / 4)
+	a.tok = &nt
 }
 
 // invalidate is called after the server answered 401 to a request sent
@@ -265,7 +288,7 @@ func (a *auth) store(access, refreshID string) {
 		lifetime = time.Minute
 	}
 	margin := time.Duration(float64(lifetime) * cfg.RefreshMargin)
-	t := &tokenState{access: access, refreshID: refreshID, expiry: exp, refreshAt: now.Add(lifetime - margin)}
+	t := &tokenState{access: access, refreshID: refreshID, expiry: exp, refreshAt: now.Add(lifetime - margin), expiresAt: now.Add(lifetime)}
 	a.mu.Lock()
 	a.tok = t
 	a.mu.Unlock()

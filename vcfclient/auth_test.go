@@ -241,3 +241,38 @@ func TestLoginServerErrorIsNotAuthError(t *testing.T) {
 	require.ErrorAs(t, err, &ae)
 	assert.Equal(t, "/v1/tokens", ae.Endpoint)
 }
+
+func TestFailedProactiveRenewalKeepsValidToken(t *testing.T) {
+	f := newFake(t)
+	f.ttl = 3 * time.Second
+	domainsHandler(f)
+	// Renew after 0.3s of a 3s lifetime.
+	c := f.client(t, func(c *Config) { c.RefreshMargin = 0.9 })
+	_, err := c.Domains(context.Background())
+	require.NoError(t, err)
+	f.revokeRefreshTokens()
+	f.setPassword("rotated")
+	require.Eventually(t, func() bool {
+		_, err := c.Domains(context.Background())
+		require.NoError(t, err, "the still-valid token keeps working")
+		return f.refreshFailures.Load() >= 1 && f.logins.Load() >= 2
+	}, 2*time.Second, 20*time.Millisecond)
+	// The failed renewal is not retried on every call: the next attempt
+	// waits for a quarter of the remaining lifetime (>0.5s here).
+	n := f.count("PATCH /v1/tokens/access-token/refresh")
+	for i := 0; i < 10; i++ {
+		_, err := c.Domains(context.Background())
+		require.NoError(t, err)
+	}
+	assert.Equal(t, n, f.count("PATCH /v1/tokens/access-token/refresh"))
+}
+
+func TestRequestTimeoutWithoutDeadline(t *testing.T) {
+	f := newFake(t)
+	f.handle("GET /v1/domains", func(w http.ResponseWriter, r *http.Request) { <-r.Context().Done() })
+	c := f.client(t, func(c *Config) { c.RequestTimeout = 200 * time.Millisecond })
+	start := time.Now()
+	_, err := c.Domains(context.Background())
+	require.ErrorIs(t, err, context.DeadlineExceeded)
+	assert.Less(t, time.Since(start), 2*time.Second)
+}

@@ -69,6 +69,11 @@ type Config struct {
 	LoginBackoff    time.Duration
 	LoginBackoffMax time.Duration
 
+	// RequestTimeout bounds a call (retries included) whose context has no
+	// deadline (default 5m), so a hung connection cannot block a caller
+	// forever.
+	RequestTimeout time.Duration
+
 	// Transport, when set, replaces the transport built from HTTP (tests).
 	Transport http.RoundTripper
 	// UserAgent sent with every request (default "vcf_exporter").
@@ -116,6 +121,9 @@ func (c *Config) setDefaults() {
 	}
 	if c.LoginBackoffMax < c.LoginBackoff {
 		c.LoginBackoffMax = c.LoginBackoff
+	}
+	if c.RequestTimeout <= 0 {
+		c.RequestTimeout = 5 * time.Minute
 	}
 	if c.UserAgent == "" {
 		c.UserAgent = "vcf_exporter"
@@ -240,6 +248,11 @@ func (c *Client) do(ctx context.Context, req request, decode decodeFunc) error {
 		if body, err = json.Marshal(req.body); err != nil {
 			return fmt.Errorf("vcfclient: %s %s: encoding request: %w", req.method, req.endpoint, err)
 		}
+	}
+	if _, ok := ctx.Deadline(); !ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, c.cfg.RequestTimeout)
+		defer cancel()
 	}
 	idempotent := req.method == http.MethodGet || req.safeRetry
 	retried401 := false
