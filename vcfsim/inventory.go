@@ -164,7 +164,7 @@ func (inv *inventory) addHost(h *host) {
 
 func newHost(r *rand.Rand, idx int, fqdn string) *host {
 	hw := hardware[r.IntN(len(hardware))]
-	cores := []int{32, 48, 56, 64}[r.IntN(4)]
+	cores := []int{16, 20, 24, 28}[r.IntN(4)]
 	ghz := []float64{2.0, 2.6, 2.8}[r.IntN(3)]
 	h := &host{
 		idx: idx, id: uuidFrom(r), fqdn: fqdn,
