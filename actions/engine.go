@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -58,6 +59,9 @@ type Engine struct {
 	runs map[wfKey]*run      // running workflows
 
 	hook func(string) // tests
+	// dead makes the engine behave like a killed process: nothing is
+	// persisted or published any more (tests).
+	dead atomic.Bool
 }
 
 type wfKey struct{ target, domainID string }

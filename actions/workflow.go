@@ -65,6 +65,9 @@ const maxLogEntries = 200
 
 // save persists the workflow and publishes a snapshot.
 func (r *run) save() error {
+	if r.e.dead.Load() {
+		return errors.New("engine is dead")
+	}
 	if err := r.e.store.Save(r.w); err != nil {
 		r.e.log.Error("cannot persist upgrade workflow", "target", r.w.Target, "domain", r.w.DomainName, "err", err)
 		return fmt.Errorf("persisting workflow state: %w", err)
