@@ -571,14 +571,16 @@ type TemporaryNetwork struct {
 
 // Upgrade is the API's Upgrade schema; Bundle is the lean Bundle.
 type Upgrade struct {
-	ID                          string                       `json:"id"`
-	BundleID                    string                       `json:"bundleId"`
-	ResourceType                string                       `json:"resourceType"`
-	ParallelUpgrade             bool                         `json:"parallelUpgrade,omitempty"`
-	ResourceUpgradeSpecs        []ResourceUpgradeSpec        `json:"resourceUpgradeSpecs"`
-	Status                      string                       `json:"status"` // COMPLETED_WITH_SUCCESS, ...
-	TaskID                      string                       `json:"taskId"`
-	NsxtUpgradeUserInputSpec    *NsxtUpgradeUserInputSpec    `json:"nsxtUpgradeUserInputSpec,omitempty"`
+	ID                       string                    `json:"id"`
+	BundleID                 string                    `json:"bundleId"`
+	ResourceType             string                    `json:"resourceType"`
+	ParallelUpgrade          bool                      `json:"parallelUpgrade,omitempty"`
+	ResourceUpgradeSpecs     []ResourceUpgradeSpec     `json:"resourceUpgradeSpecs"`
+	Status                   string                    `json:"status"` // COMPLETED_WITH_SUCCESS, ...
+	TaskID                   string                    `json:"taskId"`
+	NsxtUpgradeUserInputSpec *NsxtUpgradeUserInputSpec `json:"nsxtUpgradeUserInputSpec,omitempty"`
+	// Bundle is decoded from the API's "bundle" through the lean Bundle
+	// conversion (sizeMB to bytes); it is not marshalled back.
 	Bundle                      *Bundle                      `json:"-"`
 	EndTime                     int64                        `json:"endTime,omitempty"`
 	VcenterUpgradeUserInputSpec *VcenterUpgradeUserInputSpec `json:"vcenterUpgradeUserInputSpec,omitempty"`
