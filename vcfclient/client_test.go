@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -338,4 +339,40 @@ func TestEmptyIDRejected(t *testing.T) {
 	_, err = c.StartUpgrade(context.Background(), UpgradeSpec{})
 	require.Error(t, err)
 	assert.False(t, errors.Is(err, ErrUnauthorized))
+}
+
+func TestProxyFromHTTPConfig(t *testing.T) {
+	f := newFake(t)
+	domainsHandler(f)
+	var proxied atomic.Int64
+	proxy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// A forward proxy receives absolute URIs.
+		if !r.URL.IsAbs() {
+			http.Error(w, "not a proxy request", http.StatusBadRequest)
+			return
+		}
+		proxied.Add(1)
+		out := r.Clone(r.Context())
+		out.RequestURI = ""
+		resp, err := http.DefaultTransport.RoundTrip(out)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadGateway)
+			return
+		}
+		defer resp.Body.Close()
+		for k, v := range resp.Header {
+			w.Header()[k] = v
+		}
+		w.WriteHeader(resp.StatusCode)
+		_, _ = io.Copy(w, resp.Body)
+	}))
+	defer proxy.Close()
+	pu, err := url.Parse(proxy.URL)
+	require.NoError(t, err)
+	c := f.client(t, func(c *Config) {
+		c.HTTP = config.HTTPClientConfig{ProxyConfig: config.ProxyConfig{ProxyURL: config.URL{URL: pu}}}
+	})
+	_, err = c.Domains(context.Background())
+	require.NoError(t, err)
+	assert.Equal(t, int64(2), proxied.Load(), "login and list both went through the proxy")
 }
