@@ -1,0 +1,203 @@
+package actions
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/vcf-exporter/vcf_exporter/vcfsim"
+)
+
+// exporterProc is a running vcf_exporter binary.
+type exporterProc struct {
+	cmd  *exec.Cmd
+	addr string
+	out  *bytes.Buffer
+	done chan struct{}
+}
+
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
+
+// TestRestartAfterSIGKILL builds the exporter, drives an upgrade through
+// /actions against vcfsim, and kills the process with SIGKILL in every state
+// that has remote work in flight. Each time a new process is started over
+// the same --storage.path. The upgrade must complete with exactly one
+// POST /v1/upgrades per component.
+func TestRestartAfterSIGKILL(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the exporter binary")
+	}
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "vcf_exporter")
+	build := exec.Command("go", "build", "-o", bin, "..")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	cfg := simConfig()
+	cfg.TimeScale = 2400 // 40 simulated minutes per second
+	srv, err := vcfsim.NewServer(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	tokenFile := filepath.Join(dir, "token")
+	if err := os.WriteFile(tokenFile, []byte(testToken+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	storage := filepath.Join(dir, "storage")
+	c := newTestClient(t, srv.URL)
+	ds, err := c.Domains(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	domain := ds[0].Name
+	rels, _ := c.Releases(context.Background(), ds[0].ID)
+	from := rels[0].Version
+
+	var logs lockedBuffer
+	start := func() *exporterProc {
+		addr := freeAddr(t)
+		cmd := exec.Command(bin,
+			"--vcf.url="+srv.URL, "--vcf.username=admin@local", "--vcf.target-name=lab",
+			"--web.listen-address="+addr,
+			"--actions.token-file="+tokenFile, "--actions.poll-interval=20ms", "--actions.settle-time=100ms",
+			"--storage.path="+storage, "--log.level=info")
+		cmd.Env = append(os.Environ(), "VCF_PASSWORD=VMware1!VMware1!")
+		cmd.Stdout, cmd.Stderr = &logs, &logs
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		p := &exporterProc{cmd: cmd, addr: addr, done: make(chan struct{})}
+		go func() { cmd.Wait(); close(p.done) }()
+		deadline := time.Now().Add(20 * time.Second)
+		for time.Now().Before(deadline) {
+			if resp, err := http.Get("http://" + addr + "/-/healthy"); err == nil {
+				resp.Body.Close()
+				return p
+			}
+			select {
+			case <-p.done:
+				t.Fatalf("exporter exited:\n%s", logs.String())
+			case <-time.After(20 * time.Millisecond):
+			}
+		}
+		t.Fatalf("exporter not up:\n%s", logs.String())
+		return nil
+	}
+	kill := func(p *exporterProc) {
+		p.cmd.Process.Signal(syscall.SIGKILL)
+		<-p.done
+	}
+	call := func(p *exporterProc, method, path string) (int, map[string]any) {
+		req, _ := http.NewRequest(method, "http://"+p.addr+path, nil)
+		req.Header.Set("Authorization", "Bearer "+testToken)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			return 0, nil
+		}
+		defer resp.Body.Close()
+		var m map[string]any
+		json.NewDecoder(resp.Body).Decode(&m)
+		return resp.StatusCode, m
+	}
+
+	p := start()
+	defer func() { kill(p) }()
+	upgrade := "/actions/v1/domains/" + domain + "/upgrade"
+	code, m := call(p, "POST", upgrade)
+	if code != 202 {
+		t.Fatalf("start: %d %v\n%s", code, m, logs.String())
+	}
+	target := m["target_version"].(string)
+
+	killStates := []string{StateDownloading, StatePrechecks, StateUpgradingSDDCManager, StateUpgradingNSX, StateUpgradingVCenter, StateUpgradingESX}
+	var killedIn []string
+	deadline := time.Now().Add(120 * time.Second)
+	final := ""
+	for time.Now().Before(deadline) {
+		_, s := call(p, "GET", upgrade)
+		st, _ := s["state"].(string)
+		if st != "" && Terminal(st) {
+			final = st
+			break
+		}
+		if len(killedIn) < len(killStates) && st == killStates[len(killedIn)] {
+			// Let the step's remote work get going, then kill.
+			time.Sleep(30 * time.Millisecond)
+			kill(p)
+			killedIn = append(killedIn, st)
+			t.Logf("SIGKILL in %s (POST /v1/upgrades so far: %d)", st, srv.Sim.Stats()["POST /v1/upgrades"])
+			p = start()
+			continue
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if final != StateSucceeded {
+		_, s := call(p, "GET", upgrade)
+		t.Fatalf("final state %q: %v\nexporter log:\n%s", final, s["log_markdown"], logs.String())
+	}
+	if len(killedIn) != len(killStates) {
+		t.Errorf("killed in %v, want %v", killedIn, killStates)
+	}
+	if n := srv.Sim.Stats()["POST /v1/upgrades"]; n != 4 {
+		t.Errorf("POST /v1/upgrades = %d, want exactly 4 (one per component)", n)
+	}
+	if v, _ := c.Releases(context.Background(), ds[0].ID); len(v) == 0 || v[0].Version != target || target == from {
+		t.Errorf("domain version %v, want %s (was %s)", v, target, from)
+	}
+	// The exporter's metrics show the workflow's end and the new version.
+	resp, err := http.Get("http://" + p.addr + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	for _, want := range []string{
+		fmt.Sprintf(`vcf_upgrade_workflow_state{domain=%q,state="successfully_completed",target="lab"} 1`, domain),
+		fmt.Sprintf(`vcf_domain_version_info{domain=%q,target="lab",version=%q} 1`, domain, target),
+	} {
+		if !strings.Contains(string(body), want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
+	}
+	if strings.Contains(logs.String(), testToken) {
+		t.Error("the token appears in the exporter's log")
+	}
+}
