@@ -116,6 +116,7 @@ func TestRestartResumes(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			e := newEnv(t, func(c *vcfsim.Config) { c.TimeScale = 36000 })
 			real := e.targets
 			cc := &crashClient{Client: e.client, trigger: tc.trigger, crashed: make(chan struct{})}
