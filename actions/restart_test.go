@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -180,4 +181,74 @@ func TestStoreRoundTrip(t *testing.T) {
 		t.Error("empty storage path accepted")
 	}
 	_ = errors.New
+}
+
+// authFlakyClient answers 401 to the first polls of the vCenter upgrade,
+// as SDDC Manager does while vCenter restarts.
+type authFlakyClient struct {
+	Client
+	mu       sync.Mutex
+	posts    int
+	failures int
+}
+
+func (c *authFlakyClient) StartUpgrade(ctx context.Context, spec vcfclient.UpgradeSpec) (*vcfclient.Task, error) {
+	t, err := c.Client.StartUpgrade(ctx, spec)
+	c.mu.Lock()
+	c.posts++
+	c.mu.Unlock()
+	return t, err
+}
+
+func (c *authFlakyClient) Upgrade(ctx context.Context, id string) (*vcfclient.Upgrade, error) {
+	c.mu.Lock()
+	if c.posts == 3 && c.failures < 5 {
+		c.failures++
+		c.mu.Unlock()
+		return nil, &vcfclient.APIError{StatusCode: 401, Method: "GET", Endpoint: "/v1/upgrades/{upgradeId}", ErrorCode: "UNAUTHORIZED", Message: "vCenter authorization failed"}
+	}
+	c.mu.Unlock()
+	return c.Client.Upgrade(ctx, id)
+}
+
+func TestVCenterAuthorizationErrorsRiddenOut(t *testing.T) {
+	e := newEnv(t, nil)
+	fc := &authFlakyClient{Client: e.client}
+	e.targets = &fakeTargets{clients: map[string]Client{"sim": fc}, url: e.targets.url}
+	e.eng.Stop()
+	e.start(nil)
+	if code, m := e.do("POST", e.upgradePath(), ""); code != 202 {
+		t.Fatalf("start: %d %v", code, m)
+	}
+	s := e.waitState(60*time.Second, StateSucceeded, StateFailed)
+	if s["state"] != StateSucceeded {
+		t.Fatalf("state %v: %v", s["state"], s["last_error"])
+	}
+	fc.mu.Lock()
+	defer fc.mu.Unlock()
+	if fc.failures != 5 {
+		t.Errorf("%d authorization errors injected", fc.failures)
+	}
+}
+
+// unauthorizedClient rejects the target change: outside SDDC Manager's and
+// vCenter's restarts a 401 is a configuration problem and fails at once.
+type unauthorizedClient struct{ Client }
+
+func (unauthorizedClient) SetTargetRelease(context.Context, string, vcfclient.DomainRelease) error {
+	return &vcfclient.AuthError{Username: "admin@local", StatusCode: 401}
+}
+
+func TestUnauthorizedOutsideUpgradeFails(t *testing.T) {
+	e := newEnv(t, nil)
+	e.targets = &fakeTargets{clients: map[string]Client{"sim": unauthorizedClient{e.client}}, url: e.targets.url}
+	e.eng.Stop()
+	e.start(nil)
+	if code, m := e.do("POST", e.upgradePath(), ""); code != 202 {
+		t.Fatalf("start: %d %v", code, m)
+	}
+	s := e.waitState(10*time.Second, StateFailed, StateSucceeded)
+	if s["state"] != StateFailed || !strings.Contains(s["last_error"].(string), "setting the target version") {
+		t.Fatalf("state %v: %v", s["state"], s["last_error"])
+	}
 }
