@@ -29,6 +29,12 @@ var (
 // clusterCollector exposes GET /v1/clusters.
 type clusterCollector struct{}
 
+func (clusterCollector) Describe(ch chan<- *prometheus.Desc) {
+	ch <- clusterInfoDesc
+	ch <- clusterHostsDesc
+	describeDefs(ch, clusterMetrics)
+}
+
 func (clusterCollector) Update(_ context.Context, s *Scrape, ch chan<- prometheus.Metric) error {
 	inv, err := s.Inventory()
 	if err != nil {

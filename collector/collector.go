@@ -45,6 +45,8 @@ var ErrTargetDown = errors.New("SDDC Manager unreachable")
 
 // Collector is one area of metrics.
 type Collector interface {
+	// Describe sends every descriptor Update may use.
+	Describe(ch chan<- *prometheus.Desc)
 	// Update sends the metrics of one scrape of one target to ch.
 	Update(ctx context.Context, s *Scrape, ch chan<- prometheus.Metric) error
 }
@@ -215,6 +217,9 @@ func (c *TargetCollector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- upDesc
 	ch <- scrapeDurationDesc
 	ch <- scrapeSuccessDesc
+	for _, name := range c.set.names {
+		c.set.collectors[name].Describe(ch)
+	}
 }
 
 // Collect implements prometheus.Collector.
@@ -258,6 +263,12 @@ func (c *TargetCollector) execute(name string, col Collector, s *Scrape, ch chan
 type metricDef[T any] struct {
 	desc  *prometheus.Desc
 	value func(*T) float64
+}
+
+func describeDefs[T any](ch chan<- *prometheus.Desc, defs []metricDef[T]) {
+	for _, d := range defs {
+		ch <- d.desc
+	}
 }
 
 func newDesc(subsystem, name, help string, labels ...string) *prometheus.Desc {

@@ -35,6 +35,12 @@ var (
 // domainCollector exposes GET /v1/domains.
 type domainCollector struct{}
 
+func (domainCollector) Describe(ch chan<- *prometheus.Desc) {
+	ch <- domainInfoDesc
+	ch <- domainClustersDesc
+	describeDefs(ch, domainMetrics)
+}
+
 func (domainCollector) Update(_ context.Context, s *Scrape, ch chan<- prometheus.Metric) error {
 	inv, err := s.Inventory()
 	if err != nil {

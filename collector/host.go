@@ -39,6 +39,12 @@ var (
 // hostCollector exposes GET /v1/hosts.
 type hostCollector struct{}
 
+func (hostCollector) Describe(ch chan<- *prometheus.Desc) {
+	ch <- hostInfoDesc
+	ch <- hostHardwareInfoDesc
+	describeDefs(ch, hostMetrics)
+}
+
 func (hostCollector) Update(_ context.Context, s *Scrape, ch chan<- prometheus.Metric) error {
 	inv, err := s.Inventory()
 	if err != nil {

@@ -17,6 +17,8 @@ var sddcManagerInfoDesc = newDesc("sddc_manager", "info",
 // sddcManagerCollector exposes GET /v1/sddc-managers.
 type sddcManagerCollector struct{}
 
+func (sddcManagerCollector) Describe(ch chan<- *prometheus.Desc) { ch <- sddcManagerInfoDesc }
+
 func (sddcManagerCollector) Update(_ context.Context, s *Scrape, ch chan<- prometheus.Metric) error {
 	inv, err := s.Inventory()
 	if err != nil {

@@ -5,6 +5,8 @@ import (
 	"fmt"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/vcf-exporter/vcf_exporter/targets"
 )
 
 func init() {
@@ -44,18 +46,29 @@ func newUpgradeCollector(o Options) (Collector, error) {
 	}, nil
 }
 
-func (c *upgradeCollector) Update(ctx context.Context, s *Scrape, ch chan<- prometheus.Metric) error {
-	st := s.Target.Upgrades(ctx)
-	if !st.HasRun() {
-		return fmt.Errorf("first upgrade check did not finish in time: %w", ctx.Err())
+func (c *upgradeCollector) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range []*prometheus.Desc{c.versionInfo, c.updateAvailable, c.nextVersionInfo, c.futureReleases, c.checkSuccess, c.checkTimestamp} {
+		ch <- d
 	}
-	ch <- gauge(c.checkSuccess, boolValue(st.Err == nil))
+}
+
+func (c *upgradeCollector) Update(ctx context.Context, s *Scrape, ch chan<- prometheus.Metric) error {
+	var st targets.UpgradeStatus
+	if s.Snapshot.Up() {
+		st = s.Target.Upgrades(ctx) // waits only for the very first check
+	} else {
+		st = s.Target.UpgradeStatus() // unreachable: don't wait for a check bound to fail
+	}
+	ch <- gauge(c.checkSuccess, boolValue(st.HasRun() && st.Err == nil))
 	if !st.LastSuccess.IsZero() {
 		ch <- gauge(c.checkTimestamp, float64(st.LastSuccess.UnixNano())/1e9)
 	}
 	if !s.Snapshot.Up() {
 		// No per-domain series while the SDDC Manager is unreachable.
 		return ErrTargetDown
+	}
+	if !st.HasRun() {
+		return fmt.Errorf("first upgrade check did not finish in time: %w", ctx.Err())
 	}
 	for _, d := range st.Domains {
 		ch <- gauge(c.versionInfo, 1, d.DomainName, d.CurrentVersion)

@@ -1,0 +1,249 @@
+package collector
+
+import (
+	"bytes"
+	"context"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
+	promcfg "github.com/prometheus/common/config"
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
+	"github.com/stretchr/testify/require"
+
+	"github.com/vcf-exporter/vcf_exporter/config"
+	"github.com/vcf-exporter/vcf_exporter/targets"
+	"github.com/vcf-exporter/vcf_exporter/vcfsim"
+)
+
+var update = flag.Bool("update", false, "rewrite testdata/*.prom from the current output")
+
+// fixedNow freezes the simulator's clock: usage does not drift.
+var fixedNow = time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+
+// smallSim is a simulator small enough to read its exposition by eye:
+// 2 domains x 1 cluster x 2 hosts + 1 unassigned host.
+func smallSim(t testing.TB) *vcfsim.Server {
+	t.Helper()
+	cfg := vcfsim.DefaultConfig()
+	cfg.Domains, cfg.ClustersPerDomain, cfg.HostsPerCluster, cfg.UnassignedHosts = 2, 1, 2, 1
+	cfg.Now = func() time.Time { return fixedNow }
+	srv, err := vcfsim.NewServer(cfg)
+	require.NoError(t, err)
+	t.Cleanup(func() { srv.Close() })
+	return srv
+}
+
+func newTarget(t testing.TB, srv *vcfsim.Server, opts targets.Options) *targets.Target {
+	t.Helper()
+	if opts.Now == nil {
+		opts.Now = func() time.Time { return fixedNow }
+	}
+	r := targets.NewRegistry(opts)
+	cfg := srv.Sim.Config()
+	require.NoError(t, r.Apply([]config.TargetConfig{{
+		Name: "sim", URL: srv.URL, Username: cfg.Username, Password: promcfg.Secret(cfg.Password),
+	}}))
+	t.Cleanup(r.Close)
+	tg, _ := r.Get("sim")
+	return tg
+}
+
+func newSet(t testing.TB, names ...string) *Set {
+	t.Helper()
+	s, err := NewSet(Options{UpgradeCheckInterval: 15 * time.Minute}, names...)
+	require.NoError(t, err)
+	return s
+}
+
+// metricNames lists the metric families of an exposition text.
+func metricNames(t *testing.T, text string) []string {
+	t.Helper()
+	p := expfmt.NewTextParser(model.UTF8Validation)
+	fams, err := p.TextToMetricFamilies(strings.NewReader(text))
+	require.NoError(t, err)
+	var names []string
+	for n := range fams {
+		names = append(names, n)
+	}
+	return names
+}
+
+// compareGolden compares the collector's output, restricted to the metric
+// families of testdata/<name>.prom, with that file (or rewrites it with
+// -update, restricted to the given families).
+func compareGolden(t *testing.T, c prometheus.Collector, name string, families ...string) {
+	t.Helper()
+	path := filepath.Join("testdata", name+".prom")
+	if *update {
+		reg := prometheus.NewPedanticRegistry()
+		require.NoError(t, reg.Register(c))
+		mfs, err := reg.Gather()
+		require.NoError(t, err)
+		var buf bytes.Buffer
+		enc := expfmt.NewEncoder(&buf, expfmt.NewFormat(expfmt.TypeTextPlain))
+		for _, mf := range mfs {
+			for _, f := range families {
+				if mf.GetName() == f {
+					require.NoError(t, enc.Encode(mf))
+				}
+			}
+		}
+		require.NoError(t, os.WriteFile(path, buf.Bytes(), 0o644))
+	}
+	want, err := os.ReadFile(path)
+	require.NoError(t, err)
+	require.NoError(t, testutil.CollectAndCompare(c, bytes.NewReader(want), metricNames(t, string(want))...))
+}
+
+func TestCollectorsGolden(t *testing.T) {
+	srv := smallSim(t)
+	tg := newTarget(t, srv, targets.Options{})
+	for _, tc := range []struct {
+		collector string
+		families  []string
+	}{
+		{"domain", []string{"vcf_up", "vcf_domain_info", "vcf_domain_clusters",
+			"vcf_domain_cpu_used_hertz", "vcf_domain_cpu_capacity_hertz",
+			"vcf_domain_memory_used_bytes", "vcf_domain_memory_capacity_bytes",
+			"vcf_domain_storage_used_bytes", "vcf_domain_storage_capacity_bytes", "vcf_scrape_collector_success"}},
+		{"cluster", []string{"vcf_cluster_info", "vcf_cluster_hosts", "vcf_cluster_image_based", "vcf_cluster_stretched"}},
+		{"host", []string{"vcf_host_info", "vcf_host_hardware_info", "vcf_host_cpu_used_hertz", "vcf_host_cpu_capacity_hertz",
+			"vcf_host_cpu_cores", "vcf_host_memory_used_bytes", "vcf_host_memory_capacity_bytes",
+			"vcf_host_storage_used_bytes", "vcf_host_storage_capacity_bytes"}},
+		{"sddc_manager", []string{"vcf_sddc_manager_info"}},
+		{"upgrade", []string{"vcf_domain_version_info", "vcf_domain_update_available", "vcf_domain_next_version_info",
+			"vcf_domain_future_releases", "vcf_upgrade_check_success", "vcf_upgrade_check_timestamp_seconds",
+			"vcf_scrape_collector_success"}},
+	} {
+		t.Run(tc.collector, func(t *testing.T) {
+			set := newSet(t, tc.collector)
+			compareGolden(t, set.NewTargetCollector(t.Context(), tg), tc.collector, tc.families...)
+		})
+	}
+}
+
+func TestOutage(t *testing.T) {
+	srv := smallSim(t)
+	tg := newTarget(t, srv, targets.Options{MinRefreshInterval: -1})
+	set := newSet(t, DefaultEnabled()...)
+	// A first good scrape fills the caches.
+	require.Equal(t, 1.0, testutil.ToFloat64(onlyUp{set.NewTargetCollector(t.Context(), tg)}))
+
+	srv.Sim.SetFaults(vcfsim.Faults{Outage: time.Hour})
+	ctx, cancel := context.WithTimeout(t.Context(), time.Second)
+	defer cancel()
+	want := `
+# HELP vcf_up 1 when the last inventory refresh of this SDDC Manager succeeded, 0 otherwise.
+# TYPE vcf_up gauge
+vcf_up 0
+# HELP vcf_scrape_collector_success vcf_exporter: whether a collector succeeded.
+# TYPE vcf_scrape_collector_success gauge
+vcf_scrape_collector_success{collector="cluster"} 0
+vcf_scrape_collector_success{collector="domain"} 0
+vcf_scrape_collector_success{collector="host"} 0
+vcf_scrape_collector_success{collector="sddc_manager"} 0
+vcf_scrape_collector_success{collector="upgrade"} 0
+# HELP vcf_upgrade_check_success 1 when the last upgrade check succeeded, 0 when it failed (the last good result is still served); the upgrade check is cached for 15m0s (--vcf.upgrade-check-interval).
+# TYPE vcf_upgrade_check_success gauge
+vcf_upgrade_check_success 1
+# HELP vcf_upgrade_check_timestamp_seconds Unix time of the last successful upgrade check; the upgrade check is cached for 15m0s (--vcf.upgrade-check-interval).
+# TYPE vcf_upgrade_check_timestamp_seconds gauge
+vcf_upgrade_check_timestamp_seconds 1.767323045e+09
+`
+	c := set.NewTargetCollector(ctx, tg)
+	require.NoError(t, testutil.CollectAndCompare(c, strings.NewReader(want),
+		"vcf_up", "vcf_scrape_collector_success", "vcf_upgrade_check_success", "vcf_upgrade_check_timestamp_seconds"))
+
+	// No stale inventory series: only up, the scrape self-metrics and the
+	// upgrade check status remain.
+	reg := prometheus.NewPedanticRegistry()
+	require.NoError(t, reg.Register(set.NewTargetCollector(ctx, tg)))
+	mfs, err := reg.Gather()
+	require.NoError(t, err)
+	var names []string
+	for _, mf := range mfs {
+		names = append(names, mf.GetName())
+	}
+	require.ElementsMatch(t, []string{"vcf_up", "vcf_scrape_collector_duration_seconds", "vcf_scrape_collector_success",
+		"vcf_upgrade_check_success", "vcf_upgrade_check_timestamp_seconds"}, names)
+
+	// Back again.
+	srv.Sim.SetFaults(vcfsim.Faults{})
+	require.Equal(t, 1.0, testutil.ToFloat64(onlyUp{set.NewTargetCollector(t.Context(), tg)}))
+}
+
+// onlyUp filters a TargetCollector down to vcf_up.
+type onlyUp struct{ c *TargetCollector }
+
+func (o onlyUp) Describe(ch chan<- *prometheus.Desc) { ch <- upDesc }
+func (o onlyUp) Collect(ch chan<- prometheus.Metric) {
+	all := make(chan prometheus.Metric)
+	go func() { o.c.Collect(all); close(all) }()
+	for m := range all {
+		if m.Desc() == upDesc {
+			ch <- m
+		}
+	}
+}
+
+func TestUnreachableFromStart(t *testing.T) {
+	srv, err := vcfsim.NewServer(vcfsim.DefaultConfig())
+	require.NoError(t, err)
+	url := srv.URL
+	require.NoError(t, srv.Close()) // nothing listens there any more
+	r := targets.NewRegistry(targets.Options{})
+	require.NoError(t, r.Apply([]config.TargetConfig{{Name: "gone", URL: url, Username: "u", Password: "p"}}))
+	t.Cleanup(r.Close)
+	tg, _ := r.Get("gone")
+	ctx, cancel := context.WithTimeout(t.Context(), time.Second)
+	defer cancel()
+	set := newSet(t, DefaultEnabled()...)
+	want := `
+# HELP vcf_up 1 when the last inventory refresh of this SDDC Manager succeeded, 0 otherwise.
+# TYPE vcf_up gauge
+vcf_up 0
+# HELP vcf_upgrade_check_success 1 when the last upgrade check succeeded, 0 when it failed (the last good result is still served); the upgrade check is cached for 15m0s (--vcf.upgrade-check-interval).
+# TYPE vcf_upgrade_check_success gauge
+vcf_upgrade_check_success 0
+`
+	require.NoError(t, testutil.CollectAndCompare(set.NewTargetCollector(ctx, tg), strings.NewReader(want),
+		"vcf_up", "vcf_upgrade_check_success", "vcf_upgrade_check_timestamp_seconds", "vcf_host_info", "vcf_domain_info"))
+}
+
+func TestCollectorSelection(t *testing.T) {
+	require.Equal(t, []string{"cluster", "domain", "host", "sddc_manager", "upgrade"}, Available())
+	require.Equal(t, Available(), DefaultEnabled())
+	_, err := NewSet(Options{}, "nope")
+	require.ErrorContains(t, err, `unknown collector "nope"`)
+
+	srv := smallSim(t)
+	tg := newTarget(t, srv, targets.Options{})
+	set := newSet(t, "domain")
+	require.Equal(t, []string{"domain"}, set.Names())
+	reg := prometheus.NewPedanticRegistry()
+	require.NoError(t, reg.Register(set.NewTargetCollector(t.Context(), tg)))
+	mfs, err := reg.Gather()
+	require.NoError(t, err)
+	for _, mf := range mfs {
+		require.NotContains(t, mf.GetName(), "vcf_host_")
+		require.NotContains(t, mf.GetName(), "vcf_upgrade_")
+	}
+	// The upgrade collector is off: no release calls.
+	require.Zero(t, srv.Sim.Stats()["GET /v1/releases"])
+}
+
+func TestUnitsLint(t *testing.T) {
+	srv := smallSim(t)
+	tg := newTarget(t, srv, targets.Options{})
+	set := newSet(t, DefaultEnabled()...)
+	problems, err := testutil.CollectAndLint(set.NewTargetCollector(t.Context(), tg))
+	require.NoError(t, err)
+	require.Empty(t, problems)
+}
