@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"net/http"
 	"slices"
 	"strings"
@@ -399,13 +400,13 @@ func (e *Engine) plan(ctx context.Context, c Client, target string, d *vcfclient
 		if err != nil {
 			return nil, remoteErr("reading bundle "+pb.BundleID, err)
 		}
-		pbv := PlanBundle{ID: b.ID, Type: b.Type, Version: b.Version, SizeBytes: b.SizeBytes, DownloadStatus: b.DownloadStatus, NeedsDownload: b.DownloadStatus != "SUCCESSFUL"}
+		pbv := PlanBundle{ID: b.ID, Type: b.Type, Version: b.Version, SizeBytes: math.Round(b.SizeBytes), DownloadStatus: b.DownloadStatus, NeedsDownload: b.DownloadStatus != "SUCCESSFUL"}
 		if len(b.Components) > 0 {
 			pbv.Component = kindOf(b.Components[0].Type)
 			kinds[pbv.Component] = true
 		}
 		if pbv.NeedsDownload {
-			p.DownloadBytes += b.SizeBytes
+			p.DownloadBytes += pbv.SizeBytes
 		}
 		p.Bundles = append(p.Bundles, pbv)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"slices"
 	"strings"
@@ -58,7 +59,14 @@ func (r *run) logf(level, format string, args ...any) {
 	if n := len(r.w.Log); n > maxLogEntries {
 		r.w.Log = append([]LogEntry(nil), r.w.Log[n-maxLogEntries:]...)
 	}
-	r.e.log.Info("upgrade workflow", "target", r.w.Target, "domain", r.w.DomainName, "state", r.w.State, "level", level, "msg", msg)
+	lvl := slog.LevelInfo
+	switch level {
+	case "warning":
+		lvl = slog.LevelWarn
+	case "error":
+		lvl = slog.LevelError
+	}
+	r.e.log.Log(context.Background(), lvl, "upgrade workflow: "+msg, "target", r.w.Target, "domain", r.w.DomainName, "state", r.w.State)
 }
 
 const maxLogEntries = 200
