@@ -1,0 +1,395 @@
+package main
+
+// End-to-end test in node_exporter's style: build the binary, run it against
+// the simulator, compare /metrics and /probe with golden files, lint the
+// output with promtool, and have a real Prometheus scrape it.
+//
+//	go test -run TestE2E . -args -update   # rewrite testdata/*.golden
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
+	"github.com/stretchr/testify/require"
+
+	"github.com/vcf-exporter/vcf_exporter/vcfsim"
+)
+
+var update = flag.Bool("update", false, "rewrite testdata/*.golden")
+
+// e2eNow freezes the simulator clock so that host usage does not drift.
+var e2eNow = time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+
+type exporterProc struct {
+	addr   string
+	cmd    *exec.Cmd
+	stderr *bytes.Buffer
+	done   chan error
+}
+
+func buildExporter(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "vcf_exporter")
+	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
+	require.NoError(t, err, "go build: %s", out)
+	return bin
+}
+
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	addr := l.Addr().String()
+	require.NoError(t, l.Close())
+	return addr
+}
+
+// startExporter runs the binary and waits until /-/healthy answers.
+func startExporter(t *testing.T, bin string, env []string, args ...string) *exporterProc {
+	t.Helper()
+	p := &exporterProc{addr: freeAddr(t), stderr: &bytes.Buffer{}, done: make(chan error, 1)}
+	p.cmd = exec.Command(bin, append([]string{"--web.listen-address=" + p.addr}, args...)...)
+	p.cmd.Env = append(os.Environ(), env...)
+	p.cmd.Stderr = p.stderr
+	p.cmd.Stdout = p.stderr
+	require.NoError(t, p.cmd.Start())
+	go func() { p.done <- p.cmd.Wait() }()
+	t.Cleanup(func() {
+		if p.cmd.ProcessState == nil {
+			_ = p.cmd.Process.Kill()
+			<-p.done
+		}
+		if t.Failed() {
+			t.Logf("exporter output:\n%s", p.stderr)
+		}
+	})
+	waitFor(t, 20*time.Second, func() bool {
+		resp, err := http.Get("http://" + p.addr + "/-/healthy")
+		if err != nil {
+			return false
+		}
+		resp.Body.Close()
+		return resp.StatusCode == http.StatusOK
+	}, "exporter healthy")
+	return p
+}
+
+func waitFor(t *testing.T, d time.Duration, cond func() bool, what string) {
+	t.Helper()
+	deadline := time.Now().Add(d)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after %s waiting for %s", d, what)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func get(t *testing.T, u string) (int, string) {
+	t.Helper()
+	resp, err := http.Get(u)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	return resp.StatusCode, string(b)
+}
+
+var (
+	// Families whose values depend on the machine or on timing.
+	dropFamily = regexp.MustCompile(`^(go_|process_|promhttp_|vcf_api_request_duration_seconds)`)
+	normValue  = regexp.MustCompile(`^((?:vcf_scrape_collector_duration_seconds|[a-z_]*_timestamp_seconds)(?:\{[^}]*\})?) \S+$`)
+	buildInfo  = regexp.MustCompile(`^vcf_exporter_build_info\{.*\} 1$`)
+)
+
+// normalize drops and masks what changes from run to run.
+func normalize(text string) string {
+	var out []string
+	for _, line := range strings.Split(strings.TrimSpace(text), "\n") {
+		name := strings.TrimPrefix(strings.TrimPrefix(line, "# HELP "), "# TYPE ")
+		if dropFamily.MatchString(name) {
+			continue
+		}
+		switch {
+		case buildInfo.MatchString(line):
+			line = `vcf_exporter_build_info{...} 1`
+		case normValue.MatchString(line):
+			line = normValue.ReplaceAllString(line, "$1 <normalized>")
+		}
+		out = append(out, line)
+	}
+	return strings.Join(out, "\n") + "\n"
+}
+
+func compareGolden(t *testing.T, name, got string) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	got = normalize(got)
+	if *update {
+		require.NoError(t, os.WriteFile(path, []byte(got), 0o644))
+	}
+	want, err := os.ReadFile(path)
+	require.NoError(t, err)
+	require.Equal(t, string(want), got, "%s differs; run `go test -run TestE2E . -args -update` if the change is intended", path)
+}
+
+func promtoolCheck(t *testing.T, text string) {
+	t.Helper()
+	promtool, err := exec.LookPath("promtool")
+	if err != nil {
+		requireToolOrSkip(t, "promtool")
+		return
+	}
+	cmd := exec.Command(promtool, "check", "metrics")
+	cmd.Stdin = strings.NewReader(text)
+	out, err := cmd.CombinedOutput()
+	require.NoError(t, err, "promtool check metrics: %s", out)
+	require.Empty(t, strings.TrimSpace(string(out)), "promtool check metrics must print nothing")
+}
+
+// requireToolOrSkip skips a test needing a missing tool, except in CI where
+// `make test` installs it and its absence is a failure.
+func requireToolOrSkip(t *testing.T, tool string) {
+	t.Helper()
+	if os.Getenv("CI") == "true" {
+		t.Fatalf("%s not found in PATH; `make deps-prometheus` installs it (Debian package prometheus)", tool)
+	}
+	t.Skipf("%s not found in PATH; run `make deps-prometheus` (Debian package prometheus) to run this test", tool)
+}
+
+func startE2ESim(t *testing.T) *vcfsim.Server {
+	t.Helper()
+	cfg := vcfsim.DefaultConfig()
+	cfg.Now = func() time.Time { return e2eNow }
+	srv, err := vcfsim.NewServer(cfg)
+	require.NoError(t, err)
+	t.Cleanup(func() { srv.Close() })
+	return srv
+}
+
+func TestE2E(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end test skipped in -short mode")
+	}
+	bin := buildExporter(t)
+	srv := startE2ESim(t)
+	simCfg := srv.Sim.Config()
+	exp := startExporter(t, bin, []string{"VCF_PASSWORD=" + simCfg.Password},
+		"--vcf.url="+srv.URL, "--vcf.username="+simCfg.Username, "--vcf.target-name=lab",
+		"--vcf.min-refresh-interval=1h", "--log.level=debug")
+	base := "http://" + exp.addr
+
+	t.Run("metrics", func(t *testing.T) {
+		code, body := get(t, base+"/metrics")
+		require.Equal(t, http.StatusOK, code)
+		promtoolCheck(t, body)
+		compareGolden(t, "metrics.golden", body)
+	})
+	t.Run("probe", func(t *testing.T) {
+		code, body := get(t, base+"/probe?target=lab")
+		require.Equal(t, http.StatusOK, code)
+		promtoolCheck(t, body)
+		compareGolden(t, "probe.golden", body)
+		// The snapshot of the /metrics scrape was reused: one fetch only.
+		require.EqualValues(t, 1, srv.Sim.Stats()["GET /v1/hosts"])
+	})
+	t.Run("probe errors", func(t *testing.T) {
+		code, body := get(t, base+"/probe?target=nope")
+		require.Equal(t, http.StatusBadRequest, code)
+		require.Contains(t, body, `unknown target "nope"`)
+		code, _ = get(t, base+"/probe")
+		require.Equal(t, http.StatusBadRequest, code)
+	})
+	t.Run("landing and reload", func(t *testing.T) {
+		code, body := get(t, base+"/")
+		require.Equal(t, http.StatusOK, code)
+		require.Contains(t, body, "/probe?target=lab")
+		code, _ = get(t, base+"/-/reload")
+		require.Equal(t, http.StatusMethodNotAllowed, code)
+		resp, err := http.Post(base+"/-/reload", "", nil)
+		require.NoError(t, err)
+		resp.Body.Close()
+		require.Equal(t, http.StatusOK, resp.StatusCode)
+	})
+	t.Run("prometheus", func(t *testing.T) { testPrometheus(t, exp.addr, srv) })
+	t.Run("graceful shutdown", func(t *testing.T) {
+		require.NoError(t, exp.cmd.Process.Signal(syscall.SIGTERM))
+		select {
+		case err := <-exp.done:
+			require.NoError(t, err, "exit status after SIGTERM")
+		case <-time.After(15 * time.Second):
+			t.Fatal("exporter did not stop after SIGTERM")
+		}
+		require.Contains(t, exp.stderr.String(), "shutting down")
+	})
+}
+
+// testPrometheus has a real Prometheus scrape the exporter every second
+// and checks PromQL answers about the simulator's inventory.
+func testPrometheus(t *testing.T, exporterAddr string, srv *vcfsim.Server) {
+	prom, err := exec.LookPath("prometheus")
+	if err != nil {
+		requireToolOrSkip(t, "prometheus")
+		return
+	}
+	dir := t.TempDir()
+	cfg := fmt.Sprintf(`global:
+  scrape_interval: 1s
+  scrape_timeout: 1s
+  evaluation_interval: 1s
+scrape_configs:
+  - job_name: vcf
+    static_configs:
+      - targets: [%q]
+`, exporterAddr)
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "prometheus.yml"), []byte(cfg), 0o644))
+	addr := freeAddr(t)
+	var out bytes.Buffer
+	cmd := exec.Command(prom, "--config.file="+filepath.Join(dir, "prometheus.yml"),
+		"--storage.tsdb.path="+filepath.Join(dir, "data"), "--web.listen-address="+addr)
+	cmd.Stdout, cmd.Stderr = &out, &out
+	require.NoError(t, cmd.Start())
+	done := make(chan struct{})
+	go func() { _ = cmd.Wait(); close(done) }()
+	t.Cleanup(func() {
+		_ = cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			_ = cmd.Process.Kill()
+			<-done
+		}
+		if t.Failed() {
+			t.Logf("prometheus output:\n%s", out.String())
+		}
+	})
+
+	query := func(q string) (model.Vector, error) {
+		resp, err := http.Get("http://" + addr + "/api/v1/query?query=" + url.QueryEscape(q))
+		if err != nil {
+			return nil, err
+		}
+		defer resp.Body.Close()
+		var r struct {
+			Status string `json:"status"`
+			Data   struct {
+				ResultType string          `json:"resultType"`
+				Result     json.RawMessage `json:"result"`
+			} `json:"data"`
+		}
+		if err := json.NewDecoder(resp.Body).Decode(&r); err != nil {
+			return nil, err
+		}
+		if r.Status != "success" || r.Data.ResultType != "vector" {
+			return nil, fmt.Errorf("query %q: status %s, type %s", q, r.Status, r.Data.ResultType)
+		}
+		var v model.Vector
+		return v, json.Unmarshal(r.Data.Result, &v)
+	}
+
+	// What the exporter serves, parsed: the expected answers.
+	_, body := get(t, "http://"+exporterAddr+"/probe?target=lab")
+	p := expfmt.NewTextParser(model.UTF8Validation)
+	fams, err := p.TextToMetricFamilies(strings.NewReader(body))
+	require.NoError(t, err)
+	var wantUpdates []string
+	for _, m := range fams["vcf_domain_update_available"].GetMetric() {
+		if m.GetGauge().GetValue() == 1 {
+			for _, l := range m.GetLabel() {
+				if l.GetName() == "domain" {
+					wantUpdates = append(wantUpdates, l.GetValue())
+				}
+			}
+		}
+	}
+	require.NotEmpty(t, wantUpdates, "the simulator offers an update to at least one domain")
+	slices.Sort(wantUpdates)
+	simCfg := srv.Sim.Config()
+	wantHosts := simCfg.Domains*simCfg.ClustersPerDomain*simCfg.HostsPerCluster + simCfg.UnassignedHosts
+
+	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
+	defer cancel()
+	var lastErr error
+	for ctx.Err() == nil {
+		lastErr = func() error {
+			v, err := query(`count(vcf_host_info{job="vcf",target="lab"})`)
+			if err != nil {
+				return err
+			}
+			if len(v) != 1 || int(v[0].Value) != wantHosts {
+				return fmt.Errorf("count(vcf_host_info) = %v, want %d", v, wantHosts)
+			}
+			v, err = query(`vcf_domain_update_available == 1`)
+			if err != nil {
+				return err
+			}
+			var got []string
+			for _, s := range v {
+				got = append(got, string(s.Metric["domain"]))
+			}
+			slices.Sort(got)
+			if !slices.Equal(got, wantUpdates) {
+				return fmt.Errorf("domains with updates = %v, want %v", got, wantUpdates)
+			}
+			v, err = query(`vcf_up{job="vcf"}`)
+			if err != nil {
+				return err
+			}
+			if len(v) != 1 || v[0].Value != 1 {
+				return fmt.Errorf("vcf_up = %v", v)
+			}
+			return nil
+		}()
+		if lastErr == nil {
+			return
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	t.Fatalf("Prometheus never answered as expected: %v", lastErr)
+}
+
+// TestE2ENoTarget: without any SDDC Manager the exporter refuses to start
+// and says how to configure one.
+func TestE2ENoTarget(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end test skipped in -short mode")
+	}
+	bin := buildExporter(t)
+	cmd := exec.Command(bin, "--web.listen-address="+freeAddr(t))
+	cmd.Env = slices.DeleteFunc(os.Environ(), func(s string) bool { return strings.HasPrefix(s, "VCF_PASSWORD=") })
+	out, err := cmd.CombinedOutput()
+	require.Error(t, err)
+	require.Contains(t, string(out), "no SDDC Manager configured")
+	require.Contains(t, string(out), "--simulator")
+
+	// --config.check validates a file and exits.
+	dir := t.TempDir()
+	good := filepath.Join(dir, "good.yml")
+	require.NoError(t, os.WriteFile(good, []byte("targets:\n  - name: a\n    url: https://a.example.com\n    username: u\n    password: p\n"), 0o600))
+	out, err = exec.Command(bin, "--config.check", "--config.file="+good).CombinedOutput()
+	require.NoError(t, err, "%s", out)
+	require.Contains(t, string(out), "OK, 1 target(s)")
+	bad := filepath.Join(dir, "bad.yml")
+	require.NoError(t, os.WriteFile(bad, []byte("targets:\n  - name: a\n    uri: https://a.example.com\n"), 0o600))
+	out, err = exec.Command(bin, "--config.check", "--config.file="+bad).CombinedOutput()
+	require.Error(t, err)
+	require.Contains(t, string(out), "field uri not found")
+}
