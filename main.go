@@ -152,7 +152,7 @@ func run(f *flags, logger *slog.Logger) error {
 
 	mux := newMux(f, logger, registry, set, self, rl)
 	// The authenticated upgrade API (issue 5); 404 when no token is configured.
-	actionsHandler, stopActions, err := actions.Setup(f.actions, rl.Config().Actions, registry, self, logger)
+	actionsHandler, stopActions, err := actions.Setup(f.actions, rl.Config, registry, self, logger)
 	if err != nil {
 		return err
 	}

@@ -53,3 +53,10 @@ type Targets interface {
 type URLer interface {
 	URL(name string) string
 }
+
+// DomainLister is optionally implemented by Targets to name the domains the
+// exporter knows (from its cached upgrade check), so that the state metric
+// shows waiting_for_initiation for domains that never had a workflow.
+type DomainLister interface {
+	KnownDomains(target string) []string
+}

@@ -47,7 +47,7 @@ type Engine struct {
 	targets  Targets
 	store    *Store
 	opts     Options
-	timeouts config.ActionsTimeouts
+	live     atomic.Pointer[liveConfig]
 	log      *slog.Logger
 	metrics  *Metrics
 
@@ -66,6 +66,20 @@ type Engine struct {
 }
 
 type wfKey struct{ target, domainID string }
+
+// liveConfig is the config file's actions section in force.
+type liveConfig struct {
+	Config   config.ActionsConfig
+	Timeouts config.ActionsTimeouts // defaults applied
+}
+
+// SetConfig applies a reloaded actions section (timeouts and request
+// options) to running and future workflows.
+func (e *Engine) SetConfig(c config.ActionsConfig) {
+	e.live.Store(&liveConfig{Config: c, Timeouts: c.Timeouts.WithDefaults()})
+}
+
+func (e *Engine) config() *liveConfig { return e.live.Load() }
 
 // New creates the engine and loads the stored workflows; Start resumes them.
 func New(targets Targets, opts Options) (*Engine, error) {
@@ -101,11 +115,11 @@ func New(targets Targets, opts Options) (*Engine, error) {
 		targets:  targets,
 		store:    st,
 		opts:     opts,
-		timeouts: opts.Config.Timeouts.WithDefaults(),
 		log:      opts.Logger,
 		wfs:      map[wfKey]*Workflow{},
 		runs:     map[wfKey]*run{},
 	}
+	e.SetConfig(opts.Config)
 	e.metrics = newMetrics(e)
 	if opts.Registerer != nil {
 		if err := opts.Registerer.Register(e.metrics); err != nil {

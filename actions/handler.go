@@ -77,6 +77,7 @@ type Handler struct {
 
 	mu       sync.Mutex
 	failures map[string]*failWindow
+	reload   func() // applies configuration reloads (nil: none)
 }
 
 type hashedToken struct {
@@ -173,6 +174,9 @@ func info(r *http.Request) *reqInfo {
 
 // ServeHTTP authenticates, rate-limits failures, routes and audits.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if h.reload != nil {
+		h.reload()
+	}
 	if !h.Enabled() {
 		writeError(w, http.StatusNotFound, "not found")
 		return

@@ -326,3 +326,29 @@ actions:
 	}
 	_ = slog.Default
 }
+
+func TestConfigReloadReplacesTokens(t *testing.T) {
+	eng := offlineEngine(t, "sim")
+	h := NewHandler(eng, []Token{{Name: "old", Value: "old-token"}}, HandlerOptions{MaxAuthFailures: 1000})
+	var mu sync.Mutex
+	cur := &config.Config{Actions: config.ActionsConfig{Tokens: []config.ActionsToken{{Name: "old", Token: "old-token"}}}}
+	h.follow("", func() *config.Config { mu.Lock(); defer mu.Unlock(); return cur }, cur, slog.New(slog.DiscardHandler))
+	get := func(tok string) int {
+		return serve(h, "GET", "/actions/v1/x", "", map[string]string{"Authorization": "Bearer " + tok}, "").Code
+	}
+	if get("old-token") != 404 || get("new-token") != 401 {
+		t.Fatal("before reload")
+	}
+	mu.Lock()
+	cur = &config.Config{Actions: config.ActionsConfig{
+		Tokens:   []config.ActionsToken{{Name: "new", Token: "new-token"}},
+		Timeouts: config.ActionsTimeouts{NSX: modelDuration(time.Minute)},
+	}}
+	mu.Unlock()
+	if get("old-token") != 401 || get("new-token") != 404 {
+		t.Error("after reload")
+	}
+	if got := time.Duration(eng.config().Timeouts.NSX); got != time.Minute {
+		t.Errorf("NSX timeout after reload: %s", got)
+	}
+}

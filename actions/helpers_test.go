@@ -29,6 +29,7 @@ type fakeTargets struct {
 	mu      sync.Mutex
 	clients map[string]Client
 	url     string
+	domains []string
 	checks  atomic.Int64
 }
 
@@ -55,6 +56,8 @@ func (f *fakeTargets) CheckUpdates(ctx context.Context, name string) error {
 }
 
 func (f *fakeTargets) URL(name string) string { return f.url }
+
+func (f *fakeTargets) KnownDomains(name string) []string { return f.domains }
 
 type env struct {
 	t       *testing.T

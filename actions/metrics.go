@@ -45,7 +45,22 @@ func (m *Metrics) Describe(ch chan<- *prometheus.Desc) {
 
 // Collect implements prometheus.Collector.
 func (m *Metrics) Collect(ch chan<- prometheus.Metric) {
-	for _, w := range m.e.snapshots() {
+	wfs := m.e.snapshots()
+	seen := map[[2]string]bool{}
+	for _, w := range wfs {
+		seen[[2]string{w.Target, w.DomainName}] = true
+	}
+	if dl, ok := m.e.targets.(DomainLister); ok {
+		for _, t := range m.e.targets.Names() {
+			for _, d := range dl.KnownDomains(t) {
+				if !seen[[2]string{t, d}] {
+					seen[[2]string{t, d}] = true
+					wfs = append(wfs, &Workflow{Target: t, DomainName: d, State: StateWaitingForInitiation})
+				}
+			}
+		}
+	}
+	for _, w := range wfs {
 		for _, s := range States {
 			v := 0.0
 			if s == w.State {

@@ -139,7 +139,10 @@ type ComponentRun struct {
 	TaskID       string    `json:"task_id,omitempty"`
 	Status       string    `json:"status,omitempty"`
 	Posted       time.Time `json:"posted,omitzero"`
-	Ended        time.Time `json:"ended,omitzero"`
+	// PreexistingUpgradeIDs are the upgrades of this bundle that existed
+	// before the POST (none of them is ours).
+	PreexistingUpgradeIDs []string  `json:"preexisting_upgrade_ids,omitempty"`
+	Ended                 time.Time `json:"ended,omitzero"`
 }
 
 // ValidationState tracks the final validation.

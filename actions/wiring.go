@@ -55,6 +55,18 @@ func (t registryTargets) CheckUpdates(ctx context.Context, name string) error {
 	return tg.CheckUpdates(ctx)
 }
 
+func (t registryTargets) KnownDomains(name string) []string {
+	tg, ok := t.r.Get(name)
+	if !ok {
+		return nil
+	}
+	var out []string
+	for _, d := range tg.UpgradeStatus().Domains {
+		out = append(out, d.DomainName)
+	}
+	return out
+}
+
 func (t registryTargets) URL(name string) string {
 	if tg, ok := t.r.Get(name); ok {
 		return tg.URL()
@@ -66,7 +78,12 @@ func (t registryTargets) URL(name string) string {
 // workflow engine (resuming stored workflows). Without a token it logs that
 // actions are disabled and the handler answers 404. stop ends the
 // workflows' goroutines (they resume on the next start).
-func Setup(f *Flags, cfg config.ActionsConfig, reg *targets.Registry, metrics prometheus.Registerer, logger *slog.Logger) (h *Handler, stop func(), err error) {
+//
+// current returns the configuration file in force; after a reload the
+// handler picks up its tokens and the engine its timeouts and options.
+func Setup(f *Flags, current func() *config.Config, reg *targets.Registry, metrics prometheus.Registerer, logger *slog.Logger) (h *Handler, stop func(), err error) {
+	cfgFile := current()
+	cfg := cfgFile.Actions
 	tokens, err := LoadTokens(f.TokenFile, cfg)
 	if err != nil {
 		return nil, nil, err
@@ -93,19 +110,28 @@ func Setup(f *Flags, cfg config.ActionsConfig, reg *targets.Registry, metrics pr
 	}
 	logger.Info("actions enabled", "tokens", names, "storage_path", eng.store.Dir(), "poll_interval", f.PollInterval, "settle_time", f.SettleTime)
 	h = NewHandler(eng, tokens, HandlerOptions{Logger: logger.With("component", "actions_audit")})
+	h.follow(f.TokenFile, current, cfgFile, logger)
 	return h, eng.Stop, nil
 }
 
-// Reload replaces the accepted tokens after a configuration reload (the
-// engine keeps running; enabling actions that were disabled needs a restart).
-func (h *Handler) Reload(tokenFile string, cfg config.ActionsConfig) error {
-	if h.e == nil {
-		return nil
+// follow makes the handler apply configuration reloads: it compares the
+// current configuration with the last one seen on every request.
+func (h *Handler) follow(tokenFile string, current func() *config.Config, seen *config.Config, logger *slog.Logger) {
+	h.reload = func() {
+		c := current()
+		h.mu.Lock()
+		defer h.mu.Unlock()
+		if c == nil || c == seen {
+			return
+		}
+		seen = c
+		tokens, err := LoadTokens(tokenFile, c.Actions)
+		if err != nil {
+			logger.Error("actions: keeping the previous tokens after a configuration reload", "err", err)
+		} else {
+			h.SetTokens(tokens)
+		}
+		h.e.SetConfig(c.Actions)
+		logger.Info("actions: configuration reloaded", "tokens", len(tokens))
 	}
-	tokens, err := LoadTokens(tokenFile, cfg)
-	if err != nil {
-		return err
-	}
-	h.SetTokens(tokens)
-	return nil
 }

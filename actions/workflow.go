@@ -173,7 +173,7 @@ func (r *run) step(ctx context.Context) error {
 // ---- waiting helpers ----
 
 func (r *run) stepTimeout() time.Duration {
-	t := r.e.timeouts
+	t := r.e.config().Timeouts
 	switch r.w.State {
 	case StateTargeting:
 		return time.Duration(t.Targeting)
@@ -295,7 +295,7 @@ func (r *run) call(ctx context.Context, what string, fn func(ctx context.Context
 				return err
 			}
 		}
-		if lim := time.Duration(r.e.timeouts.APIOutage); now.Sub(r.w.OutageSince) > lim {
+		if lim := time.Duration(r.e.config().Timeouts.APIOutage); now.Sub(r.w.OutageSince) > lim {
 			return fmt.Errorf("SDDC Manager API unavailable for %s while %s (limit %s): %v",
 				now.Sub(r.w.OutageSince).Round(time.Second), what, lim, shortErr(err))
 		}
@@ -311,7 +311,7 @@ func (r *run) call(ctx context.Context, what string, fn func(ctx context.Context
 
 // poll calls check every poll interval until it reports done, a
 // non-transient error occurs or the step times out.
-func (r *run) poll(ctx context.Context, what string, check func(ctx context.Context) (bool, error)) error {
+func (r *run) poll(ctx context.Context, what string, cancellable bool, check func(ctx context.Context) (bool, error)) error {
 	for {
 		var done bool
 		err := r.call(ctx, what, func(ctx context.Context) error {
@@ -323,6 +323,10 @@ func (r *run) poll(ctx context.Context, what string, check func(ctx context.Cont
 			return err
 		}
 		r.absorbRequests()
+		if cancellable && r.w.CancelRequested {
+			r.logf("warning", "Stopped waiting while %s; what SDDC Manager already runs goes on.", what)
+			return errCancelled
+		}
 		if err := r.overdue(what); err != nil {
 			return err
 		}
@@ -419,7 +423,7 @@ func (r *run) doDownload(ctx context.Context) error {
 				return err
 			}
 		}
-		err := r.poll(ctx, "downloading bundle "+b.ID, func(ctx context.Context) (bool, error) {
+		err := r.poll(ctx, "downloading bundle "+b.ID, true, func(ctx context.Context) (bool, error) {
 			bd, err := r.api().Bundle(ctx, b.ID)
 			if err != nil {
 				return false, err
@@ -532,7 +536,7 @@ func (r *run) doPrechecks(ctx context.Context) error {
 		}
 	}
 	var out *vcfclient.AssessmentOutput
-	err := r.poll(ctx, "waiting for the pre-checks", func(ctx context.Context) (bool, error) {
+	err := r.poll(ctx, "waiting for the pre-checks", true, func(ctx context.Context) (bool, error) {
 		var err error
 		out, err = r.api().CheckSetRun(ctx, p.RunID)
 		if err != nil {
@@ -562,7 +566,7 @@ func (r *run) doPrechecks(ctx context.Context) error {
 		link := ""
 		if u, ok := r.e.targets.(URLer); ok {
 			if base := strings.TrimRight(u.URL(r.w.Target), "/"); base != "" {
-				link = fmt.Sprintf(" Review them in the [SDDC Manager UI](%s/ui/sddc-manager/lifecycle/precheck)", base)
+				link = fmt.Sprintf(" Review them in the [SDDC Manager UI](%s/) (Lifecycle Management, the domain's pre-check results),", base)
 			}
 		}
 		return r.setState(StateWaitingAck, "Pre-checks found %d error(s) and %d warning(s).%s then acknowledge to continue.", errs, warns, link)
@@ -735,7 +739,7 @@ func componentName(kind string, n int) string {
 // spec builds the POST /v1/upgrades body from the config's options.
 func (r *run) spec(ctx context.Context, c *ComponentRun) (vcfclient.UpgradeSpec, error) {
 	s := vcfclient.UpgradeSpec{BundleID: c.BundleID, ResourceType: c.ResourceType}
-	opts := r.e.opts.Config
+	opts := r.e.config().Config
 	for _, id := range c.ResourceIDs {
 		rs := vcfclient.ResourceUpgradeSpec{ResourceID: id, UpgradeNow: true}
 		if c.Kind == KindESX {
@@ -826,7 +830,7 @@ func (r *run) findUpgrade(ctx context.Context, c *ComponentRun) (*vcfclient.Upgr
 	var found *vcfclient.Upgrade
 	for i := range ups {
 		u := &ups[i]
-		if u.BundleID != c.BundleID {
+		if u.BundleID != c.BundleID || slices.Contains(c.PreexistingUpgradeIDs, u.ID) {
 			continue
 		}
 		var ids []string
@@ -836,8 +840,8 @@ func (r *run) findUpgrade(ctx context.Context, c *ComponentRun) (*vcfclient.Upgr
 		if len(ids) > 0 && !overlaps(ids, c.ResourceIDs) {
 			continue
 		}
-		// Prefer one that is running or succeeded over an old failure.
-		if found == nil || (upgradeFailed(found.Status) && !upgradeFailed(u.Status)) {
+		// Prefer one that is running or succeeded, then the latest.
+		if found == nil || upgradeFailed(found.Status) || !upgradeFailed(u.Status) {
 			found = u
 		}
 	}
@@ -848,7 +852,7 @@ func (r *run) findUpgrade(ctx context.Context, c *ComponentRun) (*vcfclient.Upgr
 // answers POST /v1/upgrades with a Task whose id may be the upgrade's id or
 // the id of the upgrade's task.
 func (r *run) resolveUpgradeID(ctx context.Context, c *ComponentRun) error {
-	return r.poll(ctx, "finding the upgrade of task "+c.TaskID, func(ctx context.Context) (bool, error) {
+	return r.poll(ctx, "finding the upgrade of task "+c.TaskID, false, func(ctx context.Context) (bool, error) {
 		ups, err := r.api().Upgrades(ctx)
 		if err != nil {
 			return false, err
@@ -885,8 +889,26 @@ func (r *run) doUpgrade(ctx context.Context) error {
 				break
 			}
 			r.logf("info", "No %s upgrade found on SDDC Manager; starting it.", name)
-		} else if err := r.safePoint(); err != nil {
-			return err
+		} else {
+			if err := r.safePoint(); err != nil {
+				return err
+			}
+			// Remember the upgrades of this bundle that exist before our
+			// POST: after a crash, only a new one can be ours.
+			var before []vcfclient.Upgrade
+			if err := r.call(ctx, "listing existing upgrades", func(ctx context.Context) error {
+				var err error
+				before, err = r.api().Upgrades(ctx)
+				return err
+			}); err != nil {
+				return err
+			}
+			c.PreexistingUpgradeIDs = nil
+			for _, u := range before {
+				if u.BundleID == c.BundleID {
+					c.PreexistingUpgradeIDs = append(c.PreexistingUpgradeIDs, u.ID)
+				}
+			}
 		}
 		spec, err := r.spec(ctx, c)
 		if err != nil {
@@ -935,7 +957,7 @@ func (r *run) doUpgrade(ctx context.Context) error {
 	if c.Phase == PhaseRunning {
 		cancelNoted := false
 		var last *vcfclient.Upgrade
-		err := r.poll(ctx, "waiting for the "+name+" upgrade", func(ctx context.Context) (bool, error) {
+		err := r.poll(ctx, "waiting for the "+name+" upgrade", false, func(ctx context.Context) (bool, error) {
 			if r.w.CancelRequested && !cancelNoted {
 				cancelNoted = true
 				r.logf("warning", "The running %s upgrade is not aborted; the workflow stops after it ends.", name)
@@ -1078,7 +1100,7 @@ func (r *run) doValidate(ctx context.Context) error {
 		}
 	}
 	var last *vcfclient.Validation
-	err := r.poll(ctx, "waiting for the validation", func(ctx context.Context) (bool, error) {
+	err := r.poll(ctx, "waiting for the validation", true, func(ctx context.Context) (bool, error) {
 		val, err := r.api().Validation(ctx, v.ID)
 		if err != nil {
 			return false, err

@@ -217,6 +217,10 @@ func TestCancel(t *testing.T) {
 
 func TestStartValidation(t *testing.T) {
 	e := newEnv(t, nil)
+	e.targets.domains = []string{e.domain.Name}
+	if v := e.metric("vcf_upgrade_workflow_state", map[string]string{"domain": e.domain.Name, "state": StateWaitingForInitiation}); v != 1 {
+		t.Errorf("idle domain: waiting_for_initiation = %v", v)
+	}
 	if code, m := e.do("POST", "/actions/v1/domains/nope/upgrade", ""); code != 404 {
 		t.Errorf("unknown domain: %d %v", code, m)
 	}
