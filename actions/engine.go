@@ -44,12 +44,12 @@ type Options struct {
 
 // Engine runs the upgrade workflows of every target and domain.
 type Engine struct {
-	targets  Targets
-	store    *Store
-	opts     Options
-	live     atomic.Pointer[liveConfig]
-	log      *slog.Logger
-	metrics  *Metrics
+	targets Targets
+	store   *Store
+	opts    Options
+	live    atomic.Pointer[liveConfig]
+	log     *slog.Logger
+	metrics *Metrics
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -112,12 +112,12 @@ func New(targets Targets, opts Options) (*Engine, error) {
 		return nil, err
 	}
 	e := &Engine{
-		targets:  targets,
-		store:    st,
-		opts:     opts,
-		log:      opts.Logger,
-		wfs:      map[wfKey]*Workflow{},
-		runs:     map[wfKey]*run{},
+		targets: targets,
+		store:   st,
+		opts:    opts,
+		log:     opts.Logger,
+		wfs:     map[wfKey]*Workflow{},
+		runs:    map[wfKey]*run{},
 	}
 	e.SetConfig(opts.Config)
 	e.metrics = newMetrics(e)
