@@ -22,6 +22,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -45,12 +46,37 @@ type exporterProc struct {
 	done   chan error
 }
 
+var (
+	buildOnce sync.Once
+	binPath   string
+	buildErr  error
+	buildDir  string
+)
+
+func TestMain(m *testing.M) {
+	flag.Parse()
+	code := m.Run()
+	if buildDir != "" {
+		os.RemoveAll(buildDir)
+	}
+	os.Exit(code)
+}
+
+// buildExporter builds the binary once per test run.
 func buildExporter(t *testing.T) string {
 	t.Helper()
-	bin := filepath.Join(t.TempDir(), "vcf_exporter")
-	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
-	require.NoError(t, err, "go build: %s", out)
-	return bin
+	buildOnce.Do(func() {
+		if buildDir, buildErr = os.MkdirTemp("", "vcf_exporter-e2e-"); buildErr != nil {
+			return
+		}
+		binPath = filepath.Join(buildDir, "vcf_exporter")
+		out, err := exec.Command("go", "build", "-o", binPath, ".").CombinedOutput()
+		if err != nil {
+			buildErr = fmt.Errorf("go build: %w: %s", err, out)
+		}
+	})
+	require.NoError(t, buildErr)
+	return binPath
 }
 
 func freeAddr(t *testing.T) string {
@@ -392,4 +418,61 @@ func TestE2ENoTarget(t *testing.T) {
 	out, err = exec.Command(bin, "--config.check", "--config.file="+bad).CombinedOutput()
 	require.Error(t, err)
 	require.Contains(t, string(out), "field uri not found")
+}
+
+// TestE2EReload: targets from --config.file, added by SIGHUP, and a bad
+// file rejected by POST /-/reload while the old targets keep working.
+func TestE2EReload(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end test skipped in -short mode")
+	}
+	bin := buildExporter(t)
+	srv := startE2ESim(t)
+	simCfg := srv.Sim.Config()
+	dir := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "pw"), []byte(simCfg.Password+"\n"), 0o600))
+	cfgPath := filepath.Join(dir, "vcf.yml")
+	target := func(name string) string {
+		return fmt.Sprintf("  - name: %s\n    url: %s\n    username: %s\n    password_file: pw\n", name, srv.URL, simCfg.Username)
+	}
+	require.NoError(t, os.WriteFile(cfgPath, []byte("targets:\n"+target("a")), 0o600))
+	exp := startExporter(t, bin, nil, "--config.file="+cfgPath)
+	base := "http://" + exp.addr
+
+	code, body := get(t, base+"/probe?target=a")
+	require.Equal(t, http.StatusOK, code)
+	require.Contains(t, body, "\nvcf_up 1\n")
+	code, _ = get(t, base+"/probe?target=b")
+	require.Equal(t, http.StatusBadRequest, code)
+
+	require.NoError(t, os.WriteFile(cfgPath, []byte("targets:\n"+target("a")+target("b")), 0o600))
+	require.NoError(t, exp.cmd.Process.Signal(syscall.SIGHUP))
+	waitFor(t, 10*time.Second, func() bool {
+		code, _ := get(t, base+"/probe?target=b")
+		return code == http.StatusOK
+	}, "target b after SIGHUP")
+
+	require.NoError(t, os.WriteFile(cfgPath, []byte("targets:\n  - name: c\n    bogus: 1\n"), 0o600))
+	resp, err := http.Post(base+"/-/reload", "", nil)
+	require.NoError(t, err)
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	require.Equal(t, http.StatusInternalServerError, resp.StatusCode)
+	require.Contains(t, string(b), "field bogus not found")
+	_, body = get(t, base+"/metrics")
+	require.Contains(t, body, "\nvcf_exporter_config_last_reload_successful 0\n")
+	require.Contains(t, body, `vcf_up{target="a"} 1`)
+	require.Contains(t, body, `vcf_up{target="b"} 1`)
+}
+
+// TestE2ESimulator: the one-command demo (`vcf_exporter --simulator`).
+func TestE2ESimulator(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end test skipped in -short mode")
+	}
+	exp := startExporter(t, buildExporter(t), nil, "--simulator")
+	code, body := get(t, "http://"+exp.addr+"/probe?target=simulator")
+	require.Equal(t, http.StatusOK, code)
+	require.Contains(t, body, "\nvcf_up 1\n")
+	require.Contains(t, body, "vcf_domain_update_available{")
 }
