@@ -192,6 +192,23 @@ func TestCancel(t *testing.T) {
 			t.Errorf("runs_total{cancelled} = %v", v)
 		}
 	})
+	t.Run("downloading", func(t *testing.T) {
+		e := newEnv(t, func(c *vcfsim.Config) { c.TimeScale = 30 }) // downloads take seconds
+		if code, m := e.do("POST", e.upgradePath(), ""); code != 202 {
+			t.Fatalf("start: %d %v", code, m)
+		}
+		e.waitState(10*time.Second, StateDownloading)
+		if code, m := e.do("POST", e.upgradePath()+"/cancel", ""); code != 202 {
+			t.Fatalf("cancel: %d %v", code, m)
+		}
+		s := e.waitState(10*time.Second, StateCancelled, StateFailed, StateSucceeded)
+		if s["state"] != StateCancelled || !strings.Contains(s["log_markdown"].(string), "Stopped waiting while downloading") {
+			t.Fatalf("state %v:\n%s", s["state"], s["log_markdown"])
+		}
+		if code, m := e.do("POST", e.upgradePath()+"/cancel", ""); code != 409 {
+			t.Errorf("cancel when nothing runs: %d %v", code, m)
+		}
+	})
 	t.Run("during an upgrade", func(t *testing.T) {
 		e := newEnv(t, func(c *vcfsim.Config) { c.TimeScale = 3600 })
 		if code, m := e.do("POST", e.upgradePath(), ""); code != 202 {
