@@ -289,7 +289,7 @@ func (r *run) call(ctx context.Context, what string, fn func(ctx context.Context
 		now := r.now()
 		if r.w.OutageSince.IsZero() {
 			r.w.OutageSince = now.UTC()
-			r.logf("warning", "SDDC Manager API not available while %s (%v); waiting with backoff.", what, shortErr(err))
+			r.logf("warning", "SDDC Manager API not available while %s (%v); retrying with backoff.", what, shortErr(err))
 			r.lastOutageLog = now
 			if err := r.save(); err != nil {
 				return err
@@ -299,8 +299,8 @@ func (r *run) call(ctx context.Context, what string, fn func(ctx context.Context
 			return fmt.Errorf("SDDC Manager API unavailable for %s while %s (limit %s): %v",
 				now.Sub(r.w.OutageSince).Round(time.Second), what, lim, shortErr(err))
 		}
-		if err := r.overdue(what); err != nil {
-			return fmt.Errorf("%w; last error: %v", err, shortErr(err))
+		if oerr := r.overdue(what); oerr != nil {
+			return fmt.Errorf("%w; last error: %v", oerr, shortErr(err))
 		}
 		if err := r.sleep(ctx, backoff); err != nil {
 			return err
@@ -1111,7 +1111,7 @@ func (r *run) doValidate(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if last.ExecutionStatus != "COMPLETED" {
+	if last.ExecutionStatus != "COMPLETED" || last.ResultStatus == "FAILED" {
 		var msgs []string
 		for _, c := range last.ValidationChecks {
 			if c.ResultStatus != "SUCCEEDED" && c.ErrorResponse != nil {
