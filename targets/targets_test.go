@@ -2,8 +2,10 @@ package targets
 
 import (
 	"context"
+	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -229,4 +231,50 @@ func TestRegistryApply(t *testing.T) {
 	require.Error(t, r.Apply([]config.TargetConfig{a, a}))
 	require.Equal(t, 2, r.Len())
 	require.Len(t, r.Targets(), 2)
+}
+
+// syncBuffer is a goroutine-safe log sink.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func TestStateChangesLoggedOnce(t *testing.T) {
+	srv := startSim(t)
+	var logs syncBuffer
+	logger := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	r := newRegistry(t, Options{MinRefreshInterval: -1, Logger: logger}, simTarget("sim", srv))
+	tg, _ := r.Get("sim")
+
+	scrape := func() bool {
+		ctx, cancel := context.WithTimeout(t.Context(), 300*time.Millisecond)
+		defer cancel()
+		return tg.Snapshot(ctx).Up()
+	}
+	require.True(t, scrape())
+	require.True(t, scrape())
+	srv.Sim.SetFaults(vcfsim.Faults{Outage: time.Hour, OutageMode: "refuse"})
+	for range 3 {
+		require.False(t, scrape())
+	}
+	srv.Sim.SetFaults(vcfsim.Faults{})
+	require.True(t, scrape())
+	require.True(t, scrape())
+
+	out := logs.String()
+	require.Equal(t, 1, strings.Count(out, `msg="SDDC Manager reachable"`), out)
+	require.Equal(t, 1, strings.Count(out, "SDDC Manager unreachable"), out)
+	require.Equal(t, 1, strings.Count(out, "SDDC Manager reachable again"), out)
 }
