@@ -42,8 +42,26 @@ var e2eNow = time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 type exporterProc struct {
 	addr   string
 	cmd    *exec.Cmd
-	stderr *bytes.Buffer
+	stderr *syncBuffer
 	done   chan error
+}
+
+// syncBuffer collects a process' output; safe to read while it writes.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }
 
 var (
@@ -91,7 +109,7 @@ func freeAddr(t *testing.T) string {
 // startExporter runs the binary and waits until /-/healthy answers.
 func startExporter(t *testing.T, bin string, env []string, args ...string) *exporterProc {
 	t.Helper()
-	p := &exporterProc{addr: freeAddr(t), stderr: &bytes.Buffer{}, done: make(chan error, 1)}
+	p := &exporterProc{addr: freeAddr(t), stderr: &syncBuffer{}, done: make(chan error, 1)}
 	p.cmd = exec.Command(bin, append([]string{"--web.listen-address=" + p.addr}, args...)...)
 	p.cmd.Env = append(os.Environ(), env...)
 	p.cmd.Stderr = p.stderr
@@ -475,4 +493,46 @@ func TestE2ESimulator(t *testing.T) {
 	require.Equal(t, http.StatusOK, code)
 	require.Contains(t, body, "\nvcf_up 1\n")
 	require.Contains(t, body, "vcf_domain_update_available{")
+}
+
+// TestE2ETLS: an HTTPS SDDC Manager is verified against --vcf.tls.ca-file;
+// without it the certificate is refused (vcf_up 0), unless verification is
+// explicitly disabled.
+func TestE2ETLS(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end test skipped in -short mode")
+	}
+	bin := buildExporter(t)
+	cfg := vcfsim.DefaultConfig()
+	cfg.TLS = true
+	cfg.Now = func() time.Time { return e2eNow }
+	srv, err := vcfsim.NewServer(cfg)
+	require.NoError(t, err)
+	t.Cleanup(func() { srv.Close() })
+	require.True(t, strings.HasPrefix(srv.URL, "https://"))
+	ca := filepath.Join(t.TempDir(), "ca.pem")
+	require.NoError(t, os.WriteFile(ca, srv.CACertPEM, 0o600))
+	env := []string{"VCF_PASSWORD=" + cfg.Password}
+	common := []string{"--vcf.url=" + srv.URL, "--vcf.username=" + cfg.Username, "--vcf.target-name=tls", "--vcf.scrape-timeout=3s"}
+
+	for _, tc := range []struct {
+		name  string
+		extra []string
+		up    string
+	}{
+		{"ca file", []string{"--vcf.tls.ca-file=" + ca}, "1"},
+		{"unknown CA", nil, "0"},
+		{"insecure", []string{"--vcf.tls.insecure-skip-verify"}, "1"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			exp := startExporter(t, bin, env, append(common, tc.extra...)...)
+			code, body := get(t, "http://"+exp.addr+"/probe?target=tls")
+			require.Equal(t, http.StatusOK, code)
+			require.Contains(t, body, "\nvcf_up "+tc.up+"\n")
+			if tc.up == "0" {
+				require.NotContains(t, body, "vcf_host_info")
+				waitFor(t, 5*time.Second, func() bool { return strings.Contains(exp.stderr.String(), "SDDC Manager unreachable") }, "the unreachable log line")
+			}
+		})
+	}
 }

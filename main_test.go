@@ -1,0 +1,43 @@
+package main
+
+import (
+	"log/slog"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+func TestFlagTargets(t *testing.T) {
+	logger := slog.New(slog.DiscardHandler)
+	t.Setenv(passwordEnv, "")
+
+	ts, err := flagTargets(&flags{}, logger)
+	require.NoError(t, err)
+	require.Empty(t, ts, "no --vcf.url: no flag target")
+
+	_, err = flagTargets(&flags{username: "u"}, logger)
+	require.ErrorContains(t, err, "without --vcf.url")
+
+	_, err = flagTargets(&flags{url: "https://sddc.example.com", username: "u"}, logger)
+	require.ErrorContains(t, err, "needs a password")
+
+	_, err = flagTargets(&flags{url: "sddc.example.com", username: "u", passwordFile: "f"}, logger)
+	require.ErrorContains(t, err, "scheme must be https")
+
+	ts, err = flagTargets(&flags{url: "https://sddc.example.com:443/", username: "u", passwordFile: "/pw", caFile: "/ca.pem"}, logger)
+	require.NoError(t, err)
+	require.Len(t, ts, 1)
+	require.Equal(t, "sddc.example.com", ts[0].Name, "named after the URL's host")
+	require.Equal(t, "/pw", ts[0].PasswordFile)
+	require.Equal(t, "/ca.pem", ts[0].TLSConfig.CAFile)
+
+	t.Setenv(passwordEnv, "s3cret")
+	ts, err = flagTargets(&flags{url: "https://sddc.example.com", username: "u", targetName: "lab", insecure: true}, logger)
+	require.NoError(t, err)
+	require.Equal(t, "lab", ts[0].Name)
+	require.Equal(t, "s3cret", string(ts[0].Password))
+	require.True(t, ts[0].TLSConfig.InsecureSkipVerify)
+
+	_, err = flagTargets(&flags{url: "https://sddc.example.com", username: "u", passwordFile: "/pw"}, logger)
+	require.ErrorContains(t, err, "both $VCF_PASSWORD and --vcf.password-file")
+}
