@@ -307,8 +307,7 @@ func registerSelfMetrics(reg *prometheus.Registry, registry *targets.Registry) {
 	)
 }
 
-// newMux wires every HTTP endpoint. Endpoints of other parts of the exporter
-// (e.g. /actions/) are mounted here.
+// newMux wires the exporter's HTTP endpoints; run() adds /actions/.
 func newMux(f *flags, logger *slog.Logger, registry *targets.Registry, set *collector.Set, self *prometheus.Registry, rl *reloader) *http.ServeMux {
 	opts := collector.HandlerOpts{
 		Registry:       registry,
@@ -337,7 +336,6 @@ func newMux(f *flags, logger *slog.Logger, registry *targets.Registry, set *coll
 		logger.Info("configuration reloaded", "targets", strings.Join(registry.Names(), ","))
 		fmt.Fprintln(w, "OK")
 	})
-	// Mount /actions/ here (issue 5).
 
 	if f.metricsPath != "/" {
 		probeTarget := "simulator"

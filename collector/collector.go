@@ -190,6 +190,13 @@ func (s *Scrape) DomainName(id string) string {
 	return s.domainName[id]
 }
 
+// domainByID returns the name of a domain of the inventory by id.
+func (s *Scrape) domainByID(id string) (string, bool) {
+	s.index()
+	name, ok := s.domainName[id]
+	return name, ok
+}
+
 // Cluster returns a cluster by id.
 func (s *Scrape) Cluster(id string) (*vcfclient.Cluster, bool) {
 	s.index()

@@ -71,12 +71,18 @@ func (c *upgradeCollector) Update(ctx context.Context, s *Scrape, ch chan<- prom
 		return fmt.Errorf("first upgrade check did not finish in time: %w", ctx.Err())
 	}
 	for _, d := range st.Domains {
-		ch <- gauge(c.versionInfo, 1, d.DomainName, d.CurrentVersion)
-		ch <- gauge(c.updateAvailable, boolValue(d.UpdateAvailable()), d.DomainName)
-		if d.Next != nil {
-			ch <- gauge(c.nextVersionInfo, 1, d.DomainName, d.Next.Version)
+		// The check may be up to an interval old: follow the current
+		// inventory (domain deleted: no series; renamed: new name).
+		name, ok := s.domainByID(d.DomainID)
+		if !ok {
+			continue
 		}
-		ch <- gauge(c.futureReleases, float64(len(d.FutureReleases)), d.DomainName)
+		ch <- gauge(c.versionInfo, 1, name, d.CurrentVersion)
+		ch <- gauge(c.updateAvailable, boolValue(d.UpdateAvailable()), name)
+		if d.Next != nil {
+			ch <- gauge(c.nextVersionInfo, 1, name, d.Next.Version)
+		}
+		ch <- gauge(c.futureReleases, float64(len(d.FutureReleases)), name)
 	}
 	return nil
 }
