@@ -63,6 +63,9 @@ type Engine struct {
 	// dead makes the engine behave like a killed process: nothing is
 	// persisted or published any more (tests).
 	dead atomic.Bool
+	// unlock releases the storage directory's lock.
+	unlock   func()
+	stopOnce sync.Once
 }
 
 type wfKey struct{ target, domainID string }
@@ -111,6 +114,10 @@ func New(targets Targets, opts Options) (*Engine, error) {
 	if err != nil {
 		return nil, err
 	}
+	unlock, err := lockDir(st.Dir())
+	if err != nil {
+		return nil, err
+	}
 	e := &Engine{
 		targets: targets,
 		store:   st,
@@ -118,11 +125,13 @@ func New(targets Targets, opts Options) (*Engine, error) {
 		log:     opts.Logger,
 		wfs:     map[wfKey]*Workflow{},
 		runs:    map[wfKey]*run{},
+		unlock:  unlock,
 	}
 	e.SetConfig(opts.Config)
 	e.metrics = newMetrics(e)
 	if opts.Registerer != nil {
 		if err := opts.Registerer.Register(e.metrics); err != nil {
+			unlock()
 			return nil, err
 		}
 	}
@@ -165,6 +174,7 @@ func (e *Engine) Stop() {
 		e.cancel()
 	}
 	e.wg.Wait()
+	e.stopOnce.Do(e.unlock)
 }
 
 // Wait waits until no workflow runs (tests).

@@ -140,7 +140,9 @@ func TestRestartResumes(t *testing.T) {
 			if st := dead.known("sim", e.domain.ID).State; st != tc.state {
 				t.Errorf("crashed in state %s, want %s", st, tc.state)
 			}
-			// A new process over the same storage path.
+			// A new process over the same storage path (the kernel
+			// releases a dead process's lock).
+			dead.stopOnce.Do(dead.unlock)
 			e.targets = real
 			e.start(nil)
 			s := e.waitState(60*time.Second, StateSucceeded, StateFailed)
@@ -251,4 +253,22 @@ func TestUnauthorizedOutsideUpgradeFails(t *testing.T) {
 	if s["state"] != StateFailed || !strings.Contains(s["last_error"].(string), "setting the target version") {
 		t.Fatalf("state %v: %v", s["state"], s["last_error"])
 	}
+}
+
+func TestStorageLockedByOneEngine(t *testing.T) {
+	dir := t.TempDir()
+	ft := &fakeTargets{clients: map[string]Client{}}
+	e1, err := New(ft, testEngineOptions(dir, nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := New(ft, testEngineOptions(dir, nil)); err == nil || !strings.Contains(err.Error(), "in use") {
+		t.Fatalf("second engine over the same storage: %v", err)
+	}
+	e1.Stop()
+	e2, err := New(ft, testEngineOptions(dir, nil))
+	if err != nil {
+		t.Fatalf("after Stop: %v", err)
+	}
+	e2.Stop()
 }
