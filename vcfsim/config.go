@@ -7,6 +7,7 @@ package vcfsim
 import (
 	"errors"
 	"fmt"
+	"log/slog"
 	"time"
 )
 
@@ -46,6 +47,10 @@ type Config struct {
 	// Now is the real-time source; nil means time.Now. Tests inject a fixed
 	// clock to compare bodies at the same simulated instant.
 	Now func() time.Time
+
+	// Logger, when set, gets one debug record per request served by
+	// NewServer/StartServer.
+	Logger *slog.Logger
 }
 
 // DefaultConfig is a small demo inventory: 3 domains x 2 clusters x 4 hosts

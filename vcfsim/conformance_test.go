@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -48,11 +49,26 @@ func loadSpec(t *testing.T) *openapi3.T {
 		}
 		t.Skipf("OpenAPI spec %s not found (set VCF_OPENAPI_SPEC): skipping conformance", path)
 	}
+	specOnce.Do(func() { specDoc, specErr = parseSpec(path) })
+	if specErr != nil {
+		t.Fatalf("loading %s: %v", path, specErr)
+	}
+	return specDoc
+}
+
+// The document is parsed once per test binary: it is 1.5 MB.
+var (
+	specOnce sync.Once
+	specDoc  *openapi3.T
+	specErr  error
+)
+
+func parseSpec(path string) (*openapi3.T, error) {
 	loader := openapi3.NewLoader()
 	loader.IsExternalRefsAllowed = false // the file is self-contained
 	doc, err := loader.LoadFromFile(path)
 	if err != nil {
-		t.Fatalf("loading %s: %v", path, err)
+		return nil, err
 	}
 	// Real SDDC Manager puts an array under
 	// presentedArtifactsMap["validation-domain-summary"] (clients read its
@@ -60,7 +76,7 @@ func loadSpec(t *testing.T) *openapi3.T {
 	// real shape, so this one map accepts any value.
 	pam := doc.Components.Schemas["AssessmentOutput"].Value.Properties["presentedArtifactsMap"].Value
 	pam.AdditionalProperties = openapi3.AdditionalProperties{Has: openapi3.Ptr(true)}
-	return doc
+	return doc, nil
 }
 
 // conformance sends requests to a live simulator and validates each

@@ -12,6 +12,7 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"log/slog"
 	"math/big"
 	"net"
 	"net/http"
@@ -53,6 +54,10 @@ func StartServer(cfg Config, addr string) (*Server, error) {
 			// over or cut the connection, which HTTP/2 streams cannot.
 			TLSNextProto: map[string]func(*http.Server, *tls.Conn, http.Handler){},
 		},
+	}
+	if cfg.Logger != nil {
+		s.srv.Handler = logRequests(cfg.Logger, sim)
+		s.srv.ErrorLog = slog.NewLogLogger(cfg.Logger.Handler(), slog.LevelWarn)
 	}
 	scheme := "http"
 	if cfg.TLS {
@@ -152,4 +157,37 @@ func selfSigned(host string) (caPEM []byte, cert tls.Certificate, err error) {
 	}
 	cert = tls.Certificate{Certificate: [][]byte{der, caDER}, PrivateKey: key}
 	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: caDER}), cert, nil
+}
+
+// statusWriter records the status for the request log. Unwrap lets
+// http.ResponseController reach Flush and Hijack underneath.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+func logRequests(log *slog.Logger, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		sw := &statusWriter{ResponseWriter: w}
+		next.ServeHTTP(sw, r)
+		log.LogAttrs(r.Context(), slog.LevelDebug, "request", slog.String("method", r.Method),
+			slog.String("path", r.URL.Path), slog.Int("status", sw.status), slog.Duration("took", time.Since(start)))
+	})
 }

@@ -1,0 +1,141 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/vcf-exporter/vcf_exporter/vcfsim"
+)
+
+// syncBuf is a goroutine-safe log sink.
+type syncBuf struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuf) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuf) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// start runs the command with args until the test ends.
+func start(t *testing.T, args ...string) (*vcfsim.Server, *syncBuf) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	ready := make(chan *vcfsim.Server, 1)
+	done := make(chan int, 1)
+	logs := &syncBuf{}
+	go func() { done <- run(ctx, args, io.Discard, logs, func(s *vcfsim.Server) { ready <- s }) }()
+	select {
+	case s := <-ready:
+		t.Cleanup(func() {
+			cancel()
+			if code := <-done; code != 0 {
+				t.Errorf("exit code %d; logs:\n%s", code, logs)
+			}
+		})
+		return s, logs
+	case code := <-done:
+		cancel()
+		t.Fatalf("exited with %d before listening; logs:\n%s", code, logs)
+	case <-time.After(20 * time.Second):
+		cancel() // run returns once it is up; the test fails anyway
+		t.Fatal("not listening after 20s")
+	}
+	return nil, nil
+}
+
+func TestHelpDocumentsEveryFlag(t *testing.T) {
+	var out bytes.Buffer
+	if code := run(context.Background(), []string{"--help"}, &out, io.Discard, nil); code != 0 {
+		t.Fatalf("--help exit code %d", code)
+	}
+	for _, f := range []string{"--web.listen-address", "--[no-]tls", "--tls.ca-file", "--seed", "--domains", "--clusters-per-domain",
+		"--hosts-per-cluster", "--unassigned-hosts", "--username", "--password", "--token-ttl", "--time-scale", "--latency", "--jitter",
+		"--precheck.errors", "--precheck.warnings", "--fault.error-rate", "--fault.error-code", "--fault.fail-endpoint", "--fault.fail-code",
+		"--fault.fail-count", "--fault.outage", "--fault.outage-mode", "--fault.malformed", "--fault.truncate", "--fault.slow-body",
+		"--fault.fail-upgrade", "--fault.latency", "--fault.jitter"} {
+		if !strings.Contains(out.String(), f) {
+			t.Errorf("--help does not mention %s", f)
+		}
+	}
+}
+
+func TestBoolAssignments(t *testing.T) {
+	got := boolAssignments([]string{"--tls=false", "--tls=true", "--tls.ca-file=x", "--tls=maybe", "--", "--tls=false"}, "tls")
+	want := []string{"--no-tls", "--tls", "--tls.ca-file=x", "--tls=maybe", "--", "--tls=false"}
+	if strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Fatalf("got %v, want %v", got, want)
+	}
+}
+
+func TestBadFlags(t *testing.T) {
+	for _, args := range [][]string{{"--domains=0"}, {"--fault.outage-mode=loud"}, {"--time-scale=abc"}, {"--bogus"}} {
+		args = append(args, "--no-tls", "--web.listen-address=127.0.0.1:0")
+		if code := run(context.Background(), args, io.Discard, io.Discard, nil); code == 0 {
+			t.Errorf("%v: exit code 0", args)
+		}
+	}
+}
+
+func TestPlainHTTP(t *testing.T) {
+	for _, flag := range []string{"--no-tls", "--tls=false"} {
+		srv, _ := start(t, flag, "--web.listen-address=127.0.0.1:0", "--domains=2", "--hosts-per-cluster=1", "--log.level=debug")
+		if !strings.HasPrefix(srv.URL, "http://") {
+			t.Fatalf("%s: URL %s", flag, srv.URL)
+		}
+		resp, err := http.Post(srv.URL+"/v1/tokens", "application/json", strings.NewReader(`{"username":"admin@local","password":"VMware1!VMware1!"}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusCreated {
+			t.Fatalf("%s: login %d", flag, resp.StatusCode)
+		}
+	}
+}
+
+func TestTLSWithCAFile(t *testing.T) {
+	ca := filepath.Join(t.TempDir(), "ca.pem")
+	srv, logs := start(t, "--web.listen-address=127.0.0.1:0", "--tls.ca-file="+ca, "--username=u", "--password=p", "--fault.fail-endpoint=GET /v1/domains", "--fault.fail-count=1")
+	pem, err := os.ReadFile(ca)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(pem) {
+		t.Fatal("CA file is not PEM")
+	}
+	hc := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
+	resp, err := hc.Post(srv.URL+"/v1/tokens", "application/json", strings.NewReader(`{"username":"u","password":"p"}`))
+	if err != nil {
+		t.Fatalf("verified TLS request: %v", err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusCreated {
+		t.Fatalf("login with --username/--password: %d", resp.StatusCode)
+	}
+	if f := srv.Sim.Faults(); f.FailEndpoint != "GET /v1/domains" || f.FailCount != 1 {
+		t.Fatalf("fault flags not applied: %+v", f)
+	}
+	if !strings.Contains(logs.String(), "vcfsim listening") {
+		t.Fatalf("no start-up log:\n%s", logs)
+	}
+}
