@@ -43,10 +43,10 @@ func (clusterCollector) Update(_ context.Context, s *Scrape, ch chan<- prometheu
 	for i := range inv.Clusters {
 		c := &inv.Clusters[i]
 		domain := s.DomainName(clusterDomainID(inv, c))
-		ch <- gauge(clusterInfoDesc, 1, domain, c.Name, c.ID, c.Status)
-		ch <- gauge(clusterHostsDesc, float64(clusterHostCount(inv, c)), domain, c.Name)
+		ch <- s.gauge(clusterInfoDesc, 1, domain, c.Name, c.ID, c.Status)
+		ch <- s.gauge(clusterHostsDesc, float64(clusterHostCount(inv, c)), domain, c.Name)
 		for _, m := range clusterMetrics {
-			ch <- gauge(m.desc, m.value(c), domain, c.Name)
+			ch <- s.gauge(m.desc, m.value(c), domain, c.Name)
 		}
 	}
 	return nil

@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"slices"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -25,18 +26,12 @@ import (
 const Namespace = "vcf"
 
 var (
-	upDesc = prometheus.NewDesc(
-		prometheus.BuildFQName(Namespace, "", "up"),
-		"1 when the last inventory refresh of this SDDC Manager succeeded, 0 otherwise.",
-		nil, nil)
-	scrapeDurationDesc = prometheus.NewDesc(
-		prometheus.BuildFQName(Namespace, "scrape", "collector_duration_seconds"),
-		"vcf_exporter: duration of a collector scrape.",
-		[]string{"collector"}, nil)
-	scrapeSuccessDesc = prometheus.NewDesc(
-		prometheus.BuildFQName(Namespace, "scrape", "collector_success"),
-		"vcf_exporter: whether a collector succeeded.",
-		[]string{"collector"}, nil)
+	upDesc = newDesc("", "up",
+		"1 when the last inventory refresh of this SDDC Manager succeeded, 0 otherwise.")
+	scrapeDurationDesc = newDesc("scrape", "collector_duration_seconds",
+		"vcf_exporter: duration of a collector scrape.", "collector")
+	scrapeSuccessDesc = newDesc("scrape", "collector_success",
+		"vcf_exporter: whether a collector succeeded.", "collector")
 )
 
 // ErrTargetDown is returned by collectors that need the inventory when the
@@ -118,6 +113,10 @@ type Set struct {
 	names      []string
 	collectors map[string]Collector
 	logger     *slog.Logger
+
+	// labelled caches, per set of constant labels, the descriptors of every
+	// collector with those labels added (map[*Desc]*Desc, read-only).
+	labelled sync.Map
 }
 
 // NewSet builds the named collectors.
@@ -153,9 +152,19 @@ type Scrape struct {
 	Target   *targets.Target
 	Snapshot *targets.Snapshot
 
+	descs map[*prometheus.Desc]*prometheus.Desc // nil: no constant labels
+
 	once       sync.Once
 	domainName map[string]string // id -> name
 	cluster    map[string]*vcfclient.Cluster
+}
+
+// gauge builds a gauge sample of desc, with the scrape's constant labels.
+func (s *Scrape) gauge(desc *prometheus.Desc, v float64, labels ...string) prometheus.Metric {
+	if d, ok := s.descs[desc]; ok {
+		desc = d
+	}
+	return prometheus.MustNewConstMetric(desc, prometheus.GaugeValue, v, labels...)
 }
 
 func (s *Scrape) index() {
@@ -211,21 +220,84 @@ type TargetCollector struct {
 	ctx    context.Context
 	target *targets.Target
 	set    *Set
+	descs  map[*prometheus.Desc]*prometheus.Desc
 }
 
 // NewTargetCollector returns the collector for one scrape of t. ctx carries
-// the scrape's deadline.
-func (s *Set) NewTargetCollector(ctx context.Context, t *targets.Target) *TargetCollector {
-	return &TargetCollector{ctx: ctx, target: t, set: s}
+// the scrape's deadline. constLabels (e.g. target="<name>" on /metrics) are
+// added to every series; building them into the descriptors is much cheaper
+// than prometheus.WrapRegistererWith for 100k series.
+func (s *Set) NewTargetCollector(ctx context.Context, t *targets.Target, constLabels prometheus.Labels) *TargetCollector {
+	return &TargetCollector{ctx: ctx, target: t, set: s, descs: s.labelledDescs(constLabels)}
+}
+
+// labelledDescs returns (and caches) the set's descriptors with constLabels.
+func (s *Set) labelledDescs(constLabels prometheus.Labels) map[*prometheus.Desc]*prometheus.Desc {
+	if len(constLabels) == 0 {
+		return nil
+	}
+	key := labelsKey(constLabels)
+	if m, ok := s.labelled.Load(key); ok {
+		return m.(map[*prometheus.Desc]*prometheus.Desc)
+	}
+	m := map[*prometheus.Desc]*prometheus.Desc{}
+	for _, d := range s.describe() {
+		spec, ok := lookupSpec(d)
+		if !ok {
+			panic(fmt.Sprintf("collector: descriptor not made by newDesc: %s", d))
+		}
+		m[d] = prometheus.NewDesc(spec.fqName, spec.help, spec.labels, constLabels)
+	}
+	s.labelled.Store(key, m)
+	return m
+}
+
+func labelsKey(l prometheus.Labels) string {
+	keys := make([]string, 0, len(l))
+	for k := range l {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	var b strings.Builder
+	for _, k := range keys {
+		b.WriteString(k)
+		b.WriteByte(0)
+		b.WriteString(l[k])
+		b.WriteByte(0)
+	}
+	return b.String()
+}
+
+// describe lists every descriptor of the set, the common ones included.
+func (s *Set) describe() []*prometheus.Desc {
+	ch := make(chan *prometheus.Desc)
+	go func() {
+		ch <- upDesc
+		ch <- scrapeDurationDesc
+		ch <- scrapeSuccessDesc
+		for _, name := range s.names {
+			s.collectors[name].Describe(ch)
+		}
+		close(ch)
+	}()
+	var out []*prometheus.Desc
+	for d := range ch {
+		out = append(out, d)
+	}
+	return out
+}
+
+func (c *TargetCollector) desc(d *prometheus.Desc) *prometheus.Desc {
+	if l, ok := c.descs[d]; ok {
+		return l
+	}
+	return d
 }
 
 // Describe implements prometheus.Collector.
 func (c *TargetCollector) Describe(ch chan<- *prometheus.Desc) {
-	ch <- upDesc
-	ch <- scrapeDurationDesc
-	ch <- scrapeSuccessDesc
-	for _, name := range c.set.names {
-		c.set.collectors[name].Describe(ch)
+	for _, d := range c.set.describe() {
+		ch <- c.desc(d)
 	}
 }
 
@@ -236,9 +308,9 @@ func (c *TargetCollector) Collect(ch chan<- prometheus.Metric) {
 	if snap.Up() {
 		up = 1
 	}
-	ch <- prometheus.MustNewConstMetric(upDesc, prometheus.GaugeValue, up)
+	ch <- prometheus.MustNewConstMetric(c.desc(upDesc), prometheus.GaugeValue, up)
 
-	s := &Scrape{Target: c.target, Snapshot: snap}
+	s := &Scrape{Target: c.target, Snapshot: snap, descs: c.descs}
 	var wg sync.WaitGroup
 	for _, name := range c.set.names {
 		wg.Add(1)
@@ -261,8 +333,8 @@ func (c *TargetCollector) execute(name string, col Collector, s *Scrape, ch chan
 			c.set.logger.Error("collector failed", "target", c.target.Name, "collector", name, "duration_seconds", duration.Seconds(), "err", err)
 		}
 	}
-	ch <- prometheus.MustNewConstMetric(scrapeDurationDesc, prometheus.GaugeValue, duration.Seconds(), name)
-	ch <- prometheus.MustNewConstMetric(scrapeSuccessDesc, prometheus.GaugeValue, success, name)
+	ch <- prometheus.MustNewConstMetric(c.desc(scrapeDurationDesc), prometheus.GaugeValue, duration.Seconds(), name)
+	ch <- prometheus.MustNewConstMetric(c.desc(scrapeSuccessDesc), prometheus.GaugeValue, success, name)
 }
 
 // metricDef is one table-driven metric: a descriptor and how to read its
@@ -278,10 +350,32 @@ func describeDefs[T any](ch chan<- *prometheus.Desc, defs []metricDef[T]) {
 	}
 }
 
-func newDesc(subsystem, name, help string, labels ...string) *prometheus.Desc {
-	return prometheus.NewDesc(prometheus.BuildFQName(Namespace, subsystem, name), help, labels, nil)
+// descSpec is what newDesc was given, to rebuild a descriptor with
+// constant labels.
+type descSpec struct {
+	fqName, help string
+	labels       []string
 }
 
-func gauge(desc *prometheus.Desc, v float64, labels ...string) prometheus.Metric {
-	return prometheus.MustNewConstMetric(desc, prometheus.GaugeValue, v, labels...)
+var (
+	specsMu sync.RWMutex
+	specs   = map[*prometheus.Desc]descSpec{}
+)
+
+func lookupSpec(d *prometheus.Desc) (descSpec, bool) {
+	specsMu.RLock()
+	defer specsMu.RUnlock()
+	s, ok := specs[d]
+	return s, ok
+}
+
+// newDesc makes every descriptor of this package (so that constant labels
+// can be added to it later).
+func newDesc(subsystem, name, help string, labels ...string) *prometheus.Desc {
+	fq := prometheus.BuildFQName(Namespace, subsystem, name)
+	d := prometheus.NewDesc(fq, help, labels, nil)
+	specsMu.Lock()
+	specs[d] = descSpec{fqName: fq, help: help, labels: labels}
+	specsMu.Unlock()
+	return d
 }

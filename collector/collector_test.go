@@ -124,7 +124,7 @@ func TestCollectorsGolden(t *testing.T) {
 	} {
 		t.Run(tc.collector, func(t *testing.T) {
 			set := newSet(t, tc.collector)
-			compareGolden(t, set.NewTargetCollector(t.Context(), tg), tc.collector, tc.families...)
+			compareGolden(t, set.NewTargetCollector(t.Context(), tg, nil), tc.collector, tc.families...)
 		})
 	}
 }
@@ -134,7 +134,7 @@ func TestOutage(t *testing.T) {
 	tg := newTarget(t, srv, targets.Options{MinRefreshInterval: -1})
 	set := newSet(t, DefaultEnabled()...)
 	// A first good scrape fills the caches.
-	require.Equal(t, 1.0, testutil.ToFloat64(onlyUp{set.NewTargetCollector(t.Context(), tg)}))
+	require.Equal(t, 1.0, testutil.ToFloat64(onlyUp{set.NewTargetCollector(t.Context(), tg, nil)}))
 
 	srv.Sim.SetFaults(vcfsim.Faults{Outage: time.Hour})
 	ctx, cancel := context.WithTimeout(t.Context(), time.Second)
@@ -157,14 +157,14 @@ vcf_upgrade_check_success 1
 # TYPE vcf_upgrade_check_timestamp_seconds gauge
 vcf_upgrade_check_timestamp_seconds 1.767323045e+09
 `
-	c := set.NewTargetCollector(ctx, tg)
+	c := set.NewTargetCollector(ctx, tg, nil)
 	require.NoError(t, testutil.CollectAndCompare(c, strings.NewReader(want),
 		"vcf_up", "vcf_scrape_collector_success", "vcf_upgrade_check_success", "vcf_upgrade_check_timestamp_seconds"))
 
 	// No stale inventory series: only up, the scrape self-metrics and the
 	// upgrade check status remain.
 	reg := prometheus.NewPedanticRegistry()
-	require.NoError(t, reg.Register(set.NewTargetCollector(ctx, tg)))
+	require.NoError(t, reg.Register(set.NewTargetCollector(ctx, tg, nil)))
 	mfs, err := reg.Gather()
 	require.NoError(t, err)
 	var names []string
@@ -176,7 +176,7 @@ vcf_upgrade_check_timestamp_seconds 1.767323045e+09
 
 	// Back again.
 	srv.Sim.SetFaults(vcfsim.Faults{})
-	require.Equal(t, 1.0, testutil.ToFloat64(onlyUp{set.NewTargetCollector(t.Context(), tg)}))
+	require.Equal(t, 1.0, testutil.ToFloat64(onlyUp{set.NewTargetCollector(t.Context(), tg, nil)}))
 }
 
 // onlyUp filters a TargetCollector down to vcf_up.
@@ -213,7 +213,7 @@ vcf_up 0
 # TYPE vcf_upgrade_check_success gauge
 vcf_upgrade_check_success 0
 `
-	require.NoError(t, testutil.CollectAndCompare(set.NewTargetCollector(ctx, tg), strings.NewReader(want),
+	require.NoError(t, testutil.CollectAndCompare(set.NewTargetCollector(ctx, tg, nil), strings.NewReader(want),
 		"vcf_up", "vcf_upgrade_check_success", "vcf_upgrade_check_timestamp_seconds", "vcf_host_info", "vcf_domain_info"))
 }
 
@@ -228,7 +228,7 @@ func TestCollectorSelection(t *testing.T) {
 	set := newSet(t, "domain")
 	require.Equal(t, []string{"domain"}, set.Names())
 	reg := prometheus.NewPedanticRegistry()
-	require.NoError(t, reg.Register(set.NewTargetCollector(t.Context(), tg)))
+	require.NoError(t, reg.Register(set.NewTargetCollector(t.Context(), tg, nil)))
 	mfs, err := reg.Gather()
 	require.NoError(t, err)
 	for _, mf := range mfs {
@@ -243,7 +243,7 @@ func TestUnitsLint(t *testing.T) {
 	srv := smallSim(t)
 	tg := newTarget(t, srv, targets.Options{})
 	set := newSet(t, DefaultEnabled()...)
-	problems, err := testutil.CollectAndLint(set.NewTargetCollector(t.Context(), tg))
+	problems, err := testutil.CollectAndLint(set.NewTargetCollector(t.Context(), tg, nil))
 	require.NoError(t, err)
 	require.Empty(t, problems)
 }

@@ -48,11 +48,11 @@ func (domainCollector) Update(_ context.Context, s *Scrape, ch chan<- prometheus
 	}
 	for i := range inv.Domains {
 		d := &inv.Domains[i]
-		ch <- gauge(domainInfoDesc, 1, d.Name, d.ID, d.Type, d.Status)
+		ch <- s.gauge(domainInfoDesc, 1, d.Name, d.ID, d.Type, d.Status)
 		for _, m := range domainMetrics {
-			ch <- gauge(m.desc, m.value(&d.Capacity), d.Name)
+			ch <- s.gauge(m.desc, m.value(&d.Capacity), d.Name)
 		}
-		ch <- gauge(domainClustersDesc, float64(len(d.ClusterIDs)), d.Name)
+		ch <- s.gauge(domainClustersDesc, float64(len(d.ClusterIDs)), d.Name)
 	}
 	return nil
 }

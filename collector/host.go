@@ -60,12 +60,12 @@ func (hostCollector) Update(_ context.Context, s *Scrape, ch chan<- prometheus.M
 			}
 		}
 		domain := s.DomainName(domainID)
-		ch <- gauge(hostInfoDesc, 1, domain, cluster, h.FQDN, h.ID, h.ESXiVersion, h.Status)
+		ch <- s.gauge(hostInfoDesc, 1, domain, cluster, h.FQDN, h.ID, h.ESXiVersion, h.Status)
 		if h.HardwareVendor != "" || h.HardwareModel != "" {
-			ch <- gauge(hostHardwareInfoDesc, 1, h.FQDN, h.HardwareVendor, h.HardwareModel)
+			ch <- s.gauge(hostHardwareInfoDesc, 1, h.FQDN, h.HardwareVendor, h.HardwareModel)
 		}
 		for _, m := range hostMetrics {
-			ch <- gauge(m.desc, m.value(h), domain, cluster, h.FQDN)
+			ch <- s.gauge(m.desc, m.value(h), domain, cluster, h.FQDN)
 		}
 	}
 	return nil

@@ -83,12 +83,12 @@ func MetricsHandler(o HandlerOpts) http.Handler {
 		defer cancel()
 		reg := prometheus.NewRegistry()
 		for _, t := range o.Registry.Targets() {
-			wrapped := prometheus.WrapRegistererWith(prometheus.Labels{"target": t.Name}, reg)
-			var c prometheus.Collector = o.Set.NewTargetCollector(ctx, t)
+			labels := prometheus.Labels{"target": t.Name}
+			var c prometheus.Collector = o.Set.NewTargetCollector(ctx, t, labels)
 			if t.Client != nil {
-				c = sequence{c, t.Client}
+				c = sequence{c, prometheus.WrapCollectorWith(labels, t.Client)}
 			}
-			if err := wrapped.Register(c); err != nil {
+			if err := reg.Register(c); err != nil {
 				o.Logger.Error("registering target collector", "target", t.Name, "err", err)
 			}
 		}
@@ -115,7 +115,7 @@ func ProbeHandler(o HandlerOpts) http.Handler {
 		ctx, cancel := context.WithTimeout(r.Context(), ScrapeTimeout(r, o.DefaultTimeout, o.TimeoutOffset))
 		defer cancel()
 		reg := prometheus.NewRegistry()
-		reg.MustRegister(o.Set.NewTargetCollector(ctx, t))
+		reg.MustRegister(o.Set.NewTargetCollector(ctx, t, nil))
 		o.serve(w, r, reg)
 	})
 }

@@ -25,7 +25,7 @@ func (sddcManagerCollector) Update(_ context.Context, s *Scrape, ch chan<- prome
 		return err
 	}
 	for _, m := range inv.SddcManagers {
-		ch <- gauge(sddcManagerInfoDesc, 1, m.FQDN, m.Version, s.DomainName(m.DomainID))
+		ch <- s.gauge(sddcManagerInfoDesc, 1, m.FQDN, m.Version, s.DomainName(m.DomainID))
 	}
 	return nil
 }

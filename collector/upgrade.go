@@ -59,9 +59,9 @@ func (c *upgradeCollector) Update(ctx context.Context, s *Scrape, ch chan<- prom
 	} else {
 		st = s.Target.UpgradeStatus() // unreachable: don't wait for a check bound to fail
 	}
-	ch <- gauge(c.checkSuccess, boolValue(st.HasRun() && st.Err == nil))
+	ch <- s.gauge(c.checkSuccess, boolValue(st.HasRun() && st.Err == nil))
 	if !st.LastSuccess.IsZero() {
-		ch <- gauge(c.checkTimestamp, float64(st.LastSuccess.UnixNano())/1e9)
+		ch <- s.gauge(c.checkTimestamp, float64(st.LastSuccess.UnixNano())/1e9)
 	}
 	if !s.Snapshot.Up() {
 		// No per-domain series while the SDDC Manager is unreachable.
@@ -77,12 +77,12 @@ func (c *upgradeCollector) Update(ctx context.Context, s *Scrape, ch chan<- prom
 		if !ok {
 			continue
 		}
-		ch <- gauge(c.versionInfo, 1, name, d.CurrentVersion)
-		ch <- gauge(c.updateAvailable, boolValue(d.UpdateAvailable()), name)
+		ch <- s.gauge(c.versionInfo, 1, name, d.CurrentVersion)
+		ch <- s.gauge(c.updateAvailable, boolValue(d.UpdateAvailable()), name)
 		if d.Next != nil {
-			ch <- gauge(c.nextVersionInfo, 1, name, d.Next.Version)
+			ch <- s.gauge(c.nextVersionInfo, 1, name, d.Next.Version)
 		}
-		ch <- gauge(c.futureReleases, float64(len(d.FutureReleases)), name)
+		ch <- s.gauge(c.futureReleases, float64(len(d.FutureReleases)), name)
 	}
 	return nil
 }
