@@ -758,6 +758,28 @@ func (r *run) spec(ctx context.Context, c *ComponentRun) (vcfclient.UpgradeSpec,
 	switch c.Kind {
 	case KindESX:
 		s.ParallelUpgrade = opts.ESX.ParallelClusterUpgrade
+		if len(opts.ESX.Personalities) > 0 {
+			var cls []vcfclient.Cluster
+			if err := r.call(ctx, "listing clusters", func(ctx context.Context) error {
+				var err error
+				cls, err = r.api().Clusters(ctx)
+				return err
+			}); err != nil {
+				return s, err
+			}
+			for i := range s.ResourceUpgradeSpecs {
+				rs := &s.ResourceUpgradeSpecs[i]
+				id := opts.ESX.Personalities[rs.ResourceID]
+				for _, cl := range cls {
+					if id == "" && cl.ID == rs.ResourceID {
+						id = opts.ESX.Personalities[cl.Name]
+					}
+				}
+				if id != "" {
+					rs.PersonalitySpec = &vcfclient.PersonalitySpec{PersonalityID: id}
+				}
+			}
+		}
 	case KindNSX:
 		var nsx *vcfclient.NsxtResources
 		if err := r.call(ctx, "reading the NSX upgrade resources", func(ctx context.Context) error {

@@ -1,10 +1,12 @@
 package actions
 
 import (
+	"context"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/vcf-exporter/vcf_exporter/config"
 	"github.com/vcf-exporter/vcf_exporter/vcfsim"
 )
 
@@ -278,4 +280,83 @@ func TestStartValidation(t *testing.T) {
 		t.Errorf("second start while running: %d %v", code, m)
 	}
 	e.waitState(60*time.Second, StateSucceeded)
+}
+
+func TestUpgradeSpecsFromConfig(t *testing.T) {
+	e := newEnv(t, nil)
+	cls, err := e.client.Clusters(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, c := range cls {
+		if c.DomainID == e.domain.ID {
+			ids = append(ids, c.ID)
+		}
+	}
+	mk := func(c config.ActionsConfig) *run {
+		e.eng.SetConfig(c)
+		w := &Workflow{Target: "sim", DomainID: e.domain.ID, Precheck: PrecheckState{ResourceIDs: map[string]string{"VCENTER": "vc-1"}}}
+		return e.eng.newRun(w, e.client)
+	}
+	// Defaults: the safe options.
+	r := mk(config.ActionsConfig{})
+	esx, err := r.spec(context.Background(), &ComponentRun{Kind: KindESX, BundleID: "b", ResourceType: "CLUSTER", ResourceIDs: ids})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if esx.ParallelUpgrade || len(esx.ResourceUpgradeSpecs) != len(ids) || esx.ResourceType != "CLUSTER" {
+		t.Errorf("ESX spec %+v", esx)
+	}
+	for _, rs := range esx.ResourceUpgradeSpecs {
+		if rs.EnableQuickboot || rs.EvacuateOfflineVms || rs.EsxUpgradeOptionsSpec.EnableQuickboot || !rs.UpgradeNow || rs.PersonalitySpec != nil {
+			t.Errorf("ESX resource spec %+v", rs)
+		}
+	}
+	vc, err := r.spec(context.Background(), &ComponentRun{Kind: KindVCenter, BundleID: "b", ResourceType: "DOMAIN", ResourceIDs: []string{e.domain.ID}})
+	if err != nil || len(vc.VcenterUpgradeUserInputSpecs) != 1 || vc.VcenterUpgradeUserInputSpecs[0].UpgradeMechanism != "InPlace" || vc.VcenterUpgradeUserInputSpecs[0].ResourceID != "vc-1" {
+		t.Errorf("vCenter spec %+v %v", vc, err)
+	}
+	ups, _ := e.client.FutureReleases(context.Background(), e.domain.ID)
+	nsxBundle := ""
+	for _, b := range ups[0].PatchBundles {
+		if bd, _ := e.client.Bundle(context.Background(), b.BundleID); bd != nil && kindOf(bd.Components[0].Type) == KindNSX {
+			nsxBundle = b.BundleID
+		}
+	}
+	nsx, err := r.spec(context.Background(), &ComponentRun{Kind: KindNSX, BundleID: nsxBundle, ResourceType: "DOMAIN", ResourceIDs: []string{e.domain.ID}})
+	if err != nil || len(nsx.NsxtUpgradeUserInputSpecs) != 1 {
+		t.Fatalf("NSX spec %+v %v", nsx, err)
+	}
+	in := nsx.NsxtUpgradeUserInputSpecs[0]
+	if in.NsxtID == "" || in.NsxtUpgradeOptions.IsHostClustersUpgradeParallel || !in.NsxtUpgradeOptions.IsEdgeClustersUpgradeParallel ||
+		len(in.NsxtHostClusterUpgradeSpecs) != len(ids) || in.NsxtHostClusterUpgradeSpecs[0].LiveUpgrade || in.NsxtHostClusterUpgradeSpecs[0].HostParallelUpgrade ||
+		len(in.NsxtEdgeClusterUpgradeSpecs) == 0 || !in.NsxtEdgeClusterUpgradeSpecs[0].EdgeParallelUpgrade {
+		t.Errorf("NSX input %+v", in)
+	}
+	// Configured.
+	no := false
+	r = mk(config.ActionsConfig{
+		NSX:     config.NSXUpgradeOptions{HostClustersParallel: true, LiveUpgrade: true, EdgeClustersParallel: &no},
+		VCenter: config.VCenterUpgradeOptions{UpgradeMechanism: "Migration"},
+		ESX:     config.ESXUpgradeOptions{EnableQuickboot: true, ParallelClusterUpgrade: true, Personalities: map[string]string{cls[0].Name: "image-1"}},
+	})
+	esx, _ = r.spec(context.Background(), &ComponentRun{Kind: KindESX, BundleID: "b", ResourceType: "CLUSTER", ResourceIDs: ids})
+	if !esx.ParallelUpgrade || !esx.ResourceUpgradeSpecs[0].EsxUpgradeOptionsSpec.EnableQuickboot {
+		t.Errorf("configured ESX spec %+v", esx)
+	}
+	for _, rs := range esx.ResourceUpgradeSpecs {
+		if (rs.ResourceID == cls[0].ID) != (rs.PersonalitySpec != nil && rs.PersonalitySpec.PersonalityID == "image-1") {
+			t.Errorf("personality of %s: %+v", rs.ResourceID, rs.PersonalitySpec)
+		}
+	}
+	vc, _ = r.spec(context.Background(), &ComponentRun{Kind: KindVCenter, BundleID: "b", ResourceType: "DOMAIN", ResourceIDs: []string{e.domain.ID}})
+	if vc.VcenterUpgradeUserInputSpecs[0].UpgradeMechanism != "Migration" {
+		t.Errorf("configured vCenter spec %+v", vc)
+	}
+	nsx, _ = r.spec(context.Background(), &ComponentRun{Kind: KindNSX, BundleID: nsxBundle, ResourceType: "DOMAIN", ResourceIDs: []string{e.domain.ID}})
+	in = nsx.NsxtUpgradeUserInputSpecs[0]
+	if !in.NsxtUpgradeOptions.IsHostClustersUpgradeParallel || in.NsxtUpgradeOptions.IsEdgeClustersUpgradeParallel || !in.NsxtHostClusterUpgradeSpecs[0].LiveUpgrade {
+		t.Errorf("configured NSX input %+v", in)
+	}
 }

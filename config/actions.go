@@ -94,6 +94,9 @@ type ESXUpgradeOptions struct {
 	EnforceHCLValidation   bool `yaml:"enforce_hcl_validation,omitempty"`   // [false]
 	DisableHAC             bool `yaml:"disable_hac,omitempty"`              // [false]
 	DisableDPM             bool `yaml:"disable_dpm,omitempty"`              // [false]
+	// Personalities maps a vLCM image-based cluster (name or id) to the
+	// personality (image) id to upgrade it to; such clusters need one.
+	Personalities map[string]string `yaml:"personalities,omitempty"`
 }
 
 // EdgeClustersParallelOrDefault returns the option, true when unset.
