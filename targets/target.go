@@ -277,7 +277,7 @@ func (t *Target) logStateChange(s *Snapshot) {
 func (t *Target) Upgrades(ctx context.Context) UpgradeStatus {
 	st := t.UpgradeStatus()
 	if !st.HasRun() {
-		ch := t.startCheck(ctx)
+		ch := t.startCheck()
 		select {
 		case <-ch:
 		case <-ctx.Done():
@@ -286,7 +286,7 @@ func (t *Target) Upgrades(ctx context.Context) UpgradeStatus {
 	}
 	age := t.opts.Now().Sub(st.LastAttempt)
 	if age >= t.opts.UpgradeCheckInterval || (st.Err != nil && age >= t.opts.UpgradeCheckRetryInterval) {
-		t.startCheck(context.Background())
+		t.startCheck()
 	}
 	return st
 }
@@ -299,10 +299,11 @@ func (t *Target) UpgradeStatus() UpgradeStatus {
 }
 
 // CheckUpdates runs an upgrade check now (joining one already running) and
-// waits for it. On failure the last good result is kept.
+// waits for it, at most until ctx ends (the check itself goes on). On
+// failure the last good result is kept.
 func (t *Target) CheckUpdates(ctx context.Context) error {
 	select {
-	case r := <-t.startCheck(ctx):
+	case r := <-t.startCheck():
 		if r.Err != nil {
 			return r.Err
 		}
@@ -316,16 +317,16 @@ func (t *Target) CheckUpdates(ctx context.Context) error {
 }
 
 // startCheck starts a check unless one is running and returns its result
-// channel. The check runs detached from ctx (it keeps ctx's deadline, or
-// FetchTimeout) so that a scrape giving up does not waste it.
-func (t *Target) startCheck(ctx context.Context) <-chan singleflight.Result {
+// channel. The check is detached from its callers and bounded by
+// FetchTimeout, so that a scrape giving up does not waste it.
+func (t *Target) startCheck() <-chan singleflight.Result {
 	if t.ctx.Err() != nil {
 		ch := make(chan singleflight.Result, 1)
 		ch <- singleflight.Result{Err: errors.New("target closed")}
 		return ch
 	}
 	return t.sf.DoChan("upgrade-check", func() (any, error) {
-		fctx, cancel := t.fetchContext(ctx)
+		fctx, cancel := t.fetchContext(context.Background())
 		defer cancel()
 		domains, err := t.checkUpgrades(fctx)
 		now := t.opts.Now()

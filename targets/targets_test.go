@@ -278,3 +278,20 @@ func TestStateChangesLoggedOnce(t *testing.T) {
 	require.Equal(t, 1, strings.Count(out, "SDDC Manager unreachable"), out)
 	require.Equal(t, 1, strings.Count(out, "SDDC Manager reachable again"), out)
 }
+
+// A first check slower than the scrape is not wasted: it completes in the
+// background and the next scrape has it.
+func TestFirstUpgradeCheckOutlivesScrape(t *testing.T) {
+	srv := startSim(t)
+	r := newRegistry(t, Options{MinRefreshInterval: time.Hour}, simTarget("sim", srv))
+	tg, _ := r.Get("sim")
+	require.True(t, tg.Snapshot(t.Context()).Up())
+	srv.Sim.SetFaults(vcfsim.Faults{Latency: 300 * time.Millisecond})
+	ctx, cancel := context.WithTimeout(t.Context(), 50*time.Millisecond)
+	defer cancel()
+	require.False(t, tg.Upgrades(ctx).HasRun())
+	require.Eventually(t, func() bool {
+		st := tg.UpgradeStatus()
+		return st.HasRun() && st.Err == nil && len(st.Domains) > 0
+	}, 10*time.Second, 20*time.Millisecond)
+}
