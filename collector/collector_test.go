@@ -150,10 +150,10 @@ vcf_scrape_collector_success{collector="domain"} 0
 vcf_scrape_collector_success{collector="host"} 0
 vcf_scrape_collector_success{collector="sddc_manager"} 0
 vcf_scrape_collector_success{collector="upgrade"} 0
-# HELP vcf_upgrade_check_success 1 when the last upgrade check succeeded, 0 when it failed (the last good result is still served); the upgrade check is cached for 15m0s (--vcf.upgrade-check-interval).
+# HELP vcf_upgrade_check_success 1 when the last upgrade check succeeded, 0 when it failed (the last good result is still served); the upgrade check is cached for 15m (--vcf.upgrade-check-interval).
 # TYPE vcf_upgrade_check_success gauge
 vcf_upgrade_check_success 1
-# HELP vcf_upgrade_check_timestamp_seconds Unix time of the last successful upgrade check; the upgrade check is cached for 15m0s (--vcf.upgrade-check-interval).
+# HELP vcf_upgrade_check_timestamp_seconds Unix time of the last successful upgrade check; the upgrade check is cached for 15m (--vcf.upgrade-check-interval).
 # TYPE vcf_upgrade_check_timestamp_seconds gauge
 vcf_upgrade_check_timestamp_seconds 1.767323045e+09
 `
@@ -209,7 +209,7 @@ func TestUnreachableFromStart(t *testing.T) {
 # HELP vcf_up 1 when the last inventory refresh of this SDDC Manager succeeded, 0 otherwise.
 # TYPE vcf_up gauge
 vcf_up 0
-# HELP vcf_upgrade_check_success 1 when the last upgrade check succeeded, 0 when it failed (the last good result is still served); the upgrade check is cached for 15m0s (--vcf.upgrade-check-interval).
+# HELP vcf_upgrade_check_success 1 when the last upgrade check succeeded, 0 when it failed (the last good result is still served); the upgrade check is cached for 15m (--vcf.upgrade-check-interval).
 # TYPE vcf_upgrade_check_success gauge
 vcf_upgrade_check_success 0
 `

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/common/model"
 
 	"github.com/vcf-exporter/vcf_exporter/targets"
 )
@@ -24,7 +25,7 @@ type upgradeCollector struct {
 func newUpgradeCollector(o Options) (Collector, error) {
 	cached := "the upgrade check runs in the background"
 	if o.UpgradeCheckInterval > 0 {
-		cached = fmt.Sprintf("the upgrade check is cached for %s (--vcf.upgrade-check-interval)", o.UpgradeCheckInterval)
+		cached = fmt.Sprintf("the upgrade check is cached for %s (--vcf.upgrade-check-interval)", model.Duration(o.UpgradeCheckInterval))
 	}
 	return &upgradeCollector{
 		versionInfo: newDesc("domain", "version_info",
