@@ -102,7 +102,7 @@ func (s *Simulator) postTokens(r *http.Request, _ vars) (int, any) {
 	if spec.Username == "" || spec.Password == "" {
 		return errorf(http.StatusBadRequest, "INVALID_CREDENTIALS_SPEC", "username and password are required")
 	}
-	if subtle(spec.Username, s.cfg.Username) && subtle(spec.Password, s.cfg.Password) {
+	if sameSecret(spec.Username, s.cfg.Username) && sameSecret(spec.Password, s.cfg.Password) {
 		s.tmu.Lock()
 		defer s.tmu.Unlock()
 		access := s.issueAccess(s.realNow())
@@ -113,7 +113,8 @@ func (s *Simulator) postTokens(r *http.Request, _ vars) (int, any) {
 	return errorf(http.StatusUnauthorized, "AUTHENTICATION_FAILED", "Invalid username or password")
 }
 
-func subtle(a, b string) bool { return hmac.Equal([]byte(a), []byte(b)) }
+// sameSecret compares in constant time, as credential checks should.
+func sameSecret(a, b string) bool { return hmac.Equal([]byte(a), []byte(b)) }
 
 // refreshTokenBody reads the JSON string body the token endpoints take.
 func refreshTokenBody(r *http.Request) (string, int, any) {

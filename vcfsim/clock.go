@@ -23,11 +23,6 @@ func (c clock) sim() time.Time {
 	return c.start.Add(time.Duration(float64(c.now().Sub(c.start)) * c.scale))
 }
 
-// real converts a simulated duration into the real duration it takes.
-func (c clock) real(d time.Duration) time.Duration {
-	return time.Duration(float64(d) / c.scale)
-}
-
 // stamp formats a simulated instant the way SDDC Manager does.
 func stamp(t time.Time) string {
 	return t.UTC().Format("2006-01-02T15:04:05.000Z")

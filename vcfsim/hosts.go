@@ -136,7 +136,7 @@ func (s *Simulator) usage(h *host, step int64) (cpu, mem, stor float64) {
 	clamp := func(f float64) float64 { return math.Max(0.01, math.Min(0.97, f)) }
 	fc := clamp(h.baseCPU + 0.3*drift(s.cfg.Seed, k, step))
 	fm := clamp(h.baseMem + 0.15*drift(s.cfg.Seed, k+1, step))
-	fs := clamp(h.base + 0.08*drift(s.cfg.Seed, k+2, floorDiv(step, 30)))
+	fs := clamp(h.baseStor + 0.08*drift(s.cfg.Seed, k+2, floorDiv(step, 30)))
 	if h.domain == nil { // commissioned but unused: idle
 		fc, fm, fs = fc*0.05, fm*0.05, fs*0.01
 	}

@@ -32,19 +32,19 @@ type cluster struct {
 }
 
 type host struct {
-	idx                    int
-	id, fqdn, ip           string
-	serial, hwVendor, hwMd string
-	cpuModel               string
-	domain                 *domain
-	cluster                *cluster
-	status, configStatus   string
-	cpuMHz                 float64
-	cores                  int
-	memMB, storMB          float64
-	baseCPU, baseMem, base float64 // base usage fractions; base is storage
-	esxVer                 string  // release version, for esxiVersion
-	tmpl                   *hostTmpl
+	idx                        int
+	id, fqdn, ip               string
+	serial, hwVendor, hwMd     string
+	cpuModel                   string
+	domain                     *domain
+	cluster                    *cluster
+	status, configStatus       string
+	cpuMHz                     float64
+	cores                      int
+	memMB, storMB              float64
+	baseCPU, baseMem, baseStor float64 // usage fractions the drift moves around
+	esxVer                     string  // release version, for esxiVersion
+	tmpl                       *hostTmpl
 }
 
 type inventory struct {
@@ -178,7 +178,7 @@ func newHost(r *rand.Rand, idx int, fqdn string) *host {
 		storMB:       float64(4+r.IntN(5)) * 3840 * 1024 * 0.9313, // capacity disks of 3.84 TB
 		baseCPU:      0.15 + 0.45*r.Float64(),
 		baseMem:      0.35 + 0.4*r.Float64(),
-		base:         0.3 + 0.4*r.Float64(),
+		baseStor:     0.3 + 0.4*r.Float64(),
 	}
 	return h
 }
