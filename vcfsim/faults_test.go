@@ -265,3 +265,19 @@ func TestStatsAndControlAPI(t *testing.T) {
 		t.Errorf("unknown control endpoint: %d", st)
 	}
 }
+
+func TestConfigLatency(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.Latency = 200 * time.Millisecond
+	c := startServer(t, cfg)
+	start := time.Now()
+	c.login() // POST /v1/tokens is delayed too
+	if took := time.Since(start); took < 200*time.Millisecond {
+		t.Fatalf("login took %s with --latency 200ms", took)
+	}
+	start = time.Now()
+	c.do("GET", "/sim/stats", nil)
+	if took := time.Since(start); took >= 200*time.Millisecond {
+		t.Errorf("/sim was delayed (%s); latency is for /v1 only", took)
+	}
+}
