@@ -32,6 +32,10 @@ var (
 		"vcf_exporter: duration of a collector scrape.", "collector")
 	scrapeSuccessDesc = newDesc("scrape", "collector_success",
 		"vcf_exporter: whether a collector succeeded.", "collector")
+	refreshDurationDesc = newDesc("inventory", "refresh_duration_seconds",
+		"Duration of the last inventory refresh (domains, clusters, hosts, SDDC Managers) of this SDDC Manager.")
+	refreshTimestampDesc = newDesc("inventory", "refresh_timestamp_seconds",
+		"Unix time of the inventory served; it is reused for --vcf.min-refresh-interval.")
 )
 
 // ErrTargetDown is returned by collectors that need the inventory when the
@@ -275,6 +279,8 @@ func (s *Set) describe() []*prometheus.Desc {
 		ch <- upDesc
 		ch <- scrapeDurationDesc
 		ch <- scrapeSuccessDesc
+		ch <- refreshDurationDesc
+		ch <- refreshTimestampDesc
 		for _, name := range s.names {
 			s.collectors[name].Describe(ch)
 		}
@@ -309,6 +315,12 @@ func (c *TargetCollector) Collect(ch chan<- prometheus.Metric) {
 		up = 1
 	}
 	ch <- prometheus.MustNewConstMetric(c.desc(upDesc), prometheus.GaugeValue, up)
+	if !snap.Time.IsZero() { // a fetch ended (not a scrape that gave up waiting)
+		ch <- prometheus.MustNewConstMetric(c.desc(refreshDurationDesc), prometheus.GaugeValue, snap.Duration.Seconds())
+	}
+	if snap.Up() {
+		ch <- prometheus.MustNewConstMetric(c.desc(refreshTimestampDesc), prometheus.GaugeValue, float64(snap.Time.UnixNano())/1e9)
+	}
 
 	s := &Scrape{Target: c.target, Snapshot: snap, descs: c.descs}
 	var wg sync.WaitGroup

@@ -163,8 +163,10 @@ vcf_upgrade_check_timestamp_seconds 1.767323045e+09
 
 	// No stale inventory series: only up, the scrape self-metrics and the
 	// upgrade check status remain.
+	ctx2, cancel2 := context.WithTimeout(t.Context(), time.Second)
+	defer cancel2()
 	reg := prometheus.NewPedanticRegistry()
-	require.NoError(t, reg.Register(set.NewTargetCollector(ctx, tg, nil)))
+	require.NoError(t, reg.Register(set.NewTargetCollector(ctx2, tg, nil)))
 	mfs, err := reg.Gather()
 	require.NoError(t, err)
 	var names []string
@@ -172,7 +174,7 @@ vcf_upgrade_check_timestamp_seconds 1.767323045e+09
 		names = append(names, mf.GetName())
 	}
 	require.ElementsMatch(t, []string{"vcf_up", "vcf_scrape_collector_duration_seconds", "vcf_scrape_collector_success",
-		"vcf_upgrade_check_success", "vcf_upgrade_check_timestamp_seconds"}, names)
+		"vcf_inventory_refresh_duration_seconds", "vcf_upgrade_check_success", "vcf_upgrade_check_timestamp_seconds"}, names)
 
 	// Back again.
 	srv.Sim.SetFaults(vcfsim.Faults{})

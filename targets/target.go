@@ -86,7 +86,8 @@ func DefaultOptions() Options {
 type Snapshot struct {
 	Inventory *vcfclient.Inventory
 	Err       error
-	// Time is when the fetch finished.
+	// Time is when the fetch finished; zero when the caller gave up waiting
+	// for a fetch still running.
 	Time time.Time
 	// Duration is how long the fetch took.
 	Duration time.Duration
@@ -240,7 +241,7 @@ func (t *Target) Snapshot(ctx context.Context) *Snapshot {
 	case r := <-ch:
 		return r.Val.(*Snapshot)
 	case <-ctx.Done():
-		return &Snapshot{Err: fmt.Errorf("waiting for inventory: %w", ctx.Err()), Time: t.opts.Now()}
+		return &Snapshot{Err: fmt.Errorf("waiting for inventory: %w", ctx.Err())}
 	}
 }
 
