@@ -282,3 +282,32 @@ func TestLargeInventoryStartsFast(t *testing.T) {
 		t.Errorf("%d hosts", n)
 	}
 }
+
+func TestTaskFilters(t *testing.T) {
+	c := startServer(t, DefaultConfig()).login()
+	var bundles struct {
+		Elements []struct{ ID, DownloadStatus string } `json:"elements"`
+	}
+	c.get("/v1/bundles", &bundles)
+	n := 0
+	for _, b := range bundles.Elements {
+		if b.DownloadStatus == "PENDING" && n < 3 {
+			c.do("PATCH", "/v1/bundles/"+b.ID, map[string]any{"bundleDownloadSpec": map[string]bool{"downloadNow": true}})
+			n++
+		}
+	}
+	var tasks struct {
+		Elements []struct{ ID, Type, Status string } `json:"elements"`
+	}
+	c.get("/v1/tasks", &tasks)
+	if len(tasks.Elements) != 3 || tasks.Elements[0].Type != "BUNDLE_DOWNLOAD" || tasks.Elements[0].Status != "IN_PROGRESS" {
+		t.Fatalf("tasks: %+v", tasks.Elements)
+	}
+	for q, want := range map[string]int{"limit=2": 2, "taskType=BUNDLE_DOWNLOAD": 3, "taskType=UPGRADE": 0, "taskStatus=SUCCESSFUL": 0,
+		"resourceType=BUNDLE": 3, "resourceId=" + bundles.Elements[0].ID: 0, "taskName=bundle": 3} {
+		c.get("/v1/tasks?"+q, &tasks)
+		if len(tasks.Elements) != want {
+			t.Errorf("/v1/tasks?%s: %d tasks, want %d", q, len(tasks.Elements), want)
+		}
+	}
+}

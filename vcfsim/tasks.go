@@ -2,6 +2,8 @@ package vcfsim
 
 import (
 	"net/http"
+	"strconv"
+	"strings"
 	"time"
 )
 
@@ -82,9 +84,32 @@ func (s *Simulator) getTasks(r *http.Request, _ vars) (int, any) {
 		if v := q.Get("resourceId"); v != "" && !hasResource(j.Resources, v) {
 			continue
 		}
+		if v := q.Get("resourceType"); v != "" && !hasResourceType(j.Resources, v) {
+			continue
+		}
+		if v := q.Get("taskName"); v != "" && !strings.Contains(strings.ToLower(j.Name), strings.ToLower(v)) {
+			continue
+		}
 		out = append(out, j)
 	}
+	if v := q.Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			// The spec lists no 400 here; an unusable limit is ignored.
+			n = len(out)
+		}
+		out = out[:min(n, len(out))]
+	}
 	return http.StatusOK, newPage(out)
+}
+
+func hasResourceType(rs []resourceJSON, typ string) bool {
+	for _, r := range rs {
+		if r.Type == typ {
+			return true
+		}
+	}
+	return false
 }
 
 func hasResource(rs []resourceJSON, id string) bool {
