@@ -245,7 +245,11 @@ func TestUnitsLint(t *testing.T) {
 	srv := smallSim(t)
 	tg := newTarget(t, srv, targets.Options{})
 	set := newSet(t, DefaultEnabled()...)
-	problems, err := testutil.CollectAndLint(set.NewTargetCollector(t.Context(), tg, nil))
-	require.NoError(t, err)
-	require.Empty(t, problems)
+	for _, labels := range []prometheus.Labels{nil, {"target": "sim"}} {
+		// CollectAndLint uses a pedantic registry: every series must match
+		// a described descriptor, with the constant labels too.
+		problems, err := testutil.CollectAndLint(set.NewTargetCollector(t.Context(), tg, labels))
+		require.NoError(t, err)
+		require.Empty(t, problems)
+	}
 }
