@@ -371,11 +371,16 @@ func (t *Target) checkUpgrades(ctx context.Context) ([]DomainUpgrade, error) {
 		}
 	}
 	out := make([]DomainUpgrade, len(active))
+	gone := make([]bool, len(active))
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(t.opts.MaxConcurrentDomainChecks)
 	for i, d := range active {
 		g.Go(func() error {
 			rels, err := t.Client.Releases(gctx, d.ID)
+			if vcfclient.IsNotFound(err) {
+				gone[i] = true // deleted since the inventory was listed
+				return nil
+			}
 			if err != nil {
 				return fmt.Errorf("domain %q: releases: %w", d.Name, err)
 			}
@@ -383,6 +388,10 @@ func (t *Target) checkUpgrades(ctx context.Context) ([]DomainUpgrade, error) {
 				return fmt.Errorf("domain %q: no releases returned, current version unknown", d.Name)
 			}
 			future, err := t.Client.FutureReleases(gctx, d.ID)
+			if vcfclient.IsNotFound(err) {
+				gone[i] = true
+				return nil
+			}
 			if err != nil {
 				return fmt.Errorf("domain %q: future releases: %w", d.Name, err)
 			}
@@ -397,5 +406,11 @@ func (t *Target) checkUpgrades(ctx context.Context) ([]DomainUpgrade, error) {
 	if err := g.Wait(); err != nil {
 		return nil, err
 	}
-	return out, nil
+	kept := out[:0]
+	for i, d := range out {
+		if !gone[i] {
+			kept = append(kept, d)
+		}
+	}
+	return kept, nil
 }

@@ -295,3 +295,18 @@ func TestFirstUpgradeCheckOutlivesScrape(t *testing.T) {
 		return st.HasRun() && st.Err == nil && len(st.Domains) > 0
 	}, 10*time.Second, 20*time.Millisecond)
 }
+
+// A domain deleted between the inventory listing and its release calls
+// (404) is left out instead of failing the whole check.
+func TestUpgradeCheckSkipsDeletedDomain(t *testing.T) {
+	srv := startSim(t)
+	r := newRegistry(t, Options{MinRefreshInterval: time.Hour}, simTarget("sim", srv))
+	tg, _ := r.Get("sim")
+	require.NoError(t, tg.CheckUpdates(t.Context()))
+	all := len(tg.UpgradeStatus().Domains)
+	require.Greater(t, all, 1)
+
+	srv.Sim.SetFaults(vcfsim.Faults{FailEndpoint: "GET /v1/releases/domains/{domainId}/future-releases", FailCode: 404, FailCount: 1})
+	require.NoError(t, tg.CheckUpdates(t.Context()))
+	require.Len(t, tg.UpgradeStatus().Domains, all-1)
+}
