@@ -103,7 +103,13 @@ func (c *Config) Validate() error {
 	seen := map[string]int{}
 	for i, t := range c.Targets {
 		if err := t.Validate(); err != nil {
-			errs = append(errs, fmt.Errorf("targets[%d]: %w", i, err))
+			prefix := fmt.Sprintf("targets[%d]", i)
+			if t.Name != "" {
+				prefix = fmt.Sprintf("targets[%d] (%s)", i, t.Name)
+			}
+			for _, e := range unjoin(err) {
+				errs = append(errs, fmt.Errorf("%s: %w", prefix, e))
+			}
 		}
 		if t.Name != "" {
 			if j, dup := seen[t.Name]; dup {
@@ -117,6 +123,14 @@ func (c *Config) Validate() error {
 		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
+}
+
+// unjoin splits an errors.Join error so that each line gets its own prefix.
+func unjoin(err error) []error {
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		return j.Unwrap()
+	}
+	return []error{err}
 }
 
 // Validate checks one target.

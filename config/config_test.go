@@ -97,3 +97,13 @@ func TestSafeConfigReload(t *testing.T) {
 	require.True(t, strings.Contains(err.Error(), path))
 	require.Equal(t, "a", sc.Get().Targets[0].Name, "failed reload keeps the old config")
 }
+
+func TestErrorsNameTheTarget(t *testing.T) {
+	_, err := Parse([]byte("targets:\n  - name: lab\n    url: ftp://x\n"))
+	require.Error(t, err)
+	lines := strings.Split(err.Error(), "\n")
+	require.Len(t, lines, 3, err.Error())
+	for _, l := range lines {
+		require.True(t, strings.HasPrefix(l, "targets[0] (lab): "), l)
+	}
+}
