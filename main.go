@@ -111,6 +111,11 @@ func run(f *flags, logger *slog.Logger) error {
 		return checkConfig(f.configFile, os.Stdout)
 	}
 	logger.Info("Starting "+exporterName, "version", version.Info(), "build_context", version.BuildContext())
+	// Catch SIGHUP from the start (its default action ends the process);
+	// serve() applies it once everything is up.
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
 
 	static, err := flagTargets(f, logger)
 	if err != nil {
@@ -159,7 +164,7 @@ func run(f *flags, logger *slog.Logger) error {
 	defer stopActions()
 	mux.Handle("/actions/", actionsHandler)
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
-	return serve(srv, f.web, logger, rl)
+	return serve(srv, f.web, logger, rl, hup)
 }
 
 // checkConfig validates the configuration file, including its password
@@ -367,12 +372,9 @@ func newMux(f *flags, logger *slog.Logger, registry *targets.Registry, set *coll
 
 // serve runs the server until SIGTERM/SIGINT (graceful shutdown); SIGHUP
 // reloads the configuration.
-func serve(srv *http.Server, webFlags *web.FlagConfig, logger *slog.Logger, rl *reloader) error {
+func serve(srv *http.Server, webFlags *web.FlagConfig, logger *slog.Logger, rl *reloader, hup <-chan os.Signal) error {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
 	defer stop()
-	hup := make(chan os.Signal, 1)
-	signal.Notify(hup, syscall.SIGHUP)
-	defer signal.Stop(hup)
 	go func() {
 		for {
 			select {
