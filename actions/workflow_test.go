@@ -361,3 +361,29 @@ func TestUpgradeSpecsFromConfig(t *testing.T) {
 		t.Errorf("configured NSX input %+v", in)
 	}
 }
+
+// A POST /v1/upgrades answered with an error has an unknown outcome: the
+// workflow looks the upgrade up before sending it again, and ends with one
+// upgrade per component.
+func TestFailedPostIsLookedUpBeforeRetry(t *testing.T) {
+	e := newEnv(t, nil)
+	if code, m := e.do("POST", e.upgradePath(), ""); code != 202 {
+		t.Fatalf("start: %d %v", code, m)
+	}
+	e.waitState(60*time.Second, StateUpgradingNSX)
+	e.srv.Sim.SetFaults(vcfsim.Faults{FailEndpoint: "POST /v1/upgrades", FailCode: 503, FailCount: 1})
+	s := e.waitState(60*time.Second, StateSucceeded, StateFailed)
+	if s["state"] != StateSucceeded {
+		t.Fatalf("state %v: %v", s["state"], s["last_error"])
+	}
+	ups, err := e.client.Upgrades(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ups) != 4 {
+		t.Errorf("%d upgrades on SDDC Manager, want 4", len(ups))
+	}
+	if n := e.posts(); n != 5 || !strings.Contains(s["log_markdown"].(string), "checking whether it started") {
+		t.Errorf("the failed POST was not retried after a look-up: %d POSTs\n%s", n, s["log_markdown"])
+	}
+}
