@@ -98,7 +98,11 @@ func main() {
 	kingpin.Version(version.Print(exporterName))
 	kingpin.CommandLine.UsageWriter(os.Stdout)
 	kingpin.HelpFlag.Short('h')
+	disableDefaults := kingpin.Flag("collector.disable-defaults", "Disable every collector not enabled explicitly with --collector.<name>.").Bool()
 	kingpin.Parse()
+	if *disableDefaults {
+		collector.DisableDefaultCollectors()
+	}
 	logger := promslog.New(f.log)
 	if err := run(f, logger); err != nil {
 		logger.Error(err.Error())

@@ -63,6 +63,8 @@ var (
 	factories      = map[string]factory{}
 	defaultEnabled = map[string]bool{}
 	collectorState = map[string]*bool{}
+	// forcedCollectors are the collectors named on the command line.
+	forcedCollectors = map[string]bool{}
 )
 
 // registerCollector is called from each collector file's init. It defines
@@ -73,7 +75,10 @@ func registerCollector(name string, enabled bool, f factory) {
 		state = "enabled"
 	}
 	flag := kingpin.Flag("collector."+name, fmt.Sprintf("Enable the %s collector (default: %s).", name, state)).
-		Default(fmt.Sprint(enabled)).Bool()
+		Default(fmt.Sprint(enabled)).Action(func(*kingpin.ParseContext) error {
+		forcedCollectors[name] = true
+		return nil
+	}).Bool()
 	factories[name] = f
 	defaultEnabled[name] = enabled
 	collectorState[name] = flag
@@ -98,6 +103,16 @@ func DefaultEnabled() []string {
 		}
 	}
 	return names
+}
+
+// DisableDefaultCollectors turns off every collector not named on the
+// command line (--collector.disable-defaults).
+func DisableDefaultCollectors() {
+	for n := range factories {
+		if !forcedCollectors[n] {
+			*collectorState[n] = false
+		}
+	}
 }
 
 // EnabledByFlags returns the collectors enabled on the command line (after
@@ -146,6 +161,24 @@ func NewSet(opts Options, names ...string) (*Set, error) {
 	}
 	slices.Sort(s.names)
 	return s, nil
+}
+
+// Filter returns a set with only the named collectors of s (the collect[]
+// URL parameter). Naming one that is not in s is an error.
+func (s *Set) Filter(names ...string) (*Set, error) {
+	f := &Set{collectors: map[string]Collector{}, logger: s.logger}
+	for _, n := range names {
+		c, ok := s.collectors[n]
+		if !ok {
+			return nil, fmt.Errorf("collector %q is unknown or disabled (enabled: %s)", n, strings.Join(s.names, ", "))
+		}
+		if _, dup := f.collectors[n]; !dup {
+			f.collectors[n] = c
+			f.names = append(f.names, n)
+		}
+	}
+	slices.Sort(f.names)
+	return f, nil
 }
 
 // Names returns the collectors of the set, sorted.

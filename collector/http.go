@@ -74,17 +74,36 @@ func (o *HandlerOpts) serve(w http.ResponseWriter, r *http.Request, g prometheus
 	}).ServeHTTP(w, r)
 }
 
+// setFor applies the collect[] URL parameters (node_exporter's filter):
+// /metrics?collect[]=domain&collect[]=upgrade runs only those collectors.
+func (o *HandlerOpts) setFor(w http.ResponseWriter, r *http.Request) (*Set, bool) {
+	names := r.URL.Query()["collect[]"]
+	if len(names) == 0 {
+		return o.Set, true
+	}
+	set, err := o.Set.Filter(names...)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return nil, false
+	}
+	return set, true
+}
+
 // MetricsHandler serves every target, each series labelled target="<name>",
 // plus the exporter's own metrics and each API client's metrics.
 func MetricsHandler(o HandlerOpts) http.Handler {
 	o.defaults()
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		set, ok := o.setFor(w, r)
+		if !ok {
+			return
+		}
 		ctx, cancel := context.WithTimeout(r.Context(), ScrapeTimeout(r, o.DefaultTimeout, o.TimeoutOffset))
 		defer cancel()
 		reg := prometheus.NewRegistry()
 		for _, t := range o.Registry.Targets() {
 			labels := prometheus.Labels{"target": t.Name}
-			var c prometheus.Collector = o.Set.NewTargetCollector(ctx, t, labels)
+			var c prometheus.Collector = set.NewTargetCollector(ctx, t, labels)
 			if t.Client != nil {
 				c = sequence{c, prometheus.WrapCollectorWith(labels, t.Client)}
 			}
@@ -112,10 +131,14 @@ func ProbeHandler(o HandlerOpts) http.Handler {
 			http.Error(w, fmt.Sprintf("unknown target %q; known targets: %s", name, strings.Join(o.Registry.Names(), ", ")), http.StatusBadRequest)
 			return
 		}
+		set, ok := o.setFor(w, r)
+		if !ok {
+			return
+		}
 		ctx, cancel := context.WithTimeout(r.Context(), ScrapeTimeout(r, o.DefaultTimeout, o.TimeoutOffset))
 		defer cancel()
 		reg := prometheus.NewRegistry()
-		reg.MustRegister(o.Set.NewTargetCollector(ctx, t, nil))
+		reg.MustRegister(set.NewTargetCollector(ctx, t, nil))
 		o.serve(w, r, reg)
 	})
 }

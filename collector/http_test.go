@@ -66,6 +66,17 @@ func TestHandlers(t *testing.T) {
 	require.NotContains(t, body, `target="`)
 	require.NotContains(t, body, "vcf_api_requests_total")
 
+	// collect[] filter.
+	code, body = serve(t, ProbeHandler(opts), "/probe?target=a&collect[]=sddc_manager")
+	require.Equal(t, http.StatusOK, code)
+	require.Contains(t, body, "vcf_sddc_manager_info{")
+	require.NotContains(t, body, "vcf_domain_info")
+	require.Contains(t, body, `vcf_scrape_collector_success{collector="sddc_manager"} 1`)
+	require.NotContains(t, body, `collector="domain"`)
+	code, body = serve(t, MetricsHandler(opts), "/metrics?collect[]=host")
+	require.Equal(t, http.StatusBadRequest, code)
+	require.Contains(t, body, `collector "host" is unknown or disabled (enabled: domain, sddc_manager)`)
+
 	code, body = serve(t, ProbeHandler(opts), "/probe?target=c")
 	require.Equal(t, http.StatusBadRequest, code)
 	require.Contains(t, body, `unknown target "c"; known targets: a, b`)
