@@ -617,9 +617,9 @@ func (e *Engine) Cancel(ctx context.Context, targetName, ref string) (*Status, e
 	r.poke()
 	s := e.statusOf(w)
 	s.CancelRequested = true
-	s.Message = "cancel requested: the workflow stops at the next safe point"
+	s.Message = "cancel requested: the workflow stops at the next safe point; running VCF tasks are never aborted"
 	if strings.HasPrefix(w.State, "upgrading_") {
-		s.Message += "; the running VCF upgrade task is not aborted, the workflow stops after it ends"
+		s.Message += " (the running upgrade is not aborted: the workflow stops after it ends)"
 	}
 	return s, nil
 }
