@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -181,6 +183,19 @@ func TestStoreRoundTrip(t *testing.T) {
 	}
 	if _, err := NewStore(""); err == nil {
 		t.Error("empty storage path accepted")
+	}
+	// Only the workflow file is left (no temporary files); a corrupt file is
+	// reported and skipped, never half-read.
+	entries, _ := os.ReadDir(st.Dir())
+	if len(entries) != 1 {
+		t.Errorf("files after saves: %v", entries)
+	}
+	if err := os.WriteFile(filepath.Join(st.Dir(), "workflow_x_y.json"), []byte(`{"schema_version":1,"target":"x"`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	wfs, errs = st.Load()
+	if len(wfs) != 1 || len(errs) != 1 {
+		t.Errorf("with a corrupt file: %d workflows, errors %v", len(wfs), errs)
 	}
 	_ = errors.New
 }
