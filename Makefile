@@ -3,7 +3,6 @@ GO        ?= go
 GOBIN     := $(shell $(GO) env GOPATH)/bin
 PKGS      := ./...
 BIN       := vcf_exporter
-INFLUXD   ?= $(shell command -v influxd 2>/dev/null || echo $(GOBIN)/influxd)
 # apt-get runs through sudo when we are not root.
 SUDO      := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
@@ -14,7 +13,7 @@ VPKG      := github.com/prometheus/common/version
 LDFLAGS   := -X $(VPKG).Version=$(VERSION) -X $(VPKG).Revision=$(REVISION) -X $(VPKG).Branch=$(BRANCH) \
              -X $(VPKG).BuildUser=$(shell id -un)@$(shell hostname) -X $(VPKG).BuildDate=$(shell date -u +%Y%m%d-%H:%M:%S)
 
-.PHONY: all build test vet fmt-check unit e2e bench run check-config deps-prometheus deps-influxd
+.PHONY: all build test vet fmt-check unit e2e bench run check-config deps-prometheus
 
 all: build
 

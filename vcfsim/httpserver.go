@@ -73,7 +73,10 @@ func StartServer(cfg Config, addr string) (*Server, error) {
 		scheme = "https"
 	}
 	s.URL = scheme + "://" + ln.Addr().String()
-	go func() { s.done <- s.srv.Serve(ln) }()
+	go func() {
+		s.done <- s.srv.Serve(ln)
+		close(s.done) // later Close/Shutdown calls read nil instead of blocking
+	}()
 	return s, nil
 }
 
