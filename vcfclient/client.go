@@ -386,7 +386,9 @@ func (c *Client) attempt(ctx context.Context, req request, body []byte, token st
 		if errors.As(err, &ue) {
 			err = ue.Err
 		}
-		res.retryable = true
+		// A certificate the client does not trust will not be trusted on
+		// the next try either: fail at once so the caller sees why.
+		res.retryable = !isCertificateError(err)
 		return res, fmt.Errorf("vcfclient: %s %s: %w", req.method, req.endpoint, err)
 	}
 	defer func() {

@@ -6,6 +6,7 @@ package vcfclient
 
 import (
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -330,6 +331,28 @@ func TestSimTLS(t *testing.T) {
 	require.NoError(t, err)
 	_, err = c.Domains(context.Background())
 	require.NoError(t, err)
+}
+
+// An untrusted certificate is not retried until the deadline: the caller
+// gets the certificate error itself, which tells the operator what to fix.
+func TestSimTLSUntrustedNotRetried(t *testing.T) {
+	cfg := vcfsim.DefaultConfig()
+	cfg.TLS = true
+	srv, err := vcfsim.NewServer(cfg)
+	require.NoError(t, err)
+	defer srv.Close()
+
+	c, err := New(Config{URL: srv.URL, Username: cfg.Username, Password: config.Secret(cfg.Password), MaxRetries: 50})
+	require.NoError(t, err)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	_, err = c.Domains(ctx)
+	require.Error(t, err)
+	assert.NotErrorIs(t, err, context.DeadlineExceeded, "a certificate error must not be retried until the deadline")
+	var verr *tls.CertificateVerificationError
+	assert.ErrorAs(t, err, &verr, "the certificate error reaches the caller: %v", err)
+	assert.Equal(t, 1.0, metricValue(t, c, "vcf_api_requests_total", "endpoint", "/v1/tokens", "code", "error"),
+		"one login attempt, no retries")
 }
 
 // TestSimUpgradeFlowModels drives the upgrade flow of UPGRADE-FLOW.md
