@@ -31,6 +31,7 @@ import (
 	"github.com/prometheus/common/model"
 	"github.com/stretchr/testify/require"
 
+	"github.com/vcf-exporter/vcf_exporter/internal/testutil"
 	"github.com/vcf-exporter/vcf_exporter/vcfsim"
 )
 
@@ -42,26 +43,8 @@ var e2eNow = time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 type exporterProc struct {
 	addr   string
 	cmd    *exec.Cmd
-	stderr *syncBuffer
+	stderr *testutil.Buffer
 	done   chan error
-}
-
-// syncBuffer collects a process' output; safe to read while it writes.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 var (
@@ -109,7 +92,7 @@ func freeAddr(t *testing.T) string {
 // startExporter runs the binary and waits until /-/healthy answers.
 func startExporter(t *testing.T, bin string, env []string, args ...string) *exporterProc {
 	t.Helper()
-	p := &exporterProc{addr: freeAddr(t), stderr: &syncBuffer{}, done: make(chan error, 1)}
+	p := &exporterProc{addr: freeAddr(t), stderr: &testutil.Buffer{}, done: make(chan error, 1)}
 	p.cmd = exec.Command(bin, append([]string{"--web.listen-address=" + p.addr}, args...)...)
 	p.cmd.Env = append(os.Environ(), env...)
 	p.cmd.Stderr = p.stderr

@@ -1,7 +1,6 @@
 package actions
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"io"
@@ -18,6 +17,7 @@ import (
 	"github.com/prometheus/common/model"
 
 	"github.com/vcf-exporter/vcf_exporter/config"
+	"github.com/vcf-exporter/vcf_exporter/internal/testutil"
 	"github.com/vcf-exporter/vcf_exporter/vcfclient"
 	"github.com/vcf-exporter/vcf_exporter/vcfsim"
 )
@@ -69,25 +69,8 @@ type env struct {
 	reg     *prometheus.Registry
 	h       *Handler
 	http    *httptest.Server
-	audit   *syncBuffer
+	audit   *testutil.Buffer
 	domain  vcfclient.Domain
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 // simConfig is a small, fast simulator: one management domain, two
@@ -124,7 +107,7 @@ func newEnv(t *testing.T, mutate func(*vcfsim.Config)) *env {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { srv.Close() })
-	e := &env{t: t, srv: srv, dir: t.TempDir(), audit: &syncBuffer{}}
+	e := &env{t: t, srv: srv, dir: t.TempDir(), audit: &testutil.Buffer{}}
 	e.client = newTestClient(t, srv.URL)
 	e.targets = &fakeTargets{clients: map[string]Client{"sim": e.client}, url: srv.URL}
 	ds, err := e.client.Domains(context.Background())
