@@ -12,11 +12,11 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/vcf-exporter/vcf_exporter/internal/testutil"
 	"github.com/vcf-exporter/vcf_exporter/vcfsim"
 )
 
@@ -26,23 +26,6 @@ type exporterProc struct {
 	addr string
 	out  *bytes.Buffer
 	done chan struct{}
-}
-
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 func freeAddr(t *testing.T) string {
@@ -91,7 +74,7 @@ func TestRestartAfterSIGKILL(t *testing.T) {
 	rels, _ := c.Releases(context.Background(), ds[0].ID)
 	from := rels[0].Version
 
-	var logs lockedBuffer
+	var logs testutil.Buffer
 	start := func() *exporterProc {
 		addr := freeAddr(t)
 		cmd := exec.Command(bin,

@@ -10,38 +10,20 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/vcf-exporter/vcf_exporter/internal/testutil"
 	"github.com/vcf-exporter/vcf_exporter/vcfsim"
 )
 
-// syncBuf is a goroutine-safe log sink.
-type syncBuf struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuf) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuf) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // start runs the command with args until the test ends.
-func start(t *testing.T, args ...string) (*vcfsim.Server, *syncBuf) {
+func start(t *testing.T, args ...string) (*vcfsim.Server, *testutil.Buffer) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	ready := make(chan *vcfsim.Server, 1)
 	done := make(chan int, 1)
-	logs := &syncBuf{}
+	logs := &testutil.Buffer{}
 	go func() { done <- run(ctx, args, io.Discard, logs, func(s *vcfsim.Server) { ready <- s }) }()
 	select {
 	case s := <-ready:
