@@ -180,7 +180,8 @@ func TestFaultFailUpgrade(t *testing.T) {
 	}
 	var task taskResp
 	mustJSON(t, b, &task)
-	id := c.upgradeIDForTask(task.ID)
+	c.checkUpgradeIDIsTaskID(task.ID)
+	id := task.ID
 	eventually(t, "failed upgrade", 10*time.Second, func() bool {
 		st, b := c.do("GET", "/v1/upgrades/"+id, nil)
 		var u struct{ Status string }

@@ -293,7 +293,8 @@ func TestUpgradeLifecycle(t *testing.T) {
 		}
 		var task taskResp
 		mustJSON(t, b, &task)
-		upgradeID := c.upgradeIDForTask(task.ID)
+		c.checkUpgradeIDIsTaskID(task.ID)
+		upgradeID := task.ID // as on SDDC Manager: poll GET /v1/upgrades/{the task's id}
 		if comp == compSDDC {
 			// The whole API goes away for about an hour, then comes back.
 			saw503 := false
@@ -367,8 +368,9 @@ func TestUpgradeLifecycle(t *testing.T) {
 	}
 }
 
-// upgradeIDForTask finds the upgrade a POST /v1/upgrades task belongs to.
-func (c *tclient) upgradeIDForTask(taskID string) string {
+// checkUpgradeIDIsTaskID proves that the upgrade a POST /v1/upgrades task
+// started is listed under the task's id, which clients poll.
+func (c *tclient) checkUpgradeIDIsTaskID(taskID string) {
 	c.t.Helper()
 	var id string
 	// The SDDC Manager may already be going down: retry through 503s.
@@ -388,10 +390,9 @@ func (c *tclient) upgradeIDForTask(taskID string) string {
 		}
 		return true
 	})
-	if id == "" {
-		c.t.Fatalf("no upgrade with task %s", taskID)
+	if id != taskID {
+		c.t.Fatalf("upgrade of task %s is listed as %q, want the task's id", taskID, id)
 	}
-	return id
 }
 
 func TestUpgradeRejectsWrongBundle(t *testing.T) {

@@ -443,7 +443,7 @@ func (s *Simulator) startUpgrade(d *domain, b *bundle, clusters []*cluster, spec
 	}
 	to := b.rel.builds[b.comp]
 	t := s.newTask(fmt.Sprintf("Upgrade %s to %s", publicName[b.comp], to), "UPGRADE", now, start.Sub(now)+dur, res...)
-	u := &upgrade{id: uuidFrom(s.idRand), spec: spec, bundle: b, dom: d, clusters: clusters, task: t, start: start, end: t.end}
+	u := &upgrade{id: t.id, spec: spec, bundle: b, dom: d, clusters: clusters, task: t, start: start, end: t.end}
 	if s.failUpgradeFault() == b.comp {
 		u.fail = true
 		t.failErr = &apiError{
