@@ -220,13 +220,20 @@ func (w *domainWire) model() (Domain, error) {
 	if d.Capacity, err = w.Capacity.toCapacity(); err != nil {
 		return d, fmt.Errorf("domain %q: %w", w.ID, err)
 	}
-	if len(w.Clusters) > 0 {
-		d.ClusterIDs = make([]string, 0, len(w.Clusters))
-		for _, r := range w.Clusters {
-			d.ClusterIDs = append(d.ClusterIDs, r.ID)
-		}
-	}
+	d.ClusterIDs = refIDs(w.Clusters)
 	return d, nil
+}
+
+// refIDs returns the ids of references; nil for none.
+func refIDs(refs []refWire) []string {
+	if len(refs) == 0 {
+		return nil
+	}
+	ids := make([]string, len(refs))
+	for i, r := range refs {
+		ids[i] = r.ID
+	}
+	return ids
 }
 
 type clusterWire struct {
@@ -244,12 +251,7 @@ func (w *clusterWire) model() (Cluster, error) {
 	if w.Domain != nil {
 		cl.DomainID = w.Domain.ID
 	}
-	if len(w.Hosts) > 0 {
-		cl.HostIDs = make([]string, 0, len(w.Hosts))
-		for _, r := range w.Hosts {
-			cl.HostIDs = append(cl.HostIDs, r.ID)
-		}
-	}
+	cl.HostIDs = refIDs(w.Hosts)
 	return cl, nil
 }
 
