@@ -2,7 +2,6 @@ package collector
 
 import (
 	"context"
-	"slices"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -42,43 +41,14 @@ func (clusterCollector) Update(_ context.Context, s *Scrape, ch chan<- prometheu
 	}
 	for i := range inv.Clusters {
 		c := &inv.Clusters[i]
-		domain := s.DomainName(clusterDomainID(inv, c))
+		domain := s.DomainName(s.clusterDomainID(c))
 		ch <- s.gauge(clusterInfoDesc, 1, domain, c.Name, c.ID, c.Status)
-		ch <- s.gauge(clusterHostsDesc, float64(clusterHostCount(inv, c)), domain, c.Name)
+		ch <- s.gauge(clusterHostsDesc, float64(s.clusterHostCount(c)), domain, c.Name)
 		for _, m := range clusterMetrics {
 			ch <- s.gauge(m.desc, m.value(c), domain, c.Name)
 		}
 	}
 	return nil
-}
-
-// clusterDomainID is the cluster's domain, from the cluster itself or else
-// from the domain listing it.
-func clusterDomainID(inv *vcfclient.Inventory, c *vcfclient.Cluster) string {
-	if c.DomainID != "" {
-		return c.DomainID
-	}
-	for _, d := range inv.Domains {
-		if slices.Contains(d.ClusterIDs, c.ID) {
-			return d.ID
-		}
-	}
-	return ""
-}
-
-// clusterHostCount is the length of the cluster's host list, or else the
-// number of hosts pointing at the cluster.
-func clusterHostCount(inv *vcfclient.Inventory, c *vcfclient.Cluster) int {
-	if c.HostIDs != nil {
-		return len(c.HostIDs)
-	}
-	n := 0
-	for _, h := range inv.Hosts {
-		if h.ClusterID == c.ID {
-			n++
-		}
-	}
-	return n
 }
 
 func boolValue(b bool) float64 {

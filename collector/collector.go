@@ -191,9 +191,11 @@ type Scrape struct {
 
 	descs map[*prometheus.Desc]*prometheus.Desc // nil: no constant labels
 
-	once       sync.Once
-	domainName map[string]string // id -> name
-	cluster    map[string]*vcfclient.Cluster
+	once          sync.Once
+	domainName    map[string]string // id -> name
+	cluster       map[string]*vcfclient.Cluster
+	clusterDomain map[string]string // cluster id -> domain id
+	clusterHosts  map[string]int    // cluster id -> hosts pointing at it
 }
 
 // gauge builds a gauge sample of desc, with the scrape's constant labels.
@@ -208,17 +210,48 @@ func (s *Scrape) index() {
 	s.once.Do(func() {
 		s.domainName = map[string]string{}
 		s.cluster = map[string]*vcfclient.Cluster{}
+		s.clusterDomain = map[string]string{}
+		s.clusterHosts = map[string]int{}
 		if !s.Snapshot.Up() {
 			return
 		}
+		// One pass over each list, so that the fallbacks for references
+		// the API left out cost no scan per cluster or per host.
 		inv := s.Snapshot.Inventory
 		for _, d := range inv.Domains {
 			s.domainName[d.ID] = d.Name
+			for _, id := range d.ClusterIDs {
+				s.clusterDomain[id] = d.ID
+			}
 		}
 		for i := range inv.Clusters {
-			s.cluster[inv.Clusters[i].ID] = &inv.Clusters[i]
+			c := &inv.Clusters[i]
+			s.cluster[c.ID] = c
+			if c.DomainID != "" {
+				s.clusterDomain[c.ID] = c.DomainID
+			}
+		}
+		for i := range inv.Hosts {
+			s.clusterHosts[inv.Hosts[i].ClusterID]++
 		}
 	})
+}
+
+// clusterDomainID is the cluster's domain, from the cluster itself or else
+// from the domain listing it.
+func (s *Scrape) clusterDomainID(c *vcfclient.Cluster) string {
+	s.index()
+	return s.clusterDomain[c.ID]
+}
+
+// clusterHostCount is the length of the cluster's host list, or else the
+// number of hosts pointing at the cluster.
+func (s *Scrape) clusterHostCount(c *vcfclient.Cluster) int {
+	if c.HostIDs != nil {
+		return len(c.HostIDs)
+	}
+	s.index()
+	return s.clusterHosts[c.ID]
 }
 
 // Inventory returns the snapshot's inventory or ErrTargetDown.

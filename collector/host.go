@@ -56,7 +56,7 @@ func (hostCollector) Update(_ context.Context, s *Scrape, ch chan<- prometheus.M
 		if c, ok := s.Cluster(h.ClusterID); ok {
 			cluster = c.Name
 			if domainID == "" {
-				domainID = clusterDomainID(inv, c)
+				domainID = s.clusterDomainID(c)
 			}
 		}
 		domain := s.DomainName(domainID)
