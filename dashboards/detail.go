@@ -59,9 +59,9 @@ func Detail() (dashboard.Dashboard, error) {
 		Title("Hosts").
 		Description("The selected ESXi hosts with their ESXi version, SDDC Manager status, hardware and physical cores (vcf_host_info, vcf_host_hardware_info, vcf_host_cpu_cores).").
 		Unit("none").
-		WithTarget(qt(`max by (target, domain, cluster, host, esxi_version, status) (vcf_host_info{`+sel("host")+`})`).RefId("info")).
-		WithTarget(qt(`max by (target, host, vendor, model) (vcf_host_hardware_info{`+sel("target")+`,host=~"$host"})`).RefId("hardware")).
-		WithTarget(qt(`max by (target, host) (vcf_host_cpu_cores{`+sel("host")+`})`).RefId("cores")).
+		WithTarget(qt(`max by (target, domain, cluster, host, esxi_version, status) (vcf_host_info{` + sel("host") + `})`).RefId("info")).
+		WithTarget(qt(`max by (target, host, vendor, model) (vcf_host_hardware_info{` + sel("target") + `,host=~"$host"})`).RefId("hardware")).
+		WithTarget(qt(`max by (target, host) (vcf_host_cpu_cores{` + sel("host") + `})`).RefId("cores")).
 		WithTransformation(merge()).
 		WithTransformation(organize(
 			[]string{"Time", "Value #info", "Value #hardware"},
