@@ -7,7 +7,6 @@ package main
 //	go test -run TestE2E . -args -update   # rewrite testdata/*.golden
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"flag"
@@ -277,8 +276,7 @@ func testPrometheus(t *testing.T, exporterAddr string, srv *vcfsim.Server) {
 		requireToolOrSkip(t, "prometheus")
 		return
 	}
-	dir := t.TempDir()
-	cfg := fmt.Sprintf(`global:
+	addr := startPrometheus(t, prom, fmt.Sprintf(`global:
   scrape_interval: 1s
   scrape_timeout: 1s
   evaluation_interval: 1s
@@ -286,51 +284,8 @@ scrape_configs:
   - job_name: vcf
     static_configs:
       - targets: [%q]
-`, exporterAddr)
-	require.NoError(t, os.WriteFile(filepath.Join(dir, "prometheus.yml"), []byte(cfg), 0o644))
-	addr := freeAddr(t)
-	var out bytes.Buffer
-	cmd := exec.Command(prom, "--config.file="+filepath.Join(dir, "prometheus.yml"),
-		"--storage.tsdb.path="+filepath.Join(dir, "data"), "--web.listen-address="+addr)
-	cmd.Stdout, cmd.Stderr = &out, &out
-	require.NoError(t, cmd.Start())
-	done := make(chan struct{})
-	go func() { _ = cmd.Wait(); close(done) }()
-	t.Cleanup(func() {
-		_ = cmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case <-done:
-		case <-time.After(10 * time.Second):
-			_ = cmd.Process.Kill()
-			<-done
-		}
-		if t.Failed() {
-			t.Logf("prometheus output:\n%s", out.String())
-		}
-	})
-
-	query := func(q string) (model.Vector, error) {
-		resp, err := http.Get("http://" + addr + "/api/v1/query?query=" + url.QueryEscape(q))
-		if err != nil {
-			return nil, err
-		}
-		defer resp.Body.Close()
-		var r struct {
-			Status string `json:"status"`
-			Data   struct {
-				ResultType string          `json:"resultType"`
-				Result     json.RawMessage `json:"result"`
-			} `json:"data"`
-		}
-		if err := json.NewDecoder(resp.Body).Decode(&r); err != nil {
-			return nil, err
-		}
-		if r.Status != "success" || r.Data.ResultType != "vector" {
-			return nil, fmt.Errorf("query %q: status %s, type %s", q, r.Status, r.Data.ResultType)
-		}
-		var v model.Vector
-		return v, json.Unmarshal(r.Data.Result, &v)
-	}
+`, exporterAddr))
+	query := func(q string) (model.Vector, error) { return promQuery(addr, q) }
 
 	// What the exporter serves, parsed: the expected answers.
 	_, body := get(t, "http://"+exporterAddr+"/probe?target=lab")
@@ -391,6 +346,72 @@ scrape_configs:
 		time.Sleep(200 * time.Millisecond)
 	}
 	t.Fatalf("Prometheus never answered as expected: %v", lastErr)
+}
+
+// startPrometheus runs a real Prometheus with the given configuration on a
+// free loopback port and a temporary storage directory, until the test ends.
+func startPrometheus(t *testing.T, prom, config string) string {
+	t.Helper()
+	dir := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "prometheus.yml"), []byte(config), 0o644))
+	addr := freeAddr(t)
+	var out testutil.Buffer
+	cmd := exec.Command(prom, "--config.file="+filepath.Join(dir, "prometheus.yml"),
+		"--storage.tsdb.path="+filepath.Join(dir, "data"), "--web.listen-address="+addr)
+	cmd.Stdout, cmd.Stderr = &out, &out
+	require.NoError(t, cmd.Start())
+	done := make(chan struct{})
+	go func() { _ = cmd.Wait(); close(done) }()
+	t.Cleanup(func() {
+		_ = cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			_ = cmd.Process.Kill()
+			<-done
+		}
+		if t.Failed() {
+			t.Logf("prometheus output:\n%s", out.String())
+		}
+	})
+	return addr
+}
+
+// promQuery runs an instant query; an expression Prometheus cannot parse
+// or evaluate is an error naming it.
+func promQuery(addr, q string) (model.Vector, error) {
+	_, v, err := promQueryRaw(addr, q)
+	return v, err
+}
+
+// promQueryRaw also returns the response body (what Home Assistant's rest
+// sensors see as value_json).
+func promQueryRaw(addr, q string) ([]byte, model.Vector, error) {
+	resp, err := http.Get("http://" + addr + "/api/v1/query?query=" + url.QueryEscape(q))
+	if err != nil {
+		return nil, nil, err
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return nil, nil, err
+	}
+	var r struct {
+		Status string `json:"status"`
+		Error  string `json:"error"`
+		Data   struct {
+			ResultType string          `json:"resultType"`
+			Result     json.RawMessage `json:"result"`
+		} `json:"data"`
+	}
+	if err := json.Unmarshal(raw, &r); err != nil {
+		return nil, nil, err
+	}
+	if r.Status != "success" || r.Data.ResultType != "vector" {
+		return nil, nil, fmt.Errorf("query %q: status %s %s, type %s", q, r.Status, r.Error, r.Data.ResultType)
+	}
+	var v model.Vector
+	return raw, v, json.Unmarshal(r.Data.Result, &v)
 }
 
 // TestE2ENoTarget: without any SDDC Manager the exporter refuses to start
