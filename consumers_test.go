@@ -83,6 +83,16 @@ func startConsumerExporter(t *testing.T, extraArgs ...string) *exporterProc {
 	return exp
 }
 
+func readJSON(t *testing.T, path string, v any) {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	require.NoError(t, err)
+	require.NoError(t, json.Unmarshal(b, v), path)
+}
+
+// haSlug turns a name into Home Assistant's entity id part.
+var haSlug = regexp.MustCompile(`[^a-z0-9]+`)
+
 // check is one expression and what its answer must satisfy.
 type check struct {
 	source string // file and place, for the failure message
@@ -257,9 +267,7 @@ func dashboardChecks(t *testing.T, promAddr string) []check {
 				} `json:"list"`
 			} `json:"templating"`
 		}
-		b, err := os.ReadFile(f)
-		require.NoError(t, err)
-		require.NoError(t, json.Unmarshal(b, &db), f)
+		readJSON(t, f, &db)
 		if db.Templating.List[0].Query != "prometheus" {
 			continue // the InfluxDB dashboard: TestConsumersInfluxDB
 		}

@@ -15,6 +15,7 @@ import (
 // kind, identity labels as tags, values as fields without the measurement
 // prefix, _info labels as string fields.
 const (
+	influxTarget = "vcf_target" // metrics of the SDDC Manager itself (vcf_up: field up)
 	influxDomain = "vcf_domain"
 	influxHost   = "vcf_host"
 	// Fields of vcf_domain holding the current and the next VCF version
@@ -139,6 +140,16 @@ func OverviewInfluxDB() (dashboard.Dashboard, error) {
 		WithVariable(fluxTagVar("domain", "Domain", influxDomain, "target")).
 		WithRow(dashboard.NewRowBuilder("Domains")).
 		WithPanel(stat.NewPanelBuilder().
+			Title("SDDC Managers up").
+			Description("1 when the exporter's last inventory refresh of the SDDC Manager succeeded (field up of vcf_target).").
+			Unit("none").
+			Mappings(valueText(map[string][2]string{"0": {"Down", "red"}, "1": {"Up", "green"}})).
+			Thresholds(redBelowOne()).
+			ColorMode(common.BigValueColorModeBackground).
+			ReduceOptions(lastCalc()).
+			WithTarget(flux("A", fluxFilter(influxTarget, "target", "up"))).
+			Span(6).Height(4)).
+		WithPanel(stat.NewPanelBuilder().
 			Title("Domains with an update").
 			Description("Workload domains for which an applicable newer VCF release exists (field update_available of vcf_domain).").
 			Unit("none").
@@ -148,7 +159,7 @@ func OverviewInfluxDB() (dashboard.Dashboard, error) {
   |> last()
   |> group()
   |> sum()`)).
-			Span(6).Height(8)).
+			Span(6).Height(4)).
 		WithPanel(table.NewPanelBuilder().
 			Title("Domains: version and updates").
 			Description("Each workload domain's current VCF version, whether an upgrade path exists and the next version (string fields of vcf_domain).").
@@ -160,7 +171,7 @@ func OverviewInfluxDB() (dashboard.Dashboard, error) {
   |> keep(columns: ["target", "domain", "`+influxVersionField+`", "update_available", "`+influxNextVersionField+`"])`)).
 			WithTransformation(organize(nil, map[string]string{"target": "SDDC Manager", "domain": "Domain",
 				influxVersionField: "VCF version", "update_available": "Update available", influxNextVersionField: "Next version"})).
-			Span(18).Height(8))
+			Span(12).Height(8))
 
 	b = b.WithRow(dashboard.NewRowBuilder("Capacity"))
 	for _, r := range resources {
