@@ -13,7 +13,7 @@ VPKG      := github.com/prometheus/common/version
 LDFLAGS   := -X $(VPKG).Version=$(VERSION) -X $(VPKG).Revision=$(REVISION) -X $(VPKG).Branch=$(BRANCH) \
              -X $(VPKG).BuildUser=$(shell id -un)@$(shell hostname) -X $(VPKG).BuildDate=$(shell date -u +%Y%m%d-%H:%M:%S)
 
-.PHONY: all build test vet fmt-check unit e2e bench run check-config deps-prometheus
+.PHONY: all build test vet fmt-check unit e2e bench run check-config deps-prometheus deps-jinja2 dashboards
 
 all: build
 
@@ -39,6 +39,21 @@ deps-prometheus:
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y --no-install-recommends prometheus; \
 	fi
 
+# python3 with jinja2 renders the Home Assistant templates of examples/ in
+# the consumers' acceptance test (consumers_test.go), as Home Assistant would.
+deps-jinja2:
+	@if python3 -c 'import jinja2' 2>/dev/null; then \
+		echo "python3 jinja2 present"; \
+	else \
+		echo "installing the Debian package python3-jinja2"; \
+		$(SUDO) apt-get update && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y --no-install-recommends python3-jinja2; \
+	fi
+
+# Regenerates dashboards/*.json from the Go code (TestGenerated checks it).
+dashboards:
+	$(GO) generate ./dashboards
+
 unit:
 	$(GO) test -race -count=1 $(PKGS)
 
@@ -49,7 +64,7 @@ e2e: deps-prometheus
 	$(GO) test -race -count=1 -run 'TestE2E' . $(if $(UPDATE),-args -update)
 
 # test is the project's test command (README, .ci/run).
-test: vet fmt-check deps-prometheus unit
+test: vet fmt-check deps-prometheus deps-jinja2 unit
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem $(PKGS)
