@@ -15,6 +15,7 @@ import (
 	"fmt"
 
 	"github.com/grafana/grafana-foundation-sdk/go/cog"
+	"github.com/grafana/grafana-foundation-sdk/go/cog/variants"
 	"github.com/grafana/grafana-foundation-sdk/go/common"
 	"github.com/grafana/grafana-foundation-sdk/go/dashboard"
 	"github.com/grafana/grafana-foundation-sdk/go/prometheus"
@@ -40,14 +41,18 @@ func JSON(d Dashboard) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", d.File, err)
 	}
-	// Unique panel ids (links and "view panel" use them); the SDK leaves
-	// them unset.
+	// Unique panel ids (links and "view panel" use them), and the panel's
+	// data source, which Grafana reads before the queries' own: the SDK
+	// leaves both unset.
 	id := uint32(0)
 	for _, p := range db.Panels {
 		id++
 		switch {
 		case p.Panel != nil:
 			p.Panel.Id = cog.ToPtr(id)
+			if len(p.Panel.Targets) > 0 {
+				p.Panel.Datasource = queryDS(p.Panel.Targets[0])
+			}
 		case p.RowPanel != nil:
 			p.RowPanel.Id = id
 		}
@@ -57,6 +62,17 @@ func JSON(d Dashboard) ([]byte, error) {
 		return nil, fmt.Errorf("%s: %w", d.File, err)
 	}
 	return append(b, '\n'), nil
+}
+
+// queryDS is the data source a query names.
+func queryDS(q variants.Dataquery) *common.DataSourceRef {
+	switch q := q.(type) {
+	case prometheus.Dataquery:
+		return q.Datasource
+	case fluxQuery:
+		return q.Datasource
+	}
+	return nil
 }
 
 // The data source of every panel and variable: the "datasource" variable.

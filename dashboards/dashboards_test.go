@@ -105,6 +105,9 @@ func TestProvisioningSafe(t *testing.T) {
 				require.NotEmpty(t, p.Description, "%q: no description", p.Title)
 				require.NotEmpty(t, p.FieldConfig.Defaults.Unit, "%q: no unit", p.Title)
 				require.NotEmpty(t, p.Targets, "%q: no query", p.Title)
+				require.NotNil(t, p.Datasource, "%q: panel without data source", p.Title)
+				require.Equal(t, "${datasource}", p.Datasource.UID, "%q", p.Title)
+				require.Equal(t, vars[0].Query, p.Datasource.Type, "%q: the data source variable's type", p.Title)
 				for _, tg := range p.Targets {
 					require.NotNil(t, tg.Datasource, "%q: query without data source", p.Title)
 					require.Equal(t, "${datasource}", tg.Datasource.UID, "%q", p.Title)
