@@ -170,6 +170,35 @@ func TestConsumersPrometheus(t *testing.T) {
 	checks = append(checks, homeAssistantChecks(t, newHARenderer(t))...)
 	t.Logf("%d expressions", len(checks))
 	runChecks(t, promAddr, checks)
+
+	// An alert end to end: the simulator offers mgmt-domain an update, so
+	// VCFUpdateAvailable is pending (for: 1h) with the next version.
+	waitFor(t, 30*time.Second, func() bool {
+		resp, err := http.Get("http://" + promAddr + "/api/v1/alerts")
+		if err != nil {
+			return false
+		}
+		defer resp.Body.Close()
+		var r struct {
+			Data struct {
+				Alerts []struct {
+					Labels      map[string]string `json:"labels"`
+					Annotations map[string]string `json:"annotations"`
+					State       string            `json:"state"`
+				} `json:"alerts"`
+			} `json:"data"`
+		}
+		if json.NewDecoder(resp.Body).Decode(&r) != nil {
+			return false
+		}
+		for _, a := range r.Data.Alerts {
+			if a.Labels["alertname"] == "VCFUpdateAvailable" && a.Labels["domain"] == "mgmt-domain" && a.State == "pending" {
+				return a.Annotations["description"] == "Domain mgmt-domain of SDDC Manager sfo can be upgraded to VCF "+a.Labels["version"]+"." &&
+					versionRe.MatchString(a.Labels["version"])
+			}
+		}
+		return false
+	}, "VCFUpdateAvailable pending for mgmt-domain")
 }
 
 // consumerPrometheusConfig is examples/prometheus/prometheus.yml pointed at
