@@ -317,6 +317,58 @@ func TestHomeAssistantKeys(t *testing.T) {
 	})
 }
 
+// TestStatisticsCard: the card shows statistics of sensors both Prometheus
+// packages define, with the card keys Home Assistant documents.
+func TestStatisticsCard(t *testing.T) {
+	cardKeys := map[string][]string{
+		"vertical-stack":   {"type", "cards", "title"},
+		"statistics-graph": {"type", "title", "entities", "period", "days_to_show", "stat_types", "chart_type", "hide_legend", "logarithmic_scale", "min_y_axis", "max_y_axis", "fit_y_data", "unit", "energy_date_selection"},
+		"statistic":        {"type", "name", "entity", "stat_type", "period", "unit", "icon", "theme", "footer"},
+	}
+	defined := func(file string) map[string]bool {
+		ids := map[string]bool{}
+		var walk func(v any)
+		walk = func(v any) {
+			switch v := v.(type) {
+			case map[string]any:
+				if n, ok := v["name"].(string); ok && v["unit_of_measurement"] != nil && v["state_class"] == "measurement" {
+					ids[entityID("sensor", n)] = true
+				}
+				for _, x := range v {
+					walk(x)
+				}
+			case []any:
+				for _, x := range v {
+					walk(x)
+				}
+			}
+		}
+		walk(loadYAML(t, file))
+		return ids
+	}
+	rest := defined("home-assistant/packages/vcf_prometheus_rest.yaml")
+	psensor := defined("home-assistant/packages/vcf_prometheus_sensor.yaml")
+	card := loadYAML(t, "home-assistant/statistics-card.yaml").(map[string]any)
+	n := 0
+	for _, c := range append([]any{card}, list(card["cards"])...) {
+		m := c.(map[string]any)
+		allowed, ok := cardKeys[m["type"].(string)]
+		require.True(t, ok, "card type %v", m["type"])
+		for k := range m {
+			require.Contains(t, allowed, k, "card %v: key %q", m["type"], k)
+		}
+		ents := list(m["entities"])
+		if e, ok := m["entity"]; ok {
+			ents = append(ents, e)
+		}
+		for _, e := range ents {
+			n++
+			require.True(t, rest[e.(string)] && psensor[e.(string)], "%s is no statistics sensor of both Prometheus packages", e)
+		}
+	}
+	require.Greater(t, n, 2)
+}
+
 // TestREADMESnippetsDoNotCollide: a top-level `automation:` in a README
 // snippet would replace Home Assistant's default
 // `automation: !include automations.yaml`.
