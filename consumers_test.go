@@ -155,24 +155,47 @@ func TestConsumersPrometheus(t *testing.T) {
 		return
 	}
 	exp := startConsumerExporter(t)
-	promAddr := startPrometheus(t, prom, consumerPrometheusConfig(t, exp.addr))
+	ha := newHARenderer(t)
+	// Both scrape styles of the examples: one /metrics job, or one /probe
+	// scrape per SDDC Manager.
+	for _, c := range []struct{ file, job string }{
+		{"prometheus.yml", "vcf"},
+		{"prometheus-probe.yml", "vcf-probe"},
+	} {
+		t.Run(c.file, func(t *testing.T) {
+			promAddr := startPrometheus(t, prom, consumerPrometheusConfig(t, c.file, exp.addr))
+			// Scraped and the rules evaluated at least once, all healthy.
+			waitFor(t, 30*time.Second, func() bool {
+				v, err := promQuery(promAddr, fmt.Sprintf(`up{job=%q} == 1`, c.job))
+				return err == nil && len(v) == 1
+			}, "Prometheus scraping the exporter")
+			rules := waitRulesEvaluated(t, promAddr)
 
-	// Scraped and the rules evaluated at least once, all healthy.
-	waitFor(t, 30*time.Second, func() bool {
-		v, err := promQuery(promAddr, `up{job="vcf"} == 1`)
-		return err == nil && len(v) == 1
-	}, "Prometheus scraping the exporter")
-	rules := waitRulesEvaluated(t, promAddr)
+			var checks []check
+			checks = append(checks, dashboardChecks(t, promAddr)...)
+			checks = append(checks, rulesChecks(t, rules)...)
+			checks = append(checks, homeAssistantChecks(t, ha)...)
+			if c.job == "vcf-probe" {
+				checks = slices.DeleteFunc(checks, func(c check) bool { return onlyOnMetrics.MatchString(c.expr) })
+			}
+			t.Logf("%d expressions", len(checks))
+			runChecks(t, promAddr, checks)
+			waitUpdateAvailableAlert(t, promAddr)
+		})
+	}
+}
 
-	var checks []check
-	checks = append(checks, dashboardChecks(t, promAddr)...)
-	checks = append(checks, rulesChecks(t, rules)...)
-	checks = append(checks, homeAssistantChecks(t, newHARenderer(t))...)
-	t.Logf("%d expressions", len(checks))
-	runChecks(t, promAddr, checks)
+// onlyOnMetrics matches the series /probe does not serve: the exporter's
+// own and its API client's (prometheus-probe.yml gets them from its second
+// job, /metrics?collect[]=exporter, which this version of the exporter
+// does not offer yet), and the /actions workflows (/metrics only).
+var onlyOnMetrics = regexp.MustCompile(`\bvcf_(upgrade_workflow|token|api|exporter)_`)
 
-	// An alert end to end: the simulator offers mgmt-domain an update, so
-	// VCFUpdateAvailable is pending (for: 1h) with the next version.
+// waitUpdateAvailableAlert: an alert end to end. The simulator offers
+// mgmt-domain an update, so VCFUpdateAvailable is pending (for: 1h) with
+// the next version.
+func waitUpdateAvailableAlert(t *testing.T, promAddr string) {
+	t.Helper()
 	waitFor(t, 30*time.Second, func() bool {
 		resp, err := http.Get("http://" + promAddr + "/api/v1/alerts")
 		if err != nil {
@@ -201,22 +224,27 @@ func TestConsumersPrometheus(t *testing.T) {
 	}, "VCFUpdateAvailable pending for mgmt-domain")
 }
 
-// consumerPrometheusConfig is examples/prometheus/prometheus.yml pointed at
-// the test's exporter, scraping and evaluating every second.
-func consumerPrometheusConfig(t *testing.T, exporterAddr string) string {
-	b, err := os.ReadFile("examples/prometheus/prometheus.yml")
+// consumerPrometheusConfig is a Prometheus configuration of
+// examples/prometheus pointed at the test's exporter (the /probe one at
+// target sfo only), scraping and evaluating every second.
+func consumerPrometheusConfig(t *testing.T, file, exporterAddr string) string {
+	b, err := os.ReadFile(filepath.Join("examples/prometheus", file))
 	require.NoError(t, err)
 	rules, err := filepath.Abs("examples/prometheus/vcf.rules.yml")
 	require.NoError(t, err)
-	s := string(b)
-	for old, new := range map[string]string{
+	replace := map[string]string{
 		"vcf-exporter:10095":       exporterAddr,
 		"scrape_interval: 60s":     "scrape_interval: 1s",
 		"scrape_timeout: 30s":      "scrape_timeout: 1s",
 		"evaluation_interval: 60s": "evaluation_interval: 1s",
 		"- vcf.rules.yml":          "- " + rules,
-	} {
-		require.Contains(t, s, old, "examples/prometheus/prometheus.yml changed: adapt the test")
+	}
+	if strings.Contains(file, "probe") {
+		replace["targets: [sfo, lax]"] = "targets: [" + consumerTarget + "]"
+	}
+	s := string(b)
+	for old, new := range replace {
+		require.Contains(t, s, old, "examples/prometheus/%s changed: adapt the test", file)
 		s = strings.ReplaceAll(s, old, new)
 	}
 	return s
