@@ -143,7 +143,7 @@ func get(t *testing.T, u string) (int, string) {
 var (
 	// Families whose values depend on the machine or on timing.
 	dropFamily = regexp.MustCompile(`^(go_|process_|promhttp_|vcf_api_request_duration_seconds)`)
-	normValue  = regexp.MustCompile(`^((?:vcf_scrape_collector_duration_seconds|vcf_inventory_refresh_duration_seconds|[a-z_]*_timestamp_seconds)(?:\{[^}]*\})?) \S+$`)
+	normValue  = regexp.MustCompile(`^((?:vcf_scrape_(?:collector_)?duration_seconds|vcf_inventory_refresh_duration_seconds|[a-z_]*_timestamp_seconds)(?:\{[^}]*\})?) \S+$`)
 	buildInfo  = regexp.MustCompile(`^vcf_exporter_build_info\{.*\} 1$`)
 )
 

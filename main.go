@@ -135,7 +135,7 @@ func run(f *flags, logger *slog.Logger) error {
 		static = append(static, t)
 	}
 
-	set, err := collector.NewSet(collector.Options{Logger: logger, UpgradeCheckInterval: f.upgradeCheck}, collector.EnabledByFlags()...)
+	set, err := collector.NewSet(collector.Options{Logger: logger}, collector.EnabledByFlags()...)
 	if err != nil {
 		return err
 	}
@@ -149,6 +149,7 @@ func run(f *flags, logger *slog.Logger) error {
 	defer registry.Close()
 	self := prometheus.NewRegistry()
 	rl := newReloader(f.configFile, static, config.NewSafeConfig(), registry, logger, self)
+	rl.forget = set.ForgetTarget
 	if err := rl.reload(); err != nil {
 		return err
 	}
@@ -158,6 +159,7 @@ func run(f *flags, logger *slog.Logger) error {
 	}
 	logger.Info("watching SDDC Managers", "targets", strings.Join(registry.Names(), ","))
 	registerSelfMetrics(self, registry)
+	self.MustRegister(set.Metrics())
 
 	mux := newMux(f, logger, registry, set, self, rl)
 	// The authenticated upgrade API (issue 5); 404 when no token is configured.
@@ -258,6 +260,8 @@ type reloader struct {
 	logger    *slog.Logger
 	success   prometheus.Gauge
 	timestamp prometheus.Gauge
+	// forget drops the exporter's per-target series of a removed target.
+	forget func(target string)
 }
 
 func newReloader(path string, static []config.TargetConfig, sc *config.SafeConfig, registry *targets.Registry, logger *slog.Logger, reg prometheus.Registerer) *reloader {
@@ -294,8 +298,14 @@ func (rl *reloader) reload() (err error) {
 		}
 	}
 	all := append(append([]config.TargetConfig{}, rl.static...), cfg.Targets...)
+	before := rl.registry.Names()
 	if err := rl.registry.Apply(all); err != nil {
 		return fmt.Errorf("applying configuration: %w", err)
+	}
+	for _, name := range before {
+		if _, ok := rl.registry.Get(name); !ok && rl.forget != nil {
+			rl.forget(name)
+		}
 	}
 	rl.sc.Set(cfg)
 	return nil

@@ -111,7 +111,8 @@ func MetricsHandler(o HandlerOpts) http.Handler {
 				o.Logger.Error("registering target collector", "target", t.Name, "err", err)
 			}
 		}
-		o.serve(w, r, prometheus.Gatherers{o.Self, reg})
+		// The targets first: their scrape creates the per-target self-metrics series.
+		o.serve(w, r, prometheus.Gatherers{reg, o.Self})
 	})
 }
 
