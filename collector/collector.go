@@ -436,6 +436,9 @@ func (c *TargetCollector) execute(name string, col Collector, s *Scrape, ch chan
 			c.set.logger.Error("collector failed", "target", c.target.Name, "collector", name, "duration_seconds", duration.Seconds(), "err", err)
 		}
 	}
+	if l := vcfclient.RequestLog(c.ctx); l != nil { // /probe?debug=true
+		l.Info("collector done", "collector", name, "success", err == nil, "duration_seconds", duration.Seconds(), "err", err)
+	}
 	ch <- prometheus.MustNewConstMetric(c.desc(scrapeDurationDesc), prometheus.GaugeValue, duration.Seconds(), name)
 	ch <- prometheus.MustNewConstMetric(c.desc(scrapeSuccessDesc), prometheus.GaugeValue, success, name)
 }
