@@ -54,8 +54,9 @@ test: vet fmt-check deps-prometheus unit
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem $(PKGS)
 
+# The demo listens on loopback only: nothing outside the machine reaches it.
 run: build
-	./$(BIN) --simulator
+	./$(BIN) --simulator --web.listen-address=127.0.0.1:10095
 
 check-config: build
 	./$(BIN) --config.check --config.file=$(CONFIG)
