@@ -273,7 +273,7 @@ func TestE2E(t *testing.T) {
 		resp, err := http.DefaultClient.Do(req)
 		require.NoError(t, err)
 		b, err := io.ReadAll(resp.Body)
-		resp.Body.Close()
+		_ = resp.Body.Close()
 		require.NoError(t, err)
 		require.Contains(t, resp.Header.Get("Content-Type"), "application/openmetrics-text")
 		require.True(t, strings.HasSuffix(string(b), "# EOF\n"))

@@ -243,8 +243,8 @@ func checkConfig(f *flags, logger *slog.Logger, out io.Writer) error {
 	if f.configFile != "" {
 		what = f.configFile
 	}
-	fmt.Fprintf(out, "%s: OK, %d target(s)\n", what, len(static)+len(file.Targets))
-	return nil
+	_, err = fmt.Fprintf(out, "%s: OK, %d target(s)\n", what, len(static)+len(file.Targets))
+	return err
 }
 
 // versionFromBuildInfo fills in the version information that `make build`

@@ -33,7 +33,7 @@ func parseDockerfile(t *testing.T) dockerfile {
 	t.Helper()
 	f, err := os.Open("Dockerfile")
 	require.NoError(t, err)
-	defer f.Close()
+	defer func() { _ = f.Close() }()
 	var d dockerfile
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {

@@ -193,7 +193,7 @@ func debugProbe(ctx context.Context, w http.ResponseWriter, t *targets.Target, s
 	}
 
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-	fmt.Fprintf(w, "Logs for the probe:\n%s\n\nMetrics that would have been returned:\n", logs.String())
+	_, _ = fmt.Fprintf(w, "Logs for the probe:\n%s\n\nMetrics that would have been returned:\n", logs.String())
 	enc := expfmt.NewEncoder(w, expfmt.NewFormat(expfmt.TypeTextPlain))
 	for _, mf := range mfs {
 		if err := enc.Encode(mf); err != nil {
@@ -205,7 +205,7 @@ func debugProbe(ctx context.Context, w http.ResponseWriter, t *targets.Target, s
 	if err != nil {
 		b = []byte(err.Error())
 	}
-	fmt.Fprintf(w, "\n\nTarget configuration:\n%s", b)
+	_, _ = fmt.Fprintf(w, "\n\nTarget configuration:\n%s", b)
 }
 
 // sequence collects its collectors one after the other, so that the API
