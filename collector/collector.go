@@ -481,13 +481,18 @@ func (d stateSetDef[T]) descriptor() *prometheus.Desc { return d.desc }
 // _info labels. A current state the API does not document gets its own
 // series with 1, so nothing is lost; an empty one sets no state.
 func stateSets[T any](s *Scrape, ch chan<- prometheus.Metric, defs []stateSetDef[T], obj *T, labels ...string) {
+	// One label slice for every series: the metric copies the values.
+	lv := append(labels[:len(labels):len(labels)], "")
+	last := len(lv) - 1
 	for _, d := range defs {
 		current := d.value(obj)
 		for _, st := range d.known {
-			ch <- s.gauge(d.desc, boolValue(st == current), append(labels, st)...)
+			lv[last] = st
+			ch <- s.gauge(d.desc, boolValue(st == current), lv...)
 		}
 		if current != "" && !slices.Contains(d.known, current) {
-			ch <- s.gauge(d.desc, 1, append(labels, current)...)
+			lv[last] = current
+			ch <- s.gauge(d.desc, 1, lv...)
 		}
 	}
 }
