@@ -1,7 +1,6 @@
 package collector
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"log/slog"
@@ -16,6 +15,7 @@ import (
 	"github.com/prometheus/common/expfmt"
 	yaml "go.yaml.in/yaml/v2"
 
+	"github.com/vcf-exporter/vcf_exporter/internal/testutil"
 	"github.com/vcf-exporter/vcf_exporter/targets"
 	"github.com/vcf-exporter/vcf_exporter/vcfclient"
 )
@@ -173,8 +173,10 @@ func ProbeHandler(o HandlerOpts) http.Handler {
 // collector's outcome, the inventory served), the metrics it would have
 // returned, and the target's configuration with secrets as <secret>.
 func debugProbe(ctx context.Context, w http.ResponseWriter, t *targets.Target, set *Set) {
-	var logs bytes.Buffer
-	logger := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	// A fetch this probe started may outlive it (it is shared and detached)
+	// and keep logging: the buffer must be safe for that.
+	logs := &testutil.Buffer{}
+	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	logger.Info("Beginning probe", "target", t.Name, "url", t.URL(), "collectors", strings.Join(set.names, ","))
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(set.NewTargetCollector(vcfclient.WithRequestLog(ctx, logger), t, nil))
