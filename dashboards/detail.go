@@ -5,6 +5,7 @@ import (
 
 	"github.com/grafana/grafana-foundation-sdk/go/common"
 	"github.com/grafana/grafana-foundation-sdk/go/dashboard"
+	"github.com/grafana/grafana-foundation-sdk/go/statetimeline"
 	"github.com/grafana/grafana-foundation-sdk/go/table"
 	"github.com/grafana/grafana-foundation-sdk/go/timeseries"
 )
@@ -36,7 +37,17 @@ func Detail() (dashboard.Dashboard, error) {
 		WithTarget(q(`vcf_cluster_hosts{`+sel("cluster")+`}`, "{{domain}} / {{cluster}}")).
 		Span(24).Height(6))
 
+	b = b.WithPanel(statusTimeline("Cluster status",
+		"Each cluster's status in SDDC Manager over time (vcf_cluster_status, the state that is 1).",
+		`vcf_cluster_status{`+sel("cluster")+`} == 1`, "{{domain}} / {{cluster}}"))
+
 	b = b.WithRow(dashboard.NewRowBuilder("Hosts"))
+	b = b.WithPanel(statusTimeline("Host status",
+		"Each host's assignment status in SDDC Manager over time (vcf_host_status, the state that is 1).",
+		`vcf_host_status{`+sel("host")+`} == 1`, "{{host}}")).
+		WithPanel(statusTimeline("Host configuration status",
+			"Each host's configurationStatus in SDDC Manager over time (vcf_host_configuration_status, the state that is 1).",
+			`vcf_host_configuration_status{`+sel("host")+`} == 1`, "{{host}}"))
 	for _, r := range resources {
 		b = b.WithPanel(ratioSeries(r.title+" use per host",
 			fmt.Sprintf("Used / capacity of %s per ESXi host (vcf_host_%s / vcf_host_%s).", r.name, r.used, r.capacity),
@@ -80,4 +91,17 @@ func ratioSeries(title, description, expr, legend string) *timeseries.PanelBuild
 		ThresholdsStyle(common.NewGraphThresholdsStyleConfigBuilder().Mode(common.GraphThresholdsStyleModeDashed)).
 		WithTarget(q(expr, legend)).
 		Span(8).Height(8)
+}
+
+// statusTimeline shows a state set (one 0/1 series per state) as a
+// timeline, one row per entity and state, named "<entity>: <state>".
+func statusTimeline(title, description, expr, entity string) *statetimeline.PanelBuilder {
+	return statetimeline.NewPanelBuilder().
+		Title(title).
+		Description(description).
+		Unit("none").
+		ShowValue(common.VisibilityModeNever).
+		MergeValues(true).
+		WithTarget(q(expr, entity+": {{state}}")).
+		Span(12).Height(8)
 }

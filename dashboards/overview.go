@@ -68,6 +68,14 @@ func Overview() (dashboard.Dashboard, error) {
 			ReduceOptions(lastCalc()).
 			WithTarget(q(`vcf_upgrade_check_success{target=~"$target"}`, "{{target}}")).
 			Span(6).Height(4)).
+		WithPanel(stat.NewPanelBuilder().
+			Title("Scrape duration").
+			Description("How long the last scrape of each SDDC Manager took: inventory fetch or reuse and every collector (vcf_scrape_duration_seconds). Keep it below the scrape timeout.").
+			Unit("s").
+			Thresholds(thresholds(10.0, "orange", 25.0, "red")).
+			ReduceOptions(lastCalc()).
+			WithTarget(q(`vcf_scrape_duration_seconds{target=~"$target"}`, "{{target}}")).
+			Span(24).Height(4)).
 		WithRow(dashboard.NewRowBuilder("Domains")).
 		WithPanel(table.NewPanelBuilder().
 			Title("Domains: version and updates").

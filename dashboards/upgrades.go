@@ -5,7 +5,6 @@ import (
 	"github.com/grafana/grafana-foundation-sdk/go/common"
 	"github.com/grafana/grafana-foundation-sdk/go/dashboard"
 	"github.com/grafana/grafana-foundation-sdk/go/stat"
-	"github.com/grafana/grafana-foundation-sdk/go/statetimeline"
 	"github.com/grafana/grafana-foundation-sdk/go/table"
 )
 
@@ -15,14 +14,9 @@ func Upgrades() (dashboard.Dashboard, error) {
 	return newDashboard("vcf-upgrades", "VCF upgrades",
 		"Upgrade workflows driven by vcf_exporter's /actions API: state over time per domain, the current step and how long it runs, pre-check findings waiting for acknowledgement, and how the last runs ended.",
 		"domain").
-		WithPanel(statetimeline.NewPanelBuilder().
-			Title("Workflow state per domain").
-			Description("The upgrade workflow's state over time, one row per domain and state (vcf_upgrade_workflow_state == 1). waiting_for_initiation is the idle state.").
-			Unit("none").
-			ShowValue(common.VisibilityModeNever).
-			MergeValues(true).
-			WithTarget(q(`vcf_upgrade_workflow_state{`+sel("domain")+`} == 1`, "{{domain}}: {{state}}")).
-			Span(24).Height(9)).
+		WithPanel(statusTimeline("Workflow state per domain",
+			"The upgrade workflow's state over time, one row per domain and state (vcf_upgrade_workflow_state == 1). waiting_for_initiation is the idle state.",
+			`vcf_upgrade_workflow_state{`+sel("domain")+`} == 1`, "{{domain}}").Span(24).Height(9)).
 		WithPanel(table.NewPanelBuilder().
 			Title("Current step").
 			Description("Each domain's workflow state now and how long its current step has been running (vcf_upgrade_workflow_state, vcf_upgrade_workflow_step_start_timestamp_seconds).").
