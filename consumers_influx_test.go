@@ -26,6 +26,9 @@ import (
 	"github.com/vcf-exporter/vcf_exporter/internal/influxtest"
 )
 
+// haSlug turns a name into Home Assistant's entity id part.
+var haSlug = regexp.MustCompile(`[^a-z0-9]+`)
+
 // fluxCheck is one Flux query and what its records must satisfy.
 type fluxCheck struct {
 	source, query string

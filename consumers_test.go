@@ -90,9 +90,6 @@ func readJSON(t *testing.T, path string, v any) {
 	require.NoError(t, json.Unmarshal(b, v), path)
 }
 
-// haSlug turns a name into Home Assistant's entity id part.
-var haSlug = regexp.MustCompile(`[^a-z0-9]+`)
-
 // check is one expression and what its answer must satisfy.
 type check struct {
 	source string // file and place, for the failure message
@@ -227,7 +224,7 @@ func waitUpdateAvailableAlert(t *testing.T, promAddr string) {
 // examples/prometheus pointed at the test's exporter (the /probe one at
 // target sfo only), scraping and evaluating every second.
 func consumerPrometheusConfig(t *testing.T, file, exporterAddr string) string {
-	b, err := os.ReadFile(filepath.Join("examples/prometheus", file))
+	b, err := os.ReadFile(filepath.Join("examples", "prometheus", file))
 	require.NoError(t, err)
 	rules, err := filepath.Abs("examples/prometheus/vcf.rules.yml")
 	require.NoError(t, err)
@@ -242,9 +239,9 @@ func consumerPrometheusConfig(t *testing.T, file, exporterAddr string) string {
 		replace["targets: [sfo, lax]"] = "targets: [" + consumerTarget + "]"
 	}
 	s := string(b)
-	for old, new := range replace {
-		require.Contains(t, s, old, "examples/prometheus/%s changed: adapt the test", file)
-		s = strings.ReplaceAll(s, old, new)
+	for from, to := range replace {
+		require.Contains(t, s, from, "examples/prometheus/%s changed: adapt the test", file)
+		s = strings.ReplaceAll(s, from, to)
 	}
 	return s
 }
@@ -431,7 +428,7 @@ type haEntity struct {
 
 func loadHAPackage(t *testing.T, name string) haPackage {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("examples/home-assistant/packages", name))
+	b, err := os.ReadFile(filepath.Join("examples", "home-assistant", "packages", name))
 	require.NoError(t, err)
 	var p haPackage
 	require.NoError(t, yaml3.Unmarshal(b, &p), name)

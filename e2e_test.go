@@ -472,7 +472,10 @@ func promQueryRaw(addr, q string) ([]byte, model.Vector, error) {
 		return nil, nil, fmt.Errorf("query %q: status %s %s, type %s", q, r.Status, r.Error, r.Data.ResultType)
 	}
 	var v model.Vector
-	return raw, v, json.Unmarshal(r.Data.Result, &v)
+	if err := json.Unmarshal(r.Data.Result, &v); err != nil {
+		return nil, nil, err
+	}
+	return raw, v, nil
 }
 
 // TestE2ENoTarget: without any SDDC Manager the exporter refuses to start

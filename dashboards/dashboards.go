@@ -21,18 +21,26 @@ import (
 	"github.com/grafana/grafana-foundation-sdk/go/prometheus"
 )
 
+// The SDK marks its classic dashboard model deprecated in favour of
+// dashboardv2, which Grafana reads only from version 12 with a feature
+// toggle; file provisioning and import everywhere else take this JSON.
+type (
+	grafanaDashboard = dashboard.Dashboard        //nolint:staticcheck // classic JSON model, see above
+	dashboardBuilder = dashboard.DashboardBuilder //nolint:staticcheck // classic JSON model, see above
+)
+
 // Dashboard is one generated file.
 type Dashboard struct {
 	File  string
-	Build func() (dashboard.Dashboard, error)
+	Build func() (grafanaDashboard, error)
 }
 
 // All lists the dashboards written by `go generate`.
 var All = []Dashboard{
-	{"vcf-overview.json", Overview},
-	{"vcf-detail.json", Detail},
-	{"vcf-upgrades.json", Upgrades},
-	{"vcf-overview-influxdb.json", OverviewInfluxDB},
+	{"vcf-overview.json", overview},
+	{"vcf-detail.json", detail},
+	{"vcf-upgrades.json", upgrades},
+	{"vcf-overview-influxdb.json", overviewInfluxDB},
 }
 
 // JSON renders a dashboard the way the committed files are written.
@@ -105,20 +113,27 @@ func levelIndex(l string) int {
 	return 0
 }
 
-// newDashboard starts a dashboard with the common settings and the
-// variables down to the given level.
-func newDashboard(uid, title, description, level string) *dashboard.DashboardBuilder {
-	b := dashboard.NewDashboardBuilder(title).
-		Uid(uid).
+// baseDashboard has the settings every dashboard shares and its data
+// source variable of the given plugin type.
+func baseDashboard(uid, title, description, dsType string, tags ...string) *dashboardBuilder {
+	//nolint:staticcheck // classic JSON model, see grafanaDashboard
+	b := dashboard.NewDashboardBuilder(title)
+	return b.Uid(uid).
 		Description(description).
-		Tags([]string{"vcf", "vcf_exporter"}).
+		Tags(append([]string{"vcf", "vcf_exporter"}, tags...)).
 		Refresh("1m").
 		Time("now-6h", "now").
 		Timezone(common.TimeZoneBrowser).
 		Tooltip(dashboard.DashboardCursorSyncCrosshair).
 		WithVariable(dashboard.NewDatasourceVariableBuilder("datasource").
 			Label("Data source").
-			Type("prometheus"))
+			Type(dsType))
+}
+
+// newDashboard starts a Prometheus dashboard with the variables down to
+// the given level.
+func newDashboard(uid, title, description, level string) *dashboardBuilder {
+	b := baseDashboard(uid, title, description, "prometheus")
 	// Each variable lists the values of its level under the levels above.
 	vars := []struct{ name, label, metric string }{
 		{"target", "SDDC Manager", "vcf_up"},

@@ -10,8 +10,8 @@ import (
 	"github.com/grafana/grafana-foundation-sdk/go/timeseries"
 )
 
-// Detail: domain → cluster → host, as time series.
-func Detail() (dashboard.Dashboard, error) {
+// detail: domain → cluster → host, as time series.
+func detail() (grafanaDashboard, error) {
 	b := newDashboard("vcf-detail", "VCF domain, cluster and host detail",
 		"Capacity use over time for the selected workload domains, their clusters and ESXi hosts (vcf_exporter). Pick a domain, then a cluster, then hosts.",
 		"host").

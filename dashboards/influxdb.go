@@ -27,7 +27,7 @@ const (
 // fluxQuery is a Grafana InfluxDB (Flux) target; the SDK has no InfluxDB
 // query type, so this is the documented shape: refId, datasource, query.
 type fluxQuery struct {
-	RefId      string                `json:"refId,omitempty"`
+	RefID      string                `json:"refId,omitempty"`
 	Datasource *common.DataSourceRef `json:"datasource,omitempty"`
 	Query      string                `json:"query"`
 }
@@ -39,12 +39,12 @@ func (fluxQuery) DataqueryType() string { return "influxdb" }
 
 func (q fluxQuery) Equals(other variants.Dataquery) bool {
 	o, ok := other.(fluxQuery)
-	return ok && o.RefId == q.RefId && o.Query == q.Query
+	return ok && o.RefID == q.RefID && o.Query == q.Query
 }
 
 func (q fluxQuery) Validate() error {
 	if q.Query == "" {
-		return fmt.Errorf("flux query %s: empty", q.RefId)
+		return fmt.Errorf("flux query %s: empty", q.RefID)
 	}
 	return nil
 }
@@ -55,7 +55,7 @@ var _ cog.Builder[variants.Dataquery] = (*fluxBuilder)(nil)
 
 func flux(refID, query string) *fluxBuilder {
 	ds := influxDS()
-	return &fluxBuilder{fluxQuery{RefId: refID, Datasource: &ds, Query: query}}
+	return &fluxBuilder{fluxQuery{RefID: refID, Datasource: &ds, Query: query}}
 }
 
 func (b *fluxBuilder) Build() (variants.Dataquery, error) { return b.q, nil }
@@ -123,19 +123,13 @@ func fluxTagVar(name, label, measurement, above string) *dashboard.QueryVariable
 	return chainedVar(name, label, query, influxDS())
 }
 
-// OverviewInfluxDB is the overview for data written by the InfluxDB sink
+// overviewInfluxDB is the overview for data written by the InfluxDB sink
 // (Flux): domains with versions and updates, capacity per domain, busiest
 // hosts.
-func OverviewInfluxDB() (dashboard.Dashboard, error) {
-	b := dashboard.NewDashboardBuilder("VCF overview (InfluxDB)").
-		Uid("vcf-overview-influxdb").
-		Description("Workload domains with their VCF version and available updates, capacity use per domain and the busiest hosts, from the InfluxDB sink of vcf_exporter (Flux).").
-		Tags([]string{"vcf", "vcf_exporter", "influxdb"}).
-		Refresh("1m").
-		Time("now-6h", "now").
-		Timezone(common.TimeZoneBrowser).
-		Tooltip(dashboard.DashboardCursorSyncCrosshair).
-		WithVariable(dashboard.NewDatasourceVariableBuilder("datasource").Label("Data source").Type("influxdb")).
+func overviewInfluxDB() (grafanaDashboard, error) {
+	b := baseDashboard("vcf-overview-influxdb", "VCF overview (InfluxDB)",
+		"Workload domains with their VCF version and available updates, capacity use per domain and the busiest hosts, from the InfluxDB sink of vcf_exporter (Flux).",
+		"influxdb", "influxdb").
 		WithVariable(fluxTagVar("target", "SDDC Manager", influxDomain, "")).
 		WithVariable(fluxTagVar("domain", "Domain", influxDomain, "target")).
 		WithRow(dashboard.NewRowBuilder("Domains")).

@@ -25,9 +25,9 @@ func ratio(kind, level, used, capacity string) string {
 	return fmt.Sprintf("vcf_%s_%s{%s} / (vcf_%s_%s{%s} > 0)", kind, used, sel(level), kind, capacity, sel(level))
 }
 
-// Overview: SDDC Managers, domains with versions and updates, capacity and
+// overview: SDDC Managers, domains with versions and updates, capacity and
 // the busiest hosts.
-func Overview() (dashboard.Dashboard, error) {
+func overview() (grafanaDashboard, error) {
 	b := newDashboard("vcf-overview", "VCF overview",
 		"SDDC Managers, workload domains with their VCF version and available updates, capacity use per domain and the busiest hosts (vcf_exporter).",
 		"domain").

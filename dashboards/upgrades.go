@@ -8,9 +8,9 @@ import (
 	"github.com/grafana/grafana-foundation-sdk/go/table"
 )
 
-// Upgrades: the /actions upgrade workflows (vcf_upgrade_workflow_*), shown
+// upgrades: the /actions upgrade workflows (vcf_upgrade_workflow_*), shown
 // when the exporter runs with --actions.token-file.
-func Upgrades() (dashboard.Dashboard, error) {
+func upgrades() (grafanaDashboard, error) {
 	return newDashboard("vcf-upgrades", "VCF upgrades",
 		"Upgrade workflows driven by vcf_exporter's /actions API: state over time per domain, the current step and how long it runs, pre-check findings waiting for acknowledgement, and how the last runs ended.",
 		"domain").
