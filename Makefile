@@ -13,7 +13,7 @@ VPKG      := github.com/prometheus/common/version
 LDFLAGS   := -X $(VPKG).Version=$(VERSION) -X $(VPKG).Revision=$(REVISION) -X $(VPKG).Branch=$(BRANCH) \
              -X $(VPKG).BuildUser=$(shell id -un)@$(shell hostname) -X $(VPKG).BuildDate=$(shell date -u +%Y%m%d-%H:%M:%S)
 
-.PHONY: all build test vet fmt-check unit e2e bench run demo-upgrade check-config deps-prometheus deps-jinja2 dashboards
+.PHONY: all build test vet fmt-check unit e2e bench run demo-upgrade check-config deps-prometheus
 
 all: build
 
@@ -38,6 +38,8 @@ deps-prometheus:
 		$(SUDO) apt-get update && \
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y --no-install-recommends prometheus; \
 	fi
+
+.PHONY: deps-jinja2 dashboards
 
 # python3 with jinja2 renders the Home Assistant templates of examples/ in
 # the consumers' acceptance test (consumers_test.go), as Home Assistant would.
