@@ -317,8 +317,8 @@ func TestHomeAssistantKeys(t *testing.T) {
 	})
 }
 
-// TestStatisticsCard: the card shows statistics of sensors both Prometheus
-// packages define, with the card keys Home Assistant documents.
+// TestStatisticsCard: the card shows statistics of sensors all three
+// packages define (with the same entity ids), with the card keys Home Assistant documents.
 func TestStatisticsCard(t *testing.T) {
 	cardKeys := map[string][]string{
 		"vertical-stack":   {"type", "cards", "title"},
@@ -348,6 +348,7 @@ func TestStatisticsCard(t *testing.T) {
 	}
 	rest := defined("home-assistant/packages/vcf_prometheus_rest.yaml")
 	psensor := defined("home-assistant/packages/vcf_prometheus_sensor.yaml")
+	influx := defined("home-assistant/packages/vcf_influxdb.yaml")
 	card := loadYAML(t, "home-assistant/statistics-card.yaml").(map[string]any)
 	n := 0
 	for _, c := range append([]any{card}, list(card["cards"])...) {
@@ -363,7 +364,7 @@ func TestStatisticsCard(t *testing.T) {
 		}
 		for _, e := range ents {
 			n++
-			require.True(t, rest[e.(string)] && psensor[e.(string)], "%s is no statistics sensor of both Prometheus packages", e)
+			require.True(t, rest[e.(string)] && psensor[e.(string)] && influx[e.(string)], "%s is no statistics sensor of all three packages", e)
 		}
 	}
 	require.Greater(t, n, 2)
