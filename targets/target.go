@@ -33,8 +33,9 @@ type Options struct {
 	// UpgradeCheckRetryInterval: after a failed check, the next one starts
 	// no sooner than this (default min(1m, UpgradeCheckInterval)).
 	UpgradeCheckRetryInterval time.Duration
-	// FetchTimeout bounds a fetch whose caller has no deadline, and every
-	// background upgrade check (default 2m).
+	// FetchTimeout bounds every inventory fetch and upgrade check. Fetches
+	// are shared and detached from the deadlines of the scrapes waiting for
+	// them (default 2m).
 	FetchTimeout time.Duration
 	// MaxConcurrentDomainChecks bounds the parallel release calls of one
 	// upgrade check (default 4).
@@ -194,17 +195,14 @@ func (t *Target) Config() config.TargetConfig { return t.cfg }
 // be used afterwards.
 func (t *Target) Close() { t.cancel() }
 
-// fetchContext derives a context for work shared by several callers: it is
-// not cancelled when the first caller goes away, but it keeps that caller's
-// deadline (or FetchTimeout) and ends when the target is closed.
+// fetchContext derives a context for work shared by several callers. It
+// keeps ctx's values but neither its cancellation nor its deadline: one
+// impatient caller (a scrape with a tiny timeout) must not cut short a fetch
+// that others wait for, nor make its failure the cached answer for
+// everyone. The work is bounded by FetchTimeout and ends when the target is
+// closed; each caller still stops waiting at its own deadline.
 func (t *Target) fetchContext(ctx context.Context) (context.Context, context.CancelFunc) {
-	fctx := context.WithoutCancel(ctx)
-	var cancel context.CancelFunc
-	if dl, ok := ctx.Deadline(); ok {
-		fctx, cancel = context.WithDeadline(fctx, dl)
-	} else {
-		fctx, cancel = context.WithTimeout(fctx, t.opts.FetchTimeout)
-	}
+	fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), t.opts.FetchTimeout)
 	stop := context.AfterFunc(t.ctx, cancel)
 	return fctx, func() { stop(); cancel() }
 }

@@ -293,3 +293,25 @@ func TestUpgradeCheckSkipsDeletedDomain(t *testing.T) {
 	require.NoError(t, tg.CheckUpdates(t.Context()))
 	require.Len(t, tg.UpgradeStatus().Domains, all-1)
 }
+
+// One scrape with an absurdly short deadline (a 0.001 s timeout header)
+// must not cut the shared fetch short, nor leave its failure cached for the
+// scrapes that follow: the fetch is detached from its callers' deadlines.
+func TestImpatientCallerDoesNotPoisonSnapshot(t *testing.T) {
+	srv := startSim(t)
+	clk := &clock{t: fixedNow} // the clock stands still: a cached failure would be served
+	r := newRegistry(t, Options{MinRefreshInterval: 10 * time.Second, Now: clk.Now}, simTarget("sim", srv))
+	tg, _ := r.Get("sim")
+	srv.Sim.SetFaults(vcfsim.Faults{Latency: 100 * time.Millisecond})
+
+	ctx, cancel := context.WithTimeout(t.Context(), time.Millisecond)
+	defer cancel()
+	s := tg.Snapshot(ctx)
+	require.False(t, s.Up())
+	require.ErrorIs(t, s.Err, context.DeadlineExceeded)
+
+	s = tg.Snapshot(t.Context())
+	require.True(t, s.Up(), "the next scrape gets the fetch the impatient one started: %v", s.Err)
+	require.EqualValues(t, 1, srv.Sim.Stats()["GET /v1/hosts"], "one shared fetch")
+	require.True(t, tg.LastSnapshot().Up())
+}
