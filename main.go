@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/alecthomas/kingpin/v2"
+	"github.com/alecthomas/units"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	versioncollector "github.com/prometheus/client_golang/prometheus/collectors/version"
@@ -60,6 +61,7 @@ type flags struct {
 	minRefresh    time.Duration
 	upgradeCheck  time.Duration
 	scrapeTimeout time.Duration
+	maxResponse   units.Base2Bytes
 	timeoutOffset time.Duration
 	simulator     bool
 	simSeed       int64
@@ -83,6 +85,7 @@ func registerFlags(a *kingpin.Application) *flags {
 	a.Flag("vcf.min-refresh-interval", "An inventory younger than this is reused instead of asking SDDC Manager again.").Default("10s").DurationVar(&f.minRefresh)
 	a.Flag("vcf.upgrade-check-interval", "How long the upgrade check (current version, future releases) is cached; it is refreshed in the background.").Default("15m").DurationVar(&f.upgradeCheck)
 	a.Flag("vcf.scrape-timeout", "Scrape timeout when Prometheus sends no X-Prometheus-Scrape-Timeout-Seconds header.").Default("30s").DurationVar(&f.scrapeTimeout)
+	a.Flag("vcf.max-response-size", "Largest SDDC Manager response body accepted (per target: max_response_size); bigger or never-ending bodies fail the call.").Default("256MiB").BytesVar(&f.maxResponse)
 	a.Flag("web.timeout-offset", "Subtracted from Prometheus' scrape timeout so that the exporter answers in time.").Default("500ms").DurationVar(&f.timeoutOffset)
 	a.Flag("simulator", "Start an in-process SDDC Manager simulator (vcfsim) on loopback and watch it as target \""+simulatorTarget+"\": the one-command demo.").BoolVar(&f.simulator)
 	a.Flag("simulator.seed", "Seed of the simulator's inventory.").Default("1").Int64Var(&f.simSeed)
@@ -144,6 +147,7 @@ func run(f *flags, logger *slog.Logger) error {
 	registry := targets.NewRegistry(targets.Options{
 		MinRefreshInterval:   f.minRefresh,
 		UpgradeCheckInterval: f.upgradeCheck,
+		MaxResponseBytes:     int64(f.maxResponse),
 		Logger:               logger,
 	})
 	defer registry.Close()

@@ -107,3 +107,12 @@ func TestErrorsNameTheTarget(t *testing.T) {
 		require.True(t, strings.HasPrefix(l, "targets[0] (lab): "), l)
 	}
 }
+
+func TestMaxResponseSize(t *testing.T) {
+	base := "targets:\n- {name: a, url: 'https://a', username: u, password: p, max_response_size: %s}\n"
+	c, err := Parse([]byte(strings.Replace(base, "%s", "512MiB", 1)))
+	require.NoError(t, err)
+	require.EqualValues(t, 512<<20, c.Targets[0].MaxResponseSize)
+	_, err = Parse([]byte(strings.Replace(base, "%s", "lots", 1)))
+	require.ErrorContains(t, err, "lots")
+}

@@ -5,6 +5,7 @@
 package targets
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -40,7 +41,10 @@ type Options struct {
 	// MaxConcurrentDomainChecks bounds the parallel release calls of one
 	// upgrade check (default 4).
 	MaxConcurrentDomainChecks int
-	Logger                    *slog.Logger
+	// MaxResponseBytes caps one SDDC Manager response body for targets
+	// without max_response_size (default vcfclient.DefaultMaxResponseBytes).
+	MaxResponseBytes int64
+	Logger           *slog.Logger
 	// NewClient builds the API client (default vcfclient.New); tests may
 	// replace it.
 	NewClient func(vcfclient.Config) (*vcfclient.Client, error)
@@ -162,12 +166,13 @@ type Target struct {
 func newTarget(cfg config.TargetConfig, password promcfg.Secret, opts Options) (*Target, error) {
 	log := opts.Logger.With("target", cfg.Name)
 	client, err := opts.NewClient(vcfclient.Config{
-		URL:         cfg.URL,
-		Username:    cfg.Username,
-		Password:    password,
-		HTTP:        cfg.HTTPClientConfig(),
-		MaxInFlight: cfg.MaxInFlight,
-		Logger:      log,
+		URL:              cfg.URL,
+		Username:         cfg.Username,
+		Password:         password,
+		HTTP:             cfg.HTTPClientConfig(),
+		MaxInFlight:      cfg.MaxInFlight,
+		Logger:           log,
+		MaxResponseBytes: cmp.Or(int64(cfg.MaxResponseSize), opts.MaxResponseBytes),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("target %q: %w", cfg.Name, err)

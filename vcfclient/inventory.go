@@ -127,6 +127,12 @@ func skipValue(dec *json.Decoder) error {
 // maxPages bounds page following, against a server whose metadata lies.
 const maxPages = 1000
 
+// maxListElements bounds the elements of one list, whatever their size: a
+// body of tiny elements within MaxResponseBytes would otherwise make
+// millions of hosts. It is far above any VCF instance (tens of thousands of
+// hosts at most).
+const maxListElements = 200_000
+
 // list fetches every element (base is a GET request) of a list endpoint, converting each wire
 // element with conv. When the server pages (totalPages > 1) the following
 // pages are requested with pageNumber; if the server ignores pageNumber the
@@ -146,6 +152,9 @@ func list[W, M any](ctx context.Context, c *Client, base request, conv func(*W) 
 				m, err := conv(w)
 				if err != nil {
 					return err
+				}
+				if len(out)+len(page) >= maxListElements {
+					return fmt.Errorf("more than %d elements in the list", maxListElements)
 				}
 				page = append(page, m)
 				return nil
