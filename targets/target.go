@@ -244,7 +244,12 @@ func (t *Target) Snapshot(ctx context.Context) *Snapshot {
 	case r := <-ch:
 		return r.Val.(*Snapshot)
 	case <-ctx.Done():
-		return &Snapshot{Err: fmt.Errorf("waiting for inventory: %w", ctx.Err())}
+		err := fmt.Errorf("waiting for the inventory fetch in progress: %w", ctx.Err())
+		if last := t.LastSnapshot(); last != nil && last.Err != nil {
+			// The fetch may be retrying the failure of the last one: say so.
+			err = fmt.Errorf("%w (the last fetch failed: %w)", err, last.Err)
+		}
+		return &Snapshot{Err: err}
 	}
 }
 

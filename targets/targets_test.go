@@ -16,6 +16,7 @@ import (
 
 	"github.com/vcf-exporter/vcf_exporter/config"
 	"github.com/vcf-exporter/vcf_exporter/internal/testutil"
+	"github.com/vcf-exporter/vcf_exporter/vcfclient"
 	"github.com/vcf-exporter/vcf_exporter/vcfsim"
 )
 
@@ -238,7 +239,10 @@ func TestStateChangesLoggedOnce(t *testing.T) {
 	srv := startSim(t)
 	var logs testutil.Buffer
 	logger := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelInfo}))
-	r := newRegistry(t, Options{MinRefreshInterval: -1, Logger: logger}, simTarget("sim", srv))
+	// Fetches no longer end with the scrape's deadline: without retries a
+	// refused connection fails the fetch at once, as the test needs.
+	noRetries := func(c vcfclient.Config) (*vcfclient.Client, error) { c.MaxRetries = -1; return vcfclient.New(c) }
+	r := newRegistry(t, Options{MinRefreshInterval: -1, Logger: logger, NewClient: noRetries}, simTarget("sim", srv))
 	tg, _ := r.Get("sim")
 
 	scrape := func() bool {
