@@ -161,6 +161,7 @@ type Target struct {
 	snap     *Snapshot
 	up       *bool // last known reachability, for logging state changes only
 	upgrades UpgradeStatus
+	recheck  bool // the last check failed because the inventory fetch did
 }
 
 func newTarget(cfg config.TargetConfig, password promcfg.Secret, opts Options) (*Target, error) {
@@ -237,6 +238,14 @@ func (t *Target) Snapshot(ctx context.Context) *Snapshot {
 		t.mu.Lock()
 		t.snap = s
 		t.logStateChange(s)
+		if err != nil && t.upgrades.HasRun() {
+			// The upgrade check starts by listing the inventory: while that
+			// fails, so does the check, and vcf_upgrade_check_success says
+			// so at once instead of up to an interval later.
+			t.upgrades.Err = fmt.Errorf("listing domains: %w", err)
+			t.upgrades.LastAttempt = end
+			t.recheck = true
+		}
 		t.mu.Unlock()
 		return s, nil
 	})
@@ -295,7 +304,10 @@ func (t *Target) Upgrades(ctx context.Context) UpgradeStatus {
 		return t.UpgradeStatus()
 	}
 	age := t.opts.Now().Sub(st.LastAttempt)
-	if age >= t.opts.UpgradeCheckInterval || (st.Err != nil && age >= t.opts.UpgradeCheckRetryInterval) {
+	t.mu.Lock()
+	recheck := t.recheck // failed only because the inventory did: check again at once
+	t.mu.Unlock()
+	if recheck || age >= t.opts.UpgradeCheckInterval || (st.Err != nil && age >= t.opts.UpgradeCheckRetryInterval) {
 		t.startCheck()
 	}
 	return st
@@ -345,6 +357,7 @@ func (t *Target) startCheck() <-chan singleflight.Result {
 		hadRun := t.upgrades.HasRun()
 		t.upgrades.LastAttempt = now
 		t.upgrades.Err = err
+		t.recheck = false
 		if err == nil {
 			t.upgrades.Domains = domains
 			t.upgrades.LastSuccess = now
