@@ -285,7 +285,7 @@ func (t *Target) logStateChange(s *Snapshot) {
 	case up:
 		t.log.Info("SDDC Manager reachable again", "url", t.cfg.URL)
 	default:
-		t.log.Error("SDDC Manager unreachable; vcf_up is 0 until it answers again",
+		t.log.Error(vcfclient.Failure(s.Err)+"; vcf_up is 0 until it answers again",
 			"url", t.cfg.URL, "after", s.Duration.Round(time.Millisecond), "err", s.Err)
 	}
 }

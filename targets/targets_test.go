@@ -319,3 +319,34 @@ func TestImpatientCallerDoesNotPoisonSnapshot(t *testing.T) {
 	require.EqualValues(t, 1, srv.Sim.Stats()["GET /v1/hosts"], "one shared fetch")
 	require.True(t, tg.LastSnapshot().Up())
 }
+
+// A bad answer or bad credentials are not logged as "unreachable": the log
+// says what to fix.
+func TestFailureClassifiedInLog(t *testing.T) {
+	for name, tc := range map[string]struct {
+		faults vcfsim.Faults
+		mod    func(*config.TargetConfig)
+		want   string
+	}{
+		"malformed":   {faults: vcfsim.Faults{Malformed: "GET /v1/domains"}, want: "SDDC Manager sent a response that cannot be decoded"},
+		"credentials": {mod: func(c *config.TargetConfig) { c.Password = "wrong" }, want: "SDDC Manager rejected the credentials"},
+		"5xx":         {faults: vcfsim.Faults{FailEndpoint: "GET /v1/hosts", FailCode: 500}, want: "SDDC Manager answered with an error"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			srv := startSim(t)
+			srv.Sim.SetFaults(tc.faults)
+			var logs testutil.Buffer
+			logger := slog.New(slog.NewTextHandler(&logs, nil))
+			tc2 := simTarget("sim", srv)
+			if tc.mod != nil {
+				tc.mod(&tc2)
+			}
+			noRetries := func(c vcfclient.Config) (*vcfclient.Client, error) { c.MaxRetries = -1; return vcfclient.New(c) }
+			r := newRegistry(t, Options{Logger: logger, NewClient: noRetries}, tc2)
+			tg, _ := r.Get("sim")
+			require.False(t, tg.Snapshot(t.Context()).Up())
+			require.Contains(t, logs.String(), tc.want+"; vcf_up is 0")
+			require.NotContains(t, logs.String(), "unreachable")
+		})
+	}
+}

@@ -46,6 +46,16 @@ type auth struct {
 
 	// busy is closed when the renewal in progress ends; nil when none runs.
 	busy chan struct{}
+	// attemptErr is the last failed attempt of the renewal in progress:
+	// a caller that stops waiting reports it with its own deadline.
+	attemptErr error
+}
+
+// noteAttempt records a failed token request attempt (nil: clears).
+func (a *auth) noteAttempt(err error) {
+	a.mu.Lock()
+	a.attemptErr = err
+	a.mu.Unlock()
 }
 
 // renewing returns a channel closed when the renewal in progress ends, or
@@ -129,7 +139,7 @@ func (a *auth) renew(ctx context.Context, stale string, force bool) (string, err
 	ch := a.sf.DoChan("token", func() (any, error) {
 		busy := make(chan struct{})
 		a.mu.Lock()
-		a.busy = busy
+		a.busy, a.attemptErr = busy, nil
 		a.mu.Unlock()
 		defer func() {
 			a.mu.Lock()
@@ -152,6 +162,14 @@ func (a *auth) renew(ctx context.Context, stale string, force bool) (string, err
 		}
 		return r.Val.(string), nil
 	case <-ctx.Done():
+		a.mu.Lock()
+		cause := a.attemptErr
+		a.mu.Unlock()
+		if cause != nil {
+			// Keep why the login is late ("connection refused", "no
+			// such host"), not only that the caller's time ran out.
+			return "", fmt.Errorf("waiting for a token: %w (the token request in progress last failed: %w)", ctx.Err(), cause)
+		}
 		return "", ctx.Err()
 	}
 }

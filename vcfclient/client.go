@@ -276,6 +276,9 @@ func (c *Client) do(ctx context.Context, req request, decode decodeFunc) error {
 			}
 		}
 		res, err := c.attempt(ctx, req, body, token, decode)
+		if err != nil && req.noAuth && ctx.Err() == nil {
+			c.auth.noteAttempt(err)
+		}
 		switch {
 		case err == nil:
 			return nil
