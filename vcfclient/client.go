@@ -20,6 +20,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/prometheus/common/config"
@@ -147,6 +148,9 @@ type Client struct {
 	sem     chan struct{}
 	auth    *auth
 	metrics *metrics
+	// droppedLogged holds the "endpoint field reason" of dropped values
+	// already logged.
+	droppedLogged sync.Map
 }
 
 // New validates cfg and builds a Client. It does not contact the server: the

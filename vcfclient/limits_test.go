@@ -3,11 +3,16 @@ package vcfclient
 import (
 	"context"
 	"fmt"
+	"log/slog"
+	"math"
 	"net/http"
 	"strings"
 	"testing"
 
+	promtestutil "github.com/prometheus/client_golang/prometheus/testutil"
 	"github.com/stretchr/testify/require"
+
+	"github.com/vcf-exporter/vcf_exporter/internal/testutil"
 )
 
 // tinyHostsBody is a GET /v1/hosts page of n hosts with only an id.
@@ -75,4 +80,37 @@ func TestListElementLimit(t *testing.T) {
 	c := f.client(t)
 	_, err := c.Hosts(context.Background())
 	require.ErrorContains(t, err, fmt.Sprintf("more than %d elements", maxListElements))
+}
+
+// Absurd numbers (1e308 MHz is +Inf Hz, negative cores) are dropped as NaN,
+// counted and logged once, not exported.
+func TestAbsurdNumbersDropped(t *testing.T) {
+	f := newFake(t)
+	h := fullHostJSON(1)
+	h["cpu"].(map[string]any)["frequencyMHz"] = 1e308
+	h["cpu"].(map[string]any)["cores"] = -4
+	f.handle("GET /v1/hosts", staticJSON(page(h)))
+	f.handle("GET /v1/domains", staticJSON(page(map[string]any{"id": "d1", "name": "mgmt",
+		"capacity": map[string]any{"memory": map[string]any{"used": map[string]any{"value": -1, "unit": "GB"}}}})))
+	var logs testutil.Buffer
+	c := f.client(t, func(c *Config) { c.Logger = slog.New(slog.NewTextHandler(&logs, nil)) })
+	for range 2 {
+		hosts, err := c.Hosts(context.Background())
+		require.NoError(t, err, "one bad number does not fail the list")
+		require.True(t, math.IsNaN(hosts[0].CPUTotalHertz))
+		require.True(t, math.IsNaN(hosts[0].CPUCores))
+		require.False(t, math.IsNaN(hosts[0].MemoryTotalBytes), "the host's other values are kept")
+	}
+	ds, err := c.Domains(context.Background())
+	require.NoError(t, err)
+	require.True(t, math.IsNaN(ds[0].Capacity.MemoryUsedBytes))
+
+	require.NoError(t, promtestutil.CollectAndCompare(c, strings.NewReader(`
+# HELP vcf_api_values_dropped_total Numbers from SDDC Manager dropped instead of exported, by endpoint (path template), API field and reason (non_finite, negative).
+# TYPE vcf_api_values_dropped_total counter
+vcf_api_values_dropped_total{endpoint="/v1/domains",field="capacity.memory.used",reason="negative"} 1
+vcf_api_values_dropped_total{endpoint="/v1/hosts",field="cpu.cores",reason="negative"} 2
+vcf_api_values_dropped_total{endpoint="/v1/hosts",field="cpu.frequencyMHz",reason="non_finite"} 2
+`), "vcf_api_values_dropped_total"))
+	require.Equal(t, 1, strings.Count(logs.String(), "field=cpu.frequencyMHz reason=non_finite"), "logged once: %s", logs.String())
 }
