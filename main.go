@@ -62,6 +62,8 @@ type flags struct {
 	upgradeCheck  time.Duration
 	scrapeTimeout time.Duration
 	maxResponse   units.Base2Bytes
+	maxRequests   int
+	maxConns      int
 	timeoutOffset time.Duration
 	simulator     bool
 	simSeed       int64
@@ -86,6 +88,8 @@ func registerFlags(a *kingpin.Application) *flags {
 	a.Flag("vcf.upgrade-check-interval", "How long the upgrade check (current version, future releases) is cached; it is refreshed in the background.").Default("15m").DurationVar(&f.upgradeCheck)
 	a.Flag("vcf.scrape-timeout", "Scrape timeout when Prometheus sends no X-Prometheus-Scrape-Timeout-Seconds header.").Default("30s").DurationVar(&f.scrapeTimeout)
 	a.Flag("vcf.max-response-size", "Largest SDDC Manager response body accepted (per target: max_response_size); bigger or never-ending bodies fail the call.").Default("256MiB").BytesVar(&f.maxResponse)
+	a.Flag("web.max-requests", "Scrapes (/metrics and /probe) served at once; more wait for a slot until their timeout, then get 503. 0 means no limit.").Default("8").IntVar(&f.maxRequests)
+	a.Flag("web.max-connections", "Open HTTP connections accepted at once; more are closed at once. 0 means no limit.").Default("512").IntVar(&f.maxConns)
 	a.Flag("web.timeout-offset", "Subtracted from Prometheus' scrape timeout so that the exporter answers in time.").Default("500ms").DurationVar(&f.timeoutOffset)
 	a.Flag("simulator", "Start an in-process SDDC Manager simulator (vcfsim) on loopback and watch it as target \""+simulatorTarget+"\": the one-command demo.").BoolVar(&f.simulator)
 	a.Flag("simulator.seed", "Seed of the simulator's inventory.").Default("1").Int64Var(&f.simSeed)
@@ -171,7 +175,7 @@ func run(f *flags, logger *slog.Logger) error {
 	}
 	defer stopActions()
 	mux.Handle("/actions/", actionsHandler)
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	srv := newHTTPServer(mux, defaultServerLimits(f.maxConns), logger)
 	return serve(srv, f.web, logger, rl, hup)
 }
 
@@ -330,9 +334,10 @@ func newMux(f *flags, logger *slog.Logger, registry *targets.Registry, set *coll
 		DefaultTimeout: f.scrapeTimeout,
 		TimeoutOffset:  f.timeoutOffset,
 	}
+	limit := collector.NewScrapeLimiter(f.maxRequests, f.scrapeTimeout, f.timeoutOffset).Wrap
 	mux := http.NewServeMux()
-	mux.Handle(f.metricsPath, promhttp.InstrumentMetricHandler(self, collector.MetricsHandler(opts)))
-	mux.Handle("/probe", collector.ProbeHandler(opts))
+	mux.Handle(f.metricsPath, limit(promhttp.InstrumentMetricHandler(self, collector.MetricsHandler(opts))))
+	mux.Handle("/probe", limit(collector.ProbeHandler(opts)))
 	mux.HandleFunc("/-/healthy", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "Healthy") })
 	mux.HandleFunc("/-/ready", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "Ready") })
 	mux.HandleFunc("/-/reload", func(w http.ResponseWriter, r *http.Request) {
