@@ -197,9 +197,15 @@ func (t *Target) URL() string { return t.cfg.URL }
 // Config returns the target's configuration.
 func (t *Target) Config() config.TargetConfig { return t.cfg }
 
-// Close cancels the target's running fetches and checks. The target must not
-// be used afterwards.
-func (t *Target) Close() { t.cancel() }
+// Close cancels the target's running fetches and checks and releases its
+// client's background work. The target must not be used afterwards; its
+// client may (an upgrade workflow keeps the client it started with).
+func (t *Target) Close() {
+	t.cancel()
+	if t.Client != nil {
+		t.Client.Release()
+	}
+}
 
 // fetchContext derives a context for work shared by several callers. It
 // keeps ctx's values but neither its cancellation nor its deadline: one

@@ -49,6 +49,17 @@ type auth struct {
 	// attemptErr is the last failed attempt of the renewal in progress:
 	// a caller that stops waiting reports it with its own deadline.
 	attemptErr error
+	// cancelRenewal stops the renewal in progress (Client.Release).
+	cancelRenewal context.CancelFunc
+}
+
+// abandon stops the renewal in progress, if any.
+func (a *auth) abandon() {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.cancelRenewal != nil {
+		a.cancelRenewal()
+	}
 }
 
 // noteAttempt records a failed token request attempt (nil: clears).
@@ -143,7 +154,7 @@ func (a *auth) renew(ctx context.Context, stale string, force bool) (string, err
 		a.mu.Unlock()
 		defer func() {
 			a.mu.Lock()
-			a.busy = nil
+			a.busy, a.cancelRenewal = nil, nil
 			a.mu.Unlock()
 			close(busy)
 		}()
@@ -153,6 +164,9 @@ func (a *auth) renew(ctx context.Context, stale string, force bool) (string, err
 		}
 		tctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), a.c.cfg.TokenTimeout)
 		defer cancel()
+		a.mu.Lock()
+		a.cancelRenewal = cancel
+		a.mu.Unlock()
 		return a.acquire(tctx, cur)
 	})
 	select {

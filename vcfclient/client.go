@@ -211,6 +211,16 @@ func New(cfg Config) (*Client, error) {
 	return c, nil
 }
 
+// Release is called when the client's owner lets go of it (a target
+// removed or replaced on reload): the token renewal in progress, which runs
+// detached from its callers, stops instead of retrying for up to
+// TokenTimeout, and idle connections are closed. The client stays usable
+// (an upgrade workflow may still hold it): a later call renews again.
+func (c *Client) Release() {
+	c.auth.abandon()
+	c.http.CloseIdleConnections()
+}
+
 // URL returns the SDDC Manager base URL.
 func (c *Client) URL() string { return c.base.String() }
 
