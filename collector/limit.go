@@ -1,26 +1,37 @@
 package collector
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"net/http"
+	"os"
+	"strings"
 	"time"
+
+	"golang.org/x/sync/singleflight"
 )
 
-// ScrapeLimiter bounds the scrapes served at once across /metrics and
-// /probe (node_exporter's --web.max-requests) and makes each scrape's
-// deadline cover the whole answer, gathering and encoding included.
+// ScrapeLimiter protects the exporter from many scrapers at once, across
+// /metrics and /probe:
 //
-// A scrape beyond the limit waits for a slot until its deadline, then gets
-// 503: a short queue absorbs a burst of scrapers without a failed scrape,
-// and the bound keeps memory and CPU flat however many scrapers come.
+//   - Identical scrapes in flight at the same time (same URL, Accept,
+//     Accept-Encoding and timeout: Prometheus HA pairs, a scrape storm)
+//     share one answer, computed once.
+//   - At most max answers are computed at once (node_exporter's
+//     --web.max-requests). Beyond that a scrape waits for a slot until its
+//     deadline, then gets 503: a short queue absorbs a burst without a
+//     failed scrape, and the bound keeps memory and CPU flat.
+//   - Each scrape's deadline covers the whole answer, gathering and
+//     writing included.
 type ScrapeLimiter struct {
 	slots          chan struct{} // nil: no limit
 	defaultTimeout time.Duration
 	offset         time.Duration
+	shared         singleflight.Group
 }
 
-// NewScrapeLimiter allows max concurrent scrapes (0: unlimited); the
+// NewScrapeLimiter allows max answers computed at once (0: unlimited); the
 // timeouts are those of HandlerOpts.
 func NewScrapeLimiter(max int, defaultTimeout, offset time.Duration) *ScrapeLimiter {
 	o := HandlerOpts{DefaultTimeout: defaultTimeout, TimeoutOffset: offset}
@@ -33,28 +44,96 @@ func NewScrapeLimiter(max int, defaultTimeout, offset time.Duration) *ScrapeLimi
 }
 
 // Wrap limits h. h sees a request context that ends at the scrape's
-// deadline, and its writes fail once Prometheus has given up (the header's
-// timeout, before the offset is subtracted), so a late answer is not
-// computed and sent to nobody.
+// deadline, and writing the answer fails once Prometheus has given up (the
+// header's timeout, before the offset is subtracted).
 func (l *ScrapeLimiter) Wrap(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		start := time.Now()
 		timeout := ScrapeTimeout(r, l.defaultTimeout, l.offset)
-		ctx, cancel := context.WithDeadline(r.Context(), start.Add(timeout))
-		defer cancel()
+		deadline := time.Now().Add(timeout)
 		// This replaces the server's WriteTimeout for scrapes; an error
 		// means the ResponseWriter cannot (httptest's recorder).
-		_ = http.NewResponseController(w).SetWriteDeadline(start.Add(timeout + l.offset))
-		if l.slots != nil {
-			select {
-			case l.slots <- struct{}{}:
-				defer func() { <-l.slots }()
-			case <-ctx.Done():
-				w.Header().Set("Retry-After", "1")
-				http.Error(w, fmt.Sprintf("too many concurrent scrapes (--web.max-requests=%d); none finished within the scrape timeout", cap(l.slots)), http.StatusServiceUnavailable)
-				return
+		_ = http.NewResponseController(w).SetWriteDeadline(deadline.Add(l.offset))
+
+		// A scrape joins only an identical one with the same timeout,
+		// started earlier: its answer was computed with no less time
+		// than this scrape would have had.
+		key := strings.Join([]string{r.Method, r.URL.RequestURI(), r.Header.Get("Accept"), r.Header.Get("Accept-Encoding"), timeout.String()}, "\n")
+		ch := l.shared.DoChan(key, func() (any, error) {
+			// Detached from the first scraper's connection: the others
+			// wait for this answer too.
+			sctx, cancel := context.WithDeadline(context.WithoutCancel(r.Context()), deadline)
+			defer cancel()
+			rec := &recorder{header: http.Header{}, code: http.StatusOK, deadline: deadline}
+			if l.acquire(sctx) {
+				defer l.release()
+				h.ServeHTTP(rec, r.WithContext(sctx))
+			} else {
+				rec.Header().Set("Retry-After", "1")
+				rec.code = http.StatusServiceUnavailable
+				fmt.Fprintf(&rec.body, "too many concurrent scrapes (--web.max-requests=%d); none finished within the scrape timeout\n", cap(l.slots))
 			}
+			return rec, nil
+		})
+		// Wait for the shared answer until Prometheus gives up.
+		wait, stop := context.WithDeadline(r.Context(), deadline.Add(l.offset))
+		defer stop()
+		select {
+		case res := <-ch:
+			res.Val.(*recorder).replay(w)
+		case <-wait.Done():
+			http.Error(w, "scrape timed out", http.StatusServiceUnavailable)
 		}
-		h.ServeHTTP(w, r.WithContext(ctx))
 	})
+}
+
+func (l *ScrapeLimiter) acquire(ctx context.Context) bool {
+	if l.slots == nil {
+		return true
+	}
+	select {
+	case l.slots <- struct{}{}:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
+
+func (l *ScrapeLimiter) release() {
+	if l.slots != nil {
+		<-l.slots
+	}
+}
+
+// recorder keeps an answer to replay it to every scraper sharing it.
+// Writing fails after the deadline, so that encoding stops when the scrape's
+// time is up; such an answer is replayed as 503 rather than cut short.
+type recorder struct {
+	header   http.Header
+	code     int
+	body     bytes.Buffer
+	deadline time.Time
+	late     bool
+}
+
+func (r *recorder) Header() http.Header  { return r.header }
+func (r *recorder) WriteHeader(code int) { r.code = code }
+
+func (r *recorder) Write(b []byte) (int, error) {
+	if time.Now().After(r.deadline) {
+		r.late = true
+		return 0, os.ErrDeadlineExceeded
+	}
+	return r.body.Write(b)
+}
+
+func (r *recorder) replay(w http.ResponseWriter) {
+	if r.late {
+		http.Error(w, "scrape timed out while writing the answer", http.StatusServiceUnavailable)
+		return
+	}
+	for k, v := range r.header {
+		w.Header()[k] = v
+	}
+	w.WriteHeader(r.code)
+	_, _ = w.Write(r.body.Bytes())
 }

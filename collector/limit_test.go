@@ -1,10 +1,14 @@
 package collector
 
 import (
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -81,32 +85,81 @@ func TestScrapeLimiter(t *testing.T) {
 	require.LessOrEqual(t, left, 29500*time.Millisecond)
 }
 
-// Writing is bounded too: an answer still being written when Prometheus has
-// given up (header timeout) fails instead of going on.
+// Writing is bounded too: an answer still being written when its deadline
+// has passed fails instead of going on, and the scraper gets 503, not a
+// truncated answer.
 func TestScrapeLimiterWriteDeadline(t *testing.T) {
 	writeErr := make(chan error, 1)
 	lim := NewScrapeLimiter(0, 30*time.Second, 100*time.Millisecond)
 	srv := httptest.NewServer(lim.Wrap(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		chunk := make([]byte, 64<<10)
+		chunk := make([]byte, 1<<10)
 		for {
 			if _, err := w.Write(chunk); err != nil {
 				writeErr <- err
 				return
 			}
+			time.Sleep(time.Millisecond) // a slow encoder
 		}
 	})))
 	t.Cleanup(srv.Close)
-	req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, srv.URL, nil)
+	start := time.Now()
+	resp, err := scrapeWithTimeout(t, srv.URL, "0.5") // 400 ms
 	require.NoError(t, err)
-	req.Header.Set("X-Prometheus-Scrape-Timeout-Seconds", "0.5")
-	resp, err := http.DefaultClient.Do(req)
+	resp.Body.Close()
+	require.Equal(t, http.StatusServiceUnavailable, resp.StatusCode)
+	require.ErrorIs(t, <-writeErr, os.ErrDeadlineExceeded)
+	require.Less(t, time.Since(start), 5*time.Second)
+}
+
+// Identical scrapes at the same time share one answer; different ones do
+// not.
+func TestScrapeLimiterSharesAnswers(t *testing.T) {
+	var calls, arrived atomic.Int32
+	release := make(chan struct{})
+	lim := NewScrapeLimiter(4, 30*time.Second, 500*time.Millisecond)
+	limited := lim.Wrap(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n := calls.Add(1)
+		if r.URL.Query().Get("x") == "" {
+			<-release
+		}
+		_, _ = fmt.Fprintf(w, "answer %d", n)
+	}))
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		arrived.Add(1)
+		limited.ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	const scrapers = 20
+	bodies := make(chan string, scrapers)
+	var wg sync.WaitGroup
+	for range scrapers {
+		wg.Go(func() {
+			resp, err := scrapeWithTimeout(t, srv.URL+"/metrics", "10")
+			if err != nil {
+				bodies <- err.Error()
+				return
+			}
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			bodies <- string(b)
+		})
+	}
+	// All 20 are in flight (the first one holds the handler) before it is
+	// released: wait until the server has seen them.
+	require.Eventually(t, func() bool { return arrived.Load() == scrapers }, 10*time.Second, time.Millisecond)
+	resp, err := scrapeWithTimeout(t, srv.URL+"/metrics?x=1", "10")
 	require.NoError(t, err)
-	defer resp.Body.Close()
-	// The client reads nothing more, as a Prometheus that gave up.
-	select {
-	case err := <-writeErr:
-		require.ErrorIs(t, err, os.ErrDeadlineExceeded)
-	case <-time.After(10 * time.Second):
-		t.Fatal("the handler kept writing past the scrape's deadline")
+	resp.Body.Close()
+	require.EqualValues(t, 2, calls.Load(), "a different URL is not shared")
+	close(release)
+	wg.Wait()
+	close(bodies)
+	distinct := map[string]int{}
+	for b := range bodies {
+		distinct[b]++
+	}
+	require.LessOrEqual(t, int(calls.Load()), 3, "answers were shared: %v", distinct)
+	for b := range distinct {
+		require.True(t, strings.HasPrefix(b, "answer "), b)
 	}
 }
