@@ -41,7 +41,7 @@ func startInProcess(t *testing.T, f *flags, static ...config.TargetConfig) *inPr
 	self := prometheus.NewRegistry()
 	rl := newReloader("", static, config.NewSafeConfig(), registry, logger, self)
 	require.NoError(t, rl.reload())
-	registerSelfMetrics(self, registry)
+	registerSelfMetrics(self, registry, false)
 	addr := startServer(t, newMux(f, logger, registry, set, self, rl), defaultServerLimits(f.maxConns))
 	p := &inProcess{base: "http://" + addr, registry: registry, client: &http.Client{Transport: &http.Transport{}}}
 	t.Cleanup(func() {
