@@ -63,7 +63,9 @@ func (l *ScrapeLimiter) Wrap(h http.Handler) http.Handler {
 			// wait for this answer too.
 			sctx, cancel := context.WithDeadline(context.WithoutCancel(r.Context()), deadline)
 			defer cancel()
-			rec := &recorder{header: http.Header{}, code: http.StatusOK, deadline: deadline}
+			// Collectors stop at the deadline; encoding what they left
+			// may take half of the offset, sending it the other half.
+			rec := &recorder{header: http.Header{}, code: http.StatusOK, deadline: deadline.Add(l.offset / 2)}
 			if l.acquire(sctx) {
 				defer l.release()
 				h.ServeHTTP(rec, r.WithContext(sctx))

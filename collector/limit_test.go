@@ -90,7 +90,7 @@ func TestScrapeLimiter(t *testing.T) {
 // truncated answer.
 func TestScrapeLimiterWriteDeadline(t *testing.T) {
 	writeErr := make(chan error, 1)
-	lim := NewScrapeLimiter(0, 30*time.Second, 100*time.Millisecond)
+	lim := NewScrapeLimiter(0, 30*time.Second, 400*time.Millisecond)
 	srv := httptest.NewServer(lim.Wrap(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		chunk := make([]byte, 1<<10)
 		for {
@@ -103,7 +103,7 @@ func TestScrapeLimiterWriteDeadline(t *testing.T) {
 	})))
 	t.Cleanup(srv.Close)
 	start := time.Now()
-	resp, err := scrapeWithTimeout(t, srv.URL, "0.5") // 400 ms
+	resp, err := scrapeWithTimeout(t, srv.URL, "1") // collectors stop at 600 ms, writing at 800 ms
 	require.NoError(t, err)
 	resp.Body.Close()
 	require.Equal(t, http.StatusServiceUnavailable, resp.StatusCode)
