@@ -198,3 +198,20 @@ func TestFaultMatrix(t *testing.T) {
 		})
 	}
 }
+
+// The README's two jobs: a fast collect[] job with a short timeout beside a
+// slow full one. The fast job may start a fetch it cannot wait for; the
+// slow job joins that fetch and must see it succeed.
+func TestFastJobBesideSlowJob(t *testing.T) {
+	srv := startE2ESim(t)
+	srv.Sim.SetFaults(vcfsim.Faults{Latency: 400 * time.Millisecond}) // each fetch outlives the fast job's 150 ms
+	p := startInProcess(t, testFlags(), simTargetConfig(srv))          // min refresh 0: every scrape fetches
+	for round := range 3 {
+		code, body, _ := p.scrape(t, "/metrics?collect[]=domain", "0.3")
+		require.Equal(t, http.StatusOK, code)
+		require.Contains(t, body, `vcf_up{target="sim"} 0`, "round %d: the fast job gave up waiting", round)
+		code, body, _ = p.scrape(t, "/metrics", "10")
+		require.Equal(t, http.StatusOK, code)
+		require.Contains(t, body, `vcf_up{target="sim"} 1`, "round %d: the slow job got the fetch the fast one started", round)
+	}
+}
