@@ -205,7 +205,7 @@ func TestFaultMatrix(t *testing.T) {
 func TestFastJobBesideSlowJob(t *testing.T) {
 	srv := startE2ESim(t)
 	srv.Sim.SetFaults(vcfsim.Faults{Latency: 400 * time.Millisecond}) // each fetch outlives the fast job's 150 ms
-	p := startInProcess(t, testFlags(), simTargetConfig(srv))          // min refresh 0: every scrape fetches
+	p := startInProcess(t, testFlags(), simTargetConfig(srv))         // min refresh 0: every scrape fetches
 	for round := range 3 {
 		code, body, _ := p.scrape(t, "/metrics?collect[]=domain", "0.3")
 		require.Equal(t, http.StatusOK, code)
