@@ -26,12 +26,14 @@ func startServer(t *testing.T, h http.Handler, l serverLimits) string {
 	go func() { done <- web.ListenAndServe(srv, flags, slog.New(slog.DiscardHandler)) }()
 	t.Cleanup(func() {
 		_ = srv.Close()
-		<-done
+		if err := <-done; !errors.Is(err, http.ErrServerClosed) {
+			t.Errorf("serving: %v", err)
+		}
 	})
 	require.EventuallyWithT(t, func(c *assert.CollectT) {
 		conn, err := net.Dial("tcp", addr)
 		if assert.NoError(c, err) {
-			conn.Close()
+			_ = conn.Close()
 		}
 	}, 10*time.Second, 10*time.Millisecond)
 	return addr
@@ -46,7 +48,7 @@ func closedWithin(t *testing.T, conn net.Conn, d time.Duration) bool {
 	}
 	_, err := io.Copy(io.Discard, conn)
 	var ne net.Error
-	return !(errors.As(err, &ne) && ne.Timeout())
+	return !errors.As(err, &ne) || !ne.Timeout()
 }
 
 // A client that promises a body and never sends it is dropped within the
@@ -62,7 +64,7 @@ func TestSlowBodyDropped(t *testing.T) {
 		_, err = io.WriteString(conn, "POST "+path+" HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\npartial")
 		require.NoError(t, err)
 		require.True(t, closedWithin(t, conn, 5*time.Second), "%s: connection still open after 5 s", path)
-		conn.Close()
+		_ = conn.Close()
 	}
 }
 
@@ -76,7 +78,7 @@ func TestMaxConnections(t *testing.T) {
 		c, err := net.Dial("tcp", addr)
 		require.NoError(t, err)
 		held = append(held, c)
-		t.Cleanup(func() { c.Close() })
+		t.Cleanup(func() { _ = c.Close() })
 	}
 	// Both held connections are counted before the third arrives.
 	require.EventuallyWithT(t, func(c *assert.CollectT) {
@@ -84,7 +86,7 @@ func TestMaxConnections(t *testing.T) {
 		if !assert.NoError(c, err) {
 			return
 		}
-		defer conn.Close()
+		defer func() { _ = conn.Close() }()
 		assert.True(c, closedWithin(t, conn, time.Second), "third connection closed")
 	}, 10*time.Second, 50*time.Millisecond)
 
@@ -93,14 +95,14 @@ func TestMaxConnections(t *testing.T) {
 	require.NoError(t, err)
 	resp, err := http.ReadResponse(bufio.NewReader(held[0]), nil)
 	require.NoError(t, err)
-	resp.Body.Close()
+	_ = resp.Body.Close()
 	require.Equal(t, http.StatusOK, resp.StatusCode)
 
-	held[1].Close()
+	_ = held[1].Close()
 	require.EventuallyWithT(t, func(c *assert.CollectT) {
 		resp, err := http.Get("http://" + addr + "/")
 		if assert.NoError(c, err) {
-			resp.Body.Close()
+			_ = resp.Body.Close()
 			assert.Equal(c, http.StatusOK, resp.StatusCode)
 		}
 	}, 10*time.Second, 50*time.Millisecond)

@@ -73,11 +73,11 @@ func TestScrapeLimiter(t *testing.T) {
 	close(release)
 	r1 := <-held
 	require.NotNil(t, r1)
-	r1.Body.Close()
+	_ = r1.Body.Close()
 	r2 := <-queued
 	require.NotNil(t, r2)
 	b, _ := io.ReadAll(r2.Body)
-	r2.Body.Close()
+	_ = r2.Body.Close()
 	require.Equal(t, http.StatusOK, r2.StatusCode)
 	left, err := time.ParseDuration(string(b))
 	require.NoError(t, err)
