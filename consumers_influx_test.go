@@ -13,8 +13,10 @@ package main
 import (
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -22,6 +24,7 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+	yaml3 "go.yaml.in/yaml/v3"
 
 	"github.com/vcf-exporter/vcf_exporter/internal/influxtest"
 )
@@ -231,4 +234,21 @@ func fieldChecks(bucket string, checks []fluxCheck) []fluxCheck {
 		}
 	}
 	return out
+}
+
+// TestComposeExporterFlags: the exporter accepts the command line the
+// compose file gives it (kingpin rejects an unknown flag before --help).
+func TestComposeExporterFlags(t *testing.T) {
+	var compose struct {
+		Services map[string]struct {
+			Command []string `yaml:"command"`
+		} `yaml:"services"`
+	}
+	b, err := os.ReadFile(filepath.Join("examples", "docker-compose.yml"))
+	require.NoError(t, err)
+	require.NoError(t, yaml3.Unmarshal(b, &compose))
+	args := compose.Services["vcf-exporter"].Command
+	require.NotEmpty(t, args)
+	out, err := exec.Command(buildExporter(t), append(slices.Clone(args), "--help")...).CombinedOutput()
+	require.NoError(t, err, "%v: %s", args, out)
 }
