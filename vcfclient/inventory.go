@@ -2,13 +2,14 @@ package vcfclient
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
 	"sync"
+
+	json "github.com/goccy/go-json"
 )
 
 const (
