@@ -13,7 +13,7 @@ VPKG      := github.com/prometheus/common/version
 LDFLAGS   := -X $(VPKG).Version=$(VERSION) -X $(VPKG).Revision=$(REVISION) -X $(VPKG).Branch=$(BRANCH) \
              -X $(VPKG).BuildUser=$(shell id -un)@$(shell hostname) -X $(VPKG).BuildDate=$(shell date -u +%Y%m%d-%H:%M:%S)
 
-.PHONY: all build test vet fmt-check unit e2e bench run check-config deps-prometheus
+.PHONY: all build test vet fmt-check unit e2e bench bench-e2e run check-config deps-prometheus
 
 all: build
 
@@ -53,6 +53,14 @@ test: vet fmt-check deps-prometheus unit
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem $(PKGS)
+
+# End-to-end performance (issue 13): vcfsim with 10,000 and 1,000 hosts and
+# 25 ms latency, the exporter binary, medians of REPS runs; prints the ratio
+# table and writes bench-e2e.json.
+REPS ?= 5
+bench-e2e: build
+	$(GO) build -o .build/vcfsim ./cmd/vcfsim
+	$(GO) run ./internal/benche2e --exporter=./$(BIN) --vcfsim=.build/vcfsim --reps=$(REPS) --out=.build/bench-e2e.json
 
 run: build
 	./$(BIN) --simulator
