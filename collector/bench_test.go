@@ -28,7 +28,8 @@ func BenchmarkScrape10kHosts(b *testing.B) {
 	for _, bc := range []struct {
 		name       string
 		minRefresh time.Duration
-	}{{"fetch", -1}, {"cached", time.Hour}} {
+		gzip       bool
+	}{{"fetch", -1, false}, {"cached", time.Hour, false}, {"cached-gzip", time.Hour, true}} {
 		b.Run(bc.name, func(b *testing.B) {
 			r := targets.NewRegistry(targets.Options{MinRefreshInterval: bc.minRefresh})
 			b.Cleanup(r.Close)
@@ -38,7 +39,11 @@ func BenchmarkScrape10kHosts(b *testing.B) {
 			h := MetricsHandler(HandlerOpts{Registry: r, Set: newSet(b, DefaultEnabled()...)})
 			scrape := func() int {
 				rec := httptest.NewRecorder()
-				h.ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+				req := httptest.NewRequest("GET", "/metrics", nil)
+				if bc.gzip {
+					req.Header.Set("Accept-Encoding", "gzip")
+				}
+				h.ServeHTTP(rec, req)
 				require.Equal(b, http.StatusOK, rec.Code)
 				return rec.Body.Len()
 			}

@@ -191,6 +191,9 @@ type Scrape struct {
 
 	descs map[*prometheus.Desc]*prometheus.Desc // nil: no constant labels
 
+	upgradeOnce sync.Once
+	upgrades    targets.UpgradeStatus
+
 	once          sync.Once
 	domainName    map[string]string // id -> name
 	cluster       map[string]*vcfclient.Cluster
@@ -252,6 +255,21 @@ func (s *Scrape) clusterHostCount(c *vcfclient.Cluster) int {
 	}
 	s.index()
 	return s.clusterHosts[c.ID]
+}
+
+// upgradeStatus is the target's upgrade check as this scrape sees it, the
+// same for the render cache's key and for the upgrade collector. It waits
+// only for the very first check, and not at all while the SDDC Manager is
+// unreachable (a check would fail).
+func (s *Scrape) upgradeStatus(ctx context.Context) targets.UpgradeStatus {
+	s.upgradeOnce.Do(func() {
+		if s.Snapshot.Up() {
+			s.upgrades = s.Target.Upgrades(ctx)
+		} else {
+			s.upgrades = s.Target.UpgradeStatus()
+		}
+	})
+	return s.upgrades
 }
 
 // Inventory returns the snapshot's inventory or ErrTargetDown.
@@ -317,6 +335,7 @@ func (s *Set) labelledDescs(constLabels prometheus.Labels) map[*prometheus.Desc]
 			panic(fmt.Sprintf("collector: descriptor not made by newDesc: %s", d))
 		}
 		m[d] = prometheus.NewDesc(spec.fqName, spec.help, spec.labels, constLabels)
+		setSpec(m[d], spec) // the render cache looks up name and help
 	}
 	s.labelled.Store(key, m)
 	return m
@@ -376,6 +395,22 @@ func (c *TargetCollector) Describe(ch chan<- *prometheus.Desc) {
 // Collect implements prometheus.Collector.
 func (c *TargetCollector) Collect(ch chan<- prometheus.Metric) {
 	snap := c.target.Snapshot(c.ctx)
+	c.collectSnapshot(snap, ch)
+	s := &Scrape{Target: c.target, Snapshot: snap, descs: c.descs}
+	var wg sync.WaitGroup
+	for _, name := range c.set.names {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c.execute(name, c.set.collectors[name], s, ch)
+		}()
+	}
+	wg.Wait()
+}
+
+// collectSnapshot sends the metrics of the snapshot itself: vcf_up and the
+// inventory refresh.
+func (c *TargetCollector) collectSnapshot(snap *targets.Snapshot, ch chan<- prometheus.Metric) {
 	up := 0.0
 	if snap.Up() {
 		up = 1
@@ -387,17 +422,6 @@ func (c *TargetCollector) Collect(ch chan<- prometheus.Metric) {
 	if snap.Up() {
 		ch <- prometheus.MustNewConstMetric(c.desc(refreshTimestampDesc), prometheus.GaugeValue, float64(snap.Time.UnixNano())/1e9)
 	}
-
-	s := &Scrape{Target: c.target, Snapshot: snap, descs: c.descs}
-	var wg sync.WaitGroup
-	for _, name := range c.set.names {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			c.execute(name, c.set.collectors[name], s, ch)
-		}()
-	}
-	wg.Wait()
 }
 
 func (c *TargetCollector) execute(name string, col Collector, s *Scrape, ch chan<- prometheus.Metric) {
@@ -452,8 +476,12 @@ func lookupSpec(d *prometheus.Desc) (descSpec, bool) {
 func newDesc(subsystem, name, help string, labels ...string) *prometheus.Desc {
 	fq := prometheus.BuildFQName(Namespace, subsystem, name)
 	d := prometheus.NewDesc(fq, help, labels, nil)
-	specsMu.Lock()
-	specs[d] = descSpec{fqName: fq, help: help, labels: labels}
-	specsMu.Unlock()
+	setSpec(d, descSpec{fqName: fq, help: help, labels: labels})
 	return d
+}
+
+func setSpec(d *prometheus.Desc, s descSpec) {
+	specsMu.Lock()
+	specs[d] = s
+	specsMu.Unlock()
 }

@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -93,6 +95,7 @@ func (o *HandlerOpts) setFor(w http.ResponseWriter, r *http.Request) (*Set, bool
 // plus the exporter's own metrics and each API client's metrics.
 func MetricsHandler(o HandlerOpts) http.Handler {
 	o.defaults()
+	cache := NewCache()
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		set, ok := o.setFor(w, r)
 		if !ok {
@@ -100,8 +103,31 @@ func MetricsHandler(o HandlerOpts) http.Handler {
 		}
 		ctx, cancel := context.WithTimeout(r.Context(), ScrapeTimeout(r, o.DefaultTimeout, o.TimeoutOffset))
 		defer cancel()
+		ts := o.Registry.Targets()
+		if format, ok := fastFormat(r, false); ok {
+			cache.retain(func(t *targets.Target) bool { return slices.Contains(ts, t) })
+			outs := make([]cachedOutput, len(ts))
+			var wg sync.WaitGroup
+			for i, t := range ts {
+				wg.Go(func() {
+					outs[i].parts = set.NewTargetCollector(ctx, t, prometheus.Labels{"target": t.Name}).renderings(cache)
+				})
+			}
+			wg.Wait()
+			// The API clients' metrics, after the scrape's requests.
+			clients := prometheus.NewRegistry()
+			for _, t := range ts {
+				if t.Client != nil {
+					if err := clients.Register(prometheus.WrapCollectorWith(prometheus.Labels{"target": t.Name}, t.Client)); err != nil {
+						o.Logger.Error("registering target client collector", "target", t.Name, "err", err)
+					}
+				}
+			}
+			o.serveCached(w, r, format, outs, prometheus.Gatherers{o.Self, clients})
+			return
+		}
 		reg := prometheus.NewRegistry()
-		for _, t := range o.Registry.Targets() {
+		for _, t := range ts {
 			labels := prometheus.Labels{"target": t.Name}
 			var c prometheus.Collector = set.NewTargetCollector(ctx, t, labels)
 			if t.Client != nil {
@@ -120,6 +146,7 @@ func MetricsHandler(o HandlerOpts) http.Handler {
 // 400.
 func ProbeHandler(o HandlerOpts) http.Handler {
 	o.defaults()
+	cache := NewCache()
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		name := r.URL.Query().Get("target")
 		if name == "" {
@@ -137,6 +164,11 @@ func ProbeHandler(o HandlerOpts) http.Handler {
 		}
 		ctx, cancel := context.WithTimeout(r.Context(), ScrapeTimeout(r, o.DefaultTimeout, o.TimeoutOffset))
 		defer cancel()
+		if format, ok := fastFormat(r, false); ok {
+			cache.retain(func(c *targets.Target) bool { cur, ok := o.Registry.Get(c.Name); return ok && cur == c })
+			o.serveCached(w, r, format, []cachedOutput{{parts: set.NewTargetCollector(ctx, t, nil).renderings(cache)}}, nil)
+			return
+		}
 		reg := prometheus.NewRegistry()
 		reg.MustRegister(set.NewTargetCollector(ctx, t, nil))
 		o.serve(w, r, reg)

@@ -1,0 +1,525 @@
+package collector
+
+// The render cache (issue 13), after kube-state-metrics: the inventory
+// series are rendered to exposition text once per snapshot (and, for the
+// upgrade collector, once per upgrade-check result), by running the same
+// collectors that NewTargetCollector runs, and a scrape writes the cached
+// bytes. Building ~100k const metrics, the registry's consistency check and
+// sort, and re-encoding on every scrape was most of a warm scrape.
+//
+// A rendering is kept per target and per collector, as one text body per
+// metric family (samples only, sorted as client_golang sorts them), so that
+// /metrics can merge several targets and the exporter's own metrics: the
+// # HELP / # TYPE lines once per family, then each target's samples. Large
+// bodies are also kept as one gzip member each: a gzip response is the
+// cached members with the small live parts compressed around them (a gzip
+// stream may hold several members, RFC 1952 2.2).
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/prometheus/client_golang/prometheus"
+	dto "github.com/prometheus/client_model/go"
+	"github.com/prometheus/common/expfmt"
+
+	"github.com/vcf-exporter/vcf_exporter/targets"
+)
+
+// family is the exposition text of one metric family of one source.
+type family struct {
+	name   string
+	header []byte // "# HELP" and "# TYPE" lines
+	body   []byte // sample lines
+
+	gzOnce sync.Once
+	gz     []byte // body as a gzip member; nil for small bodies
+}
+
+// gzipMinBody: smaller bodies are compressed with the live parts around
+// them (a member costs ~20 bytes and a flush).
+const gzipMinBody = 16 << 10
+
+// gzipped returns the body as a gzip member, compressing it on first use.
+func (f *family) gzipped() []byte {
+	f.gzOnce.Do(func() {
+		if len(f.body) < gzipMinBody {
+			return
+		}
+		var buf bytes.Buffer
+		buf.Grow(len(f.body) / 8)
+		zw := gzipWriters.Get().(*gzip.Writer)
+		zw.Reset(&buf)
+		_, _ = zw.Write(f.body) // a bytes.Buffer does not fail
+		_ = zw.Close()
+		gzipWriters.Put(zw)
+		f.gz = buf.Bytes()
+	})
+	return f.gz
+}
+
+var gzipWriters = sync.Pool{New: func() any {
+	zw, _ := gzip.NewWriterLevel(nil, gzip.BestSpeed)
+	return zw
+}}
+
+// rendering is the output of one collector (or the common metrics) for one
+// target: families sorted by name.
+type rendering []*family
+
+// ---- rendering metrics into families ----
+
+// encoder turns the metrics of one collector run into a rendering. It is
+// used by one goroutine.
+type encoder struct {
+	fams map[string]*famBuf
+	errs []error
+}
+
+// famBuf collects the sample lines of one family before they are sorted.
+type famBuf struct {
+	name, help string
+	typ        dto.MetricType
+	header     []byte
+	lines      bytes.Buffer
+	keys       []byte // label values of each line, \x00-terminated
+	refs       []lineRef
+	sorted     bool // lines arrived in order so far
+	scratch    dto.MetricFamily
+}
+
+type lineRef struct{ line, key [2]int }
+
+func newEncoder() *encoder { return &encoder{fams: map[string]*famBuf{}} }
+
+// add encodes one metric. Metrics must come from descriptors made by newDesc
+// (so that their name and help are known).
+func (e *encoder) add(m prometheus.Metric) {
+	if err := e.encode(m); err != nil {
+		e.errs = append(e.errs, err)
+	}
+}
+
+func (e *encoder) encode(m prometheus.Metric) error {
+	spec, ok := lookupSpec(m.Desc())
+	if !ok {
+		return fmt.Errorf("metric of a descriptor not made by newDesc: %s", m.Desc())
+	}
+	var pb dto.Metric
+	if err := m.Write(&pb); err != nil {
+		return fmt.Errorf("%s: %w", spec.fqName, err)
+	}
+	var typ dto.MetricType
+	switch {
+	case pb.Gauge != nil:
+		typ = dto.MetricType_GAUGE
+	case pb.Counter != nil:
+		typ = dto.MetricType_COUNTER
+	case pb.Untyped != nil:
+		typ = dto.MetricType_UNTYPED
+	default:
+		return fmt.Errorf("%s: only gauges, counters and untyped metrics are cached", spec.fqName)
+	}
+	f := e.fams[spec.fqName]
+	if f == nil {
+		f = &famBuf{name: spec.fqName, help: spec.help, typ: typ, sorted: true}
+		f.scratch.Name, f.scratch.Type = &f.name, &f.typ
+		e.fams[spec.fqName] = f
+	} else if f.typ != typ || f.help != spec.help {
+		return fmt.Errorf("%s: inconsistent type or help within one family", spec.fqName)
+	}
+
+	// expfmt writes the line, as client_golang would; the header comes
+	// with it and is cut off (and kept the first time).
+	if f.header == nil {
+		f.scratch.Help = &f.help
+	}
+	f.scratch.Metric = []*dto.Metric{&pb}
+	start := f.lines.Len()
+	if _, err := expfmt.MetricFamilyToText(&f.lines, &f.scratch); err != nil {
+		f.lines.Truncate(start)
+		return fmt.Errorf("%s: %w", spec.fqName, err)
+	}
+	b := f.lines.Bytes()
+	sample := start
+	for sample < len(b) && b[sample] == '#' {
+		sample += bytes.IndexByte(b[sample:], '\n') + 1
+	}
+	if f.header == nil {
+		f.header = bytes.Clone(b[start:sample])
+		f.scratch.Help = nil
+	}
+	n := copy(b[start:], b[sample:])
+	f.lines.Truncate(start + n)
+
+	// client_golang sorts a family's samples by their label values, in
+	// label name order (pb.Label is sorted by name).
+	k := len(f.keys)
+	for _, lp := range pb.Label {
+		f.keys = append(f.keys, lp.GetValue()...)
+		f.keys = append(f.keys, 0)
+	}
+	ref := lineRef{line: [2]int{start, start + n}, key: [2]int{k, len(f.keys)}}
+	if last := len(f.refs) - 1; last >= 0 && f.sorted {
+		f.sorted = bytes.Compare(f.keys[f.refs[last].key[0]:f.refs[last].key[1]], f.keys[k:]) < 0
+	}
+	f.refs = append(f.refs, ref)
+	return nil
+}
+
+// finish sorts every family and returns the rendering.
+func (e *encoder) finish() (rendering, error) {
+	out := make(rendering, 0, len(e.fams))
+	for _, f := range e.fams {
+		key := func(r lineRef) []byte { return f.keys[r.key[0]:r.key[1]] }
+		if !f.sorted {
+			slices.SortStableFunc(f.refs, func(a, b lineRef) int { return bytes.Compare(key(a), key(b)) })
+		}
+		lines := f.lines.Bytes()
+		body := make([]byte, 0, len(lines))
+		for i, r := range f.refs {
+			if i > 0 && bytes.Equal(key(f.refs[i-1]), key(r)) {
+				e.errs = append(e.errs, fmt.Errorf("%s: duplicate series %s", f.name, lines[r.line[0]:r.line[1]-1]))
+				continue
+			}
+			body = append(body, lines[r.line[0]:r.line[1]]...)
+		}
+		out = append(out, &family{name: f.name, header: f.header, body: body})
+	}
+	slices.SortFunc(out, func(a, b *family) int { return strings.Compare(a.name, b.name) })
+	e.fams = nil
+	return out, errors.Join(e.errs...)
+}
+
+// renderMetrics runs collect and renders what it sends.
+func renderMetrics(collect func(ch chan<- prometheus.Metric)) (rendering, error) {
+	ch := make(chan prometheus.Metric, 256)
+	go func() {
+		collect(ch)
+		close(ch)
+	}()
+	e := newEncoder()
+	for m := range ch {
+		e.add(m)
+	}
+	return e.finish()
+}
+
+// ---- the cache ----
+
+// Cache keeps the renderings of every target for one kind of output
+// (/metrics, with the target label, or /probe, without). The zero value is
+// not usable: see NewCache.
+type Cache struct {
+	mu      sync.Mutex
+	targets map[*targets.Target]*targetCache
+}
+
+// NewCache returns an empty cache.
+func NewCache() *Cache { return &Cache{targets: map[*targets.Target]*targetCache{}} }
+
+// targetCache holds one target's renderings by part: "" for the common
+// metrics (vcf_up, inventory refresh), else the collector's name.
+type targetCache struct {
+	mu    sync.Mutex
+	parts map[string]*part
+}
+
+type part struct {
+	key partKey
+	r   rendering
+}
+
+// partKey identifies what a rendering was made from.
+type partKey struct {
+	snap    *targets.Snapshot
+	version any
+}
+
+// versioned is implemented by collectors whose output depends on more than
+// the inventory snapshot (the upgrade collector: the upgrade check). The
+// version must be comparable, and Update must use the same state (memoized
+// in the Scrape).
+type versioned interface {
+	version(ctx context.Context, s *Scrape) any
+}
+
+func (c *Cache) target(t *targets.Target) *targetCache {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	tc := c.targets[t]
+	if tc == nil {
+		tc = &targetCache{parts: map[string]*part{}}
+		c.targets[t] = tc
+	}
+	return tc
+}
+
+// retain drops the renderings of targets for which keep is false (targets
+// removed or replaced by a reload).
+func (c *Cache) retain(keep func(*targets.Target) bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for t := range c.targets {
+		if !keep(t) {
+			delete(c.targets, t)
+		}
+	}
+}
+
+// renderings returns the common rendering and one per collector of c's set,
+// in the set's order, rendering again those whose snapshot (or version)
+// changed. Concurrent scrapes of the target share one rendering.
+func (c *TargetCollector) renderings(cache *Cache) []rendering {
+	snap := c.target.Snapshot(c.ctx)
+	s := &Scrape{Target: c.target, Snapshot: snap, descs: c.descs}
+	tc := cache.target(c.target)
+	tc.mu.Lock()
+	defer tc.mu.Unlock()
+
+	names := append([]string{""}, c.set.names...)
+	out := make([]rendering, len(names))
+	keys := make([]partKey, len(names))
+	var wg sync.WaitGroup
+	for i, name := range names {
+		collect := func(ch chan<- prometheus.Metric) { c.collectSnapshot(snap, ch) }
+		keys[i] = partKey{snap: snap}
+		if col := c.set.collectors[name]; col != nil {
+			collect = func(ch chan<- prometheus.Metric) { c.execute(name, col, s, ch) }
+			if v, ok := col.(versioned); ok {
+				keys[i].version = v.version(c.ctx, s)
+			}
+		}
+		if p := tc.parts[name]; p != nil && p.key == keys[i] {
+			out[i] = p.r
+			continue
+		}
+		delete(tc.parts, name) // never hold two renderings of a part
+		wg.Go(func() {
+			r, err := renderMetrics(collect)
+			if err != nil {
+				c.set.logger.Error("rendering metrics", "target", c.target.Name, "part", name, "err", err)
+			}
+			out[i] = r
+		})
+	}
+	wg.Wait()
+	for i, name := range names {
+		if tc.parts[name] == nil {
+			tc.parts[name] = &part{key: keys[i], r: out[i]}
+		}
+	}
+	return out
+}
+
+// ---- serving ----
+
+// cachedOutput is one target's renderings for one scrape.
+type cachedOutput struct {
+	parts []rendering
+}
+
+// writeExposition merges the exporter's own families (live, gathered for
+// this scrape) and each target's cached renderings, in family name order:
+// header once, then the samples of each source. With gz, the cached large
+// bodies are written as their gzip members and everything else is
+// compressed on the way.
+func writeExposition(w io.Writer, live []*dto.MetricFamily, outs []cachedOutput, gz bool) error {
+	type source struct {
+		live  *dto.MetricFamily
+		cache []*family
+	}
+	byName := map[string]*source{}
+	get := func(name string) *source {
+		s := byName[name]
+		if s == nil {
+			s = &source{}
+			byName[name] = s
+		}
+		return s
+	}
+	for _, mf := range live {
+		get(mf.GetName()).live = mf
+	}
+	for _, o := range outs {
+		for _, r := range o.parts {
+			for _, f := range r {
+				s := get(f.name)
+				s.cache = append(s.cache, f)
+			}
+		}
+	}
+	names := make([]string, 0, len(byName))
+	for n := range byName {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+
+	zw := &memberWriter{w: w, gzip: gz}
+	if gz {
+		// Compress the large bodies first, on every core.
+		var all []*family
+		for _, n := range names {
+			all = append(all, byName[n].cache...)
+		}
+		parallel(all, func(f *family) { f.gzipped() })
+	}
+	for _, n := range names {
+		s := byName[n]
+		if s.live != nil {
+			if _, err := expfmt.MetricFamilyToText(zw, s.live); err != nil {
+				return err
+			}
+		} else if len(s.cache) > 0 {
+			zw.text(s.cache[0].header)
+		}
+		for _, f := range s.cache {
+			zw.family(f)
+		}
+		if zw.err != nil {
+			return zw.err
+		}
+	}
+	return zw.close()
+}
+
+// parallel calls fn for every element, on GOMAXPROCS goroutines.
+func parallel[T any](xs []T, fn func(T)) {
+	var wg sync.WaitGroup
+	next := make(chan T)
+	for range min(runtime.GOMAXPROCS(0), len(xs)) {
+		wg.Go(func() {
+			for x := range next {
+				fn(x)
+			}
+		})
+	}
+	for _, x := range xs {
+		next <- x
+	}
+	close(next)
+	wg.Wait()
+}
+
+// memberWriter writes plain text, or a gzip stream made of live members
+// (for what is not cached compressed) and cached members.
+type memberWriter struct {
+	w     io.Writer
+	gzip  bool
+	live  *gzip.Writer // open live member, nil when none
+	wrote bool         // a member was started
+	err   error
+}
+
+func (m *memberWriter) Write(p []byte) (int, error) {
+	m.text(p)
+	return len(p), m.err
+}
+
+func (m *memberWriter) text(p []byte) {
+	if m.err != nil || len(p) == 0 {
+		return
+	}
+	if !m.gzip {
+		_, m.err = m.w.Write(p)
+		return
+	}
+	if m.live == nil {
+		m.live = gzipWriters.Get().(*gzip.Writer)
+		m.live.Reset(m.w)
+		m.wrote = true
+	}
+	_, m.err = m.live.Write(p)
+}
+
+func (m *memberWriter) family(f *family) {
+	if !m.gzip || f.gz == nil {
+		m.text(f.body)
+		return
+	}
+	m.endMember()
+	if m.err == nil {
+		_, m.err = m.w.Write(f.gz)
+		m.wrote = true
+	}
+}
+
+func (m *memberWriter) endMember() {
+	if m.live == nil {
+		return
+	}
+	if err := m.live.Close(); err != nil && m.err == nil {
+		m.err = err
+	}
+	gzipWriters.Put(m.live)
+	m.live = nil
+}
+
+func (m *memberWriter) close() error {
+	if m.gzip && !m.wrote && m.err == nil {
+		// An empty answer is still one (empty) member.
+		m.live = gzipWriters.Get().(*gzip.Writer)
+		m.live.Reset(m.w)
+	}
+	m.endMember()
+	return m.err
+}
+
+// acceptsGzip reports whether the request's Accept-Encoding allows gzip.
+func acceptsGzip(r *http.Request) bool {
+	for _, v := range r.Header.Values("Accept-Encoding") {
+		for enc := range strings.SplitSeq(v, ",") {
+			name, params, _ := strings.Cut(strings.TrimSpace(enc), ";")
+			if name = strings.TrimSpace(name); name != "gzip" && name != "*" {
+				continue
+			}
+			q := strings.ReplaceAll(strings.TrimSpace(params), " ", "")
+			return q != "q=0" && q != "q=0.0" && q != "q=0.00" && q != "q=0.000"
+		}
+	}
+	return false
+}
+
+// fastFormat returns the format to answer r with when it can be served from
+// the cache: the classic text format. Other formats (protobuf, and
+// OpenMetrics when enabled) take the client_golang path.
+func fastFormat(r *http.Request, openMetrics bool) (expfmt.Format, bool) {
+	var f expfmt.Format
+	if openMetrics {
+		f = expfmt.NegotiateIncludingOpenMetrics(r.Header)
+	} else {
+		f = expfmt.Negotiate(r.Header)
+	}
+	return f, f.FormatType() == expfmt.TypeTextPlain
+}
+
+// serveCached answers one scrape in the text format from the renderings of
+// each target and, live, the families self gathers (nil: none).
+func (o *HandlerOpts) serveCached(w http.ResponseWriter, r *http.Request, format expfmt.Format, outs []cachedOutput, self prometheus.Gatherer) {
+	var live []*dto.MetricFamily
+	if self != nil {
+		var err error
+		if live, err = self.Gather(); err != nil {
+			// Served as far as gathered, like promhttp.ContinueOnError.
+			o.Logger.Error("gathering the exporter's own metrics", "err", err)
+		}
+	}
+	h := w.Header()
+	h.Set("Content-Type", string(format))
+	gz := acceptsGzip(r)
+	if gz {
+		h.Set("Content-Encoding", "gzip")
+	}
+	if err := writeExposition(w, live, outs, gz); err != nil {
+		o.Logger.Error("writing the exposition", "err", err)
+	}
+}
