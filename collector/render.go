@@ -81,23 +81,34 @@ type rendering []*family
 // encoder turns the metrics of one collector run into a rendering. It is
 // used by one goroutine.
 type encoder struct {
-	fams map[string]*famBuf
-	errs []error
+	fams    map[string]*famBuf
+	errs    []error
+	scratch bytes.Buffer // one encoded metric
+	pb      dto.Metric
+	mf      dto.MetricFamily
 }
 
 // famBuf collects the sample lines of one family before they are sorted.
+// Lines are kept in fixed-size chunks (no slack from doubling a buffer, no
+// copying when it grows); a line never spans two chunks.
 type famBuf struct {
 	name, help string
 	typ        dto.MetricType
 	header     []byte
-	lines      bytes.Buffer
+	chunks     [][]byte
+	size       int    // bytes of all lines
 	keys       []byte // label values of each line, \x00-terminated
 	refs       []lineRef
 	sorted     bool // lines arrived in order so far
-	scratch    dto.MetricFamily
 }
 
-type lineRef struct{ line, key [2]int }
+// lineRef locates a line (chunk, start, end) and its sort key (start, end).
+type lineRef struct {
+	chunk, start, end int32
+	key               [2]int32
+}
+
+const chunkSize = 64 << 10
 
 func newEncoder() *encoder { return &encoder{fams: map[string]*famBuf{}} }
 
@@ -114,8 +125,9 @@ func (e *encoder) encode(m prometheus.Metric) error {
 	if !ok {
 		return fmt.Errorf("metric of a descriptor not made by newDesc: %s", m.Desc())
 	}
-	var pb dto.Metric
-	if err := m.Write(&pb); err != nil {
+	pb := &e.pb
+	*pb = dto.Metric{}
+	if err := m.Write(pb); err != nil {
 		return fmt.Errorf("%s: %w", spec.fqName, err)
 	}
 	var typ dto.MetricType
@@ -132,7 +144,6 @@ func (e *encoder) encode(m prometheus.Metric) error {
 	f := e.fams[spec.fqName]
 	if f == nil {
 		f = &famBuf{name: spec.fqName, help: spec.help, typ: typ, sorted: true}
-		f.scratch.Name, f.scratch.Type = &f.name, &f.typ
 		e.fams[spec.fqName] = f
 	} else if f.typ != typ || f.help != spec.help {
 		return fmt.Errorf("%s: inconsistent type or help within one family", spec.fqName)
@@ -140,26 +151,33 @@ func (e *encoder) encode(m prometheus.Metric) error {
 
 	// expfmt writes the line, as client_golang would; the header comes
 	// with it and is cut off (and kept the first time).
+	e.mf = dto.MetricFamily{Name: &f.name, Type: &f.typ, Metric: e.mf.Metric[:0]}
 	if f.header == nil {
-		f.scratch.Help = &f.help
+		e.mf.Help = &f.help
 	}
-	f.scratch.Metric = []*dto.Metric{&pb}
-	start := f.lines.Len()
-	if _, err := expfmt.MetricFamilyToText(&f.lines, &f.scratch); err != nil {
-		f.lines.Truncate(start)
+	e.mf.Metric = append(e.mf.Metric, pb)
+	e.scratch.Reset()
+	if _, err := expfmt.MetricFamilyToText(&e.scratch, &e.mf); err != nil {
 		return fmt.Errorf("%s: %w", spec.fqName, err)
 	}
-	b := f.lines.Bytes()
-	sample := start
+	b := e.scratch.Bytes()
+	sample := 0
 	for sample < len(b) && b[sample] == '#' {
 		sample += bytes.IndexByte(b[sample:], '\n') + 1
 	}
 	if f.header == nil {
-		f.header = bytes.Clone(b[start:sample])
-		f.scratch.Help = nil
+		f.header = bytes.Clone(b[:sample])
 	}
-	n := copy(b[start:], b[sample:])
-	f.lines.Truncate(start + n)
+	line := b[sample:]
+
+	last := len(f.chunks) - 1
+	if last < 0 || len(f.chunks[last])+len(line) > cap(f.chunks[last]) {
+		f.chunks = append(f.chunks, make([]byte, 0, max(chunkSize, len(line))))
+		last++
+	}
+	start := len(f.chunks[last])
+	f.chunks[last] = append(f.chunks[last], line...)
+	f.size += len(line)
 
 	// client_golang sorts a family's samples by their label values, in
 	// label name order (pb.Label is sorted by name).
@@ -168,35 +186,37 @@ func (e *encoder) encode(m prometheus.Metric) error {
 		f.keys = append(f.keys, lp.GetValue()...)
 		f.keys = append(f.keys, 0)
 	}
-	ref := lineRef{line: [2]int{start, start + n}, key: [2]int{k, len(f.keys)}}
-	if last := len(f.refs) - 1; last >= 0 && f.sorted {
-		f.sorted = bytes.Compare(f.keys[f.refs[last].key[0]:f.refs[last].key[1]], f.keys[k:]) < 0
+	ref := lineRef{chunk: int32(last), start: int32(start), end: int32(start + len(line)), key: [2]int32{int32(k), int32(len(f.keys))}}
+	if n := len(f.refs); n > 0 && f.sorted {
+		f.sorted = bytes.Compare(f.key(f.refs[n-1]), f.keys[k:]) < 0
 	}
 	f.refs = append(f.refs, ref)
 	return nil
 }
 
-// finish sorts every family and returns the rendering.
+func (f *famBuf) key(r lineRef) []byte  { return f.keys[r.key[0]:r.key[1]] }
+func (f *famBuf) line(r lineRef) []byte { return f.chunks[r.chunk][r.start:r.end] }
+
+// finish sorts every family and returns the rendering. The buffers of each
+// family are dropped as soon as its body is built.
 func (e *encoder) finish() (rendering, error) {
 	out := make(rendering, 0, len(e.fams))
-	for _, f := range e.fams {
-		key := func(r lineRef) []byte { return f.keys[r.key[0]:r.key[1]] }
+	for name, f := range e.fams {
 		if !f.sorted {
-			slices.SortStableFunc(f.refs, func(a, b lineRef) int { return bytes.Compare(key(a), key(b)) })
+			slices.SortStableFunc(f.refs, func(a, b lineRef) int { return bytes.Compare(f.key(a), f.key(b)) })
 		}
-		lines := f.lines.Bytes()
-		body := make([]byte, 0, len(lines))
+		body := make([]byte, 0, f.size)
 		for i, r := range f.refs {
-			if i > 0 && bytes.Equal(key(f.refs[i-1]), key(r)) {
-				e.errs = append(e.errs, fmt.Errorf("%s: duplicate series %s", f.name, lines[r.line[0]:r.line[1]-1]))
+			if !f.sorted && i > 0 && bytes.Equal(f.key(f.refs[i-1]), f.key(r)) {
+				e.errs = append(e.errs, fmt.Errorf("%s: duplicate series %s", f.name, bytes.TrimSuffix(f.line(r), []byte("\n"))))
 				continue
 			}
-			body = append(body, lines[r.line[0]:r.line[1]]...)
+			body = append(body, f.line(r)...)
 		}
 		out = append(out, &family{name: f.name, header: f.header, body: body})
+		delete(e.fams, name)
 	}
 	slices.SortFunc(out, func(a, b *family) int { return strings.Compare(a.name, b.name) })
-	e.fams = nil
 	return out, errors.Join(e.errs...)
 }
 

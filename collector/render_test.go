@@ -257,3 +257,23 @@ func checkParses(t *testing.T, text string) {
 		}
 	}
 }
+
+// TestEncoderSortsAndRejectsDuplicates: samples come out in client_golang's
+// order (label values in label name order, "a" before "a-b" before "b"),
+// and a repeated series is reported and written once.
+func TestEncoderSortsAndRejectsDuplicates(t *testing.T) {
+	desc := newDesc("test", "value", "A test gauge.", "x", "y")
+	e := newEncoder()
+	for _, xy := range [][2]string{{"b", "1"}, {"a-b", "1"}, {"a", "2"}, {"a", "1"}, {"b", "1"}} {
+		e.add(prometheus.MustNewConstMetric(desc, prometheus.GaugeValue, 1, xy[0], xy[1]))
+	}
+	r, err := e.finish()
+	require.ErrorContains(t, err, `duplicate series vcf_test_value{x="b",y="1"} 1`)
+	require.Len(t, r, 1)
+	require.Equal(t, "# HELP vcf_test_value A test gauge.\n# TYPE vcf_test_value gauge\n", string(r[0].header))
+	require.Equal(t, `vcf_test_value{x="a",y="1"} 1
+vcf_test_value{x="a",y="2"} 1
+vcf_test_value{x="a-b",y="1"} 1
+vcf_test_value{x="b",y="1"} 1
+`, string(r[0].body))
+}
