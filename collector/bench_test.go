@@ -1,12 +1,15 @@
 package collector
 
 import (
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	promcfg "github.com/prometheus/common/config"
+	"github.com/prometheus/common/expfmt"
 	"github.com/stretchr/testify/require"
 
 	"github.com/vcf-exporter/vcf_exporter/config"
@@ -54,4 +57,42 @@ func BenchmarkScrape10kHosts(b *testing.B) {
 			b.ReportMetric(float64(size), "bytes/scrape")
 		})
 	}
+}
+
+// BenchmarkRender10kHosts renders one snapshot of 10,000 hosts: what a
+// scrape did before the cache (client_golang: const metrics, Gather's
+// check and sort, text encoding) and what the cache does once per snapshot
+// (the same collectors, encoded per family and sorted).
+func BenchmarkRender10kHosts(b *testing.B) {
+	cfg := vcfsim.DefaultConfig()
+	cfg.Domains, cfg.ClustersPerDomain, cfg.HostsPerCluster, cfg.UnassignedHosts = 10, 10, 100, 0
+	cfg.Now = func() time.Time { return fixedNow }
+	srv, err := vcfsim.NewServer(cfg)
+	require.NoError(b, err)
+	b.Cleanup(func() { srv.Close() })
+	r := simRegistry(b, srv, targets.Options{MinRefreshInterval: time.Hour}, "big")
+	tg := mustGet(b, r, "big")
+	set := newSet(b, DefaultEnabled()...)
+	labels := prometheus.Labels{"target": "big"}
+	require.True(b, tg.Snapshot(b.Context()).Up())
+
+	b.Run("client_golang", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			reg := prometheus.NewRegistry()
+			reg.MustRegister(set.NewTargetCollector(b.Context(), tg, labels))
+			mfs, err := reg.Gather()
+			require.NoError(b, err)
+			for _, mf := range mfs {
+				_, err := expfmt.MetricFamilyToText(io.Discard, mf)
+				require.NoError(b, err)
+			}
+		}
+	})
+	b.Run("cache", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			set.NewTargetCollector(b.Context(), tg, labels).renderings(NewCache())
+		}
+	})
 }

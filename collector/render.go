@@ -84,31 +84,54 @@ type encoder struct {
 	fams    map[string]*famBuf
 	errs    []error
 	scratch bytes.Buffer // one encoded metric
+	key     []byte       // its sort key
 	pb      dto.Metric
 	mf      dto.MetricFamily
 }
 
 // famBuf collects the sample lines of one family before they are sorted.
-// Lines are kept in fixed-size chunks (no slack from doubling a buffer, no
-// copying when it grows); a line never spans two chunks.
 type famBuf struct {
 	name, help string
 	typ        dto.MetricType
 	header     []byte
-	chunks     [][]byte
-	size       int    // bytes of all lines
-	keys       []byte // label values of each line, \x00-terminated
+	lines      arena
+	keys       arena // label values of each line, \x00-terminated
 	refs       []lineRef
 	sorted     bool // lines arrived in order so far
 }
 
-// lineRef locates a line (chunk, start, end) and its sort key (start, end).
-type lineRef struct {
-	chunk, start, end int32
-	key               [2]int32
+// lineRef locates a line and its sort key.
+type lineRef struct{ line, key span }
+
+// arena keeps byte strings in chunks of at most 64 KiB: little slack, no
+// copying when it grows. A string never spans two chunks.
+type arena struct {
+	chunks [][]byte
+	size   int
 }
 
+type span struct{ chunk, start, end int32 }
+
 const chunkSize = 64 << 10
+
+func (a *arena) add(p []byte) span {
+	last := len(a.chunks) - 1
+	if last < 0 || len(a.chunks[last])+len(p) > cap(a.chunks[last]) {
+		// Chunks double from 1 KiB to 64 KiB: small families stay small.
+		size := 1 << 10
+		if last >= 0 {
+			size = min(2*cap(a.chunks[last]), chunkSize)
+		}
+		a.chunks = append(a.chunks, make([]byte, 0, max(size, len(p))))
+		last++
+	}
+	start := len(a.chunks[last])
+	a.chunks[last] = append(a.chunks[last], p...)
+	a.size += len(p)
+	return span{chunk: int32(last), start: int32(start), end: int32(start + len(p))}
+}
+
+func (a *arena) get(s span) []byte { return a.chunks[s.chunk][s.start:s.end] }
 
 func newEncoder() *encoder { return &encoder{fams: map[string]*famBuf{}} }
 
@@ -170,32 +193,24 @@ func (e *encoder) encode(m prometheus.Metric) error {
 	}
 	line := b[sample:]
 
-	last := len(f.chunks) - 1
-	if last < 0 || len(f.chunks[last])+len(line) > cap(f.chunks[last]) {
-		f.chunks = append(f.chunks, make([]byte, 0, max(chunkSize, len(line))))
-		last++
-	}
-	start := len(f.chunks[last])
-	f.chunks[last] = append(f.chunks[last], line...)
-	f.size += len(line)
-
 	// client_golang sorts a family's samples by their label values, in
 	// label name order (pb.Label is sorted by name).
-	k := len(f.keys)
+	key := e.key[:0]
 	for _, lp := range pb.Label {
-		f.keys = append(f.keys, lp.GetValue()...)
-		f.keys = append(f.keys, 0)
+		key = append(key, lp.GetValue()...)
+		key = append(key, 0)
 	}
-	ref := lineRef{chunk: int32(last), start: int32(start), end: int32(start + len(line)), key: [2]int32{int32(k), int32(len(f.keys))}}
+	e.key = key
 	if n := len(f.refs); n > 0 && f.sorted {
-		f.sorted = bytes.Compare(f.key(f.refs[n-1]), f.keys[k:]) < 0
+		f.sorted = bytes.Compare(f.keys.get(f.refs[n-1].key), key) < 0
 	}
+	ref := lineRef{line: f.lines.add(line), key: f.keys.add(key)}
 	f.refs = append(f.refs, ref)
 	return nil
 }
 
-func (f *famBuf) key(r lineRef) []byte  { return f.keys[r.key[0]:r.key[1]] }
-func (f *famBuf) line(r lineRef) []byte { return f.chunks[r.chunk][r.start:r.end] }
+func (f *famBuf) key(r lineRef) []byte  { return f.keys.get(r.key) }
+func (f *famBuf) line(r lineRef) []byte { return f.lines.get(r.line) }
 
 // finish sorts every family and returns the rendering. The buffers of each
 // family are dropped as soon as its body is built.
@@ -205,7 +220,7 @@ func (e *encoder) finish() (rendering, error) {
 		if !f.sorted {
 			slices.SortStableFunc(f.refs, func(a, b lineRef) int { return bytes.Compare(f.key(a), f.key(b)) })
 		}
-		body := make([]byte, 0, f.size)
+		body := make([]byte, 0, f.lines.size)
 		for i, r := range f.refs {
 			if !f.sorted && i > 0 && bytes.Equal(f.key(f.refs[i-1]), f.key(r)) {
 				e.errs = append(e.errs, fmt.Errorf("%s: duplicate series %s", f.name, bytes.TrimSuffix(f.line(r), []byte("\n"))))
