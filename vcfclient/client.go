@@ -9,6 +9,7 @@
 package vcfclient
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"errors"
@@ -408,7 +409,10 @@ func (c *Client) attempt(ctx context.Context, req request, body []byte, token st
 
 	var derr error
 	if decode != nil {
-		dec := json.NewDecoder(resp.Body)
+		// The decoder reads 512 bytes at a time; through a 64 KiB buffer a
+		// 50 MB list costs ~800 reads of the socket instead of ~13,000
+		// (net/http's own buffer is 4 KiB).
+		dec := json.NewDecoder(bufio.NewReaderSize(resp.Body, 64<<10))
 		if derr = decode(dec); derr == nil {
 			derr = expectEOF(dec)
 		}
