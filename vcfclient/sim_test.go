@@ -497,21 +497,15 @@ func TestSimUpgradeFlowModels(t *testing.T) {
 		kinds[kind] = true
 		// Wait for the upgrade to finish; the SDDC Manager upgrade makes the
 		// API unavailable for a while, which the GET retries ride out.
-		require.Eventually(t, func() bool {
-			all, err := c.Upgrades(ctx)
-			if err != nil {
-				var ae *APIError
-				require.True(t, errors.As(err, &ae) && ae.StatusCode == 503, "unexpected %v", err)
-				return false
+		require.EventuallyWithT(t, func(ct *assert.CollectT) {
+			status, err := upgradeStatus(ctx, c, b.ID)
+			var ae *APIError
+			if errors.As(err, &ae) && ae.StatusCode == 503 {
+				ct.Errorf("SDDC Manager unavailable: %v", err) // its own upgrade: try again
+				return
 			}
-			for _, u := range all {
-				if u.BundleID == b.ID {
-					one, err := c.Upgrade(ctx, u.ID)
-					require.NoError(t, err)
-					return one.Status == "COMPLETED_WITH_SUCCESS"
-				}
-			}
-			return false
+			assert.NoError(ct, err)
+			assert.Equal(ct, "COMPLETED_WITH_SUCCESS", status)
 		}, 20*time.Second, 10*time.Millisecond, "kind %s", kind)
 	}
 	assert.NotEmpty(t, kinds)
@@ -552,6 +546,25 @@ func simBenchBody(b *testing.B) []byte {
 	sim.ServeHTTP(rec, req)
 	require.Equal(b, 200, rec.Code)
 	return rec.Body.Bytes()
+}
+
+// upgradeStatus is the status of the upgrade of a bundle ("" while none is
+// listed).
+func upgradeStatus(ctx context.Context, c *Client, bundleID string) (string, error) {
+	all, err := c.Upgrades(ctx)
+	if err != nil {
+		return "", err
+	}
+	for _, u := range all {
+		if u.BundleID == bundleID {
+			one, err := c.Upgrade(ctx, u.ID)
+			if err != nil {
+				return "", err
+			}
+			return one.Status, nil
+		}
+	}
+	return "", nil
 }
 
 func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }
