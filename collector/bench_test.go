@@ -75,7 +75,7 @@ func BenchmarkRender10kHosts(b *testing.B) {
 	b.Run("cache", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
-			set.NewTargetCollector(b.Context(), tg, labels).renderings(NewCache())
+			set.NewTargetCollector(b.Context(), tg, labels).renderings(NewCache(), textFormats[expfmt.TypeTextPlain])
 		}
 	})
 }

@@ -71,8 +71,9 @@ func ScrapeTimeout(r *http.Request, def, offset time.Duration) time.Duration {
 
 func (o *HandlerOpts) serve(w http.ResponseWriter, r *http.Request, g prometheus.Gatherer) {
 	promhttp.HandlerFor(g, promhttp.HandlerOpts{
-		ErrorLog:      slog.NewLogLogger(o.Logger.Handler(), slog.LevelError),
-		ErrorHandling: promhttp.ContinueOnError,
+		ErrorLog:          slog.NewLogLogger(o.Logger.Handler(), slog.LevelError),
+		ErrorHandling:     promhttp.ContinueOnError,
+		EnableOpenMetrics: true, // negotiated: only when the scraper asks for it
 	}).ServeHTTP(w, r)
 }
 
@@ -104,13 +105,13 @@ func MetricsHandler(o HandlerOpts) http.Handler {
 		ctx, cancel := context.WithTimeout(r.Context(), ScrapeTimeout(r, o.DefaultTimeout, o.TimeoutOffset))
 		defer cancel()
 		ts := o.Registry.Targets()
-		if format, ok := fastFormat(r, false); ok {
+		if format, tf := negotiate(r); tf != nil {
 			cache.retain(func(t *targets.Target) bool { return slices.Contains(ts, t) })
 			outs := make([]cachedOutput, len(ts))
 			var wg sync.WaitGroup
 			for i, t := range ts {
 				wg.Go(func() {
-					outs[i].parts = set.NewTargetCollector(ctx, t, prometheus.Labels{"target": t.Name}).renderings(cache)
+					outs[i].parts = set.NewTargetCollector(ctx, t, prometheus.Labels{"target": t.Name}).renderings(cache, tf)
 				})
 			}
 			wg.Wait()
@@ -123,7 +124,7 @@ func MetricsHandler(o HandlerOpts) http.Handler {
 					}
 				}
 			}
-			o.serveCached(w, r, format, outs, prometheus.Gatherers{o.Self, clients})
+			o.serveCached(w, r, format, tf, outs, prometheus.Gatherers{o.Self, clients})
 			return
 		}
 		reg := prometheus.NewRegistry()
@@ -164,9 +165,9 @@ func ProbeHandler(o HandlerOpts) http.Handler {
 		}
 		ctx, cancel := context.WithTimeout(r.Context(), ScrapeTimeout(r, o.DefaultTimeout, o.TimeoutOffset))
 		defer cancel()
-		if format, ok := fastFormat(r, false); ok {
+		if format, tf := negotiate(r); tf != nil {
 			cache.retain(func(c *targets.Target) bool { cur, ok := o.Registry.Get(c.Name); return ok && cur == c })
-			o.serveCached(w, r, format, []cachedOutput{{parts: set.NewTargetCollector(ctx, t, nil).renderings(cache)}}, nil)
+			o.serveCached(w, r, format, tf, []cachedOutput{{parts: set.NewTargetCollector(ctx, t, nil).renderings(cache, tf)}}, nil)
 			return
 		}
 		reg := prometheus.NewRegistry()

@@ -72,6 +72,21 @@ var gzipWriters = sync.Pool{New: func() any {
 	return zw
 }}
 
+// textFormat is an exposition format the cache renders: the classic text
+// format, or OpenMetrics when the scraper asks for it. Protobuf is left to
+// client_golang.
+type textFormat struct {
+	typ     expfmt.FormatType
+	encode  func(io.Writer, *dto.MetricFamily) (int, error)
+	trailer string
+}
+
+var textFormats = map[expfmt.FormatType]*textFormat{
+	expfmt.TypeTextPlain: {typ: expfmt.TypeTextPlain, encode: expfmt.MetricFamilyToText},
+	expfmt.TypeOpenMetrics: {typ: expfmt.TypeOpenMetrics, trailer: "# EOF\n",
+		encode: func(w io.Writer, mf *dto.MetricFamily) (int, error) { return expfmt.MetricFamilyToOpenMetrics(w, mf) }},
+}
+
 // rendering is the output of one collector (or the common metrics) for one
 // target: families sorted by name.
 type rendering []*family
@@ -81,6 +96,7 @@ type rendering []*family
 // encoder turns the metrics of one collector run into a rendering. It is
 // used by one goroutine.
 type encoder struct {
+	format  *textFormat
 	fams    map[string]*famBuf
 	errs    []error
 	scratch bytes.Buffer // one encoded metric
@@ -133,7 +149,7 @@ func (a *arena) add(p []byte) span {
 
 func (a *arena) get(s span) []byte { return a.chunks[s.chunk][s.start:s.end] }
 
-func newEncoder() *encoder { return &encoder{fams: map[string]*famBuf{}} }
+func newEncoder(f *textFormat) *encoder { return &encoder{format: f, fams: map[string]*famBuf{}} }
 
 // add encodes one metric. Metrics must come from descriptors made by newDesc
 // (so that their name and help are known).
@@ -172,15 +188,16 @@ func (e *encoder) encode(m prometheus.Metric) error {
 		return fmt.Errorf("%s: inconsistent type or help within one family", spec.fqName)
 	}
 
-	// expfmt writes the line, as client_golang would; the header comes
-	// with it and is cut off (and kept the first time).
+	// expfmt writes the line, as client_golang would; the header (# HELP,
+	// # TYPE, # UNIT) comes with it and is cut off (and kept the first
+	// time).
 	e.mf = dto.MetricFamily{Name: &f.name, Type: &f.typ, Metric: e.mf.Metric[:0]}
 	if f.header == nil {
 		e.mf.Help = &f.help
 	}
 	e.mf.Metric = append(e.mf.Metric, pb)
 	e.scratch.Reset()
-	if _, err := expfmt.MetricFamilyToText(&e.scratch, &e.mf); err != nil {
+	if _, err := e.format.encode(&e.scratch, &e.mf); err != nil {
 		return fmt.Errorf("%s: %w", spec.fqName, err)
 	}
 	b := e.scratch.Bytes()
@@ -236,13 +253,13 @@ func (e *encoder) finish() (rendering, error) {
 }
 
 // renderMetrics runs collect and renders what it sends.
-func renderMetrics(collect func(ch chan<- prometheus.Metric)) (rendering, error) {
+func renderMetrics(f *textFormat, collect func(ch chan<- prometheus.Metric)) (rendering, error) {
 	ch := make(chan prometheus.Metric, 256)
 	go func() {
 		collect(ch)
 		close(ch)
 	}()
-	e := newEncoder()
+	e := newEncoder(f)
 	for m := range ch {
 		e.add(m)
 	}
@@ -262,11 +279,16 @@ type Cache struct {
 // NewCache returns an empty cache.
 func NewCache() *Cache { return &Cache{targets: map[*targets.Target]*targetCache{}} }
 
-// targetCache holds one target's renderings by part: "" for the common
-// metrics (vcf_up, inventory refresh), else the collector's name.
+// targetCache holds one target's renderings by format and part: "" for the
+// common metrics (vcf_up, inventory refresh), else the collector's name.
 type targetCache struct {
 	mu    sync.Mutex
-	parts map[string]*part
+	parts map[partName]*part
+}
+
+type partName struct {
+	format expfmt.FormatType
+	name   string
 }
 
 type part struct {
@@ -293,7 +315,7 @@ func (c *Cache) target(t *targets.Target) *targetCache {
 	defer c.mu.Unlock()
 	tc := c.targets[t]
 	if tc == nil {
-		tc = &targetCache{parts: map[string]*part{}}
+		tc = &targetCache{parts: map[partName]*part{}}
 		c.targets[t] = tc
 	}
 	return tc
@@ -314,7 +336,7 @@ func (c *Cache) retain(keep func(*targets.Target) bool) {
 // renderings returns the common rendering and one per collector of c's set,
 // in the set's order, rendering again those whose snapshot (or version)
 // changed. Concurrent scrapes of the target share one rendering.
-func (c *TargetCollector) renderings(cache *Cache) []rendering {
+func (c *TargetCollector) renderings(cache *Cache, format *textFormat) []rendering {
 	snap := c.target.Snapshot(c.ctx)
 	s := &Scrape{Target: c.target, Snapshot: snap, descs: c.descs}
 	tc := cache.target(c.target)
@@ -334,13 +356,14 @@ func (c *TargetCollector) renderings(cache *Cache) []rendering {
 				keys[i].version = v.version(c.ctx, s)
 			}
 		}
-		if p := tc.parts[name]; p != nil && p.key == keys[i] {
+		pn := partName{format.typ, name}
+		if p := tc.parts[pn]; p != nil && p.key == keys[i] {
 			out[i] = p.r
 			continue
 		}
-		delete(tc.parts, name) // never hold two renderings of a part
+		delete(tc.parts, pn) // never hold two renderings of a part
 		wg.Go(func() {
-			r, err := renderMetrics(collect)
+			r, err := renderMetrics(format, collect)
 			if err != nil {
 				c.set.logger.Error("rendering metrics", "target", c.target.Name, "part", name, "err", err)
 			}
@@ -349,8 +372,8 @@ func (c *TargetCollector) renderings(cache *Cache) []rendering {
 	}
 	wg.Wait()
 	for i, name := range names {
-		if tc.parts[name] == nil {
-			tc.parts[name] = &part{key: keys[i], r: out[i]}
+		if pn := (partName{format.typ, name}); tc.parts[pn] == nil {
+			tc.parts[pn] = &part{key: keys[i], r: out[i]}
 		}
 	}
 	return out
@@ -368,7 +391,7 @@ type cachedOutput struct {
 // header once, then the samples of each source. With gz, the cached large
 // bodies are written as their gzip members and everything else is
 // compressed on the way.
-func writeExposition(w io.Writer, live []*dto.MetricFamily, outs []cachedOutput, gz bool) error {
+func writeExposition(w io.Writer, format *textFormat, live []*dto.MetricFamily, outs []cachedOutput, gz bool) error {
 	type source struct {
 		live  *dto.MetricFamily
 		cache []*family
@@ -411,7 +434,7 @@ func writeExposition(w io.Writer, live []*dto.MetricFamily, outs []cachedOutput,
 	for _, n := range names {
 		s := byName[n]
 		if s.live != nil {
-			if _, err := expfmt.MetricFamilyToText(zw, s.live); err != nil {
+			if _, err := format.encode(zw, s.live); err != nil {
 				return err
 			}
 		} else if len(s.cache) > 0 {
@@ -424,6 +447,7 @@ func writeExposition(w io.Writer, live []*dto.MetricFamily, outs []cachedOutput,
 			return zw.err
 		}
 	}
+	zw.text([]byte(format.trailer))
 	return zw.close()
 }
 
@@ -524,22 +548,18 @@ func acceptsGzip(r *http.Request) bool {
 	return false
 }
 
-// fastFormat returns the format to answer r with when it can be served from
-// the cache: the classic text format. Other formats (protobuf, and
-// OpenMetrics when enabled) take the client_golang path.
-func fastFormat(r *http.Request, openMetrics bool) (expfmt.Format, bool) {
-	var f expfmt.Format
-	if openMetrics {
-		f = expfmt.NegotiateIncludingOpenMetrics(r.Header)
-	} else {
-		f = expfmt.Negotiate(r.Header)
-	}
-	return f, f.FormatType() == expfmt.TypeTextPlain
+// negotiate returns the format to answer r with, as promhttp negotiates it
+// (OpenMetrics included), and the cache's renderer of it; nil for protobuf,
+// which takes the client_golang path.
+func negotiate(r *http.Request) (expfmt.Format, *textFormat) {
+	f := expfmt.NegotiateIncludingOpenMetrics(r.Header)
+	return f, textFormats[f.FormatType()]
 }
 
-// serveCached answers one scrape in the text format from the renderings of
-// each target and, live, the families self gathers (nil: none).
-func (o *HandlerOpts) serveCached(w http.ResponseWriter, r *http.Request, format expfmt.Format, outs []cachedOutput, self prometheus.Gatherer) {
+// serveCached answers one scrape in format (rendered by tf) from the
+// renderings of each target and, live, the families self gathers (nil:
+// none).
+func (o *HandlerOpts) serveCached(w http.ResponseWriter, r *http.Request, format expfmt.Format, tf *textFormat, outs []cachedOutput, self prometheus.Gatherer) {
 	var live []*dto.MetricFamily
 	if self != nil {
 		var err error
@@ -554,7 +574,7 @@ func (o *HandlerOpts) serveCached(w http.ResponseWriter, r *http.Request, format
 	if gz {
 		h.Set("Content-Encoding", "gzip")
 	}
-	if err := writeExposition(w, live, outs, gz); err != nil {
+	if err := writeExposition(w, tf, live, outs, gz); err != nil {
 		o.Logger.Error("writing the exposition", "err", err)
 	}
 }

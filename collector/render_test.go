@@ -89,6 +89,20 @@ func slowText(t *testing.T, set *Set, tg *targets.Target, labels prometheus.Labe
 	return buf.String()
 }
 
+// promhttpAnswer is client_golang's answer (body, content type) to a scrape
+// of tg with the given Accept header.
+func promhttpAnswer(t *testing.T, set *Set, tg *targets.Target, accept string) (string, string) {
+	t.Helper()
+	reg := prometheus.NewPedanticRegistry()
+	require.NoError(t, reg.Register(set.NewTargetCollector(t.Context(), tg, nil)))
+	rec := httptest.NewRecorder()
+	req := httptest.NewRequest("GET", "/", nil)
+	req.Header.Set("Accept", accept)
+	promhttp.HandlerFor(reg, promhttp.HandlerOpts{EnableOpenMetrics: true}).ServeHTTP(rec, req)
+	require.Equal(t, http.StatusOK, rec.Code)
+	return rec.Body.String(), rec.Header().Get("Content-Type")
+}
+
 var collectorDuration = regexp.MustCompile(`(?m)^(vcf_scrape_collector_duration_seconds\{[^}]*\}) \S+$`)
 
 func maskDurations(s string) string { return collectorDuration.ReplaceAllString(s, "$1 <duration>") }
@@ -144,6 +158,15 @@ func TestCachedOutputIsClientGolangOutput(t *testing.T) {
 	require.NoError(t, err)
 	filtered, _ := get(t, h, "/probe?target=sim&collect[]=domain&collect[]=upgrade", false)
 	require.Equal(t, maskDurations(slowText(t, domain, tg, nil)), maskDurations(filtered))
+
+	// OpenMetrics, when asked for (Prometheus' default), from the cache too.
+	om := "application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1"
+	wantOM, wantType := promhttpAnswer(t, set, tg, om)
+	for _, gz := range []bool{false, true} {
+		gotOM, omHdr := get(t, h, "/probe?target=sim", gz, "Accept", om)
+		require.Equal(t, wantType, omHdr.Get("Content-Type"))
+		require.Equal(t, maskDurations(wantOM), maskDurations(gotOM))
+	}
 
 	// Protobuf is not cached: client_golang answers it.
 	rec = httptest.NewRecorder()
@@ -263,7 +286,7 @@ func checkParses(t *testing.T, text string) {
 // and a repeated series is reported and written once.
 func TestEncoderSortsAndRejectsDuplicates(t *testing.T) {
 	desc := newDesc("test", "value", "A test gauge.", "x", "y")
-	e := newEncoder()
+	e := newEncoder(textFormats[expfmt.TypeTextPlain])
 	for _, xy := range [][2]string{{"b", "1"}, {"a-b", "1"}, {"a", "2"}, {"a", "1"}, {"b", "1"}} {
 		e.add(prometheus.MustNewConstMetric(desc, prometheus.GaugeValue, 1, xy[0], xy[1]))
 	}
