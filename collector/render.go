@@ -279,21 +279,19 @@ type Cache struct {
 // NewCache returns an empty cache.
 func NewCache() *Cache { return &Cache{targets: map[*targets.Target]*targetCache{}} }
 
-// targetCache holds one target's renderings by format and part: "" for the
-// common metrics (vcf_up, inventory refresh), else the collector's name.
+// targetCache holds one target's renderings by part: "" for the common
+// metrics (vcf_up, inventory refresh), else the collector's name. A part is
+// kept in one format only (the last asked for), so that no exposition is
+// held twice; scrapers normally agree on one.
 type targetCache struct {
 	mu    sync.Mutex
-	parts map[partName]*part
-}
-
-type partName struct {
-	format expfmt.FormatType
-	name   string
+	parts map[string]*part
 }
 
 type part struct {
-	key partKey
-	r   rendering
+	key    partKey
+	format expfmt.FormatType
+	r      rendering
 }
 
 // partKey identifies what a rendering was made from.
@@ -315,7 +313,7 @@ func (c *Cache) target(t *targets.Target) *targetCache {
 	defer c.mu.Unlock()
 	tc := c.targets[t]
 	if tc == nil {
-		tc = &targetCache{parts: map[partName]*part{}}
+		tc = &targetCache{parts: map[string]*part{}}
 		c.targets[t] = tc
 	}
 	return tc
@@ -356,12 +354,11 @@ func (c *TargetCollector) renderings(cache *Cache, format *textFormat) []renderi
 				keys[i].version = v.version(c.ctx, s)
 			}
 		}
-		pn := partName{format.typ, name}
-		if p := tc.parts[pn]; p != nil && p.key == keys[i] {
+		if p := tc.parts[name]; p != nil && p.key == keys[i] && p.format == format.typ {
 			out[i] = p.r
 			continue
 		}
-		delete(tc.parts, pn) // never hold two renderings of a part
+		delete(tc.parts, name) // never hold two renderings of a part
 		wg.Go(func() {
 			r, err := renderMetrics(format, collect)
 			if err != nil {
@@ -372,8 +369,8 @@ func (c *TargetCollector) renderings(cache *Cache, format *textFormat) []renderi
 	}
 	wg.Wait()
 	for i, name := range names {
-		if pn := (partName{format.typ, name}); tc.parts[pn] == nil {
-			tc.parts[pn] = &part{key: keys[i], r: out[i]}
+		if tc.parts[name] == nil {
+			tc.parts[name] = &part{key: keys[i], format: format.typ, r: out[i]}
 		}
 	}
 	return out
