@@ -39,7 +39,7 @@ func sizedSim(t testing.TB, domains, clustersPerDomain, hostsPerCluster, unassig
 	cfg.Now = func() time.Time { return fixedNow }
 	srv, err := vcfsim.NewServer(cfg)
 	require.NoError(t, err)
-	t.Cleanup(func() { srv.Close() })
+	t.Cleanup(func() { _ = srv.Close() })
 	return srv
 }
 

@@ -549,7 +549,7 @@ func acceptsGzip(r *http.Request) bool {
 // (OpenMetrics included), and the cache's renderer of it; nil for protobuf,
 // which takes the client_golang path.
 func negotiate(r *http.Request) (expfmt.Format, *textFormat) {
-	f := expfmt.NegotiateIncludingOpenMetrics(r.Header)
+	f := expfmt.NegotiateAccept(r.Header, expfmt.DefaultOpenMetricsAcceptedFormats()...)
 	return f, textFormats[f.FormatType()]
 }
 
@@ -566,6 +566,8 @@ func (o *HandlerOpts) serveCached(w http.ResponseWriter, r *http.Request, format
 		}
 	}
 	h := w.Header()
+	h.Add("Vary", "Accept")
+	h.Add("Vary", "Accept-Encoding")
 	h.Set("Content-Type", string(format))
 	gz := acceptsGzip(r)
 	if gz {

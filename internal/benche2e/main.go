@@ -99,7 +99,7 @@ func main() {
 		}
 		results = append(results, r)
 	}
-	printTable(os.Stdout, results)
+	fmt.Print(table(results))
 	b, _ := json.MarshalIndent(results, "", "  ")
 	if err := os.WriteFile(o.out, append(b, '\n'), 0o644); err != nil {
 		fmt.Fprintln(os.Stderr, "bench-e2e:", err)
@@ -217,21 +217,24 @@ func run(ctx context.Context, o options, sc scenario) (Result, error) {
 	return r, nil
 }
 
-func printTable(w io.Writer, rs []Result) {
+// table formats the ratios of the issue's table, per scenario.
+func table(rs []Result) string {
+	var w strings.Builder
 	mib := func(b int64) float64 { return float64(b) / (1 << 20) }
 	ms := func(s float64) string { return strconv.FormatFloat(s*1000, 'f', 0, 64) + " ms" }
 	for _, r := range rs {
-		fmt.Fprintf(w, "\n%s: %d hosts, /v1/hosts %.1f MiB\n\n", r.Scenario, r.Hosts, mib(int64(r.HostsBodySize)))
-		fmt.Fprintln(w, "| measure | value | target |")
-		fmt.Fprintln(w, "|---|---|---|")
-		fmt.Fprintf(w, "| API calls per refresh | %d | ≤ 5 |\n", r.APICalls)
-		fmt.Fprintf(w, "| cold scrape / floor | %s / %s = %.1f | ≤ 1.5 |\n", ms(r.Cold), ms(r.Floor), r.ColdOverFloor)
-		fmt.Fprintf(w, "| warm scrape / cold scrape | %s / %s = %.3f | ≤ 0.05 |\n", ms(r.Warm), ms(r.Cold), r.WarmOverCold)
-		fmt.Fprintf(w, "| gzip warm scrape / cold scrape | %s / %s = %.3f | |\n", ms(r.WarmGzip), ms(r.Cold), r.GzipOverCold)
-		fmt.Fprintf(w, "| exporter peak RSS / raw /v1/hosts bytes | %.0f MiB / %.0f MiB = %.2f | ≤ 1.0 |\n",
+		fmt.Fprintf(&w, "\n%s: %d hosts, /v1/hosts %.1f MiB\n\n", r.Scenario, r.Hosts, mib(int64(r.HostsBodySize)))
+		w.WriteString("| measure | value | target |\n")
+		w.WriteString("|---|---|---|\n")
+		fmt.Fprintf(&w, "| API calls per refresh | %d | ≤ 5 |\n", r.APICalls)
+		fmt.Fprintf(&w, "| cold scrape / floor | %s / %s = %.1f | ≤ 1.5 |\n", ms(r.Cold), ms(r.Floor), r.ColdOverFloor)
+		fmt.Fprintf(&w, "| warm scrape / cold scrape | %s / %s = %.3f | ≤ 0.05 |\n", ms(r.Warm), ms(r.Cold), r.WarmOverCold)
+		fmt.Fprintf(&w, "| gzip warm scrape / cold scrape | %s / %s = %.3f | |\n", ms(r.WarmGzip), ms(r.Cold), r.GzipOverCold)
+		fmt.Fprintf(&w, "| exporter peak RSS / raw /v1/hosts bytes | %.0f MiB / %.0f MiB = %.2f | ≤ 1.0 |\n",
 			mib(max(r.PeakRSSCold, r.PeakRSSWarm)), mib(int64(r.HostsBodySize)), r.RSSOverHostBody)
-		fmt.Fprintf(w, "| series per scrape | %d (%.1f MB of text, %.1f MB gzip) | |\n", r.Series, float64(r.Bytes)/1e6, float64(r.GzipBytes)/1e6)
+		fmt.Fprintf(&w, "| series per scrape | %d (%.1f MB of text, %.1f MB gzip) | |\n", r.Series, float64(r.Bytes)/1e6, float64(r.GzipBytes)/1e6)
 	}
+	return w.String()
 }
 
 func median(xs []float64) float64 {
@@ -281,7 +284,7 @@ func (p *proc) peakRSS() (int64, error) {
 	if err != nil {
 		return 0, err
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }()
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
 		if v, ok := strings.CutPrefix(sc.Text(), "VmHWM:"); ok {
@@ -316,7 +319,7 @@ func freeAddr() (string, error) {
 	if err != nil {
 		return "", err
 	}
-	defer l.Close()
+	defer func() { _ = l.Close() }()
 	return l.Addr().String(), nil
 }
 
@@ -330,7 +333,7 @@ func waitOK(ctx context.Context, url string) error {
 		req, _ := http.NewRequestWithContext(ctx, "GET", url, nil)
 		if resp, err := http.DefaultClient.Do(req); err == nil {
 			_, _ = io.Copy(io.Discard, resp.Body)
-			resp.Body.Close()
+			_ = resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {
 				return nil
 			}
@@ -356,7 +359,7 @@ func post(ctx context.Context, url string) error {
 		return err
 	}
 	_, _ = io.Copy(io.Discard, resp.Body)
-	resp.Body.Close()
+	_ = resp.Body.Close()
 	if resp.StatusCode/100 != 2 {
 		return fmt.Errorf("POST %s: %s", url, resp.Status)
 	}
@@ -371,7 +374,7 @@ func login(ctx context.Context, simURL string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	defer resp.Body.Close()
+	defer func() { _ = resp.Body.Close() }()
 	var pair struct {
 		AccessToken string `json:"accessToken"`
 	}
@@ -397,7 +400,7 @@ func floor(ctx context.Context, simURL, token string) (time.Duration, int, error
 				errs[i] = err
 				return
 			}
-			defer resp.Body.Close()
+			defer func() { _ = resp.Body.Close() }()
 			sizes[i], errs[i] = io.Copy(io.Discard, resp.Body)
 			if resp.StatusCode != http.StatusOK {
 				errs[i] = fmt.Errorf("GET %s: %s", path, resp.Status)
@@ -423,7 +426,7 @@ func scrape(ctx context.Context, base string, gzip bool) (scrapeResult, error) {
 	if err != nil {
 		return scrapeResult{}, err
 	}
-	defer resp.Body.Close()
+	defer func() { _ = resp.Body.Close() }()
 	body, err := io.ReadAll(resp.Body)
 	d := time.Since(begin)
 	if err != nil {
@@ -453,7 +456,7 @@ func apiCalls(ctx context.Context, simURL string) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	defer resp.Body.Close()
+	defer func() { _ = resp.Body.Close() }()
 	var stats map[string]int
 	if err := json.NewDecoder(resp.Body).Decode(&stats); err != nil {
 		return 0, err
