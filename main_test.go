@@ -6,6 +6,7 @@ import (
 	"runtime/debug"
 	"testing"
 
+	"github.com/prometheus/common/version"
 	"github.com/stretchr/testify/require"
 )
 
@@ -57,4 +58,21 @@ func TestDefaultMemoryLimit(t *testing.T) {
 	require.NoError(t, os.Unsetenv("GOMEMLIMIT"))
 	defaultMemoryLimit(logger)
 	require.Equal(t, int64(memoryLimit), debug.SetMemoryLimit(-1))
+}
+
+// Built without -ldflags (go run, go test), the version comes from the
+// build information Go records.
+func TestVersionFromBuildInfo(t *testing.T) {
+	saved := version.Version
+	t.Cleanup(func() { version.Version = saved })
+	version.Version = ""
+	versionFromBuildInfo()
+	bi, ok := debug.ReadBuildInfo()
+	require.True(t, ok)
+	require.NotEmpty(t, version.Version)
+	require.Equal(t, bi.Main.Version, version.Version)
+
+	version.Version = "1.2.3" // set by make build: kept
+	versionFromBuildInfo()
+	require.Equal(t, "1.2.3", version.Version)
 }

@@ -27,6 +27,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
@@ -333,8 +334,10 @@ func (c *Cache) retain(keep func(*targets.Target) bool) {
 
 // renderings returns the common rendering and one per collector of c's set,
 // in the set's order, rendering again those whose snapshot (or version)
-// changed. Concurrent scrapes of the target share one rendering.
+// changed, and last the scrape's own duration. Concurrent scrapes of the
+// target share one rendering.
 func (c *TargetCollector) renderings(cache *Cache, format *textFormat) []rendering {
+	begin := time.Now()
 	snap := c.target.Snapshot(c.ctx)
 	s := &Scrape{Target: c.target, Snapshot: snap, descs: c.descs}
 	tc := cache.target(c.target)
@@ -373,7 +376,12 @@ func (c *TargetCollector) renderings(cache *Cache, format *textFormat) []renderi
 			tc.parts[name] = &part{key: keys[i], format: format.typ, r: out[i]}
 		}
 	}
-	return out
+	// This scrape's duration, rendered for this scrape only.
+	r, err := renderMetrics(format, func(ch chan<- prometheus.Metric) { ch <- c.scrapeDuration(begin) })
+	if err != nil {
+		c.set.logger.Error("rendering metrics", "target", c.target.Name, "err", err)
+	}
+	return append(out, r)
 }
 
 // ---- serving ----
