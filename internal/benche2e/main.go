@@ -427,7 +427,10 @@ func scrape(ctx context.Context, base string, gzip bool) (scrapeResult, error) {
 		return scrapeResult{}, err
 	}
 	defer func() { _ = resp.Body.Close() }()
-	body, err := io.ReadAll(resp.Body)
+	// Counted as it streams (a scraper parses as it reads): the time is
+	// the exporter's, not that of growing a buffer here.
+	var lc lineCounter
+	_, err = io.Copy(&lc, resp.Body)
 	d := time.Since(begin)
 	if err != nil {
 		return scrapeResult{}, err
@@ -438,15 +441,36 @@ func scrape(ctx context.Context, base string, gzip bool) (scrapeResult, error) {
 	if gzip && resp.Header.Get("Content-Encoding") != "gzip" {
 		return scrapeResult{}, errors.New("scrape: asked for gzip, got " + resp.Header.Get("Content-Encoding"))
 	}
-	r := scrapeResult{seconds: d.Seconds(), bytes: len(body)}
+	r := scrapeResult{seconds: d.Seconds(), bytes: lc.bytes}
 	if !gzip {
-		for line := range bytes.Lines(body) {
-			if len(line) > 0 && line[0] != '#' {
-				r.series++
-			}
-		}
+		r.series = lc.samples
 	}
 	return r, nil
+}
+
+// lineCounter counts the bytes and the sample lines (not starting with
+// '#') of an exposition written to it.
+type lineCounter struct {
+	bytes, samples int
+	midLine        bool
+}
+
+func (c *lineCounter) Write(p []byte) (int, error) {
+	n := len(p)
+	c.bytes += n
+	for len(p) > 0 {
+		if !c.midLine && p[0] != '#' && p[0] != '\n' {
+			c.samples++
+		}
+		i := bytes.IndexByte(p, '\n')
+		if i < 0 {
+			c.midLine = true
+			break
+		}
+		c.midLine = false
+		p = p[i+1:]
+	}
+	return n, nil
 }
 
 // apiCalls sums vcfsim's request counters of /v1 (the token excluded).
