@@ -208,6 +208,8 @@ type Scrape struct {
 	Snapshot *targets.Snapshot
 
 	descs map[*prometheus.Desc]*prometheus.Desc // nil: no constant labels
+	// render: the metrics go to the render cache's encoder (see renderGauge).
+	render bool
 
 	upgradeOnce sync.Once
 	upgrades    targets.UpgradeStatus
@@ -223,6 +225,11 @@ type Scrape struct {
 func (s *Scrape) gauge(desc *prometheus.Desc, v float64, labels ...string) prometheus.Metric {
 	if d, ok := s.descs[desc]; ok {
 		desc = d
+	}
+	if s.render {
+		// The label pairs of a const metric are most of a render's
+		// garbage; the render cache's encoder reads the values as they are.
+		return &renderGauge{desc: desc, value: v, labels: slices.Clone(labels)}
 	}
 	return prometheus.MustNewConstMetric(desc, prometheus.GaugeValue, v, labels...)
 }
@@ -353,7 +360,8 @@ func (s *Set) labelledDescs(constLabels prometheus.Labels) map[*prometheus.Desc]
 			panic(fmt.Sprintf("collector: descriptor not made by newDesc: %s", d))
 		}
 		m[d] = prometheus.NewDesc(spec.fqName, spec.help, spec.labels, constLabels)
-		setSpec(m[d], spec) // the render cache looks up name and help
+		spec.constLabels = constLabels
+		setSpec(m[d], spec) // the render cache looks up name, help and labels
 	}
 	s.labelled.Store(key, m)
 	return m
@@ -530,6 +538,7 @@ func stateSets[T any](s *Scrape, ch chan<- prometheus.Metric, defs []stateSetDef
 type descSpec struct {
 	fqName, help string
 	labels       []string
+	constLabels  prometheus.Labels // of a descriptor made by labelledDescs
 }
 
 var (

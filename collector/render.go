@@ -28,6 +28,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
@@ -99,11 +100,97 @@ type rendering []*family
 type encoder struct {
 	format  *textFormat
 	fams    map[string]*famBuf
+	descs   map[*prometheus.Desc]*descInfo
 	errs    []error
 	scratch bytes.Buffer // one encoded metric
 	key     []byte       // its sort key
 	pb      dto.Metric
 	mf      dto.MetricFamily
+	gauge   dto.Gauge
+	pairs   []dto.LabelPair
+	labels  []*dto.LabelPair
+}
+
+// descInfo is what the encoder needs of a descriptor: its spec, and its
+// label names sorted (as in a sample) with where each value comes from:
+// src[i] >= 0 is variable label src[i], else constant value consts[-src[i]-1].
+type descInfo struct {
+	spec   descSpec
+	names  []string
+	src    []int
+	consts []string
+}
+
+func newDescInfo(spec descSpec) *descInfo {
+	info := &descInfo{spec: spec}
+	for i, n := range spec.labels {
+		info.names, info.src = append(info.names, n), append(info.src, i)
+	}
+	for n, v := range spec.constLabels {
+		info.consts = append(info.consts, v)
+		info.names, info.src = append(info.names, n), append(info.src, -len(info.consts))
+	}
+	idx := make([]int, len(info.names))
+	for i := range idx {
+		idx[i] = i
+	}
+	slices.SortFunc(idx, func(a, b int) int { return strings.Compare(info.names[a], info.names[b]) })
+	names, src := make([]string, len(idx)), make([]int, len(idx))
+	for i, j := range idx {
+		names[i], src[i] = info.names[j], info.src[j]
+	}
+	info.names, info.src = names, src
+	return info
+}
+
+// renderGauge is a gauge sample made for the render cache (Scrape.gauge):
+// its label values as the collector gave them. It is still a
+// prometheus.Metric.
+type renderGauge struct {
+	desc   *prometheus.Desc
+	value  float64
+	labels []string
+}
+
+func (g *renderGauge) Desc() *prometheus.Desc { return g.desc }
+
+func (g *renderGauge) Write(pb *dto.Metric) error {
+	m, err := prometheus.NewConstMetric(g.desc, prometheus.GaugeValue, g.value, g.labels...)
+	if err != nil {
+		return err
+	}
+	return m.Write(pb)
+}
+
+// fill sets pb to g without allocating: label pairs and gauge of the
+// encoder, pointing at g's strings. It checks what NewConstMetric checks.
+func (e *encoder) fill(pb *dto.Metric, info *descInfo, g *renderGauge) error {
+	if len(g.labels) != len(info.spec.labels) {
+		return fmt.Errorf("%s: %d label values for %d labels", info.spec.fqName, len(g.labels), len(info.spec.labels))
+	}
+	for _, v := range g.labels {
+		if !utf8.ValidString(v) {
+			return fmt.Errorf("%s: label value %q is not valid UTF-8", info.spec.fqName, v)
+		}
+	}
+	if len(e.pairs) < len(info.names) {
+		e.pairs = make([]dto.LabelPair, len(info.names))
+		e.labels = make([]*dto.LabelPair, len(info.names))
+		for i := range e.pairs {
+			e.labels[i] = &e.pairs[i]
+		}
+	}
+	for i, src := range info.src {
+		e.pairs[i].Name = &info.names[i]
+		if src >= 0 {
+			e.pairs[i].Value = &g.labels[src]
+		} else {
+			e.pairs[i].Value = &info.consts[-src-1]
+		}
+	}
+	e.gauge.Value = &g.value
+	pb.Label, pb.Gauge = e.labels[:len(info.names)], &e.gauge
+	return nil
 }
 
 // famBuf collects the sample lines of one family before they are sorted.
@@ -150,7 +237,9 @@ func (a *arena) add(p []byte) span {
 
 func (a *arena) get(s span) []byte { return a.chunks[s.chunk][s.start:s.end] }
 
-func newEncoder(f *textFormat) *encoder { return &encoder{format: f, fams: map[string]*famBuf{}} }
+func newEncoder(f *textFormat) *encoder {
+	return &encoder{format: f, fams: map[string]*famBuf{}, descs: map[*prometheus.Desc]*descInfo{}}
+}
 
 // add encodes one metric. Metrics must come from descriptors made by newDesc
 // (so that their name and help are known).
@@ -161,13 +250,23 @@ func (e *encoder) add(m prometheus.Metric) {
 }
 
 func (e *encoder) encode(m prometheus.Metric) error {
-	spec, ok := lookupSpec(m.Desc())
-	if !ok {
-		return fmt.Errorf("metric of a descriptor not made by newDesc: %s", m.Desc())
+	info := e.descs[m.Desc()]
+	if info == nil {
+		spec, ok := lookupSpec(m.Desc())
+		if !ok {
+			return fmt.Errorf("metric of a descriptor not made by newDesc: %s", m.Desc())
+		}
+		info = newDescInfo(spec)
+		e.descs[m.Desc()] = info
 	}
+	spec := info.spec
 	pb := &e.pb
 	*pb = dto.Metric{}
-	if err := m.Write(pb); err != nil {
+	if g, ok := m.(*renderGauge); ok {
+		if err := e.fill(pb, info, g); err != nil {
+			return err
+		}
+	} else if err := m.Write(pb); err != nil {
 		return fmt.Errorf("%s: %w", spec.fqName, err)
 	}
 	var typ dto.MetricType
@@ -339,7 +438,7 @@ func (c *Cache) retain(keep func(*targets.Target) bool) {
 func (c *TargetCollector) renderings(cache *Cache, format *textFormat) []rendering {
 	begin := time.Now()
 	snap := c.target.Snapshot(c.ctx)
-	s := &Scrape{Target: c.target, Snapshot: snap, descs: c.descs}
+	s := &Scrape{Target: c.target, Snapshot: snap, descs: c.descs, render: true}
 	tc := cache.target(c.target)
 	tc.mu.Lock()
 	defer tc.mu.Unlock()

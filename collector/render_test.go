@@ -310,3 +310,24 @@ vcf_test_value{x="a-b",y="1"} 1
 vcf_test_value{x="b",y="1"} 1
 `, string(r[0].body))
 }
+
+// TestRenderGaugeChecksLikeConstMetric: what NewConstMetric rejects (a
+// wrong number of label values, invalid UTF-8) is an error of the render,
+// not a panic and not a broken line; the constant labels take their sorted
+// place.
+func TestRenderGaugeChecksLikeConstMetric(t *testing.T) {
+	desc := prometheus.NewDesc("vcf_test_checked", "A checked gauge.", []string{"x", "z"}, prometheus.Labels{"y": "const"})
+	setSpec(desc, descSpec{fqName: "vcf_test_checked", help: "A checked gauge.", labels: []string{"x", "z"}, constLabels: prometheus.Labels{"y": "const"}})
+	s := &Scrape{render: true}
+	e := newEncoder(textFormats[expfmt.TypeTextPlain])
+	e.add(s.gauge(desc, 1, "a", "b"))
+	e.add(s.gauge(desc, 1, "only one"))
+	e.add(s.gauge(desc, 1, "bad\xff", "b"))
+	r, err := e.finish()
+	require.ErrorContains(t, err, "1 label values for 2 labels")
+	require.ErrorContains(t, err, "not valid UTF-8")
+	require.Equal(t, `vcf_test_checked{x="a",y="const",z="b"} 1`+"\n", string(r[0].body))
+
+	_, err = prometheus.NewConstMetric(desc, prometheus.GaugeValue, 1, "only one")
+	require.Error(t, err, "client_golang rejects it too")
+}
