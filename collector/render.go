@@ -526,7 +526,7 @@ func writeExposition(w io.Writer, format *textFormat, live []*dto.MetricFamily, 
 	}
 	slices.Sort(names)
 
-	zw := &memberWriter{w: w, gzip: gz}
+	zw := &memberWriter{w: w, gzip: gz, retain: retainer(w)}
 	if gz {
 		// Compress the large bodies first, on every core.
 		var all []*family
@@ -576,11 +576,12 @@ func parallel[T any](xs []T, fn func(T)) {
 // memberWriter writes plain text, or a gzip stream made of live members
 // (for what is not cached compressed) and cached members.
 type memberWriter struct {
-	w     io.Writer
-	gzip  bool
-	live  *gzip.Writer // open live member, nil when none
-	wrote bool         // a member was started
-	err   error
+	w      io.Writer
+	gzip   bool
+	retain retainWriter // under w, if any
+	live   *gzip.Writer // open live member, nil when none
+	wrote  bool         // a member was started
+	err    error
 }
 
 func (m *memberWriter) Write(p []byte) (int, error) {
@@ -605,14 +606,50 @@ func (m *memberWriter) text(p []byte) {
 }
 
 func (m *memberWriter) family(f *family) {
-	if !m.gzip || f.gz == nil {
+	if !m.gzip {
+		m.cached(f.body)
+		return
+	}
+	if f.gz == nil {
 		m.text(f.body)
 		return
 	}
 	m.endMember()
-	if m.err == nil {
-		_, m.err = m.w.Write(f.gz)
-		m.wrote = true
+	m.cached(f.gz)
+	m.wrote = true
+}
+
+// retainWriter is a writer that can keep a reference to bytes that are
+// never modified instead of copying them (the ScrapeLimiter's recorder).
+type retainWriter interface {
+	writeRetained(p []byte) (int, error)
+}
+
+// retainer finds a retainWriter under w's pass-through wrappers (those
+// with Unwrap, as http.ResponseController finds its writer: e.g. promhttp's
+// instrumentation); nil when there is none.
+func retainer(w io.Writer) retainWriter {
+	for {
+		if rw, ok := w.(retainWriter); ok {
+			return rw
+		}
+		u, ok := w.(interface{ Unwrap() http.ResponseWriter })
+		if !ok {
+			return nil
+		}
+		w = u.Unwrap()
+	}
+}
+
+// cached writes bytes of the cache (never modified).
+func (m *memberWriter) cached(p []byte) {
+	if m.err != nil {
+		return
+	}
+	if m.retain != nil {
+		_, m.err = m.retain.writeRetained(p)
+	} else {
+		_, m.err = m.w.Write(p)
 	}
 }
 
@@ -680,6 +717,9 @@ func (o *HandlerOpts) serveCached(w http.ResponseWriter, r *http.Request, format
 	if gz {
 		h.Set("Content-Encoding", "gzip")
 	}
+	// Explicitly, through every wrapper of w (the cached bytes may be
+	// written below them, see retainer).
+	w.WriteHeader(http.StatusOK)
 	if err := writeExposition(w, tf, live, outs, gz); err != nil {
 		o.Logger.Error("writing the exposition", "err", err)
 	}

@@ -15,13 +15,14 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/prometheus/client_golang/prometheus/testutil"
 	promcfg "github.com/prometheus/common/config"
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
 	"github.com/stretchr/testify/require"
 
 	"github.com/vcf-exporter/vcf_exporter/config"
-	"github.com/vcf-exporter/vcf_exporter/internal/testutil"
+	itestutil "github.com/vcf-exporter/vcf_exporter/internal/testutil"
 	"github.com/vcf-exporter/vcf_exporter/targets"
 	"github.com/vcf-exporter/vcf_exporter/vcfsim"
 )
@@ -228,7 +229,7 @@ func sampleLines(text string) []string {
 // (the collectors' durations repeat), a new snapshot renders again, and a
 // new upgrade check renders the upgrade collector only.
 func TestCacheFollowsSnapshotAndUpgradeCheck(t *testing.T) {
-	clk := testutil.NewClock(fixedNow)
+	clk := itestutil.NewClock(fixedNow)
 	reg := simRegistry(t, smallSim(t), targets.Options{MinRefreshInterval: time.Minute, Now: clk.Now}, "sim")
 	h := ProbeHandler(HandlerOpts{Registry: reg, Set: newSet(t, DefaultEnabled()...)})
 	line := func(text, prefix string) string {
@@ -330,4 +331,39 @@ func TestRenderGaugeChecksLikeConstMetric(t *testing.T) {
 
 	_, err = prometheus.NewConstMetric(desc, prometheus.GaugeValue, 1, "only one")
 	require.Error(t, err, "client_golang rejects it too")
+}
+
+// TestCachedAnswerThroughScrapeLimiter: shared through the ScrapeLimiter,
+// which keeps the cache's bytes by reference, the answer is the same as
+// served directly, plain and gzip.
+func TestCachedAnswerThroughScrapeLimiter(t *testing.T) {
+	reg := simRegistry(t, mediumSim(t), targets.Options{MinRefreshInterval: time.Hour, Now: func() time.Time { return fixedNow }}, "sim")
+	h := ProbeHandler(HandlerOpts{Registry: reg, Set: newSet(t, DefaultEnabled()...)})
+	// As main wires /metrics: instrumented, then limited; the cached bytes
+	// go under the instrumentation's writer (Unwrap) to the recorder.
+	self := prometheus.NewRegistry()
+	limited := NewScrapeLimiter(2, 30*time.Second, 500*time.Millisecond).Wrap(promhttp.InstrumentMetricHandler(self, h))
+	for _, gz := range []bool{false, true} {
+		direct, _ := get(t, h, "/probe?target=sim", gz)
+		shared, _ := get(t, limited, "/probe?target=sim", gz)
+		require.Equal(t, maskScrapeDuration(direct), maskScrapeDuration(shared))
+		checkParses(t, shared)
+	}
+	require.NoError(t, testutil.GatherAndCompare(self, strings.NewReader(`
+# HELP promhttp_metric_handler_requests_total Total number of scrapes by HTTP status code.
+# TYPE promhttp_metric_handler_requests_total counter
+promhttp_metric_handler_requests_total{code="200"} 2
+promhttp_metric_handler_requests_total{code="500"} 0
+promhttp_metric_handler_requests_total{code="503"} 0
+`), "promhttp_metric_handler_requests_total"))
+	rec := &recorder{header: http.Header{}, code: http.StatusOK, deadline: time.Now().Add(time.Hour)}
+	body := []byte("cached\n")
+	_, _ = rec.Write([]byte("live\n"))
+	_, _ = rec.writeRetained(body)
+	_, _ = rec.Write([]byte("end\n"))
+	rec.endSegment()
+	require.Same(t, &body[0], &rec.segments[1][0], "kept by reference")
+	out := httptest.NewRecorder()
+	rec.replay(out)
+	require.Equal(t, "live\ncached\nend\n", out.Body.String())
 }
