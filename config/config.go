@@ -35,6 +35,8 @@ type Config struct {
 	Targets []TargetConfig `yaml:"targets,omitempty"`
 	// Actions configures the authenticated /actions API (see actions.go).
 	Actions ActionsConfig `yaml:"actions,omitempty"`
+	// InfluxDB are the InfluxDB sinks (see influxdb.go).
+	InfluxDB []InfluxDBConfig `yaml:"influxdb,omitempty"`
 }
 
 // TargetConfig describes one SDDC Manager.
@@ -95,6 +97,10 @@ func (c *Config) SetDirectory(dir string) {
 		t.PasswordFile = promcfg.JoinDir(dir, t.PasswordFile)
 	}
 	c.Actions.SetDirectory(dir)
+	for i := range c.InfluxDB {
+		c.InfluxDB[i].TLSConfig.SetDirectory(dir)
+		c.InfluxDB[i].TokenFile = promcfg.JoinDir(dir, c.InfluxDB[i].TokenFile)
+	}
 }
 
 // Validate checks the whole configuration and returns every problem found.
@@ -122,6 +128,7 @@ func (c *Config) Validate() error {
 	if err := c.Actions.Validate(); err != nil {
 		errs = append(errs, err)
 	}
+	errs = append(errs, validateInfluxDB(c.InfluxDB)...)
 	return errors.Join(errs...)
 }
 
