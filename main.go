@@ -32,6 +32,7 @@ import (
 	"github.com/vcf-exporter/vcf_exporter/actions"
 	"github.com/vcf-exporter/vcf_exporter/collector"
 	"github.com/vcf-exporter/vcf_exporter/config"
+	"github.com/vcf-exporter/vcf_exporter/influxsink"
 	"github.com/vcf-exporter/vcf_exporter/targets"
 	"github.com/vcf-exporter/vcf_exporter/vcfsim"
 )
@@ -67,6 +68,7 @@ type flags struct {
 	web           *web.FlagConfig
 	log           *promslog.Config
 	actions       *actions.Flags
+	influx        *influxsink.Flags
 }
 
 func registerFlags(a *kingpin.Application) *flags {
@@ -88,6 +90,7 @@ func registerFlags(a *kingpin.Application) *flags {
 	a.Flag("simulator.seed", "Seed of the simulator's inventory.").Default("1").Int64Var(&f.simSeed)
 	a.Flag("simulator.time-scale", "Simulated time speed of the simulator (1 = real time).").Default("1").Float64Var(&f.simTimeScale)
 	f.actions = actions.RegisterFlags(a)
+	f.influx = influxsink.RegisterFlags(a)
 	f.web = kingpinflag.AddFlags(a, defaultAddress)
 	promslogflag.AddFlags(a, f.log)
 	return f
@@ -112,7 +115,7 @@ func main() {
 
 func run(f *flags, logger *slog.Logger) error {
 	if f.configCheck {
-		return checkConfig(f.configFile, os.Stdout)
+		return checkConfig(f.configFile, f.influx, os.Stdout)
 	}
 	logger.Info("Starting "+exporterName, "version", version.Info(), "build_context", version.BuildContext())
 	// Catch SIGHUP from the start (its default action ends the process);
@@ -167,13 +170,20 @@ func run(f *flags, logger *slog.Logger) error {
 	}
 	defer stopActions()
 	mux.Handle("/actions/", actionsHandler)
+	// InfluxDB sinks (issue 10); stopping them (SIGTERM) flushes their buffers.
+	stopInflux, err := influxsink.Setup(f.influx, rl.Config, registry, set, self, logger)
+	if err != nil {
+		return err
+	}
+	defer stopInflux()
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	return serve(srv, f.web, logger, rl, hup)
 }
 
 // checkConfig validates the configuration file, including its password
-// files, and reports the targets it found.
-func checkConfig(path string, out *os.File) error {
+// files, and reports the targets it found; InfluxDB sinks are asked whether
+// they accept their token, org and bucket.
+func checkConfig(path string, influx *influxsink.Flags, out *os.File) error {
 	if path == "" {
 		return errors.New("--config.check needs --config.file")
 	}
@@ -185,6 +195,9 @@ func checkConfig(path string, out *os.File) error {
 		if _, err := t.ResolvePassword(); err != nil {
 			return err
 		}
+	}
+	if err := influxsink.Check(context.Background(), influx, c, out); err != nil {
+		return err
 	}
 	fmt.Fprintf(out, "%s: OK, %d target(s)\n", path, len(c.Targets))
 	return nil
