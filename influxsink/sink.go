@@ -412,7 +412,11 @@ func describe(err error, cfg config.InfluxDBConfig) error {
 	case http.StatusForbidden:
 		return fmt.Errorf("the token may not write to bucket %q at %s (HTTP 403: %s)", cfg.Bucket, cfg.URL, msg)
 	case http.StatusNotFound:
-		return fmt.Errorf("org %q or bucket %q not found at %s (HTTP 404: %s)", cfg.Org, cfg.Bucket, cfg.URL, msg)
+		what := fmt.Sprintf("bucket %q", cfg.Bucket)
+		if cfg.Org != "" {
+			what = fmt.Sprintf("org %q or %s", cfg.Org, what)
+		}
+		return fmt.Errorf("%s not found at %s (HTTP 404: %s)", what, cfg.URL, msg)
 	default:
 		return fmt.Errorf("InfluxDB at %s answered HTTP %d: %s", cfg.URL, herr.StatusCode, msg)
 	}
