@@ -402,22 +402,22 @@ func describe(err error, cfg config.InfluxDBConfig) error {
 	if !errors.As(err, &herr) || herr.StatusCode == 0 {
 		return fmt.Errorf("cannot reach InfluxDB at %s: %w", cfg.URL, err)
 	}
-	msg := strings.TrimSpace(herr.Message)
-	if msg == "" {
-		msg = herr.Error()
+	status := fmt.Sprintf("HTTP %d", herr.StatusCode)
+	if msg := strings.TrimSpace(herr.Message); msg != "" {
+		status += ": " + msg
 	}
 	switch herr.StatusCode {
 	case http.StatusUnauthorized:
-		return fmt.Errorf("InfluxDB at %s rejected the token (HTTP 401: %s); check token / token_file / $INFLUXDB_TOKEN (1.8: username:password)", cfg.URL, msg)
+		return fmt.Errorf("InfluxDB at %s rejected the token (%s); check token / token_file / $INFLUXDB_TOKEN (1.8: username:password)", cfg.URL, status)
 	case http.StatusForbidden:
-		return fmt.Errorf("the token may not write to bucket %q at %s (HTTP 403: %s)", cfg.Bucket, cfg.URL, msg)
+		return fmt.Errorf("the token may not write to bucket %q at %s (%s)", cfg.Bucket, cfg.URL, status)
 	case http.StatusNotFound:
 		what := fmt.Sprintf("bucket %q", cfg.Bucket)
 		if cfg.Org != "" {
 			what = fmt.Sprintf("org %q or %s", cfg.Org, what)
 		}
-		return fmt.Errorf("%s not found at %s (HTTP 404: %s)", what, cfg.URL, msg)
+		return fmt.Errorf("%s not found at %s (%s)", what, cfg.URL, status)
 	default:
-		return fmt.Errorf("InfluxDB at %s answered HTTP %d: %s", cfg.URL, herr.StatusCode, msg)
+		return fmt.Errorf("InfluxDB at %s answered %s", cfg.URL, status)
 	}
 }
