@@ -88,6 +88,7 @@ func infoField(infoName, label string) string {
 }
 
 type field struct {
+	name  string
 	value any // float64 or string
 	prio  int
 	src   string // metric family, to join several series of one _info metric
@@ -96,43 +97,49 @@ type field struct {
 type entity struct {
 	measurement string
 	tags        []*dto.LabelPair // sorted by name
-	fields      map[string]field
+	fields      []field          // a few dozen at most: a slice beats a map
 	merged      bool
 }
 
 func (e *entity) set(name string, v any, prio int, src string) {
-	old, ok := e.fields[name]
-	switch {
-	case !ok || prio > old.prio:
-		e.fields[name] = field{v, prio, src}
-	case prio == prioInfo && old.prio == prioInfo && old.src == src:
-		e.fields[name] = field{old.value.(string) + "," + v.(string), prio, src}
+	for i := range e.fields {
+		old := &e.fields[i]
+		if old.name != name {
+			continue
+		}
+		switch {
+		case prio > old.prio:
+			*old = field{name, v, prio, src}
+		case prio == prioInfo && old.prio == prioInfo && old.src == src:
+			old.value = old.value.(string) + "," + v.(string)
+		}
+		return
 	}
+	e.fields = append(e.fields, field{name, v, prio, src})
 }
 
 // builder collects the points of one target.
 type builder struct {
 	byKey    map[string]*entity
 	entities []*entity
-	key      strings.Builder
+	key      []byte
 }
 
 func newBuilder() *builder { return &builder{byKey: map[string]*entity{}} }
 
 func (b *builder) entity(measurement string, tags []*dto.LabelPair) *entity {
-	b.key.Reset()
-	b.key.WriteString(measurement)
+	b.key = append(b.key[:0], measurement...)
 	for _, l := range tags {
-		b.key.WriteByte(0)
-		b.key.WriteString(l.GetName())
-		b.key.WriteByte(0)
-		b.key.WriteString(l.GetValue())
+		b.key = append(b.key, 0)
+		b.key = append(b.key, l.GetName()...)
+		b.key = append(b.key, 0)
+		b.key = append(b.key, l.GetValue()...)
 	}
-	if e, ok := b.byKey[b.key.String()]; ok {
+	if e, ok := b.byKey[string(b.key)]; ok { // no allocation for the lookup
 		return e
 	}
-	e := &entity{measurement: measurement, tags: slices.Clone(tags), fields: map[string]field{}}
-	b.byKey[b.key.String()] = e
+	e := &entity{measurement: measurement, tags: slices.Clone(tags)}
+	b.byKey[string(b.key)] = e
 	b.entities = append(b.entities, e)
 	return e
 }
@@ -260,8 +267,8 @@ func (b *builder) mergePartial() {
 			if len(c) != 1 {
 				continue
 			}
-			for name, f := range e.fields {
-				c[0].set(name, f.value, f.prio, f.src)
+			for _, f := range e.fields {
+				c[0].set(f.name, f.value, f.prio, f.src)
 			}
 			e.merged = true
 		}
@@ -299,13 +306,9 @@ func (b *builder) points(ts time.Time) []*write.Point {
 		for _, l := range e.tags {
 			p.AddTag(l.GetName(), l.GetValue())
 		}
-		names := make([]string, 0, len(e.fields))
-		for n := range e.fields {
-			names = append(names, n)
-		}
-		slices.Sort(names)
-		for _, n := range names {
-			p.AddField(n, e.fields[n].value)
+		slices.SortFunc(e.fields, func(a, b field) int { return strings.Compare(a.name, b.name) })
+		for _, f := range e.fields {
+			p.AddField(f.name, f.value)
 		}
 		out = append(out, p)
 	}
