@@ -22,6 +22,7 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	influxdb2 "github.com/influxdata/influxdb-client-go/v2"
@@ -173,7 +174,7 @@ type Sink struct {
 	wake   chan struct{}
 	cancel context.CancelFunc
 	done   sync.WaitGroup
-	failed bool // last write failed; sender goroutine only
+	failed atomic.Bool // the last write (or the start check) failed: log the next failure no more
 }
 
 // New builds a sink for cfg (defaults applied) with the resolved token; it
@@ -235,6 +236,7 @@ func (s *Sink) start(render bool) {
 		defer s.done.Done()
 		cctx, ccancel := context.WithTimeout(ctx, time.Duration(s.cfg.Timeout))
 		if err := s.Check(cctx); err != nil {
+			s.failed.Store(true) // that was the line for this problem
 			s.log.Error("InfluxDB sink misconfigured or unreachable; points are buffered and retried", "err", err)
 		} else {
 			s.log.Info("InfluxDB sink ready", "url", s.cfg.URL, "bucket", s.cfg.Bucket, "interval", time.Duration(s.cfg.Interval))
@@ -323,8 +325,7 @@ func (s *Sink) drain(ctx context.Context) (time.Duration, error) {
 			s.written.Add(float64(len(batch)))
 			s.lastWrite.SetToCurrentTime()
 			s.Backoff.Reset()
-			if s.failed {
-				s.failed = false
+			if s.failed.Swap(false) {
 				s.log.Info("InfluxDB writes succeed again", "buffered", s.q.len())
 			}
 			continue
@@ -342,8 +343,7 @@ func (s *Sink) drain(ctx context.Context) (time.Duration, error) {
 		if herr != nil && time.Duration(herr.RetryAfter)*time.Second > delay {
 			delay = time.Duration(herr.RetryAfter) * time.Second
 		}
-		if !s.failed {
-			s.failed = true
+		if !s.failed.Swap(true) {
 			s.log.Error("InfluxDB write failed; points stay buffered and are retried", "buffered", s.q.len(), "err", describe(err, s.cfg))
 		}
 		return delay, err
