@@ -69,9 +69,17 @@ func TestE2EInfluxDB(t *testing.T) {
 
 	dir := t.TempDir()
 	cfg := filepath.Join(dir, "vcf.yml")
-	require.NoError(t, os.WriteFile(cfg, []byte("influxdb:\n  - url: "+db.URL+"\n    bucket: nosuchdb\n    token: \""+db.Token+"\"\n"), 0o600))
+	file := func(bucket string) []byte {
+		return []byte("targets:\n  - name: a\n    url: https://a.example.com\n    username: u\n    password: p\n" +
+			"influxdb:\n  - url: " + db.URL + "\n    bucket: " + bucket + "\n    token: \"" + db.Token + "\"\n")
+	}
+	require.NoError(t, os.WriteFile(cfg, file("nosuchdb"), 0o600))
 	out, err := exec.Command(bin, "--config.check", "--config.file="+cfg).CombinedOutput()
 	require.Error(t, err)
 	require.Contains(t, string(out), `bucket \"nosuchdb\" not found`)
 	require.NotContains(t, string(out), influxtest.Password)
+	require.NoError(t, os.WriteFile(cfg, file(bucket), 0o600))
+	out, err = exec.Command(bin, "--config.check", "--config.file="+cfg).CombinedOutput()
+	require.NoError(t, err, "%s", out)
+	require.Contains(t, string(out), `influxdb "`+sink+`": OK`)
 }

@@ -78,11 +78,8 @@ func (c InfluxDBConfig) WithDefaults() InfluxDBConfig {
 // Validate checks one sink without touching the network or the token file.
 func (c *InfluxDBConfig) Validate() error {
 	var errs []error
-	if err := ValidateURL(c.URL); err != nil {
+	if err := ValidateURL(c.URL); err != nil { // also refuses credentials in the URL
 		errs = append(errs, err)
-	} else if u, _ := url.Parse(c.URL); u.User != nil {
-		// The URL ends up in logs and errors; the token has its own setting.
-		errs = append(errs, errors.New("url must not contain credentials; use token or token_file"))
 	}
 	if c.Name != "" && !validName.MatchString(c.Name) {
 		errs = append(errs, fmt.Errorf("name %q: use letters, digits and _.:- only", c.Name))
@@ -114,7 +111,7 @@ func (c *InfluxDBConfig) ResolveToken() (promcfg.Secret, error) {
 	}
 	tok, err := ReadTokenFile(c.TokenFile)
 	if err != nil {
-		return "", fmt.Errorf("influxdb %q: %w", c.Name, err)
+		return "", fmt.Errorf("influxdb %q: %w", c.WithDefaults().Name, err)
 	}
 	return promcfg.Secret(tok), nil
 }

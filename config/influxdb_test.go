@@ -59,7 +59,7 @@ func TestInfluxDBConfigErrors(t *testing.T) {
 		{"unknown key", "influxdb:\n  - url: http://a:8086\n    bucket: b\n    bukket: c\n", "field bukket not found"},
 		{"no bucket", "influxdb:\n  - url: http://a:8086\n", "bucket is required"},
 		{"no url", "influxdb:\n  - bucket: b\n", "influxdb[0]: url is required"},
-		{"credentials in url", "influxdb:\n  - url: http://u:secretpw@a:8086\n    bucket: b\n", "must not contain credentials"},
+		{"credentials in url", "influxdb:\n  - url: http://u:secretpw@a:8086\n    bucket: b\n", "must not contain a user name or password"},
 		{"both tokens", "influxdb:\n  - url: http://a:8086\n    bucket: b\n    token: x\n    token_file: y\n", "at most one of token and token_file"},
 		{"duplicate", "influxdb:\n  - url: http://a:8086\n    bucket: b\n  - url: http://a:8086\n    bucket: c\n", `duplicate sink name "a:8086"`},
 		{"negative buffer", "influxdb:\n  - url: http://a:8086\n    bucket: b\n    buffer_size: -1\n", "buffer_size must be >= 0"},
@@ -70,4 +70,9 @@ func TestInfluxDBConfigErrors(t *testing.T) {
 			require.NotContains(t, err.Error(), "secretpw")
 		})
 	}
+}
+
+func TestInfluxDBCheckFiles(t *testing.T) {
+	c := &Config{InfluxDB: []InfluxDBConfig{{URL: "http://a:8086", Bucket: "b", TokenFile: filepath.Join(t.TempDir(), "missing")}}}
+	require.ErrorContains(t, c.CheckFiles(), `influxdb "a:8086": reading token file`)
 }

@@ -47,7 +47,7 @@ func newEnv(t testing.TB, simCfg vcfsim.Config, opts targets.Options) *env {
 	require.NoError(t, reg.Apply([]config.TargetConfig{{
 		Name: "lab", URL: sim.URL, Username: simCfg.Username, Password: promcfg.Secret(simCfg.Password),
 	}}))
-	set, err := collector.NewSet(collector.Options{UpgradeCheckInterval: 15 * time.Minute}, collector.DefaultEnabled()...)
+	set, err := collector.NewSet(collector.Options{}, collector.DefaultEnabled()...)
 	require.NoError(t, err)
 	self := prometheus.NewRegistry()
 	return &env{sim: sim, reg: reg, set: set, self: self, metrics: NewMetrics(self),

@@ -3,7 +3,6 @@ package vcfclient
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -127,6 +126,12 @@ func skipValue(dec *json.Decoder) error {
 // maxPages bounds page following, against a server whose metadata lies.
 const maxPages = 1000
 
+// maxListElements bounds the elements of one list, whatever their size: a
+// body of tiny elements within MaxResponseBytes would otherwise make
+// millions of hosts. It is far above any VCF instance (tens of thousands of
+// hosts at most).
+const maxListElements = 200_000
+
 // list fetches every element (base is a GET request) of a list endpoint, converting each wire
 // element with conv. When the server pages (totalPages > 1) the following
 // pages are requested with pageNumber; if the server ignores pageNumber the
@@ -146,6 +151,10 @@ func list[W, M any](ctx context.Context, c *Client, base request, conv func(*W) 
 				m, err := conv(w)
 				if err != nil {
 					return err
+				}
+				c.noteDropped(base.endpoint, w)
+				if len(out)+len(page) >= maxListElements {
+					return fmt.Errorf("more than %d elements in the list", maxListElements)
 				}
 				page = append(page, m)
 				return nil
@@ -196,6 +205,7 @@ func get[W, M any](ctx context.Context, c *Client, endpoint, id string, conv fun
 	if err != nil {
 		return nil, &DecodeError{Method: req.method, Endpoint: req.endpoint, Err: err}
 	}
+	c.noteDropped(endpoint, &w)
 	return &m, nil
 }
 
@@ -206,6 +216,7 @@ type refWire struct {
 }
 
 type domainWire struct {
+	numbers
 	ID       string        `json:"id"`
 	Name     string        `json:"name"`
 	Type     string        `json:"type"`
@@ -217,7 +228,7 @@ type domainWire struct {
 func (w *domainWire) model() (Domain, error) {
 	d := Domain{ID: w.ID, Name: w.Name, Type: w.Type, Status: w.Status}
 	var err error
-	if d.Capacity, err = w.Capacity.toCapacity(); err != nil {
+	if d.Capacity, err = w.Capacity.toCapacity(&w.numbers); err != nil {
 		return d, fmt.Errorf("domain %q: %w", w.ID, err)
 	}
 	d.ClusterIDs = refIDs(w.Clusters)
@@ -258,9 +269,11 @@ func (w *clusterWire) model() (Cluster, error) {
 // hostWire holds the Host fields we keep. Capacities are in the API's MHz
 // and MB (MiB) here and converted by model().
 type hostWire struct {
+	numbers
 	ID             string  `json:"id"`
 	FQDN           string  `json:"fqdn"`
 	Status         string  `json:"status"`
+	ConfigStatus   string  `json:"configurationStatus"`
 	EsxiVersion    string  `json:"esxiVersion"`
 	HardwareVendor string  `json:"hardwareVendor"`
 	HardwareModel  string  `json:"hardwareModel"`
@@ -286,16 +299,17 @@ func (w *hostWire) model() (Host, error) {
 		ID:                w.ID,
 		FQDN:              w.FQDN,
 		Status:            w.Status,
+		ConfigStatus:      w.ConfigStatus,
 		ESXiVersion:       w.EsxiVersion,
 		HardwareVendor:    w.HardwareVendor,
 		HardwareModel:     w.HardwareModel,
-		CPUCores:          w.CPU.Cores,
-		CPUUsedHertz:      mhzToHertz(w.CPU.UsedFrequencyMHz),
-		CPUTotalHertz:     mhzToHertz(w.CPU.FrequencyMHz),
-		MemoryUsedBytes:   mibToBytes(w.Memory.UsedCapacityMB),
-		MemoryTotalBytes:  mibToBytes(w.Memory.TotalCapacityMB),
-		StorageUsedBytes:  mibToBytes(w.Storage.UsedCapacityMB),
-		StorageTotalBytes: mibToBytes(w.Storage.TotalCapacityMB),
+		CPUCores:          w.check("cpu.cores", float64(w.CPU.Cores)),
+		CPUUsedHertz:      w.check("cpu.usedFrequencyMHz", mhzToHertz(w.CPU.UsedFrequencyMHz)),
+		CPUTotalHertz:     w.check("cpu.frequencyMHz", mhzToHertz(w.CPU.FrequencyMHz)),
+		MemoryUsedBytes:   w.check("memory.usedCapacityMB", mibToBytes(w.Memory.UsedCapacityMB)),
+		MemoryTotalBytes:  w.check("memory.totalCapacityMB", mibToBytes(w.Memory.TotalCapacityMB)),
+		StorageUsedBytes:  w.check("storage.usedCapacityMB", mibToBytes(w.Storage.UsedCapacityMB)),
+		StorageTotalBytes: w.check("storage.totalCapacityMB", mibToBytes(w.Storage.TotalCapacityMB)),
 	}
 	h.DomainID = w.Domain.ID
 	h.ClusterID = w.Cluster.ID
@@ -357,26 +371,22 @@ func (c *Client) SddcManagers(ctx context.Context) ([]SddcManager, error) {
 
 // Inventory fetches domains, clusters, hosts and SDDC Managers with one list
 // call each, concurrently: four calls whatever the size of the estate. The
-// first failure cancels the other calls; all errors are joined.
+// first failure cancels the other calls and is the error returned: an
+// unreachable SDDC Manager fails all four the same way, and one line saying
+// so reads better in the log than four.
 func (c *Client) Inventory(ctx context.Context) (*Inventory, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var (
-		inv  Inventory
-		wg   sync.WaitGroup
-		mu   sync.Mutex
-		errs []error
+		inv   Inventory
+		wg    sync.WaitGroup
+		once  sync.Once
+		first error
 	)
 	run := func(f func() error) {
 		wg.Go(func() {
 			if err := f(); err != nil {
-				mu.Lock()
-				// Calls cancelled because of the first failure only
-				// repeat it.
-				if len(errs) == 0 || !errors.Is(err, context.Canceled) {
-					errs = append(errs, err)
-				}
-				mu.Unlock()
+				once.Do(func() { first = err })
 				cancel()
 			}
 		})
@@ -386,8 +396,8 @@ func (c *Client) Inventory(ctx context.Context) (*Inventory, error) {
 	run(func() (err error) { inv.Hosts, err = c.Hosts(ctx); return })
 	run(func() (err error) { inv.SddcManagers, err = c.SddcManagers(ctx); return })
 	wg.Wait()
-	if len(errs) > 0 {
-		return nil, errors.Join(errs...)
+	if first != nil {
+		return nil, first
 	}
 	return &inv, nil
 }
