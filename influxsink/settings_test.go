@@ -12,9 +12,11 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
 	promcfg "github.com/prometheus/common/config"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
 
 	"github.com/vcf-exporter/vcf_exporter/config"
 	"github.com/vcf-exporter/vcf_exporter/internal/influxtest"
@@ -140,8 +142,11 @@ func TestStopFlushes(t *testing.T) {
 }
 
 // TestManagerReload: sinks follow configuration reloads; a changed sink
-// keeps its buffer, a removed one loses its metrics.
+// keeps its buffer, a removed one loses its metrics; stopping leaves no
+// goroutine behind.
 func TestManagerReload(t *testing.T) {
+	ignore := goleak.IgnoreCurrent()
+	t.Cleanup(func() { goleak.VerifyNone(t, ignore) }) // runs last
 	db := influxtest.Start(t)
 	bucket := db.CreateDatabase(t, "vcf")
 	e := newEnv(t, vcfsim.DefaultConfig(), targets.Options{MinRefreshInterval: time.Hour})
@@ -149,22 +154,19 @@ func TestManagerReload(t *testing.T) {
 	var c atomicConfig
 	c.set(cur)
 	self := prometheus.NewRegistry()
-	stop, err := Setup(&Flags{}, c.get, e.reg, e.set, self, discard())
+	m, err := newManager(&Flags{}, c.get, e.reg, e.set, self, discard())
 	require.NoError(t, err)
-	t.Cleanup(stop)
+	t.Cleanup(m.Stop)
+	written := func(sink string) float64 {
+		return testutil.ToFloat64(m.metrics.written.WithLabelValues(sink))
+	}
 	require.EventuallyWithT(t, func(ct *assert.CollectT) {
-		out, _ := self.Gather()
-		for _, mf := range out {
-			if mf.GetName() == "vcf_influxdb_points_written_total" {
-				assert.Positive(ct, mf.GetMetric()[0].GetCounter().GetValue())
-				return
-			}
-		}
-		assert.Fail(ct, "no vcf_influxdb_points_written_total")
+		assert.Positive(ct, written("a"))
 	}, 30*time.Second, 10*time.Millisecond)
 
-	next := &config.Config{InfluxDB: []config.InfluxDBConfig{{Name: "b", URL: db.URL, Bucket: bucket, Token: promcfg.Secret(db.Token), Interval: 3600e9}}}
-	c.set(next)
+	// Renamed: a goes (with its metrics), b comes.
+	b := config.InfluxDBConfig{Name: "b", URL: db.URL, Bucket: bucket, Token: promcfg.Secret(db.Token), Interval: 3600e9}
+	c.set(&config.Config{InfluxDB: []config.InfluxDBConfig{b}})
 	require.EventuallyWithT(t, func(ct *assert.CollectT) {
 		out, _ := self.Gather()
 		var sinks []string
@@ -176,6 +178,28 @@ func TestManagerReload(t *testing.T) {
 			}
 		}
 		assert.Equal(ct, []string{"b"}, sinks)
+		assert.Positive(ct, written("b"))
+	}, 30*time.Second, 10*time.Millisecond)
+
+	// Changed while InfluxDB is down: the new b takes over the old one's buffer.
+	db.Stop(t)
+	old := m.Sinks()[0]
+	n := old.Collect(context.Background())
+	require.EventuallyWithT(t, func(ct *assert.CollectT) {
+		assert.Equal(ct, n, old.Buffered()) // back from its failed write
+	}, 30*time.Second, 10*time.Millisecond)
+	b.BatchSize = 7
+	c.set(&config.Config{InfluxDB: []config.InfluxDBConfig{b}})
+	require.EventuallyWithT(t, func(ct *assert.CollectT) {
+		s := m.Sinks()[0]
+		assert.True(ct, s != old, "a new sink") // (NotSame would read the old one by reflection)
+		assert.GreaterOrEqual(ct, s.Buffered(), n, "the old buffer plus the new sink's first render")
+	}, 30*time.Second, 10*time.Millisecond)
+	before := written("b")
+	db.Restart(t)
+	require.EventuallyWithT(t, func(ct *assert.CollectT) {
+		assert.Zero(ct, m.Sinks()[0].Buffered())
+		assert.GreaterOrEqual(ct, written("b")-before, float64(2*n))
 	}, 30*time.Second, 10*time.Millisecond)
 }
 

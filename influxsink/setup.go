@@ -137,6 +137,14 @@ type managed struct {
 // a restarted sink keeps its buffer. stop flushes every sink, each bounded
 // by its timeout.
 func Setup(f *Flags, current func() *config.Config, reg *targets.Registry, set *collector.Set, self *prometheus.Registry, logger *slog.Logger) (stop func(), err error) {
+	m, err := newManager(f, current, reg, set, self, logger)
+	if err != nil {
+		return nil, err
+	}
+	return m.Stop, nil
+}
+
+func newManager(f *Flags, current func() *config.Config, reg *targets.Registry, set *collector.Set, self *prometheus.Registry, logger *slog.Logger) (*Manager, error) {
 	m := &Manager{
 		flags:   f,
 		current: current,
@@ -157,7 +165,7 @@ func Setup(f *Flags, current func() *config.Config, reg *targets.Registry, set *
 		m.log.Debug("no InfluxDB sink configured")
 	}
 	go m.follow()
-	return m.Stop, nil
+	return m, nil
 }
 
 // follow applies reloaded configurations (checked once a second: a reload
