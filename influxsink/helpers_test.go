@@ -41,7 +41,7 @@ func newEnv(t testing.TB, simCfg vcfsim.Config, opts targets.Options) *env {
 	t.Helper()
 	sim, err := vcfsim.NewServer(simCfg)
 	require.NoError(t, err)
-	t.Cleanup(func() { sim.Close() })
+	t.Cleanup(func() { _ = sim.Close() })
 	reg := targets.NewRegistry(opts)
 	t.Cleanup(reg.Close)
 	require.NoError(t, reg.Apply([]config.TargetConfig{{

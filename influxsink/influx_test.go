@@ -139,7 +139,7 @@ func TestSameValuesAsMetrics(t *testing.T) {
 					v = m.GetCounter().GetValue()
 				}
 				require.Contains(t, fields, base, key)
-				if !(strings.HasPrefix(name, "vcf_scrape_") && strings.HasSuffix(name, "_duration_seconds")) { // the sink's render took its own time
+				if !strings.HasPrefix(name, "vcf_scrape_") || !strings.HasSuffix(name, "_duration_seconds") { // the sink's render took its own time
 					assert.Equal(t, v, fields[base], "%s %s", key, base)
 				}
 				mark(key, base)

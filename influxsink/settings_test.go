@@ -34,7 +34,7 @@ func TestBadSettings(t *testing.T) {
 	closed := func() string { // a loopback port nobody listens on
 		l, err := net.Listen("tcp", "127.0.0.1:0")
 		require.NoError(t, err)
-		defer l.Close()
+		defer func() { _ = l.Close() }()
 		return "http://" + l.Addr().String()
 	}()
 	const wrongToken = "admin:not-the-password-4711"

@@ -106,7 +106,7 @@ func Check(ctx context.Context, f *Flags, c *config.Config, out io.Writer) error
 			errs = append(errs, fmt.Errorf("influxdb %q: %w", sc.cfg.Name, err))
 			continue
 		}
-		fmt.Fprintf(out, "influxdb %q: OK (%s, bucket %q)\n", sc.cfg.Name, sc.cfg.URL, sc.cfg.Bucket)
+		_, _ = fmt.Fprintf(out, "influxdb %q: OK (%s, bucket %q)\n", sc.cfg.Name, sc.cfg.URL, sc.cfg.Bucket)
 	}
 	return errors.Join(errs...)
 }

@@ -146,7 +146,7 @@ func (s *Server) run() error {
 	for {
 		resp, err := http.Get(s.URL + "/ping")
 		if err == nil {
-			resp.Body.Close()
+			_ = resp.Body.Close()
 			if resp.StatusCode == http.StatusNoContent {
 				return nil
 			}
@@ -204,7 +204,7 @@ func (s *Server) InfluxQL(t testing.TB, q string) {
 	if err != nil {
 		t.Fatalf("influxql %q: %v", q, err)
 	}
-	defer resp.Body.Close()
+	defer func() { _ = resp.Body.Close() }()
 	var r struct {
 		Results []struct {
 			Error string `json:"error"`
@@ -252,7 +252,7 @@ func (s *Server) TryQuery(ctx context.Context, flux string) ([]*query.FluxRecord
 	if err != nil {
 		return nil, err
 	}
-	defer res.Close()
+	defer func() { _ = res.Close() }()
 	var out []*query.FluxRecord
 	for res.Next() {
 		out = append(out, res.Record())
@@ -268,7 +268,7 @@ func (s *Server) PointsReceived(t testing.TB) int64 {
 	if err != nil {
 		t.Fatalf("influxd /debug/vars: %v", err)
 	}
-	defer resp.Body.Close()
+	defer func() { _ = resp.Body.Close() }()
 	var vars map[string]json.RawMessage
 	if err := json.NewDecoder(resp.Body).Decode(&vars); err != nil {
 		t.Fatalf("influxd /debug/vars: %v", err)
@@ -291,6 +291,6 @@ func freePort() (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	defer l.Close()
+	defer func() { _ = l.Close() }()
 	return l.Addr().(*net.TCPAddr).Port, nil
 }
