@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -39,7 +40,7 @@ func BenchmarkSink10kHosts(b *testing.B) {
 	e := newEnv(b, simCfg, targets.Options{MinRefreshInterval: time.Hour})
 	var received atomic.Int64
 	var hang atomic.Bool
-	inFlight, release := make(chan struct{}, 1), make(chan struct{})
+	inFlight, release := make(chan struct{}, 1), make(chan struct{}, 1)
 	influx := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		n, _ := io.Copy(io.Discard, r.Body)
 		received.Add(n)
@@ -52,6 +53,7 @@ func BenchmarkSink10kHosts(b *testing.B) {
 			case <-release:
 			case <-time.After(time.Minute):
 			}
+			hang.Store(false)
 		}
 		w.WriteHeader(http.StatusNoContent)
 	}))
@@ -90,21 +92,22 @@ func BenchmarkSink10kHosts(b *testing.B) {
 		b.ReportMetric(float64(points)/float64(b.N), "points/write")
 	})
 	b.Run("scrape", func(b *testing.B) {
+		runtime.GC() // start both scrape runs with the same heap
 		for b.Loop() {
 			scrape()
 		}
 	})
 	b.Run("scrape-during-write", func(b *testing.B) {
 		hang.Store(true)
-		defer hang.Store(false)
 		slow := sink()
 		slow.start(false)
 		slow.Collect(ctx)
 		<-inFlight // the sink's write request is under way and hangs
+		runtime.GC()
 		for b.Loop() {
 			scrape()
 		}
-		close(release)
+		release <- struct{}{}
 	})
 	b.Run("scrape-during-render", func(b *testing.B) {
 		stop := make(chan struct{})
