@@ -5,17 +5,22 @@ import (
 	"time"
 )
 
-// Clock is a settable time source (for Now fields of options).
+// Clock is a settable time source (for Options.Now and the like), safe for
+// concurrent use.
 type Clock struct {
 	mu sync.Mutex
 	t  time.Time
 }
 
-// NewClock returns a clock stopped at t.
+// NewClock returns a clock showing t.
 func NewClock(t time.Time) *Clock { return &Clock{t: t} }
 
 // Now returns the clock's time.
-func (c *Clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *Clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
 
 // Add moves the clock forward by d.
 func (c *Clock) Add(d time.Duration) {
