@@ -1,8 +1,3 @@
-// Needs the InfluxDB sink and internal/influxtest (branch influx): remove
-// this constraint once they are on main.
-
-//go:build influxsink
-
 package main
 
 // The InfluxDB half of the consumers' acceptance test: the exporter's
