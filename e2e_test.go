@@ -102,7 +102,7 @@ func startExporter(t *testing.T, bin string, env []string, args ...string) *expo
 	t.Cleanup(func() {
 		if p.cmd.ProcessState == nil {
 			_ = p.cmd.Process.Kill()
-			<-p.done
+			_ = <-p.done
 		}
 		if t.Failed() {
 			t.Logf("exporter output:\n%s", p.stderr)
@@ -329,7 +329,8 @@ scrape_configs:
 			return nil, fmt.Errorf("query %q: status %s, type %s", q, r.Status, r.Data.ResultType)
 		}
 		var v model.Vector
-		return v, json.Unmarshal(r.Data.Result, &v)
+		err = json.Unmarshal(r.Data.Result, &v)
+		return v, err
 	}
 
 	// What the exporter serves, parsed: the expected answers.

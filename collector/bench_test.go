@@ -38,7 +38,7 @@ func BenchmarkScrape10kHosts(b *testing.B) {
 			h := MetricsHandler(HandlerOpts{Registry: r, Set: newSet(b, DefaultEnabled()...)})
 			scrape := func() int {
 				rec := httptest.NewRecorder()
-				h.ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+				h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
 				require.Equal(b, http.StatusOK, rec.Code)
 				return rec.Body.Len()
 			}

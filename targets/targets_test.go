@@ -158,7 +158,7 @@ func TestUpgradeCheck(t *testing.T) {
 	// Cached: no new calls within the interval.
 	clk.Add(14 * time.Minute)
 	tg.Upgrades(t.Context())
-	require.EqualValues(t, calls, srv.Sim.Stats()["GET /v1/releases"])
+	require.Equal(t, calls, srv.Sim.Stats()["GET /v1/releases"])
 
 	// Stale: returns the cached result at once and refreshes in the background.
 	clk.Add(2 * time.Minute)
@@ -166,7 +166,7 @@ func TestUpgradeCheck(t *testing.T) {
 	require.Equal(t, st.LastSuccess, st2.LastSuccess)
 	require.Eventually(t, func() bool { return tg.UpgradeStatus().LastSuccess.After(st.LastSuccess) },
 		5*time.Second, 10*time.Millisecond)
-	require.EqualValues(t, 2*calls, srv.Sim.Stats()["GET /v1/releases"])
+	require.Equal(t, 2*calls, srv.Sim.Stats()["GET /v1/releases"])
 
 	// A failing check keeps the last good result and reports the error.
 	good := tg.UpgradeStatus()

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/base64"
-	"errors"
 	"log/slog"
 	"net/http"
 	"sync"
@@ -195,9 +194,9 @@ func TestTokenWithoutExpUsesDefaultLifetime(t *testing.T) {
 
 func TestJWTTimes(t *testing.T) {
 	now := time.Unix(1_800_000_000, 0)
-	exp, iat, ok := jwtTimes(jwt(now, now.Add(time.Hour), 1))
+	expiry, iat, ok := jwtTimes(jwt(now, now.Add(time.Hour), 1))
 	require.True(t, ok)
-	assert.Equal(t, now.Add(time.Hour), exp)
+	assert.Equal(t, now.Add(time.Hour), expiry)
 	assert.Equal(t, now, iat)
 
 	enc := base64.RawURLEncoding.EncodeToString
@@ -236,7 +235,7 @@ func TestLoginServerErrorIsNotAuthError(t *testing.T) {
 	})
 	err := c.RefreshToken(context.Background())
 	require.Error(t, err)
-	assert.False(t, errors.Is(err, ErrUnauthorized), "a 500 is not a credentials problem")
+	require.NotErrorIs(t, err, ErrUnauthorized, "a 500 is not a credentials problem")
 	var ae *APIError
 	require.ErrorAs(t, err, &ae)
 	assert.Equal(t, "/v1/tokens", ae.Endpoint)

@@ -297,7 +297,10 @@ func (c *Client) do(ctx context.Context, req request, decode decodeFunc) error {
 		select {
 		case <-ctx.Done():
 			t.Stop()
-			return fmt.Errorf("%w (gave up retrying: %v)", err, ctx.Err())
+			// Only err is wrapped: it is the cause; the context merely ended
+			// the retries, and wrapping it would make the failure look like
+			// a cancellation to errors.Is.
+			return fmt.Errorf("%w (gave up retrying: %v)", err, ctx.Err()) //nolint:errorlint // see above
 		case <-t.C:
 		}
 	}

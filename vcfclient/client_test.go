@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/x509"
 	"encoding/pem"
-	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -338,7 +337,7 @@ func TestEmptyIDRejected(t *testing.T) {
 	require.Error(t, err)
 	_, err = c.StartUpgrade(context.Background(), UpgradeSpec{})
 	require.Error(t, err)
-	assert.False(t, errors.Is(err, ErrUnauthorized))
+	assert.NotErrorIs(t, err, ErrUnauthorized)
 }
 
 func TestProxyFromHTTPConfig(t *testing.T) {

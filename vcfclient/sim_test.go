@@ -348,9 +348,9 @@ func TestSimTLSUntrustedNotRetried(t *testing.T) {
 	defer cancel()
 	_, err = c.Domains(ctx)
 	require.Error(t, err)
-	assert.NotErrorIs(t, err, context.DeadlineExceeded, "a certificate error must not be retried until the deadline")
+	require.NotErrorIs(t, err, context.DeadlineExceeded, "a certificate error must not be retried until the deadline")
 	var verr *tls.CertificateVerificationError
-	assert.ErrorAs(t, err, &verr, "the certificate error reaches the caller: %v", err)
+	require.ErrorAs(t, err, &verr, "the certificate error reaches the caller: %v", err)
 	assert.Equal(t, 1.0, metricValue(t, c, "vcf_api_requests_total", "endpoint", "/v1/tokens", "code", "error"),
 		"one login attempt, no retries")
 }
@@ -501,7 +501,7 @@ func TestSimUpgradeFlowModels(t *testing.T) {
 			all, err := c.Upgrades(ctx)
 			if err != nil {
 				var ae *APIError
-				require.True(t, errors.As(err, &ae) && ae.StatusCode == 503, "unexpected %v", err)
+				require.True(t, errors.As(err, &ae) && ae.StatusCode == http.StatusServiceUnavailable, "unexpected %v", err)
 				return false
 			}
 			for _, u := range all {
@@ -542,11 +542,11 @@ func simBenchBody(b *testing.B) []byte {
 	sim, err := vcfsim.New(cfg)
 	require.NoError(b, err)
 	rec := httptest.NewRecorder()
-	sim.ServeHTTP(rec, httptest.NewRequest("POST", "/v1/tokens", strings.NewReader(`{"username":"`+cfg.Username+`","password":"`+cfg.Password+`"}`)))
+	sim.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/v1/tokens", strings.NewReader(`{"username":"`+cfg.Username+`","password":"`+cfg.Password+`"}`)))
 	require.Equal(b, 201, rec.Code, rec.Body.String())
 	var pair tokenPairWire
 	require.NoError(b, jsonUnmarshal(rec.Body.Bytes(), &pair))
-	req := httptest.NewRequest("GET", "/v1/hosts", nil)
+	req := httptest.NewRequest(http.MethodGet, "/v1/hosts", nil)
 	req.Header.Set("Authorization", "Bearer "+pair.AccessToken)
 	rec = httptest.NewRecorder()
 	sim.ServeHTTP(rec, req)

@@ -34,7 +34,7 @@ func BenchmarkHostsList(b *testing.B) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		req := httptest.NewRequest("GET", "/v1/hosts", nil)
+		req := httptest.NewRequest(http.MethodGet, "/v1/hosts", nil)
 		req.Header.Set("Authorization", auth)
 		rec := httptest.NewRecorder()
 		s.ServeHTTP(rec, req)
@@ -61,7 +61,7 @@ func BenchmarkHostsListHTTP(b *testing.B) {
 	var size int64
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		req, _ := http.NewRequest("GET", srv.URL+"/v1/hosts", nil)
+		req, _ := http.NewRequest(http.MethodGet, srv.URL+"/v1/hosts", nil)
 		req.Header.Set("Authorization", auth)
 		resp, err := hc.Do(req)
 		if err != nil {
@@ -97,7 +97,7 @@ func TestHostsListLarge(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	req := httptest.NewRequest("GET", "/v1/hosts", nil)
+	req := httptest.NewRequest(http.MethodGet, "/v1/hosts", nil)
 	req.Header.Set("Authorization", "Bearer "+loginDirect(s))
 	rec := httptest.NewRecorder()
 	start := time.Now()
