@@ -13,6 +13,8 @@ import (
 	"github.com/prometheus/common/config"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/vcf-exporter/vcf_exporter/internal/testutil"
 )
 
 func domainsHandler(f *fakeSDDC) {
@@ -40,11 +42,11 @@ func TestRefreshBeforeExpiry(t *testing.T) {
 	_, err := c.Domains(context.Background())
 	require.NoError(t, err)
 	first := c.TokenExpiry()
-	require.Eventually(t, func() bool {
+	testutil.WaitFor(t, 5*time.Second, "the refresh", func() bool {
 		_, err := c.Domains(context.Background())
 		require.NoError(t, err)
 		return f.refreshes.Load() == 1
-	}, 5*time.Second, 20*time.Millisecond)
+	})
 	assert.Equal(t, int64(1), f.logins.Load(), "refreshed with the refresh token, no new login")
 	// Every call succeeded: no 401 was ever answered.
 	assert.Equal(t, 0.0, metricValue(t, c, "vcf_api_requests_total", "endpoint", "/v1/domains", "code", "401"))
@@ -251,11 +253,11 @@ func TestFailedProactiveRenewalKeepsValidToken(t *testing.T) {
 	require.NoError(t, err)
 	f.revokeRefreshTokens()
 	f.setPassword("rotated")
-	require.Eventually(t, func() bool {
+	testutil.WaitFor(t, 2*time.Second, "a failed refresh and a new login", func() bool {
 		_, err := c.Domains(context.Background())
 		require.NoError(t, err, "the still-valid token keeps working")
 		return f.refreshFailures.Load() >= 1 && f.logins.Load() >= 2
-	}, 2*time.Second, 20*time.Millisecond)
+	})
 	// The failed renewal is not retried on every call: the next attempt
 	// waits for a quarter of the remaining lifetime (>0.5s here).
 	n := f.count("PATCH /v1/tokens/access-token/refresh")

@@ -276,9 +276,11 @@ func TestConfigLatency(t *testing.T) {
 	if took := time.Since(start); took < 200*time.Millisecond {
 		t.Fatalf("login took %s with --latency 200ms", took)
 	}
-	start = time.Now()
-	c.do("GET", "/sim/stats", nil)
-	if took := time.Since(start); took >= 200*time.Millisecond {
-		t.Errorf("/sim was delayed (%s); latency is for /v1 only", took)
+	// /sim is not delayed: with an hour of latency it still answers.
+	cfg.Latency = time.Hour
+	c = startServer(t, cfg)
+	c.hc.Timeout = 30 * time.Second
+	if st, _ := c.do("GET", "/sim/stats", nil); st != http.StatusOK {
+		t.Errorf("/sim/stats: %d", st)
 	}
 }
