@@ -18,12 +18,8 @@ import (
 // (10 domains x 10 clusters x 100 hosts): "fetch" asks the simulator on every
 // scrape, "cached" reuses the snapshot (--vcf.min-refresh-interval).
 func BenchmarkScrape10kHosts(b *testing.B) {
-	cfg := vcfsim.DefaultConfig()
-	cfg.Domains, cfg.ClustersPerDomain, cfg.HostsPerCluster, cfg.UnassignedHosts = 10, 10, 100, 0
-	cfg.Now = func() time.Time { return fixedNow }
-	srv, err := vcfsim.NewServer(cfg)
-	require.NoError(b, err)
-	b.Cleanup(func() { srv.Close() })
+	srv := vcfsim.NewTest(b, vcfsim.WithInventory(10, 10, 100, 0), vcfsim.FrozenAt(fixedNow))
+	user, pass := srv.Credentials()
 
 	for _, bc := range []struct {
 		name       string
@@ -33,7 +29,7 @@ func BenchmarkScrape10kHosts(b *testing.B) {
 			r := targets.NewRegistry(targets.Options{MinRefreshInterval: bc.minRefresh})
 			b.Cleanup(r.Close)
 			require.NoError(b, r.Apply([]config.TargetConfig{{
-				Name: "big", URL: srv.URL, Username: cfg.Username, Password: promcfg.Secret(cfg.Password),
+				Name: "big", URL: srv.URL, Username: user, Password: promcfg.Secret(pass),
 			}}))
 			h := MetricsHandler(HandlerOpts{Registry: r, Set: newSet(b, DefaultEnabled()...)})
 			scrape := func() int {

@@ -31,13 +31,7 @@ var fixedNow = time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 // 2 domains x 1 cluster x 2 hosts + 1 unassigned host.
 func smallSim(t testing.TB) *vcfsim.Server {
 	t.Helper()
-	cfg := vcfsim.DefaultConfig()
-	cfg.Domains, cfg.ClustersPerDomain, cfg.HostsPerCluster, cfg.UnassignedHosts = 2, 1, 2, 1
-	cfg.Now = func() time.Time { return fixedNow }
-	srv, err := vcfsim.NewServer(cfg)
-	require.NoError(t, err)
-	t.Cleanup(func() { srv.Close() })
-	return srv
+	return vcfsim.NewTest(t, vcfsim.WithInventory(2, 1, 2, 1), vcfsim.FrozenAt(fixedNow))
 }
 
 func newTarget(t testing.TB, srv *vcfsim.Server, opts targets.Options) *targets.Target {
@@ -46,9 +40,9 @@ func newTarget(t testing.TB, srv *vcfsim.Server, opts targets.Options) *targets.
 		opts.Now = func() time.Time { return fixedNow }
 	}
 	r := targets.NewRegistry(opts)
-	cfg := srv.Sim.Config()
+	user, pass := srv.Credentials()
 	require.NoError(t, r.Apply([]config.TargetConfig{{
-		Name: "sim", URL: srv.URL, Username: cfg.Username, Password: promcfg.Secret(cfg.Password),
+		Name: "sim", URL: srv.URL, Username: user, Password: promcfg.Secret(pass),
 	}}))
 	t.Cleanup(r.Close)
 	tg, _ := r.Get("sim")
@@ -196,8 +190,7 @@ func (o onlyUp) Collect(ch chan<- prometheus.Metric) {
 }
 
 func TestUnreachableFromStart(t *testing.T) {
-	srv, err := vcfsim.NewServer(vcfsim.DefaultConfig())
-	require.NoError(t, err)
+	srv := vcfsim.NewTest(t)
 	url := srv.URL
 	require.NoError(t, srv.Close()) // nothing listens there any more
 	r := targets.NewRegistry(targets.Options{})

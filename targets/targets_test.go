@@ -24,30 +24,12 @@ var fixedNow = time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 
 func startSim(t *testing.T) *vcfsim.Server {
 	t.Helper()
-	cfg := vcfsim.DefaultConfig()
-	cfg.Now = func() time.Time { return fixedNow }
-	srv, err := vcfsim.NewServer(cfg)
-	require.NoError(t, err)
-	t.Cleanup(func() { srv.Close() })
-	return srv
+	return vcfsim.NewTest(t, vcfsim.FrozenAt(fixedNow))
 }
 
 func simTarget(name string, srv *vcfsim.Server) config.TargetConfig {
-	cfg := srv.Sim.Config()
-	return config.TargetConfig{Name: name, URL: srv.URL, Username: cfg.Username, Password: promcfg.Secret(cfg.Password)}
-}
-
-// clock is a settable time source for the cache rules.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) Add(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
+	user, pass := srv.Credentials()
+	return config.TargetConfig{Name: name, URL: srv.URL, Username: user, Password: promcfg.Secret(pass)}
 }
 
 func newRegistry(t *testing.T, opts Options, cfgs ...config.TargetConfig) *Registry {
@@ -60,7 +42,7 @@ func newRegistry(t *testing.T, opts Options, cfgs ...config.TargetConfig) *Regis
 
 func TestSnapshotSharedAndReused(t *testing.T) {
 	srv := startSim(t)
-	clk := &clock{t: fixedNow}
+	clk := testutil.NewClock(fixedNow)
 	r := newRegistry(t, Options{MinRefreshInterval: 10 * time.Second, Now: clk.Now}, simTarget("sim", srv))
 	tg, ok := r.Get("sim")
 	require.True(t, ok)
@@ -127,7 +109,7 @@ func TestSnapshotOutage(t *testing.T) {
 
 func TestUpgradeCheck(t *testing.T) {
 	srv := startSim(t)
-	clk := &clock{t: fixedNow}
+	clk := testutil.NewClock(fixedNow)
 	r := newRegistry(t, Options{MinRefreshInterval: time.Hour, UpgradeCheckInterval: 15 * time.Minute, Now: clk.Now}, simTarget("sim", srv))
 	tg, _ := r.Get("sim")
 
@@ -241,20 +223,23 @@ func TestStateChangesLoggedOnce(t *testing.T) {
 	r := newRegistry(t, Options{MinRefreshInterval: -1, Logger: logger}, simTarget("sim", srv))
 	tg, _ := r.Get("sim")
 
-	scrape := func() bool {
-		ctx, cancel := context.WithTimeout(t.Context(), 300*time.Millisecond)
+	// A healthy scrape gets all the time a busy machine needs; a scrape
+	// during the (hour-long) outage ends at its short deadline.
+	scrape := func(timeout time.Duration) bool {
+		ctx, cancel := context.WithTimeout(t.Context(), timeout)
 		defer cancel()
 		return tg.Snapshot(ctx).Up()
 	}
-	require.True(t, scrape())
-	require.True(t, scrape())
+	up := func() bool { return scrape(time.Minute) }
+	require.True(t, up())
+	require.True(t, up())
 	srv.Sim.SetFaults(vcfsim.Faults{Outage: time.Hour, OutageMode: "refuse"})
 	for range 3 {
-		require.False(t, scrape())
+		require.False(t, scrape(300*time.Millisecond))
 	}
 	srv.Sim.SetFaults(vcfsim.Faults{})
-	require.True(t, scrape())
-	require.True(t, scrape())
+	require.True(t, up())
+	require.True(t, up())
 
 	out := logs.String()
 	require.Equal(t, 1, strings.Count(out, `msg="SDDC Manager reachable"`), out)

@@ -21,6 +21,10 @@ func WithTLS() Option { return func(c *Config) { c.TLS = true } }
 // state machine, outages and token lifetimes on explicitly.
 func WithNow(now func() time.Time) Option { return func(c *Config) { c.Now = now } }
 
+// FrozenAt stops the clock at t: usage does not drift, so expositions can
+// be compared with golden files.
+func FrozenAt(t time.Time) Option { return WithNow(func() time.Time { return t }) }
+
 // WithTimeScale compresses simulated time (Config.TimeScale).
 func WithTimeScale(scale float64) Option { return func(c *Config) { c.TimeScale = scale } }
 
