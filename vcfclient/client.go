@@ -267,7 +267,7 @@ func (c *Client) do(ctx context.Context, req request, decode decodeFunc) error {
 				return err
 			}
 		}
-		res, err := c.attempt(ctx, req, body, token, decode)
+		res, err := c.attempt(ctx, req, body, token, !retried401, decode)
 		switch {
 		case err == nil:
 			return nil
@@ -317,7 +317,7 @@ type result struct {
 // attempt sends one HTTP request, holding a limiter slot until the body has
 // been consumed (a connection still streaming a body is still load on the
 // server).
-func (c *Client) attempt(ctx context.Context, req request, body []byte, token string, decode decodeFunc) (result, error) {
+func (c *Client) attempt(ctx context.Context, req request, body []byte, token string, renewOn401 bool, decode decodeFunc) (result, error) {
 	for {
 		select {
 		case c.sem <- struct{}{}:
@@ -400,6 +400,12 @@ func (c *Client) attempt(ctx context.Context, req request, body []byte, token st
 		_ = resp.Body.Close()
 	}()
 	res.status = resp.StatusCode
+	if resp.StatusCode == http.StatusUnauthorized && token != "" && renewOn401 {
+		// Start the renewal while this caller still holds its slot: the
+		// callers queued for the slot then wait for the new token instead
+		// of replaying the one the server just rejected.
+		c.auth.startRenewal(ctx, token, false)
+	}
 
 	if resp.StatusCode >= 300 {
 		apiErr := c.apiError(req, resp)

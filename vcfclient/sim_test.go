@@ -275,10 +275,11 @@ func TestSim50CallersOneRefresh(t *testing.T) {
 	assert.Zero(t, st[statLogin])
 	t.Logf("GET /v1/domains served %d times for 50 callers", st["GET /v1/domains"])
 	// Callers queued behind the limiter wait for the renewal instead of
-	// replaying the rejected token: only requests already in flight (8),
-	// plus the few that grab a slot between a 401 and the start of the
-	// renewal, are repeated. Typically exactly 58.
-	assert.LessOrEqual(t, st["GET /v1/domains"], int64(50+2*8))
+	// replaying the rejected token: the first 401 starts the renewal
+	// before its caller frees its slot, so only the requests already in
+	// flight (at most MaxInFlight = 8) are repeated, however busy the
+	// machine.
+	assert.LessOrEqual(t, st["GET /v1/domains"], int64(50+8))
 }
 
 // concurrencyProbe wraps a handler and, once armed, records the peak of
