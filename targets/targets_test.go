@@ -81,7 +81,7 @@ func TestSnapshotHonoursDeadline(t *testing.T) {
 	srv := startSim(t)
 	r := newRegistry(t, Options{}, simTarget("sim", srv))
 	tg, _ := r.Get("sim")
-	srv.Sim.SetFaults(vcfsim.Faults{Latency: 5 * time.Second})
+	srv.Sim.SetFaults(vcfsim.Faults{Latency: time.Minute})
 	ctx, cancel := context.WithTimeout(t.Context(), 200*time.Millisecond)
 	defer cancel()
 	start := time.Now()
@@ -89,7 +89,7 @@ func TestSnapshotHonoursDeadline(t *testing.T) {
 	require.False(t, s.Up())
 	require.Error(t, s.Err)
 	require.Nil(t, s.Inventory, "no stale inventory on failure")
-	require.Less(t, time.Since(start), 3*time.Second)
+	require.Less(t, time.Since(start), 30*time.Second, "ended by the deadline, not by the minute of latency")
 }
 
 func TestSnapshotOutage(t *testing.T) {

@@ -275,5 +275,8 @@ func TestRequestTimeoutWithoutDeadline(t *testing.T) {
 	start := time.Now()
 	_, err := c.Domains(context.Background())
 	require.ErrorIs(t, err, context.DeadlineExceeded)
-	assert.Less(t, time.Since(start), 2*time.Second)
+	// The server never answers: only the 200 ms RequestTimeout (not the
+	// 5 min default) ends the call within the generous bound a loaded
+	// machine needs.
+	assert.Less(t, time.Since(start), 30*time.Second)
 }

@@ -197,7 +197,8 @@ func TestSimOutageFailsWithinDeadline(t *testing.T) {
 			start := time.Now()
 			_, err = c.Domains(ctx)
 			require.Error(t, err)
-			assert.Less(t, time.Since(start), 400*time.Millisecond+time.Second)
+			// Ignoring the deadline, 1000 retries would take 20 s.
+			assert.Less(t, time.Since(start), 10*time.Second)
 			assert.Greater(t, srv.Sim.Stats()["GET /v1/domains"], int64(2), "retried during the outage")
 		})
 	}
