@@ -18,7 +18,7 @@ LDFLAGS   := -X $(VPKG).Version=$(VERSION) -X $(VPKG).Revision=$(REVISION) -X $(
 GOLANGCI_LINT_VERSION ?= v2.15.0
 GOLANGCI_LINT         := $(GOBIN)/golangci-lint
 
-.PHONY: all build test vet fmt-check lint unit e2e bench run demo-upgrade check-config deps-prometheus
+.PHONY: all build test vet fmt-check lint unit e2e bench fuzz run demo-upgrade check-config deps-prometheus deps-influxdb
 
 all: build
 
@@ -53,6 +53,18 @@ deps-prometheus:
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y --no-install-recommends prometheus; \
 	fi
 
+# InfluxDB 1.8.10 (influxd, with Flux) for the InfluxDB sink's tests, built
+# once into GOPATH/bin (about two minutes). The tests find it there or in
+# PATH; without it they skip, or fail when CI is set.
+INFLUXD_VERSION := v1.8.10
+deps-influxdb:
+	@if command -v influxd >/dev/null 2>&1 || [ -x "$(GOBIN)/influxd" ]; then \
+		echo "influxd present: $$(command -v influxd || echo $(GOBIN)/influxd)"; \
+	else \
+		echo "building influxd $(INFLUXD_VERSION) into $(GOBIN)"; \
+		$(GO) install github.com/influxdata/influxdb/cmd/influxd@$(INFLUXD_VERSION); \
+	fi
+
 unit:
 	$(GO) test -race -count=1 $(PKGS)
 
@@ -63,10 +75,27 @@ e2e: deps-prometheus
 	$(GO) test -race -count=1 -run 'TestE2E' . $(if $(UPDATE),-args -update)
 
 # test is the project's test command (README, .ci/run).
-test: vet fmt-check lint deps-prometheus unit
+test: vet fmt-check lint deps-prometheus deps-influxdb unit
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem $(PKGS)
+
+# Fuzz targets, one "package:FuzzName" per line; `make fuzz` runs each for
+# FUZZTIME. Their seed corpora are committed under each package's
+# testdata/fuzz/ and run by `make test` as ordinary tests.
+FUZZTIME ?= 20s
+FUZZ_TARGETS := \
+	./vcfclient:FuzzDecodeHosts \
+	./vcfclient:FuzzDecodeDomains \
+	./vcfclient:FuzzCompareVersions \
+	./config:FuzzParse
+
+fuzz:
+	@set -e; for t in $(FUZZ_TARGETS); do \
+		pkg=$${t%%:*}; name=$${t##*:}; \
+		echo "fuzzing $$name in $$pkg for $(FUZZTIME)"; \
+		$(GO) test -run '^$$' -fuzz "^$$name$$" -fuzztime $(FUZZTIME) $$pkg; \
+	done
 
 # The demo listens on loopback only: nothing outside the machine reaches it.
 run: build

@@ -475,7 +475,7 @@ func TestE2ETLS(t *testing.T) {
 			require.Contains(t, body, "\nvcf_up "+tc.up+"\n")
 			if tc.up == "0" {
 				require.NotContains(t, body, "vcf_host_info")
-				exp.WaitLog(t, 5*time.Second, "SDDC Manager unreachable")
+				exp.WaitLog(t, 5*time.Second, "certificate is not trusted; vcf_up is 0")
 			}
 		})
 	}

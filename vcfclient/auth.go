@@ -43,6 +43,11 @@ type auth struct {
 
 	// flight is the renewal in progress; nil when none runs.
 	flight *flight
+	// attemptErr is the last failed attempt of the renewal in progress:
+	// a caller that stops waiting reports it with its own deadline.
+	attemptErr error
+	// cancelRenewal stops the renewal in progress (Client.Release).
+	cancelRenewal context.CancelFunc
 }
 
 // flight is one token renewal; done is closed when tok and err are set.
@@ -50,6 +55,22 @@ type flight struct {
 	done chan struct{}
 	tok  string
 	err  error
+}
+
+// abandon stops the renewal in progress, if any.
+func (a *auth) abandon() {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.cancelRenewal != nil {
+		a.cancelRenewal()
+	}
+}
+
+// noteAttempt records a failed token request attempt (nil: clears).
+func (a *auth) noteAttempt(err error) {
+	a.mu.Lock()
+	a.attemptErr = err
+	a.mu.Unlock()
 }
 
 // renewing returns a channel closed when the renewal in progress ends, or
@@ -135,6 +156,14 @@ func (a *auth) renew(ctx context.Context, stale string, force bool) (string, err
 	case <-f.done:
 		return f.tok, f.err
 	case <-ctx.Done():
+		a.mu.Lock()
+		cause := a.attemptErr
+		a.mu.Unlock()
+		if cause != nil {
+			// Keep why the login is late ("connection refused", "no
+			// such host"), not only that the caller's time ran out.
+			return "", fmt.Errorf("waiting for a token: %w (the token request in progress last failed: %w)", ctx.Err(), cause)
+		}
 		return "", ctx.Err()
 	}
 }
@@ -150,11 +179,11 @@ func (a *auth) startRenewal(ctx context.Context, stale string, force bool) *flig
 		return a.flight
 	}
 	f := &flight{done: make(chan struct{})}
-	a.flight = f
+	a.flight, a.attemptErr = f, nil
 	go func() {
 		f.tok, f.err = a.renewNow(context.WithoutCancel(ctx), stale, force)
 		a.mu.Lock()
-		a.flight = nil
+		a.flight, a.cancelRenewal = nil, nil
 		a.mu.Unlock()
 		close(f.done)
 	}()
@@ -168,6 +197,9 @@ func (a *auth) renewNow(ctx context.Context, stale string, force bool) (string, 
 	}
 	ctx, cancel := context.WithTimeout(ctx, a.c.cfg.TokenTimeout)
 	defer cancel()
+	a.mu.Lock()
+	a.cancelRenewal = cancel
+	a.mu.Unlock()
 	return a.acquire(ctx, cur)
 }
 

@@ -5,15 +5,14 @@ import (
 	"time"
 )
 
-// Clock is a settable time source (vcfsim.Config.Now, targets.Options.Now):
-// a test moves time with Add instead of sleeping, so what depends on time
-// happens exactly when the test says.
+// Clock is a settable time source (for Options.Now and the like), safe for
+// concurrent use.
 type Clock struct {
 	mu sync.Mutex
 	t  time.Time
 }
 
-// NewClock returns a clock standing at t.
+// NewClock returns a clock showing t.
 func NewClock(t time.Time) *Clock { return &Clock{t: t} }
 
 // Now returns the clock's time.
