@@ -18,7 +18,7 @@ LDFLAGS   := -X $(VPKG).Version=$(VERSION) -X $(VPKG).Revision=$(REVISION) -X $(
 GOLANGCI_LINT_VERSION ?= v2.15.0
 GOLANGCI_LINT         := $(GOBIN)/golangci-lint
 
-.PHONY: all build test vet fmt-check lint unit e2e bench fuzz run demo-upgrade check-config deps-prometheus deps-influxdb
+.PHONY: all build test vet fmt-check lint unit e2e bench bench-e2e fuzz run demo-upgrade check-config deps-prometheus deps-influxdb
 
 all: build
 
@@ -79,6 +79,14 @@ test: vet fmt-check lint deps-prometheus deps-influxdb unit
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem $(PKGS)
+
+# End-to-end performance (issue 13): vcfsim with 10,000 and 1,000 hosts and
+# 25 ms latency, the exporter binary, medians of REPS runs; prints the ratio
+# table and writes bench-e2e.json.
+REPS ?= 5
+bench-e2e: build
+	$(GO) build -o .build/vcfsim ./cmd/vcfsim
+	$(GO) run ./internal/benche2e --exporter=./$(BIN) --vcfsim=.build/vcfsim --reps=$(REPS) --out=.build/bench-e2e.json
 
 # Fuzz targets, one "package:FuzzName" per line; `make fuzz` runs each for
 # FUZZTIME. Their seed corpora are committed under each package's

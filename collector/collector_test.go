@@ -17,7 +17,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	dto "github.com/prometheus/client_model/go"
-	promcfg "github.com/prometheus/common/config"
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
 	"github.com/stretchr/testify/assert"
@@ -36,9 +35,12 @@ var fixedNow = time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 
 // smallSim is a simulator small enough to read its exposition by eye:
 // 2 domains x 1 cluster x 2 hosts + 1 unassigned host.
-func smallSim(t testing.TB) *vcfsim.Server {
+func smallSim(t testing.TB) *vcfsim.Server { return sizedSim(t, 2, 1, 2, 1) }
+
+// sizedSim is a simulator of the given size on a frozen clock.
+func sizedSim(t testing.TB, domains, clustersPerDomain, hostsPerCluster, unassigned int) *vcfsim.Server {
 	t.Helper()
-	return vcfsim.NewTest(t, vcfsim.WithInventory(2, 1, 2, 1), vcfsim.FrozenAt(fixedNow))
+	return vcfsim.NewTest(t, vcfsim.WithInventory(domains, clustersPerDomain, hostsPerCluster, unassigned), vcfsim.FrozenAt(fixedNow))
 }
 
 func newTarget(t testing.TB, srv *vcfsim.Server, opts targets.Options) *targets.Target {
@@ -46,14 +48,7 @@ func newTarget(t testing.TB, srv *vcfsim.Server, opts targets.Options) *targets.
 	if opts.Now == nil {
 		opts.Now = func() time.Time { return fixedNow }
 	}
-	r := targets.NewRegistry(opts)
-	user, pass := srv.Credentials()
-	require.NoError(t, r.Apply([]config.TargetConfig{{
-		Name: "sim", URL: srv.URL, Username: user, Password: promcfg.Secret(pass),
-	}}))
-	t.Cleanup(r.Close)
-	tg, _ := r.Get("sim")
-	return tg
+	return mustGet(t, simRegistry(t, srv, opts, "sim"), "sim")
 }
 
 func newSet(t testing.TB, names ...string) *Set {
