@@ -22,6 +22,7 @@ import (
 	yaml3 "go.yaml.in/yaml/v3"
 
 	"github.com/vcf-exporter/vcf_exporter/internal/influxtest"
+	"github.com/vcf-exporter/vcf_exporter/internal/testutil"
 )
 
 // haSlug turns a name into Home Assistant's entity id part.
@@ -57,10 +58,10 @@ func TestConsumersInfluxDB(t *testing.T) {
 		return vals, nil
 	}
 	// The sink's first write, including the cancelled workflow.
-	waitFor(t, 30*time.Second, func() bool {
+	testutil.WaitFor(t, 30*time.Second, "the InfluxDB sink's first points", func() bool {
 		v, err := query(fmt.Sprintf(`from(bucket: %q) |> range(start: -1h) |> filter(fn: (r) => r._measurement == "vcf_upgrade_workflow" and r._field == "state") |> last()`, bucket))
 		return err == nil && len(v) > 0
-	}, "the InfluxDB sink's first points")
+	})
 
 	checks := append(influxDashboardChecks(t, bucket, query), haInfluxChecks(t, ha, bucket)...)
 	checks = append(checks, fieldChecks(bucket, checks)...)
@@ -165,7 +166,7 @@ func haInfluxChecks(t *testing.T, ha *haRenderer, bucket string) []fluxCheck {
 		if q.GroupFunction != "" {
 			group = fmt.Sprintf(`|> %s(column: "_value")`, q.GroupFunction)
 		}
-		full := fmt.Sprintf(`from(bucket:"%s") |> range(start: %s, stop: now()) |> %s %s`, pl.Bucket, q.RangeStart, q.Query, group)
+		full := fmt.Sprintf(`from(bucket:%q) |> range(start: %s, stop: now()) |> %s %s`, pl.Bucket, q.RangeStart, q.Query, group)
 		entity := "sensor." + strings.Trim(haSlug.ReplaceAllString(strings.ToLower(q.Name), "_"), "_")
 		checks = append(checks, fluxCheck{f + " " + q.Name, full, func(vals []any) string {
 			state := fmt.Sprint(vals[0])

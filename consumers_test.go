@@ -30,6 +30,7 @@ import (
 	"github.com/stretchr/testify/require"
 	yaml3 "go.yaml.in/yaml/v3"
 
+	"github.com/vcf-exporter/vcf_exporter/internal/testutil"
 	"github.com/vcf-exporter/vcf_exporter/vcfsim"
 )
 
@@ -76,10 +77,10 @@ func startConsumerExporter(t *testing.T, extraArgs ...string) *exporterProc {
 	require.Equal(t, http.StatusAccepted, code, "%v", body)
 	code, body = call(http.MethodPost, "/domains/mgmt-domain/upgrade/cancel")
 	require.Equal(t, http.StatusAccepted, code, "%v", body)
-	waitFor(t, 30*time.Second, func() bool {
+	testutil.WaitFor(t, 30*time.Second, "the cancelled workflow", func() bool {
 		_, body := call(http.MethodGet, "/domains/mgmt-domain/upgrade")
 		return body["state"] == "cancelled"
-	}, "the cancelled workflow")
+	})
 	return exp
 }
 
@@ -162,10 +163,10 @@ func TestConsumersPrometheus(t *testing.T) {
 		t.Run(c.file, func(t *testing.T) {
 			promAddr := startPrometheus(t, prom, consumerPrometheusConfig(t, c.file, exp.addr))
 			// Scraped and the rules evaluated at least once, all healthy.
-			waitFor(t, 30*time.Second, func() bool {
+			testutil.WaitFor(t, 30*time.Second, "Prometheus scraping the exporter", func() bool {
 				v, err := promQuery(promAddr, fmt.Sprintf(`up{job=%q} == 1`, c.job))
 				return err == nil && len(v) == 1
-			}, "Prometheus scraping the exporter")
+			})
 			rules := waitRulesEvaluated(t, promAddr)
 
 			var checks []check
@@ -192,7 +193,7 @@ var onlyOnMetrics = regexp.MustCompile(`\bvcf_upgrade_workflow_`)
 // the next version.
 func waitUpdateAvailableAlert(t *testing.T, promAddr string) {
 	t.Helper()
-	waitFor(t, 30*time.Second, func() bool {
+	testutil.WaitFor(t, 30*time.Second, "VCFUpdateAvailable pending for mgmt-domain", func() bool {
 		resp, err := http.Get("http://" + promAddr + "/api/v1/alerts")
 		if err != nil {
 			return false
@@ -217,7 +218,7 @@ func waitUpdateAvailableAlert(t *testing.T, promAddr string) {
 			}
 		}
 		return false
-	}, "VCFUpdateAvailable pending for mgmt-domain")
+	})
 }
 
 // consumerPrometheusConfig is a Prometheus configuration of
@@ -255,7 +256,7 @@ type ruleState struct {
 func waitRulesEvaluated(t *testing.T, promAddr string) []ruleState {
 	t.Helper()
 	var rules []ruleState
-	waitFor(t, 30*time.Second, func() bool {
+	testutil.WaitFor(t, 30*time.Second, "the rules' first evaluation", func() bool {
 		resp, err := http.Get("http://" + promAddr + "/api/v1/rules")
 		if err != nil {
 			return false
@@ -282,7 +283,7 @@ func waitRulesEvaluated(t *testing.T, promAddr string) []ruleState {
 			rules = append(rules, g.Rules...)
 		}
 		return true
-	}, "the rules' first evaluation")
+	})
 	return rules
 }
 

@@ -30,7 +30,7 @@ func BenchmarkScrape10kHosts(b *testing.B) {
 			h := MetricsHandler(HandlerOpts{Registry: r, Set: newSet(b, DefaultEnabled()...)})
 			scrape := func() int {
 				rec := httptest.NewRecorder()
-				req := httptest.NewRequest("GET", "/metrics", nil)
+				req := httptest.NewRequest(http.MethodGet, "/metrics", nil)
 				if bc.gzip {
 					req.Header.Set("Accept-Encoding", "gzip")
 				}

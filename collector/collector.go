@@ -529,7 +529,8 @@ func (d stateSetDef[T]) descriptor() *prometheus.Desc { return d.desc }
 // series with 1, so nothing is lost; an empty one sets no state.
 func stateSets[T any](s *Scrape, ch chan<- prometheus.Metric, defs []stateSetDef[T], obj *T, labels ...string) {
 	// One label slice for every series: the metric copies the values.
-	lv := append(labels[:len(labels):len(labels)], "")
+	lv := make([]string, len(labels)+1)
+	copy(lv, labels)
 	last := len(lv) - 1
 	for _, d := range defs {
 		current := d.value(obj)
