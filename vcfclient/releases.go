@@ -150,7 +150,9 @@ func CompareVersions(a, b string) (int, error) {
 
 // UpgradePaths returns the releases current can be upgraded to, lowest
 // first: applicabilityStatus APPLICABLE, isApplicable, version > current,
-// and current >= minCompatibleVcfVersion. Releases with unparsable versions
+// and current >= minCompatibleVcfVersion when the release has one. VCF 9
+// makes minCompatibleVcfVersion optional; without it the applicability
+// SDDC Manager computed for the domain is all we rely on. Releases with unparsable versions
 // are skipped (an unparsable current gives no paths): offering an upgrade we
 // cannot order is worse than offering none.
 func UpgradePaths(current string, rs []Release) []Release {
@@ -166,10 +168,12 @@ func UpgradePaths(current string, rs []Release) []Release {
 		if err != nil || newer <= 0 {
 			continue
 		}
-		// minCompatibleVcfVersion is required by the schema; a release
-		// without one is skipped like any unparsable version.
-		if ok, err := CompareVersions(current, r.MinCompatibleVcfVersion); err != nil || ok < 0 {
-			continue
+		// An unparsable minCompatibleVcfVersion skips the release like
+		// any unparsable version.
+		if r.MinCompatibleVcfVersion != "" {
+			if ok, err := CompareVersions(current, r.MinCompatibleVcfVersion); err != nil || ok < 0 {
+				continue
+			}
 		}
 		out = append(out, r)
 	}
