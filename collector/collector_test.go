@@ -28,10 +28,14 @@ var update = flag.Bool("update", false, "rewrite testdata/*.prom from the curren
 var fixedNow = time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 
 // smallSim is a simulator small enough to read its exposition by eye:
-// 2 domains x 1 cluster x 2 hosts + 1 unassigned host.
-func smallSim(t testing.TB) *vcfsim.Server {
+// 2 domains x 1 cluster x 2 hosts + 1 unassigned host, playing the default
+// API version or the one given.
+func smallSim(t testing.TB, version ...string) *vcfsim.Server {
 	t.Helper()
 	cfg := vcfsim.DefaultConfig()
+	if len(version) > 0 {
+		cfg.VCFVersion = version[0]
+	}
 	cfg.Domains, cfg.ClustersPerDomain, cfg.HostsPerCluster, cfg.UnassignedHosts = 2, 1, 2, 1
 	cfg.Now = func() time.Time { return fixedNow }
 	srv, err := vcfsim.NewServer(cfg)
@@ -102,9 +106,21 @@ func compareGolden(t *testing.T, c prometheus.Collector, name string, families .
 	require.NoError(t, testutil.CollectAndCompare(c, bytes.NewReader(want), metricNames(t, string(want))...))
 }
 
+// TestCollectorsGolden compares each collector's output with
+// testdata/<collector>.prom (VCF 5.2.1) and testdata/<collector>-9.0.2.prom.
 func TestCollectorsGolden(t *testing.T) {
-	srv := smallSim(t)
+	for _, version := range vcfsim.Versions() {
+		t.Run(version, func(t *testing.T) { testCollectorsGolden(t, version) })
+	}
+}
+
+func testCollectorsGolden(t *testing.T, version string) {
+	srv := smallSim(t, version)
 	tg := newTarget(t, srv, targets.Options{})
+	suffix := ""
+	if version != vcfsim.VCF521 {
+		suffix = "-" + version
+	}
 	for _, tc := range []struct {
 		collector string
 		families  []string
@@ -116,7 +132,7 @@ func TestCollectorsGolden(t *testing.T) {
 		{"cluster", []string{"vcf_cluster_info", "vcf_cluster_hosts", "vcf_cluster_image_based", "vcf_cluster_stretched"}},
 		{"host", []string{"vcf_host_info", "vcf_host_hardware_info", "vcf_host_cpu_used_hertz", "vcf_host_cpu_capacity_hertz",
 			"vcf_host_cpu_cores", "vcf_host_memory_used_bytes", "vcf_host_memory_capacity_bytes",
-			"vcf_host_storage_used_bytes", "vcf_host_storage_capacity_bytes"}},
+			"vcf_host_storage_used_bytes", "vcf_host_storage_capacity_bytes", "vcf_host_gpus", "vcf_host_gpu_info"}},
 		{"sddc_manager", []string{"vcf_sddc_manager_info"}},
 		{"upgrade", []string{"vcf_domain_version_info", "vcf_domain_update_available", "vcf_domain_next_version_info",
 			"vcf_domain_future_releases", "vcf_upgrade_check_success", "vcf_upgrade_check_timestamp_seconds",
@@ -124,7 +140,7 @@ func TestCollectorsGolden(t *testing.T) {
 	} {
 		t.Run(tc.collector, func(t *testing.T) {
 			set := newSet(t, tc.collector)
-			compareGolden(t, set.NewTargetCollector(t.Context(), tg, nil), tc.collector, tc.families...)
+			compareGolden(t, set.NewTargetCollector(t.Context(), tg, nil), tc.collector+suffix, tc.families...)
 		})
 	}
 }

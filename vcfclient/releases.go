@@ -117,6 +117,16 @@ func parseVersion(v string) ([]uint64, error) {
 	return out, nil
 }
 
+// MajorVersion returns the first number of a version ("9" for
+// "9.0.0.0-24703748"), or "" when v is not a version.
+func MajorVersion(v string) string {
+	p, err := parseVersion(v)
+	if err != nil {
+		return ""
+	}
+	return strconv.FormatUint(p[0], 10)
+}
+
 // CompareVersions compares two VCF versions numerically, dot by dot
 // ("5.10.0.0" > "5.9.1.0"), missing components counting as 0 ("5.2" ==
 // "5.2.0.0"). Build suffixes ("-24108943") are ignored. It returns -1, 0 or

@@ -609,7 +609,7 @@ func TestSimBothVersions(t *testing.T) {
 				}
 			}
 			if v9 {
-				// 9.0.2.0 has no minCompatibleVcfVersion and is a path all the same.
+				// 9.0.1.0 has no minCompatibleVcfVersion and is a path all the same.
 				assert.Equal(t, []string{"9.0.1.0", "9.0.2.0"}, versions)
 				assert.Positive(t, withoutMin)
 				assert.Equal(t, len(rels), installer)

@@ -60,13 +60,13 @@ var profiles = map[string]profile{
 		v9:            true,
 		domainVersion: func(i int) string { return pick(i, "9.0.0.0", "9.0.2.0") },
 		// 9.0.0.0 has its real builds; the later builds are illustrative.
-		// minCompatibleVcfVersion is optional in 9.x: 9.0.2.0 and later
-		// leave it out, so a client must rely on SDDC Manager's
-		// applicability.
+		// minCompatibleVcfVersion is optional in 9.x: 9.0.1.0 (the next
+		// release of the domains at 9.0.0.0) and 9.0.2.1 leave it out, so a
+		// client must rely on SDDC Manager's applicability.
 		releases: []releaseRow{
 			{"9.0.0.0", "5.2.0.0", "9.0.0.0", "2025-06-17", "VMware Cloud Foundation 9.0", "", "9.0.0.0-24703748", "9.0.0.0-24733065", "9.0.0.0-24755230", "9.0.0.0-24755229"},
-			{"9.0.1.0", "9.0.0.0", "9.0.0.0", "2025-09-29", "VMware Cloud Foundation 9.0.1", "", "9.0.1.0-24962180", "9.0.1.0-24952114", "9.0.1.0-24957454", "9.0.1.0-24957456"},
-			{"9.0.2.0", "", "9.0.0.0", "2025-12-16", "VMware Cloud Foundation 9.0.2", "", "9.0.2.0-25151284", "9.0.2.0-25148203", "9.0.2.0-25148086", "9.0.2.0-25148076"},
+			{"9.0.1.0", "", "9.0.0.0", "2025-09-29", "VMware Cloud Foundation 9.0.1", "", "9.0.1.0-24962180", "9.0.1.0-24952114", "9.0.1.0-24957454", "9.0.1.0-24957456"},
+			{"9.0.2.0", "9.0.0.0", "9.0.0.0", "2025-12-16", "VMware Cloud Foundation 9.0.2", "", "9.0.2.0-25151284", "9.0.2.0-25148203", "9.0.2.0-25148086", "9.0.2.0-25148076"},
 			{"9.0.2.1", "", "9.0.0.0", "2026-02-10", "VMware Cloud Foundation 9.0.2.1 (async patch)", "The release is not available for the SKU of this domain", "9.0.2.1-25233641", "9.0.2.1-25230112", "9.0.2.1-25231870", "9.0.2.1-25231866"},
 		},
 	},
