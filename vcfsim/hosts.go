@@ -164,31 +164,41 @@ func appendHost(b []byte, t *hostTmpl, cpu, mem, stor float64) []byte {
 	return append(b, t.parts[3]...)
 }
 
-// hostsSnapshot returns the hosts passing keep and their current templates.
-func (s *Simulator) hostsSnapshot(keep func(*host) bool) ([]*host, []*hostTmpl) {
+// hostsSnapshot returns the hosts passing keep whose position among them
+// is in [from, to), their current templates, and how many passed.
+func (s *Simulator) hostsSnapshot(keep func(*host) bool, from, to int) ([]*host, []*hostTmpl, int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	hs := make([]*host, 0, len(s.inv.hosts))
-	ts := make([]*hostTmpl, 0, len(s.inv.hosts))
+	n := max(0, min(to, len(s.inv.hosts))-from)
+	hs := make([]*host, 0, n)
+	ts := make([]*hostTmpl, 0, n)
+	total := 0
 	for _, h := range s.inv.hosts {
 		if keep(h) {
-			hs = append(hs, h)
-			ts = append(ts, h.tmpl)
+			if total >= from && total < to {
+				hs = append(hs, h)
+				ts = append(ts, h.tmpl)
+			}
+			total++
 		}
 	}
-	return hs, ts
+	return hs, ts, total
 }
 
 // hostsPage encodes a PageOfHost for the hosts passing keep: page (from 1)
 // of the given size, or all of them when size is 0.
 func (s *Simulator) hostsPage(page, size int, keep func(*host) bool) []byte {
-	hs, ts := s.hostsSnapshot(keep)
-	total, pages := len(hs), 1
+	from, to := 0, math.MaxInt
+	if size > 0 {
+		from, to = (page-1)*size, page*size
+		if page > math.MaxInt/size { // beyond any inventory
+			from, to = math.MaxInt, math.MaxInt
+		}
+	}
+	hs, ts, total := s.hostsSnapshot(keep, from, to)
+	pages := 1
 	if size > 0 {
 		pages = (total + size - 1) / size
-		from := min(total, (page-1)*size)
-		to := min(total, from+size)
-		hs, ts = hs[from:to], ts[from:to]
 	}
 	step := s.step()
 	b := make([]byte, 0, 64+len(hs)*sizeHint(ts))

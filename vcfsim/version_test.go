@@ -54,11 +54,12 @@ func TestHostsPaging902(t *testing.T) {
 	if len(seen) != total {
 		t.Fatalf("pages hold %d hosts, want %d", len(seen), total)
 	}
-	var beyond, small, one hostsPage
+	var beyond, huge, small, one hostsPage
 	c.get("/v1/hosts?page=5", &beyond)
+	c.get("/v1/hosts?page=9223372036854775807&size=7", &huge)
 	c.get("/v1/hosts?page=2&size=3", &small)
 	c.get("/v1/hosts?fqdn="+unpaged.Elements[2].FQDN, &one)
-	if len(beyond.Elements) != 0 || len(small.Elements) != 3 || small.PageMetadata.TotalPages != 9 || len(one.Elements) != 1 {
+	if len(beyond.Elements) != 0 || len(huge.Elements) != 0 || huge.PageMetadata.TotalElements != total || len(small.Elements) != 3 || small.PageMetadata.TotalPages != 9 || len(one.Elements) != 1 {
 		t.Fatalf("page 5: %d hosts; page 2 of 3: %+v; by fqdn: %d", len(beyond.Elements), small.PageMetadata, len(one.Elements))
 	}
 	for _, q := range []string{"page=0", "size=-1", "page=x"} {
