@@ -496,22 +496,33 @@ func TestSimUpgradeFlowModels(t *testing.T) {
 		require.NotEmpty(t, task.ID)
 		kinds[kind] = true
 		// Wait for the upgrade to finish; the SDDC Manager upgrade makes the
-		// API unavailable for a while, which the GET retries ride out.
-		require.Eventually(t, func() bool {
+		// API unavailable for a while (503), which may outlast the GET
+		// retries and may begin between the two calls.
+		outage := func(c *assert.CollectT, err error) bool {
+			var ae *APIError
+			if err != nil && !(errors.As(err, &ae) && ae.StatusCode == 503) {
+				assert.NoError(c, err)
+			}
+			return err != nil
+		}
+		require.EventuallyWithT(t, func(ct *assert.CollectT) {
 			all, err := c.Upgrades(ctx)
-			if err != nil {
-				var ae *APIError
-				require.True(t, errors.As(err, &ae) && ae.StatusCode == 503, "unexpected %v", err)
-				return false
+			if outage(ct, err) {
+				ct.Errorf("API unavailable")
+				return
 			}
 			for _, u := range all {
 				if u.BundleID == b.ID {
 					one, err := c.Upgrade(ctx, u.ID)
-					require.NoError(t, err)
-					return one.Status == "COMPLETED_WITH_SUCCESS"
+					if !outage(ct, err) {
+						assert.Equal(ct, "COMPLETED_WITH_SUCCESS", one.Status)
+					} else {
+						ct.Errorf("API unavailable")
+					}
+					return
 				}
 			}
-			return false
+			ct.Errorf("upgrade of bundle %s not listed", b.ID)
 		}, 20*time.Second, 10*time.Millisecond, "kind %s", kind)
 	}
 	assert.NotEmpty(t, kinds)
