@@ -161,6 +161,10 @@ func listPaged[W, M any](ctx context.Context, c *Client, base request, p pager, 
 	if err != nil {
 		return nil, err
 	}
+	if meta.TotalPages > maxPages {
+		return nil, &DecodeError{Method: base.method, Endpoint: base.endpoint,
+			Err: fmt.Errorf("the list has %d pages, more than the %d followed", meta.TotalPages, maxPages)}
+	}
 	for n := 1; n < meta.TotalPages && n < maxPages; n++ {
 		want := meta.PageNumber + 1
 		req := base

@@ -230,6 +230,17 @@ func TestHostsPaging(t *testing.T) {
 	assert.Equal(t, []string{"1/1000", "2/1000", "3/1000"}, asked)
 }
 
+func TestTooManyPagesIsAnError(t *testing.T) {
+	f := newFake(t)
+	f.handle("GET /v1/hosts", staticJSON(map[string]any{"elements": []any{map[string]any{"id": "h"}},
+		"pageMetadata": map[string]int{"pageNumber": 1, "pageSize": 1, "totalElements": maxPages + 1, "totalPages": maxPages + 1}}))
+	_, err := f.client(t).Hosts(context.Background())
+	var de *DecodeError
+	require.ErrorAs(t, err, &de)
+	assert.Contains(t, err.Error(), "more than the 10000 followed")
+	assert.Equal(t, int64(1), f.count("GET /v1/hosts"))
+}
+
 func TestPagingIgnoredByServerStops(t *testing.T) {
 	f := newFake(t)
 	f.handle("GET /v1/bundles", staticJSON(map[string]any{
