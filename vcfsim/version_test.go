@@ -274,3 +274,69 @@ func TestSddcManagerUpgrade902(t *testing.T) {
 		t.Errorf("the external upgrade shows in /v1/upgrades: %v", ups.Elements)
 	}
 }
+
+// TestUpgradeLifecycle902 drives a whole 9.x domain upgrade over HTTP the
+// way a client must on VCF 9: SDDC Manager through VCF Operations (the
+// simulator's control), then exactly one POST /v1/upgrades per component
+// SDDC Manager manages (NSX, vCenter, all ESX clusters), after which the
+// domain and its hosts run the target.
+func TestUpgradeLifecycle902(t *testing.T) {
+	clk := newFakeClock()
+	cfg := v9Config()
+	cfg.TimeScale, cfg.Now, cfg.TokenTTL = 1, clk.Now, 30*24*time.Hour
+	c := startServer(t, cfg).login()
+	mgmt := c.domainID("mgmt-domain")
+	var fut struct{ Elements []futureRelease }
+	c.get("/v1/releases/domains/"+mgmt+"/future-releases", &fut)
+	next := nextRelease(fut.Elements, "9.0.0.0")
+	c.do("PATCH", "/v1/releases/domains/"+mgmt, map[string]string{"targetVersion": next.Version})
+	for _, pb := range next.PatchBundles {
+		c.do("PATCH", "/v1/bundles/"+pb.BundleID, map[string]any{"bundleDownloadSpec": map[string]bool{"downloadNow": true}})
+	}
+	clk.Add(time.Hour)
+	if _, err := c.srv.Sim.UpgradeSddcManager(next.Version); err != nil {
+		t.Fatal(err)
+	}
+	clk.Add(sddcUpgradeTime)
+
+	posts := map[string]int{}
+	for round := 0; ; round++ {
+		if round > 5 {
+			t.Fatal("upgrade did not converge")
+		}
+		var ups upgradablesPage
+		c.get("/v1/upgradables/domains/"+mgmt, &ups)
+		spec := map[string]any{"resourceType": "DOMAIN", "resourceUpgradeSpecs": []map[string]any{{"resourceId": mgmt, "upgradeNow": true}}}
+		var clusters []map[string]any
+		typ := ""
+		for _, u := range ups.Elements {
+			if u.Status == "AVAILABLE" {
+				spec["bundleId"], typ = u.BundleID, u.Resource.Type
+				if typ == "CLUSTER" {
+					clusters = append(clusters, map[string]any{"resourceId": u.Resource.ResourceID, "upgradeNow": true})
+				}
+			}
+		}
+		if typ == "" {
+			break
+		}
+		if clusters != nil {
+			spec["resourceType"], spec["resourceUpgradeSpecs"] = "CLUSTER", clusters
+		}
+		if st, b := c.do("POST", "/v1/upgrades", spec); st != http.StatusAccepted {
+			t.Fatalf("upgrade %s: %d %s", typ, st, b)
+		}
+		posts[typ]++
+		clk.Add(6 * time.Hour)
+	}
+	if want := map[string]int{"NSXT_MANAGER": 1, "VCENTER": 1, "CLUSTER": 1}; fmt.Sprint(posts) != fmt.Sprint(want) {
+		t.Fatalf("POSTs per component %v, want %v", posts, want)
+	}
+	var rels struct{ Elements []struct{ Version string } }
+	c.get("/v1/releases?domainId="+mgmt, &rels)
+	var hosts struct{ Elements []struct{ EsxiVersion string } }
+	c.get("/v1/hosts?domainId="+mgmt, &hosts)
+	if rels.Elements[0].Version != next.Version || !strings.HasPrefix(hosts.Elements[0].EsxiVersion, next.Version+"-") {
+		t.Fatalf("after the upgrade: domain at %s, hosts at %s", rels.Elements[0].Version, hosts.Elements[0].EsxiVersion)
+	}
+}
