@@ -334,7 +334,9 @@ func TestUpgradeLifecycle902(t *testing.T) {
 	}
 	var rels struct{ Elements []struct{ Version string } }
 	c.get("/v1/releases?domainId="+mgmt, &rels)
-	var hosts struct{ Elements []struct{ EsxiVersion string } }
+	var hosts struct {
+		Elements []struct{ EsxiVersion string }
+	}
 	c.get("/v1/hosts?domainId="+mgmt, &hosts)
 	if rels.Elements[0].Version != next.Version || !strings.HasPrefix(hosts.Elements[0].EsxiVersion, next.Version+"-") {
 		t.Fatalf("after the upgrade: domain at %s, hosts at %s", rels.Elements[0].Version, hosts.Elements[0].EsxiVersion)
