@@ -1,7 +1,8 @@
 // Package vcfsim simulates the VMware Cloud Foundation SDDC Manager public API
-// (VCF API 5.2.1), the way govmomi's vcsim simulates vCenter: a deterministic
-// inventory, token auth, the upgrade lifecycle as a state machine that runs on
-// a compressible clock, fault injection and per-endpoint request counters.
+// (VCF API 5.2.1, or 9.0.2 with Config.VCFVersion), the way govmomi's vcsim
+// simulates vCenter: a deterministic inventory, token auth, the upgrade
+// lifecycle as a state machine that runs on a compressible clock, fault
+// injection and per-endpoint request counters.
 package vcfsim
 
 import (

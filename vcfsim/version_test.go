@@ -253,6 +253,16 @@ func TestSddcManagerUpgrade902(t *testing.T) {
 	if s := statuses(); s["SDDC_MANAGER"] != "IN_PROGRESS" || s["NSXT_MANAGER"] != "PENDING" {
 		t.Fatalf("during the upgrade (before the outage): %v", s)
 	}
+	simState := func() string {
+		st, b := c.do("GET", "/sim/sddc-manager", nil)
+		if st != http.StatusOK {
+			t.Fatalf("GET /sim/sddc-manager: %d %s", st, b)
+		}
+		return string(b)
+	}
+	if got := simState(); got != `{"build":"9.0.0.0-24703748","upgradingTo":"9.0.1.0","version":"9.0.0.0"}` {
+		t.Fatalf("GET /sim/sddc-manager during the upgrade: %s", got)
+	}
 	clk.Add(sddcOutageDelay)
 	if st, _ := c.do("GET", "/v1/sddc-managers", nil); st != http.StatusServiceUnavailable {
 		t.Fatalf("during the outage: %d, want 503", st)
@@ -267,6 +277,9 @@ func TestSddcManagerUpgrade902(t *testing.T) {
 	}
 	if s := statuses(); s["SDDC_MANAGER"] != "SUCCESS" || s["NSXT_MANAGER"] != "AVAILABLE" {
 		t.Fatalf("after the SDDC Manager upgrade: %v", s)
+	}
+	if got := simState(); got != `{"build":"9.0.1.0-24962180","upgradingTo":null,"version":"9.0.1.0"}` {
+		t.Fatalf("GET /sim/sddc-manager after the upgrade: %s", got)
 	}
 	var ups struct{ Elements []any }
 	c.get("/v1/upgrades", &ups)
