@@ -10,8 +10,9 @@ import "encoding/json"
 //     private wire structs (inventory.go, releases.go, upgrades.go); units are
 //     converted in units.go and nowhere else.
 //   - API mirrors (UpgradeSpec, Task, Upgrade, check-set types, ...): the
-//     schemas of the VCF 5.2.1 OpenAPI file (plus the 9.0.2 additions) with their exact JSON tags, so the
-//     upgrade flow can send and read everything the API offers.
+//     schemas of the VCF 5.2.1 OpenAPI file (plus the 9.0.2 additions) with
+//     their exact JSON tags, so the upgrade flow can send and read
+//     everything the API offers.
 
 // Capacity is a domain's capacity in base units.
 type Capacity struct {
