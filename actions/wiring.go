@@ -25,9 +25,9 @@ type Flags struct {
 func RegisterFlags(a *kingpin.Application) *Flags {
 	f := &Flags{}
 	a.Flag("actions.token-file", "File holding the bearer token of the /actions API (more named tokens in the config file's actions.tokens). Without any token /actions is disabled (404).").StringVar(&f.TokenFile)
-	a.Flag("actions.poll-interval", "How often the upgrade workflow polls SDDC Manager tasks.").Default("30s").DurationVar(&f.PollInterval)
-	a.Flag("actions.settle-time", "How long the upgrade workflow waits after SDDC Manager answers again after its own upgrade.").Default("5m").DurationVar(&f.SettleTime)
-	a.Flag("storage.path", "Directory where the upgrade workflows' state is kept (survives restarts).").Default("data/").StringVar(&f.StoragePath)
+	config.DurationFlag(a, "actions.poll-interval", "How often the upgrade workflow polls SDDC Manager tasks.", "30s", &f.PollInterval)
+	config.DurationFlag(a, "actions.settle-time", "How long the upgrade workflow waits after SDDC Manager answers again after its own upgrade.", "5m", &f.SettleTime)
+	a.Flag("storage.path", "Directory where the upgrade workflows' state is kept (survives restarts); relative to the working directory.").Default("data/").StringVar(&f.StoragePath)
 	return f
 }
 

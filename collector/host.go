@@ -42,6 +42,12 @@ var (
 		{newDesc("host", "storage_capacity_bytes", "Storage capacity of the host, in bytes.", "domain", "cluster", "host"),
 			func(h *vcfclient.Host) float64 { return h.StorageTotalBytes }},
 	}
+	hostStateSets = []stateSetDef[vcfclient.Host]{
+		{newDesc("host", "status", "Assignment status of the ESXi host: 1 for the current state, 0 for the other states the API documents.", "domain", "cluster", "host", "state"),
+			[]string{"ASSIGNED", "UNASSIGNED_USEABLE", "UNASSIGNED_UNUSEABLE"}, func(h *vcfclient.Host) string { return h.Status }},
+		{newDesc("host", "configuration_status", "Configuration status of the ESXi host (configurationStatus): 1 for the current state, 0 for the other states the API documents.", "domain", "cluster", "host", "state"),
+			resourceStates, func(h *vcfclient.Host) string { return h.ConfigStatus }},
+	}
 )
 
 // hostCollector exposes GET /v1/hosts.
@@ -53,6 +59,7 @@ func (hostCollector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- hostGPUsDesc
 	ch <- hostGPUInfoDesc
 	describeDefs(ch, hostMetrics)
+	describeDefs(ch, hostStateSets)
 }
 
 func (hostCollector) Update(_ context.Context, s *Scrape, ch chan<- prometheus.Metric) error {
@@ -79,6 +86,7 @@ func (hostCollector) Update(_ context.Context, s *Scrape, ch chan<- prometheus.M
 		for _, m := range hostMetrics {
 			ch <- s.gauge(m.desc, m.value(h), domain, cluster, h.FQDN)
 		}
+		stateSets(s, ch, hostStateSets, h, domain, cluster, h.FQDN)
 		if gpusReported || len(h.GPUs) > 0 {
 			ch <- s.gauge(hostGPUsDesc, float64(len(h.GPUs)), domain, cluster, h.FQDN)
 		}

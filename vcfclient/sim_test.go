@@ -496,33 +496,38 @@ func TestSimUpgradeFlowModels(t *testing.T) {
 		require.NotEmpty(t, task.ID)
 		kinds[kind] = true
 		// Wait for the upgrade to finish; the SDDC Manager upgrade makes the
-		// API unavailable for a while (503), which may outlast the GET
-		// retries and may begin between the two calls.
-		outage := func(c *assert.CollectT, err error) bool {
+		// API unavailable for a while, which the GET retries ride out.
+		// 503 (the outage) may answer either call; anything else fails.
+		unavailable := func(c *assert.CollectT, err error) bool {
 			var ae *APIError
-			if err != nil && !(errors.As(err, &ae) && ae.StatusCode == 503) {
-				assert.NoError(c, err)
+			if errors.As(err, &ae) && ae.StatusCode == 503 {
+				c.Errorf("SDDC Manager unavailable: %v", err)
+				return true
 			}
-			return err != nil
+			return false
 		}
-		require.EventuallyWithT(t, func(ct *assert.CollectT) {
+		require.EventuallyWithT(t, func(c2 *assert.CollectT) {
 			all, err := c.Upgrades(ctx)
-			if outage(ct, err) {
-				ct.Errorf("API unavailable")
+			if err != nil {
+				if !unavailable(c2, err) {
+					assert.NoError(t, err)
+				}
 				return
 			}
 			for _, u := range all {
 				if u.BundleID == b.ID {
 					one, err := c.Upgrade(ctx, u.ID)
-					if !outage(ct, err) {
-						assert.Equal(ct, "COMPLETED_WITH_SUCCESS", one.Status)
-					} else {
-						ct.Errorf("API unavailable")
+					if err != nil {
+						if !unavailable(c2, err) {
+							assert.NoError(t, err)
+						}
+						return
 					}
+					assert.Equal(c2, "COMPLETED_WITH_SUCCESS", one.Status)
 					return
 				}
 			}
-			ct.Errorf("upgrade of bundle %s not listed", b.ID)
+			c2.Errorf("upgrade of bundle %s not listed yet", b.ID)
 		}, 20*time.Second, 10*time.Millisecond, "kind %s", kind)
 	}
 	assert.NotEmpty(t, kinds)
