@@ -13,7 +13,7 @@ VPKG      := github.com/prometheus/common/version
 LDFLAGS   := -X $(VPKG).Version=$(VERSION) -X $(VPKG).Revision=$(REVISION) -X $(VPKG).Branch=$(BRANCH) \
              -X $(VPKG).BuildUser=$(shell id -un)@$(shell hostname) -X $(VPKG).BuildDate=$(shell date -u +%Y%m%d-%H:%M:%S)
 
-.PHONY: all build test vet fmt-check unit e2e bench run demo-upgrade check-config deps-prometheus
+.PHONY: all build test vet fmt-check unit e2e bench fuzz run demo-upgrade check-config deps-prometheus
 
 all: build
 
@@ -53,6 +53,23 @@ test: vet fmt-check deps-prometheus unit
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem $(PKGS)
+
+# Fuzz targets, one "package:FuzzName" per line; `make fuzz` runs each for
+# FUZZTIME. Their seed corpora are committed under each package's
+# testdata/fuzz/ and run by `make test` as ordinary tests.
+FUZZTIME ?= 20s
+FUZZ_TARGETS := \
+	./vcfclient:FuzzDecodeHosts \
+	./vcfclient:FuzzDecodeDomains \
+	./vcfclient:FuzzCompareVersions \
+	./config:FuzzParse
+
+fuzz:
+	@set -e; for t in $(FUZZ_TARGETS); do \
+		pkg=$${t%%:*}; name=$${t##*:}; \
+		echo "fuzzing $$name in $$pkg for $(FUZZTIME)"; \
+		$(GO) test -run '^$$' -fuzz "^$$name$$" -fuzztime $(FUZZTIME) $$pkg; \
+	done
 
 # The demo listens on loopback only: nothing outside the machine reaches it.
 run: build

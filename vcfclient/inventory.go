@@ -127,6 +127,12 @@ func skipValue(dec *json.Decoder) error {
 // maxPages bounds page following, against a server whose metadata lies.
 const maxPages = 10000
 
+// maxListElements bounds the elements of one list, whatever their size: a
+// body of tiny elements within MaxResponseBytes would otherwise make
+// millions of hosts. It is far above any VCF instance (tens of thousands of
+// hosts at most).
+const maxListElements = 200_000
+
 // HostsPageSize is the page size asked for from GET /v1/hosts, which VCF 9
 // pages: a 9.x SDDC Manager answers a request without page parameters with
 // its first page only. A server may serve smaller pages; the client follows
@@ -156,7 +162,7 @@ func list[W, M any](ctx context.Context, c *Client, base request, conv func(*W) 
 }
 
 func listPaged[W, M any](ctx context.Context, c *Client, base request, p pager, conv func(*W) (M, error)) ([]M, error) {
-	out, meta, err := fetchPage(ctx, c, base, conv)
+	out, meta, err := fetchPage(ctx, c, base, 0, conv)
 	if err != nil {
 		return nil, err
 	}
@@ -175,7 +181,7 @@ func listPaged[W, M any](ctx context.Context, c *Client, base request, p pager, 
 		if p == defaultPager && meta.PageSize > 0 && base.query.Get(p.size) == "" {
 			req.query.Set(p.size, strconv.Itoa(meta.PageSize))
 		}
-		page, next, err := fetchPage(ctx, c, req, conv)
+		page, next, err := fetchPage(ctx, c, req, len(out), conv)
 		if err != nil {
 			return nil, err
 		}
@@ -189,8 +195,9 @@ func listPaged[W, M any](ctx context.Context, c *Client, base request, p pager, 
 	return out, nil
 }
 
-// fetchPage requests one page and converts its elements.
-func fetchPage[W, M any](ctx context.Context, c *Client, req request, conv func(*W) (M, error)) ([]M, pageMeta, error) {
+// fetchPage requests one page and converts its elements; have elements of
+// the list were read before it.
+func fetchPage[W, M any](ctx context.Context, c *Client, req request, have int, conv func(*W) (M, error)) ([]M, pageMeta, error) {
 	var meta pageMeta
 	var page []M
 	err := c.do(ctx, req, func(dec *json.Decoder) error {
@@ -200,6 +207,10 @@ func fetchPage[W, M any](ctx context.Context, c *Client, req request, conv func(
 			m, err := conv(w)
 			if err != nil {
 				return err
+			}
+			c.noteDropped(req.endpoint, w)
+			if have+len(page) >= maxListElements {
+				return fmt.Errorf("more than %d elements in the list", maxListElements)
 			}
 			page = append(page, m)
 			return nil
@@ -224,6 +235,7 @@ func get[W, M any](ctx context.Context, c *Client, endpoint, id string, conv fun
 	if err != nil {
 		return nil, &DecodeError{Method: req.method, Endpoint: req.endpoint, Err: err}
 	}
+	c.noteDropped(endpoint, &w)
 	return &m, nil
 }
 
@@ -234,6 +246,7 @@ type refWire struct {
 }
 
 type domainWire struct {
+	numbers
 	ID       string        `json:"id"`
 	Name     string        `json:"name"`
 	Type     string        `json:"type"`
@@ -245,7 +258,7 @@ type domainWire struct {
 func (w *domainWire) model() (Domain, error) {
 	d := Domain{ID: w.ID, Name: w.Name, Type: w.Type, Status: w.Status}
 	var err error
-	if d.Capacity, err = w.Capacity.toCapacity(); err != nil {
+	if d.Capacity, err = w.Capacity.toCapacity(&w.numbers); err != nil {
 		return d, fmt.Errorf("domain %q: %w", w.ID, err)
 	}
 	d.ClusterIDs = refIDs(w.Clusters)
@@ -286,6 +299,7 @@ func (w *clusterWire) model() (Cluster, error) {
 // hostWire holds the Host fields we keep. Capacities are in the API's MHz
 // and MB (MiB) here and converted by model().
 type hostWire struct {
+	numbers
 	ID             string  `json:"id"`
 	FQDN           string  `json:"fqdn"`
 	Status         string  `json:"status"`
@@ -320,13 +334,13 @@ func (w *hostWire) model() (Host, error) {
 		ESXiVersion:       w.EsxiVersion,
 		HardwareVendor:    w.HardwareVendor,
 		HardwareModel:     w.HardwareModel,
-		CPUCores:          w.CPU.Cores,
-		CPUUsedHertz:      mhzToHertz(w.CPU.UsedFrequencyMHz),
-		CPUTotalHertz:     mhzToHertz(w.CPU.FrequencyMHz),
-		MemoryUsedBytes:   mibToBytes(w.Memory.UsedCapacityMB),
-		MemoryTotalBytes:  mibToBytes(w.Memory.TotalCapacityMB),
-		StorageUsedBytes:  mibToBytes(w.Storage.UsedCapacityMB),
-		StorageTotalBytes: mibToBytes(w.Storage.TotalCapacityMB),
+		CPUCores:          w.check("cpu.cores", float64(w.CPU.Cores)),
+		CPUUsedHertz:      w.check("cpu.usedFrequencyMHz", mhzToHertz(w.CPU.UsedFrequencyMHz)),
+		CPUTotalHertz:     w.check("cpu.frequencyMHz", mhzToHertz(w.CPU.FrequencyMHz)),
+		MemoryUsedBytes:   w.check("memory.usedCapacityMB", mibToBytes(w.Memory.UsedCapacityMB)),
+		MemoryTotalBytes:  w.check("memory.totalCapacityMB", mibToBytes(w.Memory.TotalCapacityMB)),
+		StorageUsedBytes:  w.check("storage.usedCapacityMB", mibToBytes(w.Storage.UsedCapacityMB)),
+		StorageTotalBytes: w.check("storage.totalCapacityMB", mibToBytes(w.Storage.TotalCapacityMB)),
 	}
 	h.DomainID = w.Domain.ID
 	h.ClusterID = w.Cluster.ID
