@@ -38,6 +38,7 @@ import (
 	"github.com/vcf-exporter/vcf_exporter/actions"
 	"github.com/vcf-exporter/vcf_exporter/collector"
 	"github.com/vcf-exporter/vcf_exporter/config"
+	"github.com/vcf-exporter/vcf_exporter/influxsink"
 	"github.com/vcf-exporter/vcf_exporter/targets"
 	"github.com/vcf-exporter/vcf_exporter/vcfsim"
 )
@@ -80,6 +81,7 @@ type flags struct {
 	web                    *web.FlagConfig
 	log                    *promslog.Config
 	actions                *actions.Flags
+	influx                 *influxsink.Flags
 }
 
 func registerFlags(a *kingpin.Application) *flags {
@@ -107,6 +109,7 @@ func registerFlags(a *kingpin.Application) *flags {
 		Default(vcfsim.VCF521).EnumVar(&f.simVersion, vcfsim.Versions()...)
 	a.Flag("simulator.time-scale", "Simulated time speed of the simulator (1 = real time).").Default("1").Float64Var(&f.simTimeScale)
 	f.actions = actions.RegisterFlags(a)
+	f.influx = influxsink.RegisterFlags(a)
 	f.web = kingpinflag.AddFlags(a, defaultAddress)
 	promslogflag.AddFlags(a, f.log)
 	return f
@@ -186,6 +189,12 @@ func run(f *flags, logger *slog.Logger) error {
 	}
 	defer stopActions()
 	mux.Handle("/actions/", actionsHandler)
+	// InfluxDB sinks (issue 10); stopping them (SIGTERM) flushes their buffers.
+	stopInflux, err := influxsink.Setup(f.influx, rl.Config, registry, set, self, logger)
+	if err != nil {
+		return err
+	}
+	defer stopInflux()
 	srv := newHTTPServer(mux, defaultServerLimits(f.maxConns), logger)
 	return serve(srv, f.web, logger, rl, hup)
 }
@@ -248,6 +257,10 @@ func loadConfigFile(path string) (*config.Config, error) {
 func checkConfig(f *flags, logger *slog.Logger, out io.Writer) error {
 	static, file, err := validate(f, logger)
 	if err != nil {
+		return err
+	}
+	// InfluxDB sinks are asked whether they accept their token, org and bucket.
+	if err := influxsink.Check(context.Background(), f.influx, file, out); err != nil {
 		return err
 	}
 	what := "configuration"
