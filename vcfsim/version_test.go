@@ -122,7 +122,7 @@ func TestShapes902(t *testing.T) {
 		c.get("/v1/releases/domains/"+mgmt+"/future-releases", &fut)
 		withoutMin, managed := 0, map[string]string{}
 		for _, r := range fut.Elements {
-			if !strings.HasPrefix(r.Version, map[bool]string{true: "9.0.", false: "5."}[v9]) && !(r.Version == "9.0.0.0") {
+			if !strings.HasPrefix(r.Version, map[bool]string{true: "9.0.", false: "5."}[v9]) && r.Version != "9.0.0.0" {
 				t.Errorf("%s: release %s", version, r.Version)
 			}
 			if r.MinCompatibleVcfVersion == nil {
