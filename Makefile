@@ -13,7 +13,12 @@ VPKG      := github.com/prometheus/common/version
 LDFLAGS   := -X $(VPKG).Version=$(VERSION) -X $(VPKG).Revision=$(REVISION) -X $(VPKG).Branch=$(BRANCH) \
              -X $(VPKG).BuildUser=$(shell id -un)@$(shell hostname) -X $(VPKG).BuildDate=$(shell date -u +%Y%m%d-%H:%M:%S)
 
-.PHONY: all build test vet fmt-check unit e2e bench fuzz run demo-upgrade check-config deps-prometheus deps-influxdb
+# golangci-lint is pinned; `make lint` installs this version with `go install`
+# when the one in GOBIN is missing or different.
+GOLANGCI_LINT_VERSION ?= v2.15.0
+GOLANGCI_LINT         := $(GOBIN)/golangci-lint
+
+.PHONY: all build test vet fmt-check lint unit e2e bench bench-e2e fuzz run demo-upgrade check-config deps-prometheus deps-influxdb
 
 all: build
 
@@ -26,6 +31,15 @@ vet:
 fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+
+# lint runs golangci-lint with .golangci.yml (staticcheck, revive, errcheck,
+# misspell, gocritic, testifylint, ...).
+lint:
+	@if ! $(GOLANGCI_LINT) version 2>/dev/null | grep -q "version $(GOLANGCI_LINT_VERSION:v%=%) "; then \
+		echo "installing golangci-lint $(GOLANGCI_LINT_VERSION)"; \
+		$(GO) install github.com/golangci/golangci-lint/v2/cmd/golangci-lint@$(GOLANGCI_LINT_VERSION); \
+	fi
+	$(GOLANGCI_LINT) run ./...
 
 # Prometheus and promtool (Debian package "prometheus") for the end-to-end
 # test, which checks our output with `promtool check metrics` and has a real
@@ -61,10 +75,18 @@ e2e: deps-prometheus
 	$(GO) test -race -count=1 -run 'TestE2E' . $(if $(UPDATE),-args -update)
 
 # test is the project's test command (README, .ci/run).
-test: vet fmt-check deps-prometheus deps-influxdb unit
+test: vet fmt-check lint deps-prometheus deps-influxdb unit
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem $(PKGS)
+
+# End-to-end performance (issue 13): vcfsim with 10,000 and 1,000 hosts and
+# 25 ms latency, the exporter binary, medians of REPS runs; prints the ratio
+# table and writes bench-e2e.json.
+REPS ?= 5
+bench-e2e: build
+	$(GO) build -o .build/vcfsim ./cmd/vcfsim
+	$(GO) run ./internal/benche2e --exporter=./$(BIN) --vcfsim=.build/vcfsim --reps=$(REPS) --out=.build/bench-e2e.json
 
 # Fuzz targets, one "package:FuzzName" per line; `make fuzz` runs each for
 # FUZZTIME. Their seed corpora are committed under each package's

@@ -127,10 +127,27 @@ func main() {
 		collector.DisableDefaultCollectors()
 	}
 	logger := promslog.New(f.log)
+	defaultMemoryLimit(logger)
 	if err := run(f, logger); err != nil {
 		logger.Error(err.Error())
 		os.Exit(1)
 	}
+}
+
+// memoryLimit is the Go runtime's soft memory limit unless $GOMEMLIMIT sets
+// one. Rendering 10,000 hosts (~220,000 series) makes ~80 MB of garbage
+// (the collectors' const metrics) on top of the rendering; without a limit
+// the heap grows to twice the live peak before the GC runs (README,
+// Performance). Past the limit the GC works harder (at most half of the
+// CPU); nothing fails.
+const memoryLimit = 128 << 20
+
+func defaultMemoryLimit(logger *slog.Logger) {
+	if _, set := os.LookupEnv("GOMEMLIMIT"); set {
+		return
+	}
+	debug.SetMemoryLimit(memoryLimit)
+	logger.Debug("Go memory limit set (override with $GOMEMLIMIT)", "bytes", memoryLimit)
 }
 
 func run(f *flags, logger *slog.Logger) error {

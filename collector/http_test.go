@@ -17,7 +17,7 @@ import (
 
 func TestScrapeTimeout(t *testing.T) {
 	req := func(h string) *http.Request {
-		r := httptest.NewRequest("GET", "/metrics", nil)
+		r := httptest.NewRequest(http.MethodGet, "/metrics", nil)
 		if h != "" {
 			r.Header.Set("X-Prometheus-Scrape-Timeout-Seconds", h)
 		}
@@ -39,7 +39,7 @@ func TestScrapeTimeout(t *testing.T) {
 func serve(t *testing.T, h http.Handler, target string) (int, string) {
 	t.Helper()
 	rec := httptest.NewRecorder()
-	h.ServeHTTP(rec, httptest.NewRequest("GET", target, nil))
+	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, target, nil))
 	b, err := io.ReadAll(rec.Result().Body)
 	require.NoError(t, err)
 	return rec.Code, string(b)

@@ -96,7 +96,7 @@ func TestSafeConfigReload(t *testing.T) {
 	write("targets:\n  - name: a\n    urll: https://a\n")
 	err := sc.ReloadConfig(path)
 	require.Error(t, err)
-	require.True(t, strings.Contains(err.Error(), path))
+	require.Contains(t, err.Error(), path)
 	require.Equal(t, "a", sc.Get().Targets[0].Name, "failed reload keeps the old config")
 }
 

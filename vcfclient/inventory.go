@@ -2,13 +2,14 @@ package vcfclient
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
 	"slices"
 	"strconv"
 	"sync"
+
+	json "github.com/goccy/go-json"
 )
 
 const (

@@ -499,9 +499,11 @@ type ResourceUpgradeSpec struct {
 	UpgradeNow         bool             `json:"upgradeNow,omitempty"`
 	PersonalitySpec    *PersonalitySpec `json:"personalitySpec,omitempty"`
 	CustomIsoSpec      *CustomISOSpec   `json:"customIsoSpec,omitempty"`
-	// Deprecated in the API in favour of EsxUpgradeOptionsSpec, still accepted.
+	// EnableQuickboot is deprecated in the API in favour of
+	// EsxUpgradeOptionsSpec, still accepted.
 	EnableQuickboot bool `json:"enableQuickboot,omitempty"`
-	// Deprecated in the API in favour of EsxUpgradeOptionsSpec, still accepted.
+	// EvacuateOfflineVms is deprecated in the API in favour of
+	// EsxUpgradeOptionsSpec, still accepted.
 	EvacuateOfflineVms    bool                   `json:"evacuateOfflineVms,omitempty"`
 	EsxUpgradeOptionsSpec *EsxUpgradeOptionsSpec `json:"esxUpgradeOptionsSpec,omitempty"`
 }

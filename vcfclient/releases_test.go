@@ -34,7 +34,7 @@ func TestCompareVersions(t *testing.T) {
 	}
 	for _, bad := range []string{"", "abc", "5..2", "5.2.x", "-5.2", "5.2.", "v5.2.1", "5.-1", "99999999999999999999999.1"} {
 		_, err := CompareVersions(bad, "5.2.1.0")
-		assert.Error(t, err, bad)
+		require.Error(t, err, bad)
 		_, err = CompareVersions("5.2.1.0", bad)
 		assert.Error(t, err, bad)
 	}
@@ -104,7 +104,7 @@ func TestReleaseEndpoints(t *testing.T) {
 	f.handle("PATCH /v1/releases/domains/d 1", func(w http.ResponseWriter, r *http.Request) {
 		b, _ := io.ReadAll(r.Body)
 		patched = string(b)
-		w.WriteHeader(200)
+		w.WriteHeader(http.StatusOK)
 	})
 	f.handle("POST /v1/releases/domains/d 1/validations", func(w http.ResponseWriter, r *http.Request) {
 		b, _ := io.ReadAll(r.Body)

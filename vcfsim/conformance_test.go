@@ -154,7 +154,7 @@ func (cf *conformance) check(method, template, path string, body any, want int) 
 		}
 		return data
 	}
-	if !genericStatus[resp.StatusCode] && !(resp.StatusCode == 424 && template == "/v1/upgrades") {
+	if !genericStatus[resp.StatusCode] && (resp.StatusCode != http.StatusFailedDependency || template != "/v1/upgrades") {
 		cf.t.Errorf("%s %s -> %d: status not in the spec for this operation", method, path, resp.StatusCode)
 	}
 	var v any
@@ -191,7 +191,7 @@ func testConformance(t *testing.T, version string) {
 	cfg.VCFVersion = version
 	cfg.PrecheckErrors, cfg.PrecheckWarnings = 1, 2
 	cfg.HostsPageSize = 10 // 26 hosts: three pages in 9.x
-	c := startServer(t, cfg)
+	c := startClocked(t, cfg)
 	cf := &conformance{t: t, c: c, doc: doc, errSch: doc.Components.Schemas["Error"].Value, covered: map[string]bool{}}
 	js := func(b []byte, out any) { mustJSON(t, b, out) }
 	creds := map[string]string{"username": "admin@local", "password": "VMware1!VMware1!"}
@@ -273,7 +273,7 @@ func testConformance(t *testing.T, version string) {
 		if _, err := c.srv.Sim.UpgradeSddcManager(next.Version); err != nil {
 			t.Fatal(err)
 		}
-		eventually(t, "SDDC Manager upgraded by VCF Operations", 10*time.Second, func() bool {
+		c.eventually("SDDC Manager upgraded by VCF Operations", func() bool {
 			return c.srv.Sim.SddcManagerVersion() == next.Version
 		})
 		upBundle = next.PatchBundles[1].BundleID
@@ -287,7 +287,7 @@ func testConformance(t *testing.T, version string) {
 	cf.check("PATCH", "/v1/bundles/{id}", "/v1/bundles/"+upBundle, map[string]any{}, 400)
 	cf.check("PATCH", "/v1/bundles/{id}", "/v1/bundles/"+upBundle, dl, 202)
 	cf.check("PATCH", "/v1/bundles/{id}", "/v1/bundles/"+upBundle, dl, 409)
-	eventually(t, "download", 5*time.Second, func() bool {
+	c.eventually("download", func() bool {
 		var b struct{ DownloadStatus string }
 		js(cf.check("GET", "/v1/bundles/{id}", "/v1/bundles/"+upBundle, nil, 200), &b)
 		return b.DownloadStatus == "SUCCESSFUL"
@@ -313,7 +313,7 @@ func testConformance(t *testing.T, version string) {
 	var run struct{ ID string }
 	js(cf.check("POST", "/v1/system/check-sets", "/v1/system/check-sets", map[string]any{"queryId": q.QueryID, "resources": sel}, 202), &run)
 	cf.check("GET", "/v1/system/check-sets/{runId}", "/v1/system/check-sets/nope", nil, 404)
-	eventually(t, "check run", 5*time.Second, func() bool {
+	c.eventually("check run", func() bool {
 		var a struct{ Status string }
 		js(cf.check("GET", "/v1/system/check-sets/{runId}", "/v1/system/check-sets/"+run.ID, nil, 200), &a)
 		return a.Status == "COMPLETED_WITH_SUCCESS"
@@ -332,7 +332,7 @@ func testConformance(t *testing.T, version string) {
 	// The SDDC Manager upgrade takes the API down for a simulated hour;
 	// the remaining checks run once it is back and done.
 	var upgradeID string
-	eventually(t, "upgrade done", 10*time.Second, func() bool {
+	c.eventually("upgrade done", func() bool {
 		st, b := c.do("GET", "/v1/upgrades", nil)
 		if st != http.StatusOK {
 			return false
@@ -356,7 +356,7 @@ func testConformance(t *testing.T, version string) {
 	var val struct{ ID string }
 	js(cf.check("POST", "/v1/releases/domains/{domainId}/validations", "/v1/releases/domains/"+dom+"/validations", map[string]string{"targetVersion": next.Version}, 202), &val)
 	cf.check("GET", "/v1/releases/domains/validations/{validationId}", "/v1/releases/domains/validations/nope", nil, 404)
-	eventually(t, "validation", 5*time.Second, func() bool {
+	c.eventually("validation", func() bool {
 		var v struct{ ExecutionStatus string }
 		js(cf.check("GET", "/v1/releases/domains/validations/{validationId}", "/v1/releases/domains/validations/"+val.ID, nil, 200), &v)
 		return v.ExecutionStatus == "COMPLETED"
@@ -411,7 +411,7 @@ func TestConformanceSpecMissing(t *testing.T) {
 func TestConformanceValidatorBites(t *testing.T) {
 	doc := loadSpec(t, VCF521)
 	item := doc.Paths.Value("/v1/bundles/{id}")
-	req, _ := http.NewRequest("GET", "/v1/bundles/x", nil)
+	req, _ := http.NewRequest(http.MethodGet, "/v1/bundles/x", nil)
 	in := &openapi3filter.ResponseValidationInput{
 		RequestValidationInput: &openapi3filter.RequestValidationInput{
 			Request: req,

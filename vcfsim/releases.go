@@ -31,14 +31,13 @@ type release struct {
 }
 
 type bundle struct {
-	id, comp    string
-	rel         *release
-	from        string // build version it upgrades from
-	sizeMB      float64
-	installed   bool      // shipped with a release the inventory runs
-	dlStart     time.Time // simulated; zero until a download is requested
-	dlEnd       time.Time
-	dlScheduled bool
+	id, comp  string
+	rel       *release
+	from      string // build version it upgrades from
+	sizeMB    float64
+	installed bool      // shipped with a release the inventory runs
+	dlStart   time.Time // simulated; zero until a download is requested
+	dlEnd     time.Time
 }
 
 type catalog struct {

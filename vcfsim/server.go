@@ -90,11 +90,12 @@ func (s *Simulator) match(method, path string) (rt *route, template string, v va
 		}
 		score, ok := 0, true
 		for j, seg := range r.segs {
-			if strings.HasPrefix(seg, "{") {
+			switch {
+			case strings.HasPrefix(seg, "{"):
 				ok = ok && segs[j] != ""
-			} else if seg == segs[j] {
+			case seg == segs[j]:
 				score++
-			} else {
+			default:
 				ok = false
 			}
 		}
@@ -346,7 +347,7 @@ func (s *Simulator) serveControl(w http.ResponseWriter, r *http.Request) {
 		s.SetFaults(Faults{})
 		reply(http.StatusNoContent, nil)
 	case endpoint{"GET", "/sim/prechecks"}, endpoint{"PUT", "/sim/prechecks"}:
-		if r.Method == "PUT" {
+		if r.Method == http.MethodPut {
 			var p struct {
 				Errors   *int `json:"errors"`
 				Warnings *int `json:"warnings"`

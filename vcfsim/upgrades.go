@@ -190,7 +190,7 @@ func (s *Simulator) upgradables(d *domain, now time.Time) []upgradableJSON {
 		case s.running(d, st) != nil:
 			u.Status = "IN_PROGRESS"
 			blocked, blockedComp = true, st.comp
-		case blocked && !(st.comp == compESX && blockedComp == compESX):
+		case blocked && (st.comp != compESX || blockedComp != compESX):
 			u.Status = "PENDING"
 		case bj.DownloadStatus != "SUCCESSFUL":
 			u.Status = "PENDING"

@@ -83,7 +83,7 @@ func TestShapes902(t *testing.T) {
 		cfg := fastConfig()
 		cfg.VCFVersion = version
 		cfg.PrecheckWarnings = 2
-		c := startServer(t, cfg).login()
+		c := startClocked(t, cfg).login()
 		v9 := version == VCF902
 		get := func(path string) string {
 			st, b := c.do("GET", path, nil)
@@ -162,7 +162,7 @@ func TestShapes902(t *testing.T) {
 				Acknowledge *bool
 			}
 		}
-		eventually(t, "validation", 5*time.Second, func() bool {
+		c.eventually("validation", func() bool {
 			c.get("/v1/releases/domains/validations/"+val.ID, &checks)
 			return checks.ExecutionStatus == "COMPLETED"
 		})
