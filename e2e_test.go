@@ -136,17 +136,35 @@ func requireToolOrSkip(t *testing.T, tool string) {
 	t.Skipf("%s not found in PATH; run `make deps-prometheus` (Debian package prometheus) to run this test", tool)
 }
 
+// e2eHostsPageSize makes the 9.x simulator page its 26 hosts in three
+// pages, so the end-to-end test reads more than one.
+const e2eHostsPageSize = 10
+
 func startE2ESim(t *testing.T, opts ...vcfsim.Option) *vcfsim.Server {
 	t.Helper()
-	return vcfsim.NewTest(t, append([]vcfsim.Option{vcfsim.FrozenAt(e2eNow)}, opts...)...)
+	return vcfsim.NewTest(t, append([]vcfsim.Option{vcfsim.FrozenAt(e2eNow), vcfsim.WithHostsPageSize(e2eHostsPageSize)}, opts...)...)
 }
 
+// TestE2E runs against each simulated SDDC Manager API version, with
+// golden files testdata/{metrics,probe}.golden (5.2.1) and
+// testdata/{metrics,probe}-<version>.golden.
 func TestE2E(t *testing.T) {
 	if testing.Short() {
 		t.Skip("end-to-end test skipped in -short mode")
 	}
+	for _, version := range vcfsim.Versions() {
+		t.Run(version, func(t *testing.T) { testE2E(t, version) })
+	}
+}
+
+func testE2E(t *testing.T, version string) {
 	bin := buildExporter(t)
-	srv := startE2ESim(t)
+	srv := startE2ESim(t, vcfsim.WithVCFVersion(version))
+	suffix, hostPages := "", 1
+	if version != vcfsim.VCF521 {
+		suffix = "-" + version
+		hostPages = 3 // 26 hosts, 10 a page
+	}
 	simCfg := srv.Sim.Config()
 	exp := startExporter(t, bin, []string{"VCF_PASSWORD=" + simCfg.Password},
 		"--vcf.url="+srv.URL, "--vcf.username="+simCfg.Username, "--vcf.target-name=lab",
@@ -157,15 +175,16 @@ func TestE2E(t *testing.T) {
 		code, body := get(t, base+"/metrics")
 		require.Equal(t, http.StatusOK, code)
 		promtoolCheck(t, body)
-		compareGolden(t, "metrics.golden", body)
+		compareGolden(t, "metrics"+suffix+".golden", body)
 	})
 	t.Run("probe", func(t *testing.T) {
 		code, body := get(t, base+"/probe?target=lab")
 		require.Equal(t, http.StatusOK, code)
 		promtoolCheck(t, body)
-		compareGolden(t, "probe.golden", body)
-		// The snapshot of the /metrics scrape was reused: one fetch only.
-		require.EqualValues(t, 1, srv.Sim.Stats()["GET /v1/hosts"])
+		compareGolden(t, "probe"+suffix+".golden", body)
+		// The snapshot of the /metrics scrape was reused: one fetch only
+		// (of every page).
+		require.EqualValues(t, hostPages, srv.Sim.Stats()["GET /v1/hosts"])
 	})
 	t.Run("probe errors", func(t *testing.T) {
 		code, body := get(t, base+"/probe?target=nope")
@@ -384,6 +403,31 @@ func promQueryRaw(addr, q string) ([]byte, model.Vector, error) {
 	return raw, v, nil
 }
 
+// TestE2E10kHosts9x: a VCF 9 SDDC Manager with 10,000 hosts served in pages
+// of the simulator's default size: every host reaches /metrics.
+func TestE2E10kHosts9x(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end test skipped in -short mode")
+	}
+	bin := buildExporter(t)
+	srv := vcfsim.NewTest(t, vcfsim.WithVCFVersion(vcfsim.VCF902), vcfsim.WithInventory(20, 5, 100, 0), vcfsim.FrozenAt(e2eNow))
+	user, password := srv.Credentials()
+	exp := startExporter(t, bin, []string{"VCF_PASSWORD=" + password},
+		"--vcf.url="+srv.URL, "--vcf.username="+user, "--vcf.target-name=big")
+
+	code, body := get(t, "http://"+exp.addr+"/metrics?collect[]=host")
+	require.Equal(t, http.StatusOK, code)
+	hosts := map[string]bool{}
+	for _, line := range strings.Split(body, "\n") {
+		if strings.HasPrefix(line, "vcf_host_info{") {
+			i := strings.Index(line, `,host="`) + len(`,host="`)
+			hosts[line[i:i+strings.IndexByte(line[i:], '"')]] = true
+		}
+	}
+	require.Len(t, hosts, 10000, "distinct hosts in vcf_host_info")
+	require.EqualValues(t, 10000/vcfsim.DefaultHostsPageSize, srv.Sim.Stats()["GET /v1/hosts"], "one request per page")
+}
+
 // TestE2ENoTarget: without any SDDC Manager the exporter refuses to start
 // and says how to configure one.
 func TestE2ENoTarget(t *testing.T) {
@@ -462,11 +506,14 @@ func TestE2ESimulator(t *testing.T) {
 	if testing.Short() {
 		t.Skip("end-to-end test skipped in -short mode")
 	}
-	exp := startExporter(t, buildExporter(t), nil, "--simulator")
-	code, body := get(t, "http://"+exp.addr+"/probe?target=simulator")
-	require.Equal(t, http.StatusOK, code)
-	require.Contains(t, body, "\nvcf_up 1\n")
-	require.Contains(t, body, "vcf_domain_update_available{")
+	for _, version := range vcfsim.Versions() {
+		exp := startExporter(t, buildExporter(t), nil, "--simulator", "--simulator.vcf-version="+version)
+		code, body := get(t, "http://"+exp.addr+"/probe?target=simulator")
+		require.Equal(t, http.StatusOK, code)
+		require.Contains(t, body, "\nvcf_up 1\n")
+		require.Contains(t, body, "vcf_domain_update_available{")
+		require.Contains(t, body, `major_version="`+strings.Split(version, ".")[0]+`"`)
+	}
 }
 
 // TestE2ETLS: an HTTPS SDDC Manager is verified against --vcf.tls.ca-file;

@@ -12,6 +12,7 @@ import (
 	"math"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -281,6 +282,20 @@ func (s *Scrape) clusterHostCount(c *vcfclient.Cluster) int {
 	}
 	s.index()
 	return s.clusterHosts[c.ID]
+}
+
+// sddcManagerMajor is the highest major version of the target's SDDC
+// Managers (0 when unknown): what the API offers depends on it.
+func (s *Scrape) sddcManagerMajor() int {
+	major := 0
+	if s.Snapshot.Up() {
+		for _, m := range s.Snapshot.Inventory.SddcManagers {
+			if n, err := strconv.Atoi(vcfclient.MajorVersion(m.Version)); err == nil {
+				major = max(major, n)
+			}
+		}
+	}
+	return major
 }
 
 // upgradeStatus is the target's upgrade check as this scrape sees it, the

@@ -34,13 +34,20 @@ var update = flag.Bool("update", false, "rewrite testdata/*.prom from the curren
 var fixedNow = time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 
 // smallSim is a simulator small enough to read its exposition by eye:
-// 2 domains x 1 cluster x 2 hosts + 1 unassigned host.
-func smallSim(t testing.TB) *vcfsim.Server { return sizedSim(t, 2, 1, 2, 1) }
+// 2 domains x 1 cluster x 2 hosts + 1 unassigned host, playing the default
+// API version or the one given.
+func smallSim(t testing.TB, version ...string) *vcfsim.Server {
+	opts := []vcfsim.Option{vcfsim.WithInventory(2, 1, 2, 1), vcfsim.FrozenAt(fixedNow)}
+	if len(version) > 0 {
+		opts = append(opts, vcfsim.WithVCFVersion(version[0]))
+	}
+	return vcfsim.NewTest(t, opts...)
+}
 
 // sizedSim is a simulator of the given size on a frozen clock.
-func sizedSim(t testing.TB, domains, clustersPerDomain, hostsPerCluster, unassigned int) *vcfsim.Server {
+func sizedSim(t testing.TB, domains, clustersPerDomain, hostsPerCluster, unassigned int, opts ...vcfsim.Option) *vcfsim.Server {
 	t.Helper()
-	return vcfsim.NewTest(t, vcfsim.WithInventory(domains, clustersPerDomain, hostsPerCluster, unassigned), vcfsim.FrozenAt(fixedNow))
+	return vcfsim.NewTest(t, append(opts, vcfsim.WithInventory(domains, clustersPerDomain, hostsPerCluster, unassigned), vcfsim.FrozenAt(fixedNow))...)
 }
 
 func newTarget(t testing.TB, srv *vcfsim.Server, opts targets.Options) *targets.Target {
@@ -123,27 +130,42 @@ func describedFamilies(t *testing.T, c prometheus.Collector) []string {
 }
 
 // TestCollectorsGolden compares each collector's whole output with
-// testdata/<collector>.prom (`go test ./collector -run Golden -update`
-// rewrites them), and fails when a family a collector describes is not in
-// its golden file: a new metric is tested the moment it is described.
+// testdata/<collector>.prom (VCF 5.2.1) and testdata/<collector>-9.0.2.prom
+// (`go test ./collector -run Golden -update` rewrites them), and fails when
+// a family a collector describes is in none of its golden files: a new
+// metric is tested the moment it is described (the GPU families exist on
+// 9.x only).
 func TestCollectorsGolden(t *testing.T) {
-	srv := smallSim(t)
+	inGolden := map[string][]string{} // collector -> families of its golden files
+	for _, version := range vcfsim.Versions() {
+		t.Run(version, func(t *testing.T) { testCollectorsGolden(t, version, inGolden) })
+	}
+	for _, name := range Available() {
+		for _, f := range describedFamilies(t, newSet(t, name).NewTargetCollector(t.Context(), nil, nil)) {
+			assert.Contains(t, inGolden[name], f, "%s is described by the %s collector but in none of its golden files: make the test simulator produce it, then -update", f, name)
+		}
+	}
+}
+
+func testCollectorsGolden(t *testing.T, version string, inGolden map[string][]string) {
+	srv := smallSim(t, version)
 	tg := newTarget(t, srv, targets.Options{})
+	suffix := ""
+	if version != vcfsim.VCF521 {
+		suffix = "-" + version
+	}
 	for _, name := range Available() {
 		t.Run(name, func(t *testing.T) {
 			c := newSet(t, name).NewTargetCollector(t.Context(), tg, nil)
 			got := exposition(t, c)
-			path := filepath.Join("testdata", name+".prom")
+			path := filepath.Join("testdata", name+suffix+".prom")
 			if *update {
 				require.NoError(t, os.WriteFile(path, []byte(got), 0o644))
 			}
 			want, err := os.ReadFile(path)
 			require.NoError(t, err)
 			require.Equal(t, string(want), got, "%s differs; run `go test ./collector -run Golden -update` if the change is intended", path)
-			inGolden := metricNames(t, string(want))
-			for _, f := range describedFamilies(t, c) {
-				assert.Contains(t, inGolden, f, "%s is described by the %s collector but not in %s: make the test simulator produce it, then -update", f, name, path)
-			}
+			inGolden[name] = append(inGolden[name], metricNames(t, string(want))...)
 		})
 	}
 }

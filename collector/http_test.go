@@ -60,7 +60,7 @@ func TestHandlers(t *testing.T) {
 	require.Equal(t, http.StatusOK, code)
 	require.Contains(t, body, `vcf_up{target="a"} 1`)
 	require.Contains(t, body, `vcf_up{target="b"} 1`)
-	require.Contains(t, body, `vcf_sddc_manager_info{domain="mgmt-domain",fqdn="sfo-vcf01.sfo.rainpole.io",target="b",version=`)
+	require.Contains(t, body, `vcf_sddc_manager_info{domain="mgmt-domain",fqdn="sfo-vcf01.sfo.rainpole.io",major_version="5",target="b",version=`)
 	require.Contains(t, body, `vcf_api_requests_total{code="200",endpoint="/v1/hosts",method="GET",target="a"} 1`,
 		"client metrics carry the target label and include this scrape's requests")
 

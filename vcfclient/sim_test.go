@@ -604,3 +604,67 @@ func simBenchBody(b *testing.B) []byte {
 }
 
 func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }
+
+// TestSimBothVersions reads the inventory and the releases from each
+// simulated API version. On 9.x /v1/hosts is paged (7 hosts a page here,
+// below the 1000 the client asks for): every page is read, and the GPUs,
+// minInstallerVersion and lifecycleManagedBy come through.
+func TestSimBothVersions(t *testing.T) {
+	for _, version := range vcfsim.Versions() {
+		t.Run(version, func(t *testing.T) {
+			srv, c := startSim(t, func(cfg *vcfsim.Config) { cfg.VCFVersion, cfg.HostsPageSize = version, 7 })
+			v9 := version == vcfsim.VCF902
+			ctx := context.Background()
+			inv, err := c.Inventory(ctx)
+			require.NoError(t, err)
+			ids := map[string]bool{}
+			gpus := 0
+			for _, h := range inv.Hosts {
+				ids[h.ID] = true
+				gpus += len(h.GPUs)
+			}
+			assert.Len(t, ids, 26, "every host, each once")
+			wantCalls := int64(1)
+			if v9 {
+				wantCalls = 4 // 26 hosts in pages of 7
+			}
+			assert.Equal(t, wantCalls, srv.Sim.Stats()["GET /v1/hosts"])
+			assert.Equal(t, v9, gpus > 0, "GPUs only in 9.x")
+
+			mgmt := inv.Domains[0]
+			require.Equal(t, "mgmt-domain", mgmt.Name)
+			rels, err := c.FutureReleases(ctx, mgmt.ID)
+			require.NoError(t, err)
+			current := map[bool]string{false: "5.1.1.0", true: "9.0.0.0"}[v9]
+			paths := UpgradePaths(current, rels)
+			var versions []string
+			for _, r := range paths {
+				versions = append(versions, r.Version)
+			}
+			withoutMin, installer, byOps := 0, 0, 0
+			for _, r := range rels {
+				if r.MinCompatibleVcfVersion == "" {
+					withoutMin++
+				}
+				if r.MinInstallerVersion != "" {
+					installer++
+				}
+				for _, p := range r.Bom {
+					if p.Name == "SDDC_MANAGER_VCF" && p.LifecycleManagedBy == vcfsim.ManagedByVcfOperations {
+						byOps++
+					}
+				}
+			}
+			if v9 {
+				// 9.0.1.0 has no minCompatibleVcfVersion and is a path all the same.
+				assert.Equal(t, []string{"9.0.1.0", "9.0.2.0"}, versions)
+				assert.Positive(t, withoutMin)
+				assert.Equal(t, len(rels), installer)
+				assert.Equal(t, len(rels), byOps)
+			} else {
+				assert.Equal(t, []string{"5.2.0.0", "5.2.1.0"}, versions)
+				assert.Zero(t, withoutMin+installer+byOps)
+			}
+		})
+	}
+}

@@ -36,6 +36,12 @@ func WithInventory(domains, clustersPerDomain, hostsPerCluster, unassignedHosts 
 	}
 }
 
+// WithVCFVersion plays the SDDC Manager API of version (VCF521, VCF902).
+func WithVCFVersion(version string) Option { return func(c *Config) { c.VCFVersion = version } }
+
+// WithHostsPageSize sets the 9.x page of GET /v1/hosts (Config.HostsPageSize).
+func WithHostsPageSize(n int) Option { return func(c *Config) { c.HostsPageSize = n } }
+
 // NewTest starts a simulator for the test t on a free loopback port, from
 // DefaultConfig adjusted by opts, and closes it when t ends (as govmomi's
 // simulator.Test does for vCenter). The Server gives the test what it needs
