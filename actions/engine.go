@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"math"
 	"net/http"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -55,9 +56,10 @@ type Engine struct {
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 
-	mu   sync.Mutex
-	wfs  map[wfKey]*Workflow // latest snapshot of every known workflow
-	runs map[wfKey]*run      // running workflows
+	mu         sync.Mutex
+	wfs        map[wfKey]*Workflow   // latest snapshot of every known workflow
+	runs       map[wfKey]*run        // running workflows
+	unreadable map[string]Unreadable // by file name: workflow files that block their domain
 
 	hook func(string) // tests
 	// dead makes the engine behave like a killed process: nothing is
@@ -135,9 +137,15 @@ func New(targets Targets, opts Options) (*Engine, error) {
 			return nil, err
 		}
 	}
-	wfs, errs := st.Load()
-	for _, err := range errs {
-		e.log.Error("skipping unreadable upgrade workflow file", "dir", st.Dir(), "err", err)
+	wfs, bad, err := st.Load()
+	if err != nil {
+		unlock()
+		return nil, fmt.Errorf("actions: reading the storage directory: %w", err)
+	}
+	e.unreadable = map[string]Unreadable{}
+	for _, u := range bad {
+		e.log.Error("unreadable upgrade workflow file: new work on its domain is blocked", "dir", st.Dir(), "file", u.File, "target", u.Target, "domain", u.DomainName, "err", u.Err)
+		e.unreadable[u.File] = u
 	}
 	for _, w := range wfs {
 		e.wfs[wfKey{w.Target, w.DomainID}] = w
@@ -333,6 +341,9 @@ func (e *Engine) StartUpgrade(ctx context.Context, targetName, ref string, req S
 		return nil, err
 	}
 	key := wfKey{target, d.ID}
+	if u := e.blocked(key); u != nil {
+		return nil, errf(http.StatusConflict, "%v", u)
+	}
 	if e.running(key) {
 		return nil, errf(http.StatusConflict, "an upgrade workflow already runs for domain %s", d.Name)
 	}
@@ -405,6 +416,38 @@ func (e *Engine) StartUpgrade(ctx context.Context, targetName, ref string, req S
 	snap := w.clone()
 	e.launch(r)
 	return e.statusOf(snap), nil
+}
+
+// blocked returns the unreadable workflow file of a domain, if it is still
+// in the storage directory.
+func (e *Engine) blocked(k wfKey) *Unreadable {
+	file := filepath.Base(e.store.path(k.target, k.domainID))
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	u, ok := e.unreadable[file]
+	if !ok {
+		return nil
+	}
+	if !e.store.stillThere(file) {
+		delete(e.unreadable, file)
+		return nil
+	}
+	return &u
+}
+
+// unreadableFiles returns the unreadable workflow files still in place.
+func (e *Engine) unreadableFiles() []Unreadable {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	var out []Unreadable
+	for f, u := range e.unreadable {
+		if !e.store.stillThere(f) {
+			delete(e.unreadable, f)
+			continue
+		}
+		out = append(out, u)
+	}
+	return out
 }
 
 func (e *Engine) running(k wfKey) bool {
@@ -561,6 +604,9 @@ func (e *Engine) UpgradeStatus(ctx context.Context, targetName, ref string) (*St
 	}
 	if w := e.known(target, d.ID); w != nil {
 		return e.statusOf(w), nil
+	}
+	if u := e.blocked(wfKey{target, d.ID}); u != nil {
+		return &Status{Target: target, DomainID: d.ID, DomainName: d.Name, State: StateFileUnreadable, LastError: u.Error(), LogMarkdown: "No messages"}, nil
 	}
 	return &Status{Target: target, DomainID: d.ID, DomainName: d.Name, State: StateWaitingForInitiation, LogMarkdown: "No messages"}, nil
 }

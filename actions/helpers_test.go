@@ -235,6 +235,17 @@ func (e *env) snapshot() map[string]any {
 	return m
 }
 
+// remoteChanges counts the requests that change something on SDDC Manager.
+func (e *env) remoteChanges() int64 {
+	n := int64(0)
+	for k, v := range e.srv.Sim.Stats() {
+		if !strings.HasPrefix(k, "GET ") && !strings.HasPrefix(k, "POST /v1/tokens") {
+			n += v
+		}
+	}
+	return n
+}
+
 func (e *env) posts() int64 { return e.srv.Sim.Stats()["POST /v1/upgrades"] }
 
 func (e *env) currentVersion() string {

@@ -11,9 +11,10 @@ import (
 type Metrics struct {
 	e *Engine
 
-	state     *prometheus.Desc
-	stepStart *prometheus.Desc
-	runs      *prometheus.CounterVec
+	state      *prometheus.Desc
+	stepStart  *prometheus.Desc
+	unreadable *prometheus.Desc
+	runs       *prometheus.CounterVec
 }
 
 func newMetrics(e *Engine) *Metrics {
@@ -25,6 +26,9 @@ func newMetrics(e *Engine) *Metrics {
 		stepStart: prometheus.NewDesc("vcf_upgrade_workflow_step_start_timestamp_seconds",
 			"Unix time the upgrade workflow's current step started.",
 			[]string{"target", "domain"}, nil),
+		unreadable: prometheus.NewDesc("vcf_upgrade_workflow_unreadable_files",
+			"Workflow files in the storage directory that cannot be read (corrupt, truncated, empty or from a newer exporter); each blocks new work on its domain until moved away.",
+			nil, nil),
 		runs: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "vcf_upgrade_workflow_runs_total",
 			Help: "Upgrade workflows that ended, by result (success, failed, cancelled), since the exporter started.",
@@ -40,6 +44,7 @@ func (m *Metrics) run(target, domain, result string) {
 func (m *Metrics) Describe(ch chan<- *prometheus.Desc) {
 	ch <- m.state
 	ch <- m.stepStart
+	ch <- m.unreadable
 	m.runs.Describe(ch)
 }
 
@@ -49,6 +54,14 @@ func (m *Metrics) Collect(ch chan<- prometheus.Metric) {
 	seen := map[[2]string]bool{}
 	for _, w := range wfs {
 		seen[[2]string{w.Target, w.DomainName}] = true
+	}
+	bad := m.e.unreadableFiles()
+	ch <- prometheus.MustNewConstMetric(m.unreadable, prometheus.GaugeValue, float64(len(bad)))
+	for _, u := range bad {
+		if k := [2]string{u.Target, u.DomainName}; u.DomainName != "" && !seen[k] {
+			seen[k] = true
+			wfs = append(wfs, &Workflow{Target: u.Target, DomainName: u.DomainName, State: StateFileUnreadable})
+		}
 	}
 	if dl, ok := m.e.targets.(DomainLister); ok {
 		for _, t := range m.e.targets.Names() {

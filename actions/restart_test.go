@@ -177,8 +177,8 @@ func TestStoreRoundTrip(t *testing.T) {
 	if err := st.Save(w); err != nil {
 		t.Fatal(err)
 	}
-	wfs, errs := st.Load()
-	if len(errs) != 0 || len(wfs) != 1 || wfs[0].State != StateUpgradingVCenter || wfs[0].Components[0].Phase != PhasePosting {
+	wfs, errs, err := st.Load()
+	if err != nil || len(errs) != 0 || len(wfs) != 1 || wfs[0].State != StateUpgradingVCenter || wfs[0].Components[0].Phase != PhasePosting {
 		t.Fatalf("loaded %+v, %v", wfs, errs)
 	}
 	if _, err := NewStore(""); err == nil {
@@ -193,7 +193,7 @@ func TestStoreRoundTrip(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(st.Dir(), "workflow_x_y.json"), []byte(`{"schema_version":1,"target":"x"`), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	wfs, errs = st.Load()
+	wfs, errs, _ = st.Load()
 	if len(wfs) != 1 || len(errs) != 1 {
 		t.Errorf("with a corrupt file: %d workflows, errors %v", len(wfs), errs)
 	}

@@ -1,6 +1,7 @@
 package actions
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -27,6 +28,9 @@ const (
 	StateSucceeded            = "successfully_completed"
 	StateFailed               = "failed"
 	StateCancelled            = "cancelled"
+	// StateFileUnreadable: the domain's workflow file cannot be read (it
+	// may describe a running upgrade); no new work starts on the domain.
+	StateFileUnreadable = "state_file_unreadable"
 )
 
 // States lists every state, in workflow order.
@@ -34,7 +38,7 @@ var States = []string{
 	StateWaitingForInitiation, StateTargeting, StateDownloading, StatePrechecks,
 	StateWaitingAck, StateStartingUpgrades, StateUpgradingSDDCManager, StateUpgradingNSX,
 	StateUpgradingVCenter, StateUpgradingESX, StateValidating, StateSucceeded,
-	StateFailed, StateCancelled,
+	StateFailed, StateCancelled, StateFileUnreadable,
 }
 
 // Terminal reports whether a workflow in state s is over.
@@ -194,12 +198,26 @@ func (s *Store) Save(w *Workflow) error {
 	return writeAtomic(s.path(w.Target, w.DomainID), b)
 }
 
-// Load reads every workflow file. Unreadable files are reported in errs and
-// skipped (left in place for inspection).
-func (s *Store) Load() (wfs []*Workflow, errs []error) {
+// Unreadable is a workflow file the exporter cannot use: corrupt,
+// truncated, empty, or written by a newer exporter. It may describe a
+// running upgrade, so it is never overwritten and its domain is blocked.
+type Unreadable struct {
+	File string // base name
+	Err  error
+	// Identity read from the file's readable beginning (may be empty).
+	Target, DomainID, DomainName string
+}
+
+func (u Unreadable) Error() string {
+	return fmt.Sprintf("workflow file %s is unreadable (%v): it may describe a running upgrade, so no new work starts on this domain; inspect the file, then move it out of the storage directory", u.File, u.Err)
+}
+
+// Load reads every workflow file. Unreadable files are returned apart and
+// left in place, untouched.
+func (s *Store) Load() (wfs []*Workflow, bad []Unreadable, err error) {
 	entries, err := os.ReadDir(s.dir)
 	if err != nil {
-		return nil, []error{err}
+		return nil, nil, err
 	}
 	for _, e := range entries {
 		name := e.Name()
@@ -208,25 +226,75 @@ func (s *Store) Load() (wfs []*Workflow, errs []error) {
 		}
 		b, err := os.ReadFile(filepath.Join(s.dir, name))
 		if err != nil {
-			errs = append(errs, err)
+			bad = append(bad, Unreadable{File: name, Err: err})
 			continue
 		}
-		var w Workflow
-		if err := json.Unmarshal(b, &w); err != nil {
-			errs = append(errs, fmt.Errorf("%s: %w", name, err))
+		w, err := parseWorkflow(b)
+		if err != nil {
+			u := Unreadable{File: name, Err: err}
+			u.Target, u.DomainID, u.DomainName = salvageIdentity(b)
+			bad = append(bad, u)
 			continue
 		}
-		if w.SchemaVersion != storeVersion {
-			errs = append(errs, fmt.Errorf("%s: unsupported schema version %d", name, w.SchemaVersion))
-			continue
-		}
-		if w.Target == "" && w.DomainID == "" {
-			errs = append(errs, fmt.Errorf("%s: no target/domain", name))
-			continue
-		}
-		wfs = append(wfs, &w)
+		wfs = append(wfs, w)
 	}
-	return wfs, errs
+	return wfs, bad, nil
+}
+
+// parseWorkflow decodes one workflow file strictly.
+func parseWorkflow(b []byte) (*Workflow, error) {
+	var w Workflow
+	if err := json.Unmarshal(b, &w); err != nil {
+		return nil, err
+	}
+	switch {
+	case w.SchemaVersion > storeVersion:
+		return nil, fmt.Errorf("schema version %d is newer than this exporter's (%d): written by a newer vcf_exporter", w.SchemaVersion, storeVersion)
+	case w.SchemaVersion != storeVersion:
+		return nil, fmt.Errorf("unsupported schema version %d", w.SchemaVersion)
+	case w.Target == "" || w.DomainID == "":
+		return nil, errors.New("no target or domain id")
+	}
+	return &w, nil
+}
+
+// stillThere reports whether a file is still in the storage directory
+// (moving an unreadable file away lifts its block).
+func (s *Store) stillThere(file string) bool {
+	_, err := os.Lstat(filepath.Join(s.dir, file))
+	return err == nil
+}
+
+// salvageIdentity reads the top-level string fields target, domain_id and
+// domain_name from the readable beginning of a damaged file.
+func salvageIdentity(b []byte) (target, domainID, domainName string) {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+		return
+	}
+	for {
+		k, err := dec.Token()
+		if err != nil {
+			return
+		}
+		key, ok := k.(string)
+		if !ok {
+			return
+		}
+		var v any
+		if err := dec.Decode(&v); err != nil {
+			return
+		}
+		s, _ := v.(string)
+		switch key {
+		case "target":
+			target = s
+		case "domain_id":
+			domainID = s
+		case "domain_name":
+			domainName = s
+		}
+	}
 }
 
 func writeAtomic(path string, data []byte) error {
