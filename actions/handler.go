@@ -332,25 +332,6 @@ func (h *Handler) route(eps map[string]endpoint) http.HandlerFunc {
 	}
 }
 
-// decode reads an optional JSON object strictly (unknown fields are errors).
-func decode(body []byte, v any) error {
-	if body == nil {
-		return nil
-	}
-	dec := json.NewDecoder(strings.NewReader(string(body)))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		return errf(http.StatusBadRequest, "malformed JSON body: %v", err)
-	}
-	if dec.More() {
-		return errf(http.StatusBadRequest, "malformed JSON body: trailing data")
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return errf(http.StatusBadRequest, "malformed JSON body: trailing data")
-	}
-	return nil
-}
-
 type empty struct{}
 
 func (h *Handler) upgradeStart(w http.ResponseWriter, r *http.Request, body []byte) (int, any, error) {
