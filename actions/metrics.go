@@ -15,6 +15,7 @@ type Metrics struct {
 	stepStart  *prometheus.Desc
 	unreadable *prometheus.Desc
 	runs       *prometheus.CounterVec
+	saveErrors prometheus.Counter
 }
 
 func newMetrics(e *Engine) *Metrics {
@@ -33,6 +34,10 @@ func newMetrics(e *Engine) *Metrics {
 			Name: "vcf_upgrade_workflow_runs_total",
 			Help: "Upgrade workflows that ended, by result (success, failed, cancelled), since the exporter started.",
 		}, []string{"target", "domain", "result"}),
+		saveErrors: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "vcf_upgrade_workflow_save_errors_total",
+			Help: "Failed writes of a workflow's state to the storage directory; each fails its workflow at once.",
+		}),
 	}
 }
 
@@ -46,6 +51,7 @@ func (m *Metrics) Describe(ch chan<- *prometheus.Desc) {
 	ch <- m.stepStart
 	ch <- m.unreadable
 	m.runs.Describe(ch)
+	m.saveErrors.Describe(ch)
 }
 
 // Collect implements prometheus.Collector.
@@ -87,4 +93,5 @@ func (m *Metrics) Collect(ch chan<- prometheus.Metric) {
 		}
 	}
 	m.runs.Collect(ch)
+	m.saveErrors.Collect(ch)
 }

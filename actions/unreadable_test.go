@@ -9,6 +9,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/vcf-exporter/vcf_exporter/vcfsim"
 )
 
 // A workflow file the exporter cannot read (corrupt, truncated, empty, or
@@ -70,4 +72,29 @@ func TestUnreadableWorkflowFileBlocksTheDomain(t *testing.T) {
 			assert.Equal(t, 0.0, e.metric("vcf_upgrade_workflow_unreadable_files", nil))
 		})
 	}
+}
+
+// Storage that stops accepting writes mid-workflow fails the workflow at
+// once, visibly: the status and the metrics say failed with the reason, and
+// nothing more is sent to SDDC Manager.
+func TestStorageFailureShowsAtOnce(t *testing.T) {
+	e := newEnv(t, func(c *vcfsim.Config) { c.PrecheckWarnings = 1 })
+	code, m := e.do("POST", e.upgradePath(), "")
+	require.Equal(t, 202, code, "start: %v", m)
+	e.waitState(30*time.Second, StateWaitingAck)
+	// The storage directory becomes unusable (a file where it was: every
+	// write fails, even as root).
+	dir := e.eng.store.Dir()
+	require.NoError(t, os.RemoveAll(dir))
+	require.NoError(t, os.WriteFile(dir, nil, 0o400))
+	code, m = e.do("POST", e.upgradePath()+"/acknowledge", "")
+	require.Equal(t, 200, code, "acknowledge: %v", m)
+
+	s := e.waitState(10*time.Second, StateFailed)
+	assert.Contains(t, s["last_error"], "cannot save the workflow state")
+	assert.Contains(t, s["log_markdown"], "cannot save the workflow state")
+	assert.Equal(t, 1.0, e.metric("vcf_upgrade_workflow_state", map[string]string{"state": StateFailed}))
+	assert.Equal(t, 0.0, e.metric("vcf_upgrade_workflow_state", map[string]string{"state": StateWaitingAck}))
+	assert.GreaterOrEqual(t, e.metric("vcf_upgrade_workflow_save_errors_total", nil), 1.0)
+	assert.Zero(t, e.posts(), "no upgrade is started without saved state")
 }

@@ -71,14 +71,19 @@ func (r *run) logf(level, format string, args ...any) {
 
 const maxLogEntries = 200
 
+// errSave marks a failure to persist the workflow: it is never retried (a
+// workflow that cannot record what it sent could send it twice).
+var errSave = errors.New("cannot save the workflow state")
+
 // save persists the workflow and publishes a snapshot.
 func (r *run) save() error {
 	if r.e.dead.Load() {
 		return errors.New("engine is dead")
 	}
 	if err := r.e.store.Save(r.w); err != nil {
+		r.e.metrics.saveErrors.Inc()
 		r.e.log.Error("cannot persist upgrade workflow", "target", r.w.Target, "domain", r.w.DomainName, "err", err)
-		return fmt.Errorf("persisting workflow state: %w", err)
+		return fmt.Errorf("%w: %w", errSave, err)
 	}
 	r.e.publish(r.w.clone())
 	return nil
@@ -97,8 +102,10 @@ func (r *run) setState(s string, format string, args ...any) error {
 func (r *run) loop(ctx context.Context) {
 	defer close(r.done)
 	for !Terminal(r.w.State) {
-		r.absorbRequests()
-		err := r.step(ctx)
+		err := r.absorbRequests()
+		if err == nil {
+			err = r.step(ctx)
+		}
 		if err == nil {
 			continue
 		}
@@ -119,12 +126,33 @@ func (r *run) loop(ctx context.Context) {
 			r.logf("error", "Failed: %v", err)
 			r.e.metrics.run(r.w.Target, r.w.DomainName, "failed")
 		}
-		_ = r.save()
+		if err := r.save(); err != nil {
+			r.end(err)
+		}
 	}
 }
 
+// end shows a workflow that ended without being able to save its end: the
+// status and the metrics must not keep showing the last saved step. The
+// stored file still holds that step; the workflow resumes from it at the
+// next start, once the storage is writable.
+func (r *run) end(saveErr error) {
+	if r.e.dead.Load() {
+		return
+	}
+	if r.w.State != StateFailed {
+		r.w.State, r.w.StepStarted = StateFailed, r.now().UTC()
+		r.e.metrics.run(r.w.Target, r.w.DomainName, "failed")
+	}
+	if r.w.LastError == "" {
+		r.w.LastError = saveErr.Error()
+	}
+	r.logf("error", "The end of the workflow could not be saved (%v); the stored state resumes at the next start once the storage is writable.", saveErr)
+	r.e.publish(r.w.clone())
+}
+
 // absorbRequests moves acknowledge/cancel requests into the stored state.
-func (r *run) absorbRequests() {
+func (r *run) absorbRequests() error {
 	changed := false
 	if r.cancelReq.Load() && !r.w.CancelRequested {
 		r.w.CancelRequested = true
@@ -137,13 +165,16 @@ func (r *run) absorbRequests() {
 		changed = true
 	}
 	if changed {
-		_ = r.save()
+		return r.save()
 	}
+	return nil
 }
 
 // safePoint returns errCancelled when a cancel was requested.
 func (r *run) safePoint() error {
-	r.absorbRequests()
+	if err := r.absorbRequests(); err != nil {
+		return err
+	}
 	if r.w.CancelRequested {
 		return errCancelled
 	}
@@ -226,7 +257,7 @@ func (r *run) sleep(ctx context.Context, d time.Duration) error {
 // or overloaded, or (while SDDC Manager or vCenter restart) refuses tokens.
 func (r *run) transient(err error) bool {
 	var se *stepError
-	if errors.As(err, &se) {
+	if errors.As(err, &se) || errors.Is(err, errSave) {
 		return false
 	}
 	var ae *vcfclient.APIError
@@ -322,7 +353,9 @@ func (r *run) poll(ctx context.Context, what string, cancellable bool, check fun
 		if err != nil || done {
 			return err
 		}
-		r.absorbRequests()
+		if err := r.absorbRequests(); err != nil {
+			return err
+		}
 		if cancellable && r.w.CancelRequested {
 			r.logf("warning", "Stopped waiting while %s; what SDDC Manager already runs goes on.", what)
 			return errCancelled
@@ -983,7 +1016,9 @@ func (r *run) doUpgrade(ctx context.Context) error {
 			if r.w.CancelRequested && !cancelNoted {
 				cancelNoted = true
 				r.logf("warning", "The running %s upgrade is not aborted; the workflow stops after it ends.", name)
-				_ = r.save()
+				if err := r.save(); err != nil {
+					return false, err
+				}
 			}
 			u, err := r.api().Upgrade(ctx, c.UpgradeID)
 			if err != nil {
@@ -995,7 +1030,9 @@ func (r *run) doUpgrade(ctx context.Context) error {
 			}
 			if u.Status != c.Status {
 				c.Status = u.Status
-				_ = r.save()
+				if err := r.save(); err != nil {
+					return false, err
+				}
 			}
 			return u.Status == "COMPLETED_WITH_SUCCESS" || upgradeFailed(u.Status), nil
 		})
