@@ -17,6 +17,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unicode/utf8"
 
 	"github.com/vcf-exporter/vcf_exporter/config"
 )
@@ -186,17 +187,27 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	ri := &reqInfo{client: client, action: r.Method + " " + r.URL.Path}
 	rec := &statusRecorder{ResponseWriter: w}
 	defer func() {
-		h.opts.Logger.Info("actions audit", "token", ri.token, "client", client, "action", ri.action,
-			"detail", ri.detail, "status", rec.status, "result", http.StatusText(rec.status))
+		// Read-only calls of an authenticated client (a Home Assistant
+		// sensor polls the status every minute) are logged at debug level.
+		lvl := slog.LevelInfo
+		if ri.token != "" && r.Method == http.MethodGet {
+			lvl = slog.LevelDebug
+		}
+		// Paths and details come from the client: truncated, so that
+		// huge requests cannot flood the log.
+		h.opts.Logger.Log(r.Context(), lvl, "actions audit", "token", ri.token, "client", client, "action", truncate(ri.action, maxAuditField),
+			"detail", truncate(ri.detail, maxAuditField), "status", rec.status, "result", http.StatusText(rec.status))
 	}()
 
-	if retry, limited := h.limited(client); limited {
-		rec.Header().Set("Retry-After", strconv.Itoa(int(retry.Seconds())+1))
-		writeError(rec, http.StatusTooManyRequests, "too many failed authentication attempts; retry later")
-		return
-	}
+	// The right token always works; only wrong ones are slowed down, so
+	// that guessing from an address cannot lock its legitimate user out.
 	name, ok := h.authenticate(r)
 	if !ok {
+		if retry, limited := h.limited(client); limited {
+			rec.Header().Set("Retry-After", strconv.Itoa(int(retry.Seconds())+1))
+			writeError(rec, http.StatusTooManyRequests, "too many failed authentication attempts; retry later")
+			return
+		}
 		h.fail(client)
 		rec.Header().Set("WWW-Authenticate", `Bearer realm="vcf_exporter actions"`)
 		writeError(rec, http.StatusUnauthorized, "missing or invalid bearer token")
@@ -204,6 +215,21 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	ri.token = name
 	h.mux.ServeHTTP(rec, r.WithContext(context.WithValue(r.Context(), ctxKey{}, ri)))
+}
+
+// maxAuditField bounds a client-supplied field of an audit line (bytes).
+const maxAuditField = 256
+
+// truncate cuts s to at most n bytes (on a rune boundary), marking the cut.
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	cut := n
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + fmt.Sprintf("…(%d bytes)", len(s))
 }
 
 func clientAddr(r *http.Request) string {

@@ -13,7 +13,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
 	"github.com/vcf-exporter/vcf_exporter/config"
+	"github.com/vcf-exporter/vcf_exporter/internal/testutil"
 )
 
 // offlineEngine is an engine whose target never answers (security tests
@@ -153,18 +157,25 @@ func TestAuthFailureRateLimit(t *testing.T) {
 			t.Fatalf("attempt %d: %d", i, rec.Code)
 		}
 	}
-	// Limited now, even with the right token, from that address only.
-	rec := serve(h, "GET", "/actions/v1/x", "192.0.2.1:999", authHdr, "")
+	// Wrong tokens from that address are slowed down now...
+	rec := serve(h, "GET", "/actions/v1/x", "192.0.2.1:999", bad, "")
 	if rec.Code != 429 || rec.Header().Get("Retry-After") == "" {
 		t.Errorf("after 3 failures: %d, Retry-After %q", rec.Code, rec.Header().Get("Retry-After"))
 	}
 	jsonError(t, rec)
+	// ...but the right token always works, from there and elsewhere.
+	if rec := serve(h, "GET", "/actions/v1/x", "192.0.2.1:999", authHdr, ""); rec.Code != 404 {
+		t.Errorf("right token after 3 failures: %d", rec.Code)
+	}
 	if rec := serve(h, "GET", "/actions/v1/x", "192.0.2.2:1", authHdr, ""); rec.Code != 404 {
 		t.Errorf("other address: %d", rec.Code)
 	}
+	if rec := serve(h, "GET", "/actions/v1/x", "192.0.2.2:1", bad, ""); rec.Code != 401 {
+		t.Errorf("wrong token from another address: %d", rec.Code)
+	}
 	clk.Add(61 * time.Second)
-	if rec := serve(h, "GET", "/actions/v1/x", "192.0.2.1:1", authHdr, ""); rec.Code != 404 {
-		t.Errorf("after the window: %d", rec.Code)
+	if rec := serve(h, "GET", "/actions/v1/x", "192.0.2.1:1", bad, ""); rec.Code != 401 {
+		t.Errorf("wrong token after the window: %d", rec.Code)
 	}
 }
 
@@ -359,4 +370,44 @@ func TestConfigReloadReplacesTokens(t *testing.T) {
 	if got := time.Duration(eng.config().Timeouts.NSX); got != time.Minute {
 		t.Errorf("NSX timeout after reload: %s", got)
 	}
+}
+
+// The audit log is bounded by what the exporter writes, not by what a
+// client sends: paths and details are truncated, also for 401 and 429.
+func TestAuditLogTruncatesClientInput(t *testing.T) {
+	eng := offlineEngine(t, "sim")
+	var buf testutil.Buffer
+	h := NewHandler(eng, []Token{{Name: "ha", Value: testToken}}, HandlerOptions{
+		MaxAuthFailures: 3, Logger: slog.New(slog.NewTextHandler(&buf, nil)),
+	})
+	long := "/actions/" + strings.Repeat("a", 100<<10)
+	codes := map[int]int{}
+	for range 30 {
+		codes[serve(h, "GET", long, "192.0.2.9:1", map[string]string{"Authorization": "Bearer wrong"}, "").Code]++
+	}
+	require.Equal(t, map[int]int{401: 3, 429: 27}, codes)
+	lines := strings.Count(buf.String(), "actions audit")
+	require.Equal(t, 30, lines)
+	assert.Less(t, len(buf.String()), 30*600, "audit log of 30 requests with 100 KiB paths")
+	assert.Contains(t, buf.String(), "bytes)")
+}
+
+// Read-only calls (a Home Assistant sensor polling the status) are audited
+// at debug level; changes and failed authentications at info.
+func TestAuditLogLevels(t *testing.T) {
+	eng := offlineEngine(t, "sim")
+	var buf testutil.Buffer
+	h := NewHandler(eng, []Token{{Name: "ha", Value: testToken}}, HandlerOptions{
+		Logger: slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug})),
+	})
+	serve(h, "GET", "/actions/v1/domains/d1/upgrade", "", authHdr, "")
+	serve(h, "POST", "/actions/v1/upgrade-check", "", authHdr, "")
+	serve(h, "GET", "/actions/v1/domains/d1/upgrade", "", map[string]string{"Authorization": "Bearer wrong"}, "")
+	lines := strings.Split(strings.TrimSpace(buf.String()), "\n")
+	require.Len(t, lines, 3)
+	assert.Contains(t, lines[0], "level=DEBUG")
+	assert.Contains(t, lines[0], "action=upgrade_status")
+	assert.Contains(t, lines[1], "level=INFO")
+	assert.Contains(t, lines[2], "level=INFO")
+	assert.Contains(t, lines[2], "status=401")
 }
