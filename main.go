@@ -166,7 +166,11 @@ func run(f *flags, logger *slog.Logger) error {
 		return err
 	}
 	defer stopActions()
-	mux.Handle("/actions/", actionsHandler)
+	stopActionsListener, err := f.actions.Mount(mux, actionsHandler, logger)
+	if err != nil {
+		return err
+	}
+	defer stopActionsListener()
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	return serve(srv, f.web, logger, rl, hup)
 }

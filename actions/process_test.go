@@ -38,21 +38,64 @@ func freeAddr(t *testing.T) string {
 	return l.Addr().String()
 }
 
+// startExporter runs the exporter binary with args until ready reports it
+// answers; the test's end kills it.
+func startExporter(t *testing.T, bin string, logs *testutil.Buffer, ready func() bool, args ...string) *exporterProc {
+	t.Helper()
+	cmd := exec.Command(bin, args...)
+	cmd.Env = append(os.Environ(), "VCF_PASSWORD=VMware1!VMware1!")
+	cmd.Stdout, cmd.Stderr = logs, logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	p := &exporterProc{cmd: cmd, done: make(chan struct{})}
+	for _, a := range args {
+		if v, ok := strings.CutPrefix(a, "--web.listen-address="); ok {
+			p.addr = v
+		}
+	}
+	go func() { cmd.Wait(); close(p.done) }()
+	t.Cleanup(func() { cmd.Process.Kill(); <-p.done })
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		if ready() {
+			return p
+		}
+		select {
+		case <-p.done:
+			t.Fatalf("exporter exited:\n%s", logs.String())
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+	t.Fatalf("exporter not up:\n%s", logs.String())
+	return nil
+}
+
+// get answers a GET's status code (0: no answer).
+func get(url string, hdr map[string]string) int {
+	req, err := http.NewRequest("GET", url, nil)
+	if err != nil {
+		return 0
+	}
+	for k, v := range hdr {
+		req.Header.Set(k, v)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return 0
+	}
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
 // TestRestartAfterSIGKILL builds the exporter, drives an upgrade through
 // /actions against vcfsim, and kills the process with SIGKILL in every state
 // that has remote work in flight. Each time a new process is started over
 // the same --storage.path. The upgrade must complete with exactly one
 // POST /v1/upgrades per component.
 func TestRestartAfterSIGKILL(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds and runs the exporter binary")
-	}
+	bin := exporterBinary(t)
 	dir := t.TempDir()
-	bin := filepath.Join(dir, "vcf_exporter")
-	build := exec.Command("go", "build", "-o", bin, "..")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
 	cfg := simConfig()
 	cfg.TimeScale = 2400 // 40 simulated minutes per second
 	srv, err := vcfsim.NewServer(cfg)
@@ -77,32 +120,11 @@ func TestRestartAfterSIGKILL(t *testing.T) {
 	var logs testutil.Buffer
 	start := func() *exporterProc {
 		addr := freeAddr(t)
-		cmd := exec.Command(bin,
+		return startExporter(t, bin, &logs, func() bool { return get("http://"+addr+"/-/healthy", nil) == 200 },
 			"--vcf.url="+srv.URL, "--vcf.username=admin@local", "--vcf.target-name=lab",
 			"--web.listen-address="+addr,
 			"--actions.token-file="+tokenFile, "--actions.poll-interval=20ms", "--actions.settle-time=100ms",
 			"--storage.path="+storage, "--log.level=info")
-		cmd.Env = append(os.Environ(), "VCF_PASSWORD=VMware1!VMware1!")
-		cmd.Stdout, cmd.Stderr = &logs, &logs
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		p := &exporterProc{cmd: cmd, addr: addr, done: make(chan struct{})}
-		go func() { cmd.Wait(); close(p.done) }()
-		deadline := time.Now().Add(20 * time.Second)
-		for time.Now().Before(deadline) {
-			if resp, err := http.Get("http://" + addr + "/-/healthy"); err == nil {
-				resp.Body.Close()
-				return p
-			}
-			select {
-			case <-p.done:
-				t.Fatalf("exporter exited:\n%s", logs.String())
-			case <-time.After(20 * time.Millisecond):
-			}
-		}
-		t.Fatalf("exporter not up:\n%s", logs.String())
-		return nil
 	}
 	kill := func(p *exporterProc) {
 		p.cmd.Process.Signal(syscall.SIGKILL)

@@ -3,11 +3,15 @@ package actions
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
+	"net"
+	"net/http"
 	"time"
 
 	"github.com/alecthomas/kingpin/v2"
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/exporter-toolkit/web"
 
 	"github.com/vcf-exporter/vcf_exporter/config"
 	"github.com/vcf-exporter/vcf_exporter/targets"
@@ -15,20 +19,74 @@ import (
 
 // Flags are the command-line flags of the actions API.
 type Flags struct {
-	TokenFile    string
-	PollInterval time.Duration
-	SettleTime   time.Duration
-	StoragePath  string
+	// ListenAddress, when set, serves /actions on its own listener only
+	// (with WebConfigFile), not on --web.listen-address.
+	ListenAddress string
+	WebConfigFile string
+	TokenFile     string
+	PollInterval  time.Duration
+	SettleTime    time.Duration
+	StoragePath   string
 }
 
 // RegisterFlags adds the actions flags to a kingpin application.
 func RegisterFlags(a *kingpin.Application) *Flags {
 	f := &Flags{}
 	a.Flag("actions.token-file", "File holding the bearer token of the /actions API (more named tokens in the config file's actions.tokens). Without any token /actions is disabled (404).").StringVar(&f.TokenFile)
+	a.Flag("actions.listen-address", "Serve /actions on this address only, instead of on --web.listen-address. Use it when --web.config.file asks for basic auth: the /actions bearer token needs the Authorization header that basic auth takes.").StringVar(&f.ListenAddress)
+	a.Flag("actions.web.config.file", "exporter-toolkit web configuration file (TLS) of --actions.listen-address. Configure no basic_auth_users in it: /actions authenticates with its bearer tokens.").StringVar(&f.WebConfigFile)
 	a.Flag("actions.poll-interval", "How often the upgrade workflow polls SDDC Manager tasks.").Default("30s").DurationVar(&f.PollInterval)
 	a.Flag("actions.settle-time", "How long the upgrade workflow waits after SDDC Manager answers again after its own upgrade.").Default("5m").DurationVar(&f.SettleTime)
 	a.Flag("storage.path", "Directory where the upgrade workflows' state is kept (survives restarts).").Default("data/").StringVar(&f.StoragePath)
 	return f
+}
+
+// Mount serves h at /actions/: on mux, or, with --actions.listen-address,
+// on a listener of its own (TLS from --actions.web.config.file). The
+// listener is bound before Mount returns, so an address in use stops the
+// start; stop shuts it down.
+func (f *Flags) Mount(mux *http.ServeMux, h http.Handler, logger *slog.Logger) (stop func(), err error) {
+	if f.ListenAddress == "" {
+		if f.WebConfigFile != "" {
+			return nil, errors.New("--actions.web.config.file needs --actions.listen-address")
+		}
+		mux.Handle("/actions/", h)
+		return func() {}, nil
+	}
+	if f.WebConfigFile != "" {
+		if err := web.Validate(f.WebConfigFile); err != nil {
+			return nil, fmt.Errorf("--actions.web.config.file: %w", err)
+		}
+	}
+	l, err := net.Listen("tcp", f.ListenAddress)
+	if err != nil {
+		return nil, fmt.Errorf("--actions.listen-address: %w", err)
+	}
+	m := http.NewServeMux()
+	m.Handle("/actions/", h)
+	srv := &http.Server{
+		Handler:           m,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      2 * time.Minute, // a request's SDDC Manager calls take up to 60s
+		IdleTimeout:       2 * time.Minute,
+	}
+	logger = logger.With("component", "actions_listener")
+	systemd := false
+	flags := &web.FlagConfig{WebListenAddresses: &[]string{f.ListenAddress}, WebSystemdSocket: &systemd, WebConfigFile: &f.WebConfigFile}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if err := web.Serve(l, srv, flags, logger); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			logger.Error("the /actions listener stopped", "err", err)
+		}
+	}()
+	return func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		srv.Shutdown(ctx)
+		<-done
+	}, nil
 }
 
 // registryTargets adapts the exporter's target registry.
