@@ -13,7 +13,7 @@ VPKG      := github.com/prometheus/common/version
 LDFLAGS   := -X $(VPKG).Version=$(VERSION) -X $(VPKG).Revision=$(REVISION) -X $(VPKG).Branch=$(BRANCH) \
              -X $(VPKG).BuildUser=$(shell id -un)@$(shell hostname) -X $(VPKG).BuildDate=$(shell date -u +%Y%m%d-%H:%M:%S)
 
-.PHONY: all build test vet fmt-check unit e2e bench run check-config deps-prometheus
+.PHONY: all build test vet fmt-check unit e2e bench fuzz run check-config deps-prometheus
 
 all: build
 
@@ -53,6 +53,19 @@ test: vet fmt-check deps-prometheus unit
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem $(PKGS)
+
+# Fuzz targets, one "package:FuzzFunc" per line (add yours on a line of its
+# own); `make fuzz` runs each for FUZZTIME. Seed corpora: testdata/fuzz/.
+FUZZTIME ?= 20s
+FUZZ_TARGETS += ./actions:FuzzDecodeStartRequest
+FUZZ_TARGETS += ./actions:FuzzLoadWorkflowFile
+
+fuzz:
+	@set -e; for t in $(FUZZ_TARGETS); do \
+		pkg=$${t%%:*}; fn=$${t##*:}; \
+		echo "== $$fn ($$pkg, $(FUZZTIME))"; \
+		$(GO) test -run '^$$' -fuzz "^$$fn\$$" -fuzztime $(FUZZTIME) $$pkg; \
+	done
 
 run: build
 	./$(BIN) --simulator

@@ -190,12 +190,17 @@ func (s *Store) path(target, domainID string) string {
 
 // Save writes w atomically.
 func (s *Store) Save(w *Workflow) error {
-	w.SchemaVersion = storeVersion
-	b, err := json.MarshalIndent(w, "", "  ")
+	b, err := encodeWorkflow(w)
 	if err != nil {
 		return err
 	}
 	return writeAtomic(s.path(w.Target, w.DomainID), b)
+}
+
+// encodeWorkflow is the content of w's file (parseWorkflow reads it back).
+func encodeWorkflow(w *Workflow) ([]byte, error) {
+	w.SchemaVersion = storeVersion
+	return json.MarshalIndent(w, "", "  ")
 }
 
 // Unreadable is a workflow file the exporter cannot use: corrupt,
