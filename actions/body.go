@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/http"
 	"reflect"
 	"strings"
 )
@@ -21,15 +20,15 @@ func decode(body []byte, v any) error {
 		return nil
 	}
 	if err := checkObject(body, jsonFields(v)); err != nil {
-		return errf(http.StatusBadRequest, "malformed JSON body: %v", err)
+		return fail(ErrInvalid, "malformed JSON body: %v", err)
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
-		return errf(http.StatusBadRequest, "malformed JSON body: %v", err)
+		return fail(ErrInvalid, "malformed JSON body: %v", err)
 	}
 	if _, err := dec.Token(); err != io.EOF {
-		return errf(http.StatusBadRequest, "malformed JSON body: trailing data")
+		return fail(ErrInvalid, "malformed JSON body: trailing data")
 	}
 	return nil
 }

@@ -14,7 +14,7 @@ func FuzzDecodeStartRequest(f *testing.F) {
 		var req StartRequest
 		err := decode(body, &req)
 		if err != nil {
-			if e, ok := err.(*Error); !ok || e.Status != 400 {
+			if httpStatus(err) != 400 {
 				t.Fatalf("error %v is not a 400", err)
 			}
 			return

@@ -2,8 +2,6 @@ package actions
 
 import (
 	"context"
-	"crypto/sha256"
-	"crypto/subtle"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -22,36 +20,6 @@ import (
 	"github.com/vcf-exporter/vcf_exporter/config"
 )
 
-// Token is a named bearer token accepted by the API.
-type Token struct {
-	Name  string
-	Value string
-}
-
-// LoadTokens collects the tokens of --actions.token-file (named
-// "token-file") and of the config file's actions.tokens.
-func LoadTokens(tokenFile string, cfg config.ActionsConfig) ([]Token, error) {
-	var out []Token
-	if tokenFile != "" {
-		v, err := config.ReadTokenFile(tokenFile)
-		if err != nil {
-			return nil, fmt.Errorf("--actions.token-file: %w", err)
-		}
-		out = append(out, Token{Name: "token-file", Value: v})
-	}
-	for _, t := range cfg.Tokens {
-		v, err := t.Resolve()
-		if err != nil {
-			return nil, fmt.Errorf("actions token %q: %w", t.Name, err)
-		}
-		if v == "" {
-			return nil, fmt.Errorf("actions token %q is empty", t.Name)
-		}
-		out = append(out, Token{Name: t.Name, Value: v})
-	}
-	return out, nil
-}
-
 // HandlerOptions configure the HTTP API.
 type HandlerOptions struct {
 	// MaxBodyBytes limits request bodies (default 64 KiB; larger is 413).
@@ -66,6 +34,11 @@ type HandlerOptions struct {
 	// Logger receives the audit log.
 	Logger *slog.Logger
 	Now    func() time.Time
+	// TokenFile and Config, when Config is set, are where the tokens come
+	// from: they are read again when Config returns a new configuration
+	// (a reload), at the point of use, without any lock.
+	TokenFile string
+	Config    func() *config.Config
 }
 
 // Handler serves /actions/. With no token configured (or no engine) it
@@ -73,12 +46,17 @@ type HandlerOptions struct {
 type Handler struct {
 	e      *Engine
 	opts   HandlerOptions
-	tokens atomic.Pointer[[]hashedToken]
+	tokens atomic.Pointer[tokenSet]
 	mux    *http.ServeMux
 
-	mu       sync.Mutex
+	mu       sync.Mutex // guards failures only
 	failures map[string]*failWindow
-	reload   func() // applies configuration reloads (nil: none)
+}
+
+// tokenSet is the accepted tokens, loaded from cfg (nil: set directly).
+type tokenSet struct {
+	cfg    *config.Config
+	hashed []hashedToken
 }
 
 type hashedToken struct {
@@ -112,7 +90,11 @@ func NewHandler(e *Engine, tokens []Token, opts HandlerOptions) *Handler {
 		opts.Now = time.Now
 	}
 	h := &Handler{e: e, opts: opts, failures: map[string]*failWindow{}}
-	h.SetTokens(tokens)
+	ts := &tokenSet{hashed: hashTokens(tokens)}
+	if opts.Config != nil {
+		ts.cfg = opts.Config() // the tokens given are this configuration's
+	}
+	h.tokens.Store(ts)
 	m := http.NewServeMux()
 	m.HandleFunc("/actions/v1/domains/{domain}/upgrade", h.route(map[string]endpoint{
 		http.MethodGet:  {"upgrade_status", h.upgradeStatus, false},
@@ -140,21 +122,9 @@ func NewHandler(e *Engine, tokens []Token, opts HandlerOptions) *Handler {
 	return h
 }
 
-// SetTokens replaces the accepted tokens (on reload). No tokens disables the API.
-func (h *Handler) SetTokens(tokens []Token) {
-	hs := make([]hashedToken, 0, len(tokens))
-	for _, t := range tokens {
-		if t.Value == "" {
-			continue
-		}
-		hs = append(hs, hashedToken{name: t.Name, sum: sha256.Sum256([]byte(t.Value))})
-	}
-	h.tokens.Store(&hs)
-}
-
 // Enabled reports whether the API accepts requests.
 func (h *Handler) Enabled() bool {
-	return h.e != nil && len(*h.tokens.Load()) > 0
+	return h.e != nil && len(h.currentTokens()) > 0
 }
 
 type ctxKey struct{}
@@ -175,9 +145,6 @@ func info(r *http.Request) *reqInfo {
 
 // ServeHTTP authenticates, rate-limits failures, routes and audits.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if h.reload != nil {
-		h.reload()
-	}
 	if !h.Enabled() {
 		writeError(w, http.StatusNotFound, "not found")
 		return
@@ -240,61 +207,6 @@ func clientAddr(r *http.Request) string {
 	return host
 }
 
-// authenticate compares the bearer token with every configured token in
-// constant time (hashes of equal length; no early exit).
-func (h *Handler) authenticate(r *http.Request) (string, bool) {
-	auth := r.Header.Get("Authorization")
-	const prefix = "bearer "
-	if len(auth) <= len(prefix) || !strings.EqualFold(auth[:len(prefix)], prefix) {
-		return "", false
-	}
-	sum := sha256.Sum256([]byte(strings.TrimSpace(auth[len(prefix):])))
-	name, found := "", 0
-	for _, t := range *h.tokens.Load() {
-		if subtle.ConstantTimeCompare(sum[:], t.sum[:]) == 1 {
-			if found == 0 {
-				name = t.name
-			}
-			found = 1
-		}
-	}
-	return name, found == 1
-}
-
-func (h *Handler) limited(client string) (time.Duration, bool) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	f := h.failures[client]
-	if f == nil {
-		return 0, false
-	}
-	left := h.opts.AuthFailureWindow - h.opts.Now().Sub(f.start)
-	if left <= 0 {
-		delete(h.failures, client)
-		return 0, false
-	}
-	return left, f.n >= h.opts.MaxAuthFailures
-}
-
-func (h *Handler) fail(client string) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	now := h.opts.Now()
-	if len(h.failures) > 10000 {
-		for k, f := range h.failures {
-			if now.Sub(f.start) > h.opts.AuthFailureWindow {
-				delete(h.failures, k)
-			}
-		}
-	}
-	f := h.failures[client]
-	if f == nil || now.Sub(f.start) > h.opts.AuthFailureWindow {
-		f = &failWindow{start: now}
-		h.failures[client] = f
-	}
-	f.n++
-}
-
 type endpoint struct {
 	action string
 	fn     func(w http.ResponseWriter, r *http.Request, body []byte) (int, any, error)
@@ -346,12 +258,7 @@ func (h *Handler) route(eps map[string]endpoint) http.HandlerFunc {
 		defer cancel()
 		code, v, err := ep.fn(w, r.WithContext(ctx), body)
 		if err != nil {
-			var ae *Error
-			if errors.As(err, &ae) {
-				writeError(w, ae.Status, ae.Msg)
-				return
-			}
-			writeError(w, http.StatusInternalServerError, err.Error())
+			writeError(w, httpStatus(err), err.Error())
 			return
 		}
 		writeJSON(w, code, v)
@@ -360,21 +267,25 @@ func (h *Handler) route(eps map[string]endpoint) http.HandlerFunc {
 
 type empty struct{}
 
+// StartRequest is the body of POST .../upgrade.
+type StartRequest struct {
+	TargetVersion string `json:"target_version"`
+	DryRun        bool   `json:"dry_run"`
+}
+
 func (h *Handler) upgradeStart(w http.ResponseWriter, r *http.Request, body []byte) (int, any, error) {
 	var req StartRequest
 	if err := decode(body, &req); err != nil {
 		return 0, nil, err
 	}
-	ri := info(r)
-	ri.detail = fmt.Sprintf("domain=%s target=%s version=%s dry_run=%t", r.PathValue("domain"), r.URL.Query().Get("target"), req.TargetVersion, req.DryRun)
-	res, err := h.e.StartUpgrade(r.Context(), r.URL.Query().Get("target"), r.PathValue("domain"), req)
-	if err != nil {
-		return 0, nil, err
+	target, domain := r.URL.Query().Get("target"), r.PathValue("domain")
+	info(r).detail = fmt.Sprintf("domain=%s target=%s version=%s dry_run=%t", domain, target, req.TargetVersion, req.DryRun)
+	if req.DryRun {
+		p, err := h.e.PlanUpgrade(r.Context(), target, domain, req.TargetVersion)
+		return http.StatusOK, p, err
 	}
-	if _, ok := res.(*Plan); ok {
-		return http.StatusOK, res, nil
-	}
-	return http.StatusAccepted, res, nil
+	s, err := h.e.StartUpgrade(r.Context(), target, domain, req.TargetVersion)
+	return http.StatusAccepted, s, err
 }
 
 func (h *Handler) upgradeStatus(w http.ResponseWriter, r *http.Request, _ []byte) (int, any, error) {

@@ -346,30 +346,41 @@ actions:
 	_ = slog.Default
 }
 
+// A reload reaches the engine at once (it reads the configuration where it
+// uses it) and the handler's tokens at the next authentication, without
+// the lock of the authentication-failure table.
 func TestConfigReloadReplacesTokens(t *testing.T) {
-	eng := offlineEngine(t, "sim")
-	h := NewHandler(eng, []Token{{Name: "old", Value: "old-token"}}, HandlerOptions{MaxAuthFailures: 1000})
 	var mu sync.Mutex
 	cur := &config.Config{Actions: config.ActionsConfig{Tokens: []config.ActionsToken{{Name: "old", Token: "old-token"}}}}
-	h.follow("", func() *config.Config { mu.Lock(); defer mu.Unlock(); return cur }, cur, slog.New(slog.DiscardHandler))
+	current := func() *config.Config { mu.Lock(); defer mu.Unlock(); return cur }
+	opts := testEngineOptions(t.TempDir(), nil)
+	opts.Config = func() config.ActionsConfig { return current().Actions }
+	eng, err := New(&fakeTargets{clients: map[string]Client{}}, opts)
+	require.NoError(t, err)
+	t.Cleanup(eng.Stop)
+	h := NewHandler(eng, []Token{{Name: "old", Value: "old-token"}}, HandlerOptions{MaxAuthFailures: 1000, Config: current})
 	get := func(tok string) int {
 		return serve(h, "GET", "/actions/v1/x", "", map[string]string{"Authorization": "Bearer " + tok}, "").Code
 	}
-	if get("old-token") != 404 || get("new-token") != 401 {
-		t.Fatal("before reload")
-	}
+	require.Equal(t, 404, get("old-token"))
+	require.Equal(t, 401, get("new-token"))
 	mu.Lock()
 	cur = &config.Config{Actions: config.ActionsConfig{
 		Tokens:   []config.ActionsToken{{Name: "new", Token: "new-token"}},
 		Timeouts: config.ActionsTimeouts{NSX: modelDuration(time.Minute)},
 	}}
 	mu.Unlock()
-	if get("old-token") != 401 || get("new-token") != 404 {
-		t.Error("after reload")
-	}
-	if got := time.Duration(eng.config().Timeouts.NSX); got != time.Minute {
-		t.Errorf("NSX timeout after reload: %s", got)
-	}
+	assert.Equal(t, time.Minute, time.Duration(eng.config().Timeouts.NSX), "the engine sees the reload before any request")
+	// The failure table's lock is held: authentication does not need it.
+	h.mu.Lock()
+	assert.Equal(t, 404, get("new-token"))
+	h.mu.Unlock()
+	assert.Equal(t, 401, get("old-token"))
+	// A reload whose token file is missing keeps the tokens in force.
+	mu.Lock()
+	cur = &config.Config{Actions: config.ActionsConfig{Tokens: []config.ActionsToken{{Name: "f", TokenFile: "/nonexistent/token"}}}}
+	mu.Unlock()
+	assert.Equal(t, 404, get("new-token"))
 }
 
 // The audit log is bounded by what the exporter writes, not by what a

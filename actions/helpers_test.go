@@ -16,7 +16,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/common/model"
 
-	"github.com/vcf-exporter/vcf_exporter/config"
 	"github.com/vcf-exporter/vcf_exporter/internal/testutil"
 	"github.com/vcf-exporter/vcf_exporter/vcfclient"
 	"github.com/vcf-exporter/vcf_exporter/vcfsim"
@@ -190,7 +189,16 @@ func (e *env) doWith(method, path, body string, hdr map[string]string) (int, map
 	if err := json.Unmarshal(b, &m); err != nil {
 		e.t.Errorf("%s %s: answer is not a JSON object: %s", method, path, b)
 	}
-	return resp.StatusCode, m
+	return resp.StatusCode, typed(m)
+}
+
+// typed gives an answer's "state" its type, so that it compares with the
+// State constants.
+func typed(m map[string]any) map[string]any {
+	if s, ok := m["state"].(string); ok {
+		m["state"] = State(s)
+	}
+	return m
 }
 
 func (e *env) upgradePath() string { return "/actions/v1/domains/" + e.domain.Name + "/upgrade" }
@@ -205,7 +213,7 @@ func (e *env) status() map[string]any {
 }
 
 // waitState waits until the workflow is in one of states.
-func (e *env) waitState(timeout time.Duration, states ...string) map[string]any {
+func (e *env) waitState(timeout time.Duration, states ...State) map[string]any {
 	e.t.Helper()
 	deadline := time.Now().Add(timeout)
 	var last map[string]any
@@ -232,7 +240,7 @@ func (e *env) snapshot() map[string]any {
 	b, _ := json.Marshal(s)
 	var m map[string]any
 	_ = json.Unmarshal(b, &m)
-	return m
+	return typed(m)
 }
 
 // remoteChanges counts the requests that change something on SDDC Manager.
@@ -282,8 +290,6 @@ func (e *env) metric(name string, labels map[string]string) float64 {
 	}
 	return -1
 }
-
-var _ = config.ActionsConfig{}
 
 func modelDuration(d time.Duration) model.Duration { return model.Duration(d) }
 

@@ -26,3 +26,5 @@ func lockDir(dir string) (func(), error) {
 	}
 	return func() { f.Close() }, nil
 }
+
+func storageLockSupported() error { return nil }

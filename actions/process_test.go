@@ -152,13 +152,14 @@ func TestRestartAfterSIGKILL(t *testing.T) {
 	}
 	target := m["target_version"].(string)
 
-	killStates := []string{StateDownloading, StatePrechecks, StateUpgradingSDDCManager, StateUpgradingNSX, StateUpgradingVCenter, StateUpgradingESX}
-	var killedIn []string
+	killStates := []State{StateDownloading, StatePrechecks, StateUpgradingSDDCManager, StateUpgradingNSX, StateUpgradingVCenter, StateUpgradingESX}
+	var killedIn []State
 	deadline := time.Now().Add(120 * time.Second)
-	final := ""
+	final := State("")
 	for time.Now().Before(deadline) {
 		_, s := call(p, "GET", upgrade)
-		st, _ := s["state"].(string)
+		str, _ := s["state"].(string)
+		st := State(str)
 		if st != "" && Terminal(st) {
 			final = st
 			break

@@ -100,7 +100,7 @@ func (c *crashClient) n(method string) int {
 func TestRestartResumes(t *testing.T) {
 	cases := []struct {
 		name    string
-		state   string // state the crash happens in
+		state   State // state the crash happens in
 		trigger func(method string, n int, err error) bool
 	}{
 		{"download requested, not recorded", StateDownloading, func(m string, n int, _ error) bool { return m == "DownloadBundle" && n == 2 }},

@@ -12,48 +12,6 @@ import (
 	"time"
 )
 
-// Workflow states, as shown to users (UPGRADE-FLOW.md).
-const (
-	StateWaitingForInitiation = "waiting_for_initiation"
-	StateTargeting            = "targeting_new_vcf_version"
-	StateDownloading          = "downloading_bundles"
-	StatePrechecks            = "running_prechecks"
-	StateWaitingAck           = "waiting_acknowledgement"
-	StateStartingUpgrades     = "starting_upgrades"
-	StateUpgradingSDDCManager = "upgrading_sddcmanager"
-	StateUpgradingNSX         = "upgrading_nsx"
-	StateUpgradingVCenter     = "upgrading_vcenter"
-	StateUpgradingESX         = "upgrading_esx_cluster"
-	StateValidating           = "validating"
-	StateSucceeded            = "successfully_completed"
-	StateFailed               = "failed"
-	StateCancelled            = "cancelled"
-	// StateFileUnreadable: the domain's workflow file cannot be read (it
-	// may describe a running upgrade); no new work starts on the domain.
-	StateFileUnreadable = "state_file_unreadable"
-)
-
-// States lists every state, in workflow order.
-var States = []string{
-	StateWaitingForInitiation, StateTargeting, StateDownloading, StatePrechecks,
-	StateWaitingAck, StateStartingUpgrades, StateUpgradingSDDCManager, StateUpgradingNSX,
-	StateUpgradingVCenter, StateUpgradingESX, StateValidating, StateSucceeded,
-	StateFailed, StateCancelled, StateFileUnreadable,
-}
-
-// Terminal reports whether a workflow in state s is over.
-func Terminal(s string) bool {
-	return s == StateSucceeded || s == StateFailed || s == StateCancelled || s == StateWaitingForInitiation || s == ""
-}
-
-// Component kinds, from a bundle's components[0].type.
-const (
-	KindSDDCManager = "SDDC_MANAGER"
-	KindNSX         = "NSX_T_MANAGER"
-	KindVCenter     = "VCENTER"
-	KindESX         = "ESX_HOST"
-)
-
 // storeVersion is the schema version of the files; bumped on incompatible change.
 const storeVersion = 1
 
@@ -65,7 +23,7 @@ type Workflow struct {
 	DomainID      string `json:"domain_id"`
 	DomainName    string `json:"domain_name"`
 
-	State       string    `json:"state"`
+	State       State     `json:"state"`
 	StepStarted time.Time `json:"step_started"`
 	Started     time.Time `json:"started"`
 	Finished    time.Time `json:"finished,omitzero"`
@@ -124,21 +82,13 @@ type PrecheckState struct {
 	ResourceIDs map[string]string `json:"resource_ids,omitempty"`
 }
 
-// Component run phases.
-const (
-	PhasePosting = "posting" // intent recorded, POST /v1/upgrades about to be sent
-	PhaseRunning = "running" // upgrade id recorded
-	PhaseDone    = "done"    // COMPLETED_WITH_SUCCESS
-	PhaseFailed  = "failed"  // ended otherwise
-)
-
 // ComponentRun is one POST /v1/upgrades of the workflow.
 type ComponentRun struct {
 	BundleID     string    `json:"bundle_id"`
-	Kind         string    `json:"kind"`
+	Kind         Kind      `json:"kind"`
 	ResourceType string    `json:"resource_type"`
 	ResourceIDs  []string  `json:"resource_ids"`
-	Phase        string    `json:"phase"`
+	Phase        Phase     `json:"phase"`
 	UpgradeID    string    `json:"upgrade_id,omitempty"`
 	TaskID       string    `json:"task_id,omitempty"`
 	Status       string    `json:"status,omitempty"`

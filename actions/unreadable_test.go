@@ -56,8 +56,8 @@ func TestUnreadableWorkflowFileBlocksTheDomain(t *testing.T) {
 			assert.Equal(t, 1.0, e.metric("vcf_upgrade_workflow_unreadable_files", nil))
 			if name == "truncated" {
 				// The domain's name survives in the readable part: the state metric says why.
-				assert.Equal(t, 1.0, e.metric("vcf_upgrade_workflow_state", map[string]string{"domain": e.domain.Name, "state": StateFileUnreadable}))
-				assert.Equal(t, 0.0, e.metric("vcf_upgrade_workflow_state", map[string]string{"domain": e.domain.Name, "state": StateWaitingForInitiation}))
+				assert.Equal(t, 1.0, e.metric("vcf_upgrade_workflow_state", map[string]string{"domain": e.domain.Name, "state": string(StateFileUnreadable)}))
+				assert.Equal(t, 0.0, e.metric("vcf_upgrade_workflow_state", map[string]string{"domain": e.domain.Name, "state": string(StateWaitingForInitiation)}))
 			}
 			assert.Zero(t, e.remoteChanges(), "no remote change")
 
@@ -93,8 +93,8 @@ func TestStorageFailureShowsAtOnce(t *testing.T) {
 	s := e.waitState(10*time.Second, StateFailed)
 	assert.Contains(t, s["last_error"], "cannot save the workflow state")
 	assert.Contains(t, s["log_markdown"], "cannot save the workflow state")
-	assert.Equal(t, 1.0, e.metric("vcf_upgrade_workflow_state", map[string]string{"state": StateFailed}))
-	assert.Equal(t, 0.0, e.metric("vcf_upgrade_workflow_state", map[string]string{"state": StateWaitingAck}))
+	assert.Equal(t, 1.0, e.metric("vcf_upgrade_workflow_state", map[string]string{"state": string(StateFailed)}))
+	assert.Equal(t, 0.0, e.metric("vcf_upgrade_workflow_state", map[string]string{"state": string(StateWaitingAck)}))
 	assert.GreaterOrEqual(t, e.metric("vcf_upgrade_workflow_save_errors_total", nil), 1.0)
 	assert.Zero(t, e.posts(), "no upgrade is started without saved state")
 }

@@ -137,12 +137,16 @@ func (t registryTargets) URL(name string) string {
 // actions are disabled and the handler answers 404. stop ends the
 // workflows' goroutines (they resume on the next start).
 //
-// current returns the configuration file in force; after a reload the
-// handler picks up its tokens and the engine its timeouts and options.
+// current returns the configuration file in force: the engine reads its
+// timeouts and options where it uses them, and the handler its tokens, so
+// a reload applies at once.
 func Setup(f *Flags, current func() *config.Config, reg *targets.Registry, metrics prometheus.Registerer, logger *slog.Logger) (h *Handler, stop func(), err error) {
-	cfgFile := current()
-	cfg := cfgFile.Actions
-	tokens, err := LoadTokens(f.TokenFile, cfg)
+	if err := storageLockSupported(); err != nil {
+		if f.TokenFile != "" || len(current().Actions.Tokens) > 0 {
+			return nil, nil, err
+		}
+	}
+	tokens, err := LoadTokens(f.TokenFile, current().Actions)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -154,7 +158,7 @@ func Setup(f *Flags, current func() *config.Config, reg *targets.Registry, metri
 		StoragePath:  f.StoragePath,
 		PollInterval: f.PollInterval,
 		SettleTime:   f.SettleTime,
-		Config:       cfg,
+		Config:       func() config.ActionsConfig { return current().Actions },
 		Logger:       logger.With("component", "actions"),
 		Registerer:   metrics,
 	})
@@ -167,29 +171,10 @@ func Setup(f *Flags, current func() *config.Config, reg *targets.Registry, metri
 		names = append(names, t.Name)
 	}
 	logger.Info("actions enabled", "tokens", names, "storage_path", eng.store.Dir(), "poll_interval", f.PollInterval, "settle_time", f.SettleTime)
-	h = NewHandler(eng, tokens, HandlerOptions{Logger: logger.With("component", "actions_audit")})
-	h.follow(f.TokenFile, current, cfgFile, logger)
+	h = NewHandler(eng, tokens, HandlerOptions{
+		Logger:    logger.With("component", "actions_audit"),
+		TokenFile: f.TokenFile,
+		Config:    current,
+	})
 	return h, eng.Stop, nil
-}
-
-// follow makes the handler apply configuration reloads: it compares the
-// current configuration with the last one seen on every request.
-func (h *Handler) follow(tokenFile string, current func() *config.Config, seen *config.Config, logger *slog.Logger) {
-	h.reload = func() {
-		c := current()
-		h.mu.Lock()
-		defer h.mu.Unlock()
-		if c == nil || c == seen {
-			return
-		}
-		seen = c
-		tokens, err := LoadTokens(tokenFile, c.Actions)
-		if err != nil {
-			logger.Error("actions: keeping the previous tokens after a configuration reload", "err", err)
-		} else {
-			h.SetTokens(tokens)
-		}
-		h.e.SetConfig(c.Actions)
-		logger.Info("actions: configuration reloaded", "tokens", len(tokens))
-	}
 }

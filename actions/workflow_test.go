@@ -24,12 +24,12 @@ func TestUpgradeEndToEnd(t *testing.T) {
 	target := m["target_version"].(string)
 
 	// Every state with remote work is seen on the way (ESX included).
-	seen := map[string]bool{}
+	seen := map[State]bool{}
 	deadline := time.Now().Add(60 * time.Second)
 	for time.Now().Before(deadline) {
 		s := e.snapshot()
-		seen[s["state"].(string)] = true
-		if Terminal(s["state"].(string)) {
+		seen[s["state"].(State)] = true
+		if Terminal(s["state"].(State)) {
 			break
 		}
 		time.Sleep(2 * time.Millisecond)
@@ -38,7 +38,7 @@ func TestUpgradeEndToEnd(t *testing.T) {
 	if s["state"] != StateSucceeded {
 		t.Fatalf("final state %v: %v", s["state"], s["log_markdown"])
 	}
-	for _, st := range []string{StateUpgradingSDDCManager, StateUpgradingNSX, StateUpgradingVCenter, StateUpgradingESX} {
+	for _, st := range []State{StateUpgradingSDDCManager, StateUpgradingNSX, StateUpgradingVCenter, StateUpgradingESX} {
 		if !seen[st] {
 			t.Errorf("state %s never seen (seen %v)", st, seen)
 		}
@@ -59,10 +59,10 @@ func TestUpgradeEndToEnd(t *testing.T) {
 	if e.targets.checks.Load() == 0 {
 		t.Error("upgrade check not refreshed after the upgrade")
 	}
-	if v := e.metric("vcf_upgrade_workflow_state", map[string]string{"state": StateSucceeded}); v != 1 {
+	if v := e.metric("vcf_upgrade_workflow_state", map[string]string{"state": string(StateSucceeded)}); v != 1 {
 		t.Errorf("state metric successfully_completed = %v", v)
 	}
-	if v := e.metric("vcf_upgrade_workflow_state", map[string]string{"state": StateFailed}); v != 0 {
+	if v := e.metric("vcf_upgrade_workflow_state", map[string]string{"state": string(StateFailed)}); v != 0 {
 		t.Errorf("state metric failed = %v", v)
 	}
 	if v := e.metric("vcf_upgrade_workflow_runs_total", map[string]string{"result": "success"}); v != 1 {
@@ -162,7 +162,11 @@ func TestOutageMidUpgradeIsRiddenOut(t *testing.T) {
 func TestOutageLongerThanLimitFails(t *testing.T) {
 	e := newEnv(t, nil)
 	e.eng.Stop()
-	e.start(func(o *Options) { o.Config.Timeouts.APIOutage = modelDuration(100 * time.Millisecond) })
+	e.start(func(o *Options) {
+		o.Config = func() config.ActionsConfig {
+			return config.ActionsConfig{Timeouts: config.ActionsTimeouts{APIOutage: modelDuration(100 * time.Millisecond)}}
+		}
+	})
 	e.srv.Sim.SetFaults(vcfsim.Faults{Outage: time.Hour})
 	e.srv.Sim.SetFaults(vcfsim.Faults{}) // start works
 	if code, m := e.do("POST", e.upgradePath(), ""); code != 202 {
@@ -238,7 +242,7 @@ func TestCancel(t *testing.T) {
 func TestStartValidation(t *testing.T) {
 	e := newEnv(t, nil)
 	e.targets.domains = []string{e.domain.Name}
-	if v := e.metric("vcf_upgrade_workflow_state", map[string]string{"domain": e.domain.Name, "state": StateWaitingForInitiation}); v != 1 {
+	if v := e.metric("vcf_upgrade_workflow_state", map[string]string{"domain": e.domain.Name, "state": string(StateWaitingForInitiation)}); v != 1 {
 		t.Errorf("idle domain: waiting_for_initiation = %v", v)
 	}
 	if code, m := e.do("POST", "/actions/v1/domains/nope/upgrade", ""); code != 404 {
@@ -261,7 +265,7 @@ func TestStartValidation(t *testing.T) {
 		t.Fatalf("dry run: %d %v", code, plan)
 	}
 	order, _ := plan["component_order"].([]any)
-	if len(order) != 4 || order[0] != KindSDDCManager || order[3] != KindESX {
+	if len(order) != 4 || order[0] != string(KindSDDCManager) || order[3] != string(KindESX) {
 		t.Errorf("component order %v", order)
 	}
 	if bs, _ := plan["bundles"].([]any); len(bs) != 4 || plan["download_bytes"].(float64) <= 0 {
@@ -295,8 +299,13 @@ func TestUpgradeSpecsFromConfig(t *testing.T) {
 			ids = append(ids, c.ID)
 		}
 	}
+	// The engine reads the options where it uses them: mk changes them
+	// (no workflow runs meanwhile).
+	var cfg config.ActionsConfig
+	e.eng.Stop()
+	e.start(func(o *Options) { o.Config = func() config.ActionsConfig { return cfg } })
 	mk := func(c config.ActionsConfig) *run {
-		e.eng.SetConfig(c)
+		cfg = c
 		w := &Workflow{Target: "sim", DomainID: e.domain.ID, Precheck: PrecheckState{ResourceIDs: map[string]string{"VCENTER": "vc-1"}}}
 		return e.eng.newRun(w, e.client)
 	}
@@ -321,7 +330,7 @@ func TestUpgradeSpecsFromConfig(t *testing.T) {
 	ups, _ := e.client.FutureReleases(context.Background(), e.domain.ID)
 	nsxBundle := ""
 	for _, b := range ups[0].PatchBundles {
-		if bd, _ := e.client.Bundle(context.Background(), b.BundleID); bd != nil && kindOf(bd.Components[0].Type) == KindNSX {
+		if bd, _ := e.client.Bundle(context.Background(), b.BundleID); bd != nil && bd.Components[0].Type == string(KindNSX) {
 			nsxBundle = b.BundleID
 		}
 	}
