@@ -291,6 +291,17 @@ func (e *env) metric(name string, labels map[string]string) float64 {
 	return -1
 }
 
+// runCounters reads the domain's run counters (-1: absent).
+func (e *env) runCounters() map[string]float64 {
+	e.t.Helper()
+	l := map[string]string{"target": "sim", "domain": e.domain.Name}
+	return map[string]float64{
+		"runs":          e.metric("vcf_upgrade_workflow_runs_total", l),
+		"failures":      e.metric("vcf_upgrade_workflow_failures_total", l),
+		"cancellations": e.metric("vcf_upgrade_workflow_cancellations_total", l),
+	}
+}
+
 func modelDuration(d time.Duration) model.Duration { return model.Duration(d) }
 
 // waitComponentRunning waits until the current component's upgrade id is

@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
+
 	"github.com/vcf-exporter/vcf_exporter/config"
 	"github.com/vcf-exporter/vcf_exporter/vcfsim"
 )
@@ -65,9 +67,7 @@ func TestUpgradeEndToEnd(t *testing.T) {
 	if v := e.metric("vcf_upgrade_workflow_state", map[string]string{"state": string(StateFailed)}); v != 0 {
 		t.Errorf("state metric failed = %v", v)
 	}
-	if v := e.metric("vcf_upgrade_workflow_runs_total", map[string]string{"result": "success"}); v != 1 {
-		t.Errorf("runs_total{result=success} = %v", v)
-	}
+	assert.Equal(t, map[string]float64{"runs": 1, "failures": 0, "cancellations": 0}, e.runCounters())
 	if v := e.metric("vcf_upgrade_workflow_step_start_timestamp_seconds", nil); v <= 0 {
 		t.Errorf("step start metric = %v", v)
 	}
@@ -129,9 +129,7 @@ func TestFailingUpgradeEndsFailed(t *testing.T) {
 	if n := e.posts(); n != 2 {
 		t.Errorf("POST /v1/upgrades = %d, want 2 (SDDC Manager, NSX)", n)
 	}
-	if v := e.metric("vcf_upgrade_workflow_runs_total", map[string]string{"result": "failed"}); v != 1 {
-		t.Errorf("runs_total{result=failed} = %v", v)
-	}
+	assert.Equal(t, map[string]float64{"runs": 1, "failures": 1, "cancellations": 0}, e.runCounters())
 	// A new workflow may start after a failure.
 	if code, m := e.do("POST", e.upgradePath(), `{"dry_run": true}`); code != 200 {
 		t.Errorf("dry run after failure: %d %v", code, m)
@@ -194,9 +192,7 @@ func TestCancel(t *testing.T) {
 		if n := e.posts(); n != 0 {
 			t.Errorf("%d upgrades posted", n)
 		}
-		if v := e.metric("vcf_upgrade_workflow_runs_total", map[string]string{"result": "cancelled"}); v != 1 {
-			t.Errorf("runs_total{cancelled} = %v", v)
-		}
+		assert.Equal(t, map[string]float64{"runs": 1, "failures": 0, "cancellations": 1}, e.runCounters())
 	})
 	t.Run("downloading", func(t *testing.T) {
 		e := newEnv(t, func(c *vcfsim.Config) { c.TimeScale = 30 }) // downloads take seconds
@@ -242,6 +238,8 @@ func TestCancel(t *testing.T) {
 func TestStartValidation(t *testing.T) {
 	e := newEnv(t, nil)
 	e.targets.domains = []string{e.domain.Name}
+	// The counters of a known domain exist before its first run ends.
+	assert.Equal(t, map[string]float64{"runs": 0, "failures": 0, "cancellations": 0}, e.runCounters())
 	if v := e.metric("vcf_upgrade_workflow_state", map[string]string{"domain": e.domain.Name, "state": string(StateWaitingForInitiation)}); v != 1 {
 		t.Errorf("idle domain: waiting_for_initiation = %v", v)
 	}
