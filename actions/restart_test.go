@@ -1,6 +1,7 @@
 package actions
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -102,25 +103,28 @@ func TestRestartResumes(t *testing.T) {
 		name    string
 		state   State // state the crash happens in
 		trigger func(method string, n int, err error) bool
+		scale   float64 // simulator time scale (default 36000)
 	}{
-		{"download requested, not recorded", StateDownloading, func(m string, n int, _ error) bool { return m == "DownloadBundle" && n == 2 }},
-		{"download polling", StateDownloading, func(m string, n int, _ error) bool { return m == "Bundle" && n == 6 }},
-		{"pre-check started, not recorded", StatePrechecks, func(m string, n int, _ error) bool { return m == "RunCheckSets" }},
-		{"pre-check polling", StatePrechecks, func(m string, n int, _ error) bool { return m == "CheckSetRun" && n == 1 }},
-		{"SDDC Manager upgrade posted, not recorded", StateUpgradingSDDCManager, func(m string, n int, _ error) bool { return m == "StartUpgrade" && n == 1 }},
-		{"SDDC Manager API gone", StateUpgradingSDDCManager, func(m string, n int, err error) bool { return m == "Upgrade#1" && err != nil }},
-		{"NSX upgrade posted, not recorded", StateUpgradingNSX, func(m string, n int, _ error) bool { return m == "StartUpgrade" && n == 2 }},
-		{"NSX upgrade polling", StateUpgradingNSX, func(m string, n int, _ error) bool { return m == "Upgrade#2" && n == 3 }},
-		{"vCenter upgrade posted, not recorded", StateUpgradingVCenter, func(m string, n int, _ error) bool { return m == "StartUpgrade" && n == 3 }},
-		{"vCenter upgrade polling", StateUpgradingVCenter, func(m string, n int, _ error) bool { return m == "Upgrade#3" && n == 3 }},
-		{"ESX upgrade posted, not recorded", StateUpgradingESX, func(m string, n int, _ error) bool { return m == "StartUpgrade" && n == 4 }},
-		{"ESX upgrade polling", StateUpgradingESX, func(m string, n int, _ error) bool { return m == "Upgrade#4" && n == 3 }},
-		{"validation started, not recorded", StateValidating, func(m string, n int, _ error) bool { return m == "ValidateRelease" }},
+		{"download requested, not recorded", StateDownloading, func(m string, n int, _ error) bool { return m == "DownloadBundle" && n == 2 }, 0},
+		{"download polling", StateDownloading, func(m string, n int, _ error) bool { return m == "Bundle" && n == 6 }, 0},
+		{"pre-check started, not recorded", StatePrechecks, func(m string, n int, _ error) bool { return m == "RunCheckSets" }, 0},
+		{"pre-check polling", StatePrechecks, func(m string, n int, _ error) bool { return m == "CheckSetRun" && n == 1 }, 0},
+		{"SDDC Manager upgrade posted, not recorded", StateUpgradingSDDCManager, func(m string, n int, _ error) bool { return m == "StartUpgrade" && n == 1 }, 0},
+		// Slower clock: the SDDC Manager outage (one simulated hour) lasts a
+		// second, so a busy machine cannot poll past it.
+		{"SDDC Manager API gone", StateUpgradingSDDCManager, func(m string, n int, err error) bool { return m == "Upgrade#1" && err != nil }, 3600},
+		{"NSX upgrade posted, not recorded", StateUpgradingNSX, func(m string, n int, _ error) bool { return m == "StartUpgrade" && n == 2 }, 0},
+		{"NSX upgrade polling", StateUpgradingNSX, func(m string, n int, _ error) bool { return m == "Upgrade#2" && n == 3 }, 0},
+		{"vCenter upgrade posted, not recorded", StateUpgradingVCenter, func(m string, n int, _ error) bool { return m == "StartUpgrade" && n == 3 }, 0},
+		{"vCenter upgrade polling", StateUpgradingVCenter, func(m string, n int, _ error) bool { return m == "Upgrade#3" && n == 3 }, 0},
+		{"ESX upgrade posted, not recorded", StateUpgradingESX, func(m string, n int, _ error) bool { return m == "StartUpgrade" && n == 4 }, 0},
+		{"ESX upgrade polling", StateUpgradingESX, func(m string, n int, _ error) bool { return m == "Upgrade#4" && n == 3 }, 0},
+		{"validation started, not recorded", StateValidating, func(m string, n int, _ error) bool { return m == "ValidateRelease" }, 0},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			e := newEnv(t, func(c *vcfsim.Config) { c.TimeScale = 36000 })
+			e := newEnv(t, func(c *vcfsim.Config) { c.TimeScale = cmp.Or(tc.scale, 36000) })
 			real := e.targets
 			cc := &crashClient{Client: e.client, trigger: tc.trigger, crashed: make(chan struct{})}
 			e.targets = &fakeTargets{clients: map[string]Client{"sim": cc}, url: real.url}
