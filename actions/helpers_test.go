@@ -15,6 +15,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/common/model"
+	"github.com/stretchr/testify/require"
 
 	"github.com/vcf-exporter/vcf_exporter/internal/testutil"
 	"github.com/vcf-exporter/vcf_exporter/vcfclient"
@@ -198,6 +199,14 @@ func typed(m map[string]any) map[string]any {
 	if s, ok := m["state"].(string); ok {
 		m["state"] = State(s)
 	}
+	return m
+}
+
+// mustStart starts the upgrade (body "" sends none) and requires a 202.
+func (e *env) mustStart(body string) map[string]any {
+	e.t.Helper()
+	code, m := e.do("POST", e.upgradePath(), body)
+	require.Equal(e.t, 202, code, "start: %v", m)
 	return m
 }
 

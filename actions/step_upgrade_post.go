@@ -70,6 +70,7 @@ func (r *run) postOnce(ctx context.Context, c *ComponentRun, name string) error 
 		if err := r.save(); err != nil {
 			return err
 		}
+		r.e.testHook("upgrade-started")
 	}
 	return nil
 }

@@ -3,10 +3,12 @@ package actions
 import (
 	"context"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/vcf-exporter/vcf_exporter/config"
 	"github.com/vcf-exporter/vcf_exporter/vcfsim"
@@ -16,145 +18,88 @@ func TestUpgradeEndToEnd(t *testing.T) {
 	e := newEnv(t, nil)
 	from := e.currentVersion()
 
-	code, m := e.do("POST", e.upgradePath(), "")
-	if code != 202 {
-		t.Fatalf("start: %d %v", code, m)
-	}
-	if m["state"] != StateTargeting {
-		t.Errorf("state after start = %v", m["state"])
-	}
+	m := e.mustStart("")
+	assert.Equal(t, StateTargeting, m["state"])
 	target := m["target_version"].(string)
 
-	// Every state with remote work is seen on the way (ESX included).
-	seen := map[State]bool{}
-	deadline := time.Now().Add(60 * time.Second)
-	for time.Now().Before(deadline) {
-		s := e.snapshot()
-		seen[s["state"].(State)] = true
-		if Terminal(s["state"].(State)) {
-			break
-		}
-		time.Sleep(2 * time.Millisecond)
+	s := e.waitState(60*time.Second, StateSucceeded, StateFailed)
+	require.Equal(t, StateSucceeded, s["state"], "%v", s["log_markdown"])
+	// Every component upgraded, in order, in its own state.
+	var kinds []Kind
+	for _, c := range e.eng.known("sim", e.domain.ID).Components {
+		kinds = append(kinds, c.Kind)
+		assert.Equal(t, PhaseDone, c.Phase, "component %s", c.Kind)
 	}
-	s := e.status()
-	if s["state"] != StateSucceeded {
-		t.Fatalf("final state %v: %v", s["state"], s["log_markdown"])
-	}
-	for _, st := range []State{StateUpgradingSDDCManager, StateUpgradingNSX, StateUpgradingVCenter, StateUpgradingESX} {
-		if !seen[st] {
-			t.Errorf("state %s never seen (seen %v)", st, seen)
-		}
-	}
-	if got := e.currentVersion(); got != target || got == from {
-		t.Errorf("domain version %s → %s, want %s", from, got, target)
-	}
-	if n := e.posts(); n != 4 {
-		t.Errorf("POST /v1/upgrades sent %d times, want 4 (SDDC Manager, NSX, vCenter, ESX)", n)
-	}
+	assert.Equal(t, []Kind{KindSDDCManager, KindNSX, KindVCenter, KindESX}, kinds)
+	got := e.currentVersion()
+	assert.True(t, got == target && got != from, "domain version %s → %s, want %s", from, got, target)
+	assert.EqualValues(t, 4, e.posts(), "POST /v1/upgrades: one per component")
 	log := s["log_markdown"].(string)
-	if !strings.Contains(log, "answers again") {
-		t.Errorf("SDDC Manager outage not ridden out visibly:\n%s", log)
-	}
-	if !strings.Contains(log, "ESXi (2 cluster(s))") {
-		t.Errorf("ESX clusters not upgraded:\n%s", log)
-	}
-	if e.targets.checks.Load() == 0 {
-		t.Error("upgrade check not refreshed after the upgrade")
-	}
-	if v := e.metric("vcf_upgrade_workflow_state", map[string]string{"state": string(StateSucceeded)}); v != 1 {
-		t.Errorf("state metric successfully_completed = %v", v)
-	}
-	if v := e.metric("vcf_upgrade_workflow_state", map[string]string{"state": string(StateFailed)}); v != 0 {
-		t.Errorf("state metric failed = %v", v)
-	}
+	assert.Contains(t, log, "answers again", "the SDDC Manager outage is ridden out visibly")
+	assert.Contains(t, log, "ESXi (2 cluster(s))")
+	assert.NotZero(t, e.targets.checks.Load(), "upgrade check refreshed after the upgrade")
+	assert.Equal(t, 1.0, e.metric("vcf_upgrade_workflow_state", map[string]string{"state": string(StateSucceeded)}))
+	assert.Equal(t, 0.0, e.metric("vcf_upgrade_workflow_state", map[string]string{"state": string(StateFailed)}))
 	assert.Equal(t, map[string]float64{"runs": 1, "failures": 0, "cancellations": 0}, e.runCounters())
-	if v := e.metric("vcf_upgrade_workflow_step_start_timestamp_seconds", nil); v <= 0 {
-		t.Errorf("step start metric = %v", v)
-	}
+	assert.Positive(t, e.metric("vcf_upgrade_workflow_step_start_timestamp_seconds", nil))
 	// The version just installed is no upgrade path any more.
-	if code, m := e.do("POST", e.upgradePath(), `{"target_version": "`+target+`"}`); code != 422 {
-		t.Errorf("second start: %d %v", code, m)
-	}
+	code, m := e.do("POST", e.upgradePath(), `{"target_version": "`+target+`"}`)
+	assert.Equal(t, 422, code, "second start: %v", m)
 }
 
 func TestPrecheckWarningsNeedAcknowledgement(t *testing.T) {
 	e := newEnv(t, func(c *vcfsim.Config) { c.PrecheckWarnings = 3 })
-	if code, m := e.do("POST", e.upgradePath()+"/acknowledge", ""); code != 409 {
-		t.Errorf("acknowledge with nothing running: %d %v", code, m)
-	}
-	if code, m := e.do("POST", e.upgradePath(), `{"dry_run": false}`); code != 202 {
-		t.Fatalf("start: %d %v", code, m)
-	}
-	s := e.waitState(30*time.Second, StateWaitingAck)
-	if s["precheck_warnings"].(float64) != 3 {
-		t.Errorf("warnings = %v", s["precheck_warnings"])
-	}
-	// It stays there: no upgrade is started while waiting.
-	for range 20 {
-		time.Sleep(5 * time.Millisecond)
-		if st := e.snapshot()["state"]; st != StateWaitingAck {
-			t.Fatalf("left %s without acknowledgement: %v", StateWaitingAck, st)
-		}
-	}
-	if n := e.posts(); n != 0 {
-		t.Fatalf("%d upgrades posted before the acknowledgement", n)
-	}
-	if !strings.Contains(s["log_markdown"].(string), "3 warning(s)") {
-		t.Errorf("log: %v", s["log_markdown"])
-	}
 	code, m := e.do("POST", e.upgradePath()+"/acknowledge", "")
-	if code != 200 {
-		t.Fatalf("acknowledge: %d %v", code, m)
-	}
+	assert.Equal(t, 409, code, "acknowledge with nothing running: %v", m)
+	e.mustStart(`{"dry_run": false}`)
+	s := e.waitState(30*time.Second, StateWaitingAck)
+	assert.Equal(t, 3.0, s["precheck_warnings"])
+	assert.Contains(t, s["log_markdown"], "3 warning(s)")
+	// It stays there: no upgrade is started while waiting.
+	assert.Never(t, func() bool { return e.snapshot()["state"] != StateWaitingAck }, 100*time.Millisecond, 5*time.Millisecond)
+	require.Zero(t, e.posts(), "upgrades posted before the acknowledgement")
+	code, m = e.do("POST", e.upgradePath()+"/acknowledge", "")
+	require.Equal(t, 200, code, "acknowledge: %v", m)
 	s = e.waitState(60*time.Second, StateSucceeded, StateFailed)
-	if s["state"] != StateSucceeded {
-		t.Fatalf("after acknowledgement: %v", s)
-	}
+	assert.Equal(t, StateSucceeded, s["state"], "after acknowledgement: %v", s)
 }
 
 func TestFailingUpgradeEndsFailed(t *testing.T) {
 	e := newEnv(t, func(c *vcfsim.Config) { c.Faults.FailUpgrade = "NSX_T_MANAGER" })
-	if code, m := e.do("POST", e.upgradePath(), ""); code != 202 {
-		t.Fatalf("start: %d %v", code, m)
-	}
+	e.mustStart("")
 	s := e.waitState(60*time.Second, StateSucceeded, StateFailed)
-	if s["state"] != StateFailed {
-		t.Fatalf("state %v", s["state"])
-	}
+	require.Equal(t, StateFailed, s["state"])
 	for _, want := range []string{"UPGRADE_FAILED", "Upgrade of VMware NSX"} {
-		if !strings.Contains(s["last_error"].(string), want) || !strings.Contains(s["log_markdown"].(string), want) {
-			t.Errorf("VCF error %q missing: last_error=%v log=%v", want, s["last_error"], s["log_markdown"])
-		}
+		assert.Contains(t, s["last_error"], want)
+		assert.Contains(t, s["log_markdown"], want)
 	}
-	if n := e.posts(); n != 2 {
-		t.Errorf("POST /v1/upgrades = %d, want 2 (SDDC Manager, NSX)", n)
-	}
+	assert.EqualValues(t, 2, e.posts(), "POST /v1/upgrades: SDDC Manager, NSX")
 	assert.Equal(t, map[string]float64{"runs": 1, "failures": 1, "cancellations": 0}, e.runCounters())
 	// A new workflow may start after a failure.
-	if code, m := e.do("POST", e.upgradePath(), `{"dry_run": true}`); code != 200 {
-		t.Errorf("dry run after failure: %d %v", code, m)
+	code, m := e.do("POST", e.upgradePath(), `{"dry_run": true}`)
+	assert.Equal(t, 200, code, "dry run after failure: %v", m)
+}
+
+// onUpgradeStarted runs f once, when the n-th component's upgrade has been
+// started and recorded (its POST answered).
+func (e *env) onUpgradeStarted(n int, f func()) {
+	var seen atomic.Int32
+	e.eng.hook = func(s string) {
+		if s == "upgrade-started" && seen.Add(1) == int32(n) {
+			f()
+		}
 	}
 }
 
 func TestOutageMidUpgradeIsRiddenOut(t *testing.T) {
 	e := newEnv(t, nil)
-	if code, m := e.do("POST", e.upgradePath(), ""); code != 202 {
-		t.Fatalf("start: %d %v", code, m)
-	}
-	e.waitState(60*time.Second, StateUpgradingVCenter)
-	e.waitComponentRunning(10 * time.Second)
 	// The API refuses connections for a while during the vCenter upgrade.
-	e.srv.Sim.SetFaults(vcfsim.Faults{Outage: 300 * time.Millisecond, OutageMode: "refuse"})
+	e.onUpgradeStarted(3, func() { e.srv.Sim.SetFaults(vcfsim.Faults{Outage: 300 * time.Millisecond, OutageMode: "refuse"}) })
+	e.mustStart("")
 	s := e.waitState(60*time.Second, StateSucceeded, StateFailed)
-	if s["state"] != StateSucceeded {
-		t.Fatalf("state %v: %v", s["state"], s["log_markdown"])
-	}
-	if strings.Count(s["log_markdown"].(string), "answers again") < 2 {
-		t.Errorf("expected two outages in the log:\n%s", s["log_markdown"])
-	}
-	if n := e.posts(); n != 4 {
-		t.Errorf("POST /v1/upgrades = %d, want 4", n)
-	}
+	require.Equal(t, StateSucceeded, s["state"], "%v", s["log_markdown"])
+	assert.GreaterOrEqual(t, strings.Count(s["log_markdown"].(string), "answers again"), 2, "two outages in the log:\n%s", s["log_markdown"])
+	assert.EqualValues(t, 4, e.posts())
 }
 
 func TestOutageLongerThanLimitFails(t *testing.T) {
@@ -165,73 +110,54 @@ func TestOutageLongerThanLimitFails(t *testing.T) {
 			return config.ActionsConfig{Timeouts: config.ActionsTimeouts{APIOutage: modelDuration(100 * time.Millisecond)}}
 		}
 	})
-	e.srv.Sim.SetFaults(vcfsim.Faults{Outage: time.Hour})
-	e.srv.Sim.SetFaults(vcfsim.Faults{}) // start works
-	if code, m := e.do("POST", e.upgradePath(), ""); code != 202 {
-		t.Fatalf("start: %d %v", code, m)
-	}
+	e.mustStart("")
 	e.srv.Sim.SetFaults(vcfsim.Faults{Outage: time.Hour})
 	s := e.waitState(30*time.Second, StateFailed, StateSucceeded)
-	if s["state"] != StateFailed || !strings.Contains(s["last_error"].(string), "SDDC Manager API unavailable") {
-		t.Fatalf("state %v, error %v", s["state"], s["last_error"])
-	}
+	assert.Equal(t, StateFailed, s["state"])
+	assert.Contains(t, s["last_error"], "SDDC Manager API unavailable")
 }
 
 func TestCancel(t *testing.T) {
 	t.Run("waiting_acknowledgement", func(t *testing.T) {
 		e := newEnv(t, func(c *vcfsim.Config) { c.PrecheckErrors = 1 })
-		if code, m := e.do("POST", e.upgradePath(), ""); code != 202 {
-			t.Fatalf("start: %d %v", code, m)
-		}
+		e.mustStart("")
 		e.waitState(30*time.Second, StateWaitingAck)
 		code, m := e.do("POST", e.upgradePath()+"/cancel", "")
-		if code != 202 {
-			t.Fatalf("cancel: %d %v", code, m)
-		}
+		require.Equal(t, 202, code, "cancel: %v", m)
 		e.waitState(10*time.Second, StateCancelled)
-		if n := e.posts(); n != 0 {
-			t.Errorf("%d upgrades posted", n)
-		}
+		assert.Zero(t, e.posts())
 		assert.Equal(t, map[string]float64{"runs": 1, "failures": 0, "cancellations": 1}, e.runCounters())
 	})
 	t.Run("downloading", func(t *testing.T) {
 		e := newEnv(t, func(c *vcfsim.Config) { c.TimeScale = 30 }) // downloads take seconds
-		if code, m := e.do("POST", e.upgradePath(), ""); code != 202 {
-			t.Fatalf("start: %d %v", code, m)
-		}
+		e.mustStart("")
 		e.waitState(10*time.Second, StateDownloading)
-		if code, m := e.do("POST", e.upgradePath()+"/cancel", ""); code != 202 {
-			t.Fatalf("cancel: %d %v", code, m)
-		}
+		code, m := e.do("POST", e.upgradePath()+"/cancel", "")
+		require.Equal(t, 202, code, "cancel: %v", m)
 		s := e.waitState(10*time.Second, StateCancelled, StateFailed, StateSucceeded)
 		// Cancelled while waiting for a download, or before requesting the next one.
-		if s["state"] != StateCancelled || e.posts() != 0 || e.srv.Sim.Stats()["POST /v1/system/check-sets"] != 0 {
-			t.Fatalf("state %v:\n%s", s["state"], s["log_markdown"])
-		}
-		if code, m := e.do("POST", e.upgradePath()+"/cancel", ""); code != 409 {
-			t.Errorf("cancel when nothing runs: %d %v", code, m)
-		}
+		require.Equal(t, StateCancelled, s["state"], "%s", s["log_markdown"])
+		assert.Zero(t, e.posts())
+		assert.Zero(t, e.srv.Sim.Stats()["POST /v1/system/check-sets"])
+		code, m = e.do("POST", e.upgradePath()+"/cancel", "")
+		assert.Equal(t, 409, code, "cancel when nothing runs: %v", m)
 	})
 	t.Run("during an upgrade", func(t *testing.T) {
 		e := newEnv(t, func(c *vcfsim.Config) { c.TimeScale = 3600 })
-		if code, m := e.do("POST", e.upgradePath(), ""); code != 202 {
-			t.Fatalf("start: %d %v", code, m)
-		}
-		e.waitState(60*time.Second, StateUpgradingSDDCManager)
-		code, m := e.do("POST", e.upgradePath()+"/cancel", "")
-		if code != 202 || !strings.Contains(m["message"].(string), "not aborted") {
-			t.Fatalf("cancel: %d %v", code, m)
-		}
+		// Cancel once the SDDC Manager upgrade runs.
+		var msg atomic.Value
+		e.onUpgradeStarted(1, func() {
+			st, err := e.eng.Cancel(context.Background(), "sim", e.domain.ID)
+			if err == nil {
+				msg.Store(st.Message)
+			}
+		})
+		e.mustStart("")
 		s := e.waitState(60*time.Second, StateCancelled, StateFailed, StateSucceeded)
-		if s["state"] != StateCancelled {
-			t.Fatalf("state %v", s)
-		}
-		if n := e.posts(); n != 1 {
-			t.Errorf("POST /v1/upgrades = %d, want 1 (the SDDC Manager upgrade ran to its end)", n)
-		}
-		if !strings.Contains(s["log_markdown"].(string), "SDDC Manager upgrade completed") {
-			t.Errorf("log:\n%s", s["log_markdown"])
-		}
+		require.Equal(t, StateCancelled, s["state"], "%v", s)
+		assert.Contains(t, msg.Load(), "not aborted")
+		assert.EqualValues(t, 1, e.posts(), "the SDDC Manager upgrade ran to its end, nothing more")
+		assert.Contains(t, s["log_markdown"], "SDDC Manager upgrade completed")
 	})
 }
 
@@ -240,48 +166,32 @@ func TestStartValidation(t *testing.T) {
 	e.targets.domains = []string{e.domain.Name}
 	// The counters of a known domain exist before its first run ends.
 	assert.Equal(t, map[string]float64{"runs": 0, "failures": 0, "cancellations": 0}, e.runCounters())
-	if v := e.metric("vcf_upgrade_workflow_state", map[string]string{"domain": e.domain.Name, "state": string(StateWaitingForInitiation)}); v != 1 {
-		t.Errorf("idle domain: waiting_for_initiation = %v", v)
-	}
-	if code, m := e.do("POST", "/actions/v1/domains/nope/upgrade", ""); code != 404 {
-		t.Errorf("unknown domain: %d %v", code, m)
-	}
-	if code, m := e.do("POST", e.upgradePath(), `{"target_version": "9.9.9.9"}`); code != 422 {
-		t.Errorf("bad version: %d %v", code, m)
-	}
-	if code, m := e.do("GET", e.upgradePath(), ""); code != 200 || m["state"] != StateWaitingForInitiation || m["log_markdown"] != "No messages" {
-		t.Errorf("idle status: %d %v", code, m)
-	}
+	assert.Equal(t, 1.0, e.metric("vcf_upgrade_workflow_state", map[string]string{"domain": e.domain.Name, "state": string(StateWaitingForInitiation)}))
+	code, m := e.do("POST", "/actions/v1/domains/nope/upgrade", "")
+	assert.Equal(t, 404, code, "unknown domain: %v", m)
+	code, m = e.do("POST", e.upgradePath(), `{"target_version": "9.9.9.9"}`)
+	assert.Equal(t, 422, code, "bad version: %v", m)
+	code, m = e.do("GET", e.upgradePath(), "")
+	assert.Equal(t, 200, code)
+	assert.Equal(t, StateWaitingForInitiation, m["state"])
+	assert.Equal(t, "No messages", m["log_markdown"])
 	// By id too.
-	if code, m := e.do("GET", "/actions/v1/domains/"+e.domain.ID+"/upgrade", ""); code != 200 || m["domain_name"] != e.domain.Name {
-		t.Errorf("status by id: %d %v", code, m)
-	}
+	code, m = e.do("GET", "/actions/v1/domains/"+e.domain.ID+"/upgrade", "")
+	assert.Equal(t, 200, code)
+	assert.Equal(t, e.domain.Name, m["domain_name"])
 	// Dry run: a plan, and nothing changes on SDDC Manager.
-	before := e.srv.Sim.Stats()
+	before := e.remoteChanges()
 	code, plan := e.do("POST", e.upgradePath(), `{"dry_run": true}`)
-	if code != 200 || plan["dry_run"] != true {
-		t.Fatalf("dry run: %d %v", code, plan)
-	}
-	order, _ := plan["component_order"].([]any)
-	if len(order) != 4 || order[0] != string(KindSDDCManager) || order[3] != string(KindESX) {
-		t.Errorf("component order %v", order)
-	}
-	if bs, _ := plan["bundles"].([]any); len(bs) != 4 || plan["download_bytes"].(float64) <= 0 {
-		t.Errorf("bundles %v, %v bytes", bs, plan["download_bytes"])
-	}
-	for k, v := range e.srv.Sim.Stats() {
-		if !strings.HasPrefix(k, "GET ") && !strings.HasPrefix(k, "POST /v1/tokens") && v != before[k] {
-			t.Errorf("dry run sent %s", k)
-		}
-	}
+	require.Equal(t, 200, code, "dry run: %v", plan)
+	assert.Equal(t, true, plan["dry_run"])
+	assert.Equal(t, []any{string(KindSDDCManager), string(KindNSX), string(KindVCenter), string(KindESX)}, plan["component_order"])
+	assert.Len(t, plan["bundles"], 4)
+	assert.Positive(t, plan["download_bytes"])
+	assert.Equal(t, before, e.remoteChanges(), "the dry run changed something")
 	// Explicit version; then a second start conflicts.
-	target := plan["target_version"].(string)
-	if code, m := e.do("POST", e.upgradePath(), `{"target_version": "`+target+`"}`); code != 202 {
-		t.Fatalf("start: %d %v", code, m)
-	}
-	if code, m := e.do("POST", e.upgradePath(), ""); code != 409 {
-		t.Errorf("second start while running: %d %v", code, m)
-	}
+	e.mustStart(`{"target_version": "` + plan["target_version"].(string) + `"}`)
+	code, m = e.do("POST", e.upgradePath(), "")
+	assert.Equal(t, 409, code, "second start while running: %v", m)
 	e.waitState(60*time.Second, StateSucceeded)
 }
 
@@ -374,23 +284,19 @@ func TestUpgradeSpecsFromConfig(t *testing.T) {
 // upgrade per component.
 func TestFailedPostIsLookedUpBeforeRetry(t *testing.T) {
 	e := newEnv(t, nil)
-	if code, m := e.do("POST", e.upgradePath(), ""); code != 202 {
-		t.Fatalf("start: %d %v", code, m)
+	// The NSX upgrade's POST (the second) fails once with 503.
+	var posts atomic.Int32
+	e.eng.hook = func(s string) {
+		if s == "before-post-upgrade" && posts.Add(1) == 2 {
+			e.srv.Sim.SetFaults(vcfsim.Faults{FailEndpoint: "POST /v1/upgrades", FailCode: 503, FailCount: 1})
+		}
 	}
-	e.waitState(60*time.Second, StateUpgradingNSX)
-	e.srv.Sim.SetFaults(vcfsim.Faults{FailEndpoint: "POST /v1/upgrades", FailCode: 503, FailCount: 1})
+	e.mustStart("")
 	s := e.waitState(60*time.Second, StateSucceeded, StateFailed)
-	if s["state"] != StateSucceeded {
-		t.Fatalf("state %v: %v", s["state"], s["last_error"])
-	}
+	require.Equal(t, StateSucceeded, s["state"], "%v", s["last_error"])
 	ups, err := e.client.Upgrades(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(ups) != 4 {
-		t.Errorf("%d upgrades on SDDC Manager, want 4", len(ups))
-	}
-	if n := e.posts(); n != 5 || !strings.Contains(s["log_markdown"].(string), "checking whether it started") {
-		t.Errorf("the failed POST was not retried after a look-up: %d POSTs\n%s", n, s["log_markdown"])
-	}
+	require.NoError(t, err)
+	assert.Len(t, ups, 4, "upgrades on SDDC Manager")
+	assert.EqualValues(t, 5, e.posts(), "the failed POST is sent again after a look-up")
+	assert.Contains(t, s["log_markdown"], "checking whether it started")
 }
