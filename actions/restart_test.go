@@ -7,10 +7,12 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/vcf-exporter/vcf_exporter/vcfclient"
 	"github.com/vcf-exporter/vcf_exporter/vcfsim"
@@ -132,76 +134,54 @@ func TestRestartResumes(t *testing.T) {
 			e.start(nil)
 			cc.eng = e.eng
 			from := e.currentVersion()
-			code, m := e.do("POST", e.upgradePath(), "")
-			if code != 202 {
-				t.Fatalf("start: %d %v", code, m)
-			}
-			target := m["target_version"].(string)
+			target := e.mustStart("")["target_version"].(string)
 			select {
 			case <-cc.crashed:
 			case <-time.After(60 * time.Second):
 				t.Fatalf("never crashed; state %v", e.snapshot()["state"])
 			}
 			dead := e.eng
-			if st := dead.known("sim", e.domain.ID).State; st != tc.state {
-				t.Errorf("crashed in state %s, want %s", st, tc.state)
-			}
+			assert.Equal(t, tc.state, dead.known("sim", e.domain.ID).State, "the crash's state")
 			// A new process over the same storage path (the kernel
 			// releases a dead process's lock).
 			dead.stopOnce.Do(dead.unlock)
 			e.targets = real
 			e.start(nil)
 			s := e.waitState(60*time.Second, StateSucceeded, StateFailed)
-			if s["state"] != StateSucceeded {
-				t.Fatalf("after restart: %v\n%s", s["state"], s["log_markdown"])
-			}
-			if n := e.posts(); n != 4 {
-				t.Errorf("POST /v1/upgrades sent %d times, want 4", n)
-			}
-			if v := e.currentVersion(); v != target || v == from {
-				t.Errorf("version %s → %s, want %s", from, v, target)
-			}
+			require.Equal(t, StateSucceeded, s["state"], "after restart:\n%s", s["log_markdown"])
+			assert.EqualValues(t, 4, e.posts(), "POST /v1/upgrades: exactly one per component")
+			v := e.currentVersion()
+			assert.True(t, v == target && v != from, "version %s → %s, want %s", from, v, target)
 			dead.Stop()
 		})
 	}
 }
 
-// TestStoreAtomic checks the files are complete JSON and survive reload.
+// TestStoreRoundTrip checks the files are complete JSON and survive reload.
 func TestStoreRoundTrip(t *testing.T) {
-	dir := t.TempDir()
-	st, err := NewStore(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
+	st, err := NewStore(t.TempDir())
+	require.NoError(t, err)
 	w := &Workflow{Target: "a/b", DomainID: "d 1", State: StateUpgradingNSX, Components: []ComponentRun{{BundleID: "b", Phase: PhasePosting}}}
-	if err := st.Save(w); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, st.Save(w))
 	w.State = StateUpgradingVCenter
-	if err := st.Save(w); err != nil {
-		t.Fatal(err)
-	}
-	wfs, errs, err := st.Load()
-	if err != nil || len(errs) != 0 || len(wfs) != 1 || wfs[0].State != StateUpgradingVCenter || wfs[0].Components[0].Phase != PhasePosting {
-		t.Fatalf("loaded %+v, %v", wfs, errs)
-	}
-	if _, err := NewStore(""); err == nil {
-		t.Error("empty storage path accepted")
-	}
+	require.NoError(t, st.Save(w))
+	wfs, bad, err := st.Load()
+	require.NoError(t, err)
+	require.Empty(t, bad)
+	require.Len(t, wfs, 1)
+	assert.Equal(t, StateUpgradingVCenter, wfs[0].State)
+	assert.Equal(t, PhasePosting, wfs[0].Components[0].Phase)
+	_, err = NewStore("")
+	assert.Error(t, err, "empty storage path accepted")
 	// Only the workflow file is left (no temporary files); a corrupt file is
-	// reported and skipped, never half-read.
+	// reported apart, never half-read.
 	entries, _ := os.ReadDir(st.Dir())
-	if len(entries) != 1 {
-		t.Errorf("files after saves: %v", entries)
-	}
-	if err := os.WriteFile(filepath.Join(st.Dir(), "workflow_x_y.json"), []byte(`{"schema_version":1,"target":"x"`), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	wfs, errs, _ = st.Load()
-	if len(wfs) != 1 || len(errs) != 1 {
-		t.Errorf("with a corrupt file: %d workflows, errors %v", len(wfs), errs)
-	}
-	_ = errors.New
+	assert.Len(t, entries, 1, "files after saves: %v", entries)
+	require.NoError(t, os.WriteFile(filepath.Join(st.Dir(), "workflow_x_y.json"), []byte(`{"schema_version":1,"target":"x"`), 0o600))
+	wfs, bad, _ = st.Load()
+	assert.Len(t, wfs, 1)
+	require.Len(t, bad, 1)
+	assert.Equal(t, "x", bad[0].Target, "identity salvaged from the readable part")
 }
 
 // authFlakyClient answers 401 to the first polls of the vCenter upgrade,
@@ -238,18 +218,12 @@ func TestVCenterAuthorizationErrorsRiddenOut(t *testing.T) {
 	e.targets = &fakeTargets{clients: map[string]Client{"sim": fc}, url: e.targets.url}
 	e.eng.Stop()
 	e.start(nil)
-	if code, m := e.do("POST", e.upgradePath(), ""); code != 202 {
-		t.Fatalf("start: %d %v", code, m)
-	}
+	e.mustStart("")
 	s := e.waitState(60*time.Second, StateSucceeded, StateFailed)
-	if s["state"] != StateSucceeded {
-		t.Fatalf("state %v: %v", s["state"], s["last_error"])
-	}
+	require.Equal(t, StateSucceeded, s["state"], "%v", s["last_error"])
 	fc.mu.Lock()
 	defer fc.mu.Unlock()
-	if fc.failures != 5 {
-		t.Errorf("%d authorization errors injected", fc.failures)
-	}
+	assert.Equal(t, 5, fc.failures, "authorization errors injected")
 }
 
 // unauthorizedClient rejects the target change: outside SDDC Manager's and
@@ -265,29 +239,41 @@ func TestUnauthorizedOutsideUpgradeFails(t *testing.T) {
 	e.targets = &fakeTargets{clients: map[string]Client{"sim": unauthorizedClient{e.client}}, url: e.targets.url}
 	e.eng.Stop()
 	e.start(nil)
-	if code, m := e.do("POST", e.upgradePath(), ""); code != 202 {
-		t.Fatalf("start: %d %v", code, m)
-	}
+	e.mustStart("")
 	s := e.waitState(10*time.Second, StateFailed, StateSucceeded)
-	if s["state"] != StateFailed || !strings.Contains(s["last_error"].(string), "setting the target version") {
-		t.Fatalf("state %v: %v", s["state"], s["last_error"])
-	}
+	assert.Equal(t, StateFailed, s["state"])
+	assert.Contains(t, s["last_error"], "setting the target version")
+}
+
+// unknownErrorClient fails a call with an error that is on no transient
+// list: the workflow fails at once instead of retrying it for hours.
+type unknownErrorClient struct{ Client }
+
+func (unknownErrorClient) SetTargetRelease(context.Context, string, vcfclient.DomainRelease) error {
+	return errors.New("something nobody foresaw")
+}
+
+func TestUnknownErrorsFailAtOnce(t *testing.T) {
+	e := newEnv(t, nil)
+	e.targets = &fakeTargets{clients: map[string]Client{"sim": unknownErrorClient{e.client}}, url: e.targets.url}
+	e.eng.Stop()
+	e.start(nil)
+	e.mustStart("")
+	s := e.waitState(10*time.Second, StateFailed, StateSucceeded)
+	assert.Equal(t, StateFailed, s["state"])
+	assert.Contains(t, s["last_error"], "something nobody foresaw")
+	assert.NotContains(t, s["log_markdown"], "retrying", "an unknown error is not retried")
 }
 
 func TestStorageLockedByOneEngine(t *testing.T) {
 	dir := t.TempDir()
 	ft := &fakeTargets{clients: map[string]Client{}}
 	e1, err := New(ft, testEngineOptions(dir, nil))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := New(ft, testEngineOptions(dir, nil)); err == nil || !strings.Contains(err.Error(), "in use") {
-		t.Fatalf("second engine over the same storage: %v", err)
-	}
+	require.NoError(t, err)
+	_, err = New(ft, testEngineOptions(dir, nil))
+	require.ErrorContains(t, err, "in use", "second engine over the same storage")
 	e1.Stop()
 	e2, err := New(ft, testEngineOptions(dir, nil))
-	if err != nil {
-		t.Fatalf("after Stop: %v", err)
-	}
+	require.NoError(t, err, "after Stop")
 	e2.Stop()
 }
