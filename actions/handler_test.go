@@ -104,9 +104,7 @@ func TestDisabledWithoutToken(t *testing.T) {
 		for _, p := range []string{"/actions/", "/actions/v1/upgrade-check", "/actions/v1/domains/d/upgrade"} {
 			for _, m := range []string{"GET", "POST"} {
 				rec := serve(h, m, p, "", authHdr, "")
-				if rec.Code != 404 {
-					t.Errorf("%s: %s %s = %d", name, m, p, rec.Code)
-				}
+				assert.Equal(t, 404, rec.Code, "=")
 				jsonError(t, rec)
 			}
 		}
@@ -126,24 +124,18 @@ func TestAuthentication(t *testing.T) {
 		"empty bearer": {"Authorization": "Bearer "},
 	} {
 		rec := serve(h, "POST", "/actions/v1/upgrade-check", "", hdr, "")
-		if rec.Code != 401 {
-			t.Errorf("%s: %d", name, rec.Code)
-		}
+		assert.Equal(t, 401, rec.Code, "")
 		if !strings.HasPrefix(rec.Header().Get("WWW-Authenticate"), "Bearer") {
 			t.Errorf("%s: no WWW-Authenticate", name)
 		}
 		jsonError(t, rec)
 	}
 	// Unknown paths and wrong methods need authentication too.
-	if rec := serve(h, "DELETE", "/actions/v1/nothing", "", nil, ""); rec.Code != 401 {
-		t.Errorf("unauthenticated unknown path: %d", rec.Code)
-	}
+	assert.Equal(t, 401, serve(h, "DELETE", "/actions/v1/nothing", "", nil, "").Code, "unauthenticated unknown path")
 	// Both tokens work; case-insensitive scheme.
 	for _, tok := range []string{"bearer other-token", "Bearer " + testToken} {
 		rec := serve(h, "GET", "/actions/v1/nothing", "", map[string]string{"Authorization": tok}, "")
-		if rec.Code != 404 {
-			t.Errorf("%q: %d %s", tok, rec.Code, rec.Body)
-		}
+		assert.Equal(t, 404, rec.Code, "")
 	}
 }
 
@@ -153,9 +145,7 @@ func TestAuthFailureRateLimit(t *testing.T) {
 	h := NewHandler(eng, []Token{{Name: "ha", Value: testToken}}, HandlerOptions{MaxAuthFailures: 3, AuthFailureWindow: time.Minute, Now: clk.Now})
 	bad := map[string]string{"Authorization": "Bearer wrong"}
 	for i := range 3 {
-		if rec := serve(h, "GET", "/actions/v1/x", "192.0.2.1:1234", bad, ""); rec.Code != 401 {
-			t.Fatalf("attempt %d: %d", i, rec.Code)
-		}
+		require.Equal(t, 401, serve(h, "GET", "/actions/v1/x", "192.0.2.1:1234", bad, "").Code, "attempt %d", i)
 	}
 	// Wrong tokens from that address are slowed down now...
 	rec := serve(h, "GET", "/actions/v1/x", "192.0.2.1:999", bad, "")
@@ -164,19 +154,11 @@ func TestAuthFailureRateLimit(t *testing.T) {
 	}
 	jsonError(t, rec)
 	// ...but the right token always works, from there and elsewhere.
-	if rec := serve(h, "GET", "/actions/v1/x", "192.0.2.1:999", authHdr, ""); rec.Code != 404 {
-		t.Errorf("right token after 3 failures: %d", rec.Code)
-	}
-	if rec := serve(h, "GET", "/actions/v1/x", "192.0.2.2:1", authHdr, ""); rec.Code != 404 {
-		t.Errorf("other address: %d", rec.Code)
-	}
-	if rec := serve(h, "GET", "/actions/v1/x", "192.0.2.2:1", bad, ""); rec.Code != 401 {
-		t.Errorf("wrong token from another address: %d", rec.Code)
-	}
+	assert.Equal(t, 404, serve(h, "GET", "/actions/v1/x", "192.0.2.1:999", authHdr, "").Code, "right token after 3 failures")
+	assert.Equal(t, 404, serve(h, "GET", "/actions/v1/x", "192.0.2.2:1", authHdr, "").Code, "other address")
+	assert.Equal(t, 401, serve(h, "GET", "/actions/v1/x", "192.0.2.2:1", bad, "").Code, "wrong token from another address")
 	clk.Add(61 * time.Second)
-	if rec := serve(h, "GET", "/actions/v1/x", "192.0.2.1:1", bad, ""); rec.Code != 401 {
-		t.Errorf("wrong token after the window: %d", rec.Code)
-	}
+	assert.Equal(t, 401, serve(h, "GET", "/actions/v1/x", "192.0.2.1:1", bad, "").Code, "wrong token after the window")
 }
 
 func TestRequestChecks(t *testing.T) {
