@@ -232,14 +232,3 @@ func (sc *SafeConfig) Set(c *Config) {
 	sc.c = c
 	sc.mu.Unlock()
 }
-
-// ReloadConfig loads path and, if it is valid, makes it current. On error the
-// previous configuration stays in place.
-func (sc *SafeConfig) ReloadConfig(path string) error {
-	c, err := Load(path)
-	if err != nil {
-		return err
-	}
-	sc.Set(c)
-	return nil
-}
