@@ -312,19 +312,3 @@ func (e *env) runCounters() map[string]float64 {
 }
 
 func modelDuration(d time.Duration) model.Duration { return model.Duration(d) }
-
-// waitComponentRunning waits until the current component's upgrade id is
-// recorded (its POST is done).
-func (e *env) waitComponentRunning(timeout time.Duration) {
-	e.t.Helper()
-	deadline := time.Now().Add(timeout)
-	for time.Now().Before(deadline) {
-		if w := e.eng.known("sim", e.domain.ID); w != nil && len(w.Components) > 0 {
-			if c := w.Components[len(w.Components)-1]; c.Phase == PhaseRunning && c.UpgradeID != "" {
-				return
-			}
-		}
-		time.Sleep(time.Millisecond)
-	}
-	e.t.Fatal("component upgrade not running in time")
-}

@@ -1,7 +1,6 @@
 package actions
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -24,7 +23,6 @@ import (
 type exporterProc struct {
 	cmd  *exec.Cmd
 	addr string
-	out  *bytes.Buffer
 	done chan struct{}
 }
 

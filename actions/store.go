@@ -261,9 +261,9 @@ func writeAtomic(path string, data []byte) error {
 	tmp := f.Name()
 	ok := false
 	defer func() {
-		if !ok {
-			f.Close()
-			os.Remove(tmp)
+		if !ok { // the write failed already: this is only cleanup
+			_ = f.Close()
+			_ = os.Remove(tmp)
 		}
 	}()
 	if _, err := f.Write(data); err != nil {
@@ -283,8 +283,8 @@ func writeAtomic(path string, data []byte) error {
 	if err != nil {
 		return err
 	}
-	defer d.Close()
-	return d.Sync()
+	err = d.Sync()
+	return errors.Join(err, d.Close())
 }
 
 // clone deep-copies a workflow.

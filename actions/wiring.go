@@ -84,7 +84,9 @@ func (f *Flags) Mount(mux *http.ServeMux, h http.Handler, logger *slog.Logger) (
 	return func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
-		srv.Shutdown(ctx)
+		if err := srv.Shutdown(ctx); err != nil {
+			logger.Warn("the /actions listener did not shut down cleanly", "err", err)
+		}
 		<-done
 	}, nil
 }
