@@ -5,6 +5,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/stretchr/testify/require"
 )
 
 // FuzzDecodeStartRequest: any body gives a request or a 400, never a panic;
@@ -51,9 +53,7 @@ func FuzzLoadWorkflowFile(f *testing.F) {
 			t.Fatal(err)
 		}
 		wfs, bad, err := st.Load()
-		if err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, err)
 		if len(wfs)+len(bad) != 1 {
 			t.Fatalf("%d workflows and %d unreadable files from one file", len(wfs), len(bad))
 		}

@@ -29,9 +29,7 @@ func offlineEngine(t *testing.T, names ...string) *Engine {
 		ft.clients[n] = newTestClient(t, "http://127.0.0.1:1")
 	}
 	e, err := New(ft, testEngineOptions(t.TempDir(), nil))
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	e.Start(context.Background())
 	t.Cleanup(e.Stop)
 	return e
@@ -74,13 +72,10 @@ func serve(h http.Handler, method, path, remote string, hdr map[string]string, b
 
 func jsonError(t *testing.T, rec *httptest.ResponseRecorder) string {
 	t.Helper()
-	if ct := rec.Header().Get("Content-Type"); ct != "application/json" {
-		t.Errorf("Content-Type %q", ct)
-	}
+	assert.Equal(t, "application/json", rec.Header().Get("Content-Type"))
 	var m map[string]string
-	if err := json.Unmarshal(rec.Body.Bytes(), &m); err != nil || m["error"] == "" {
-		t.Errorf("not a JSON error: %q", rec.Body.String())
-	}
+	assert.NoError(t, json.Unmarshal(rec.Body.Bytes(), &m), "not a JSON error: %q", rec.Body)
+	assert.NotEmpty(t, m["error"], "not a JSON error: %q", rec.Body)
 	return m["error"]
 }
 
@@ -98,9 +93,7 @@ func TestDisabledWithoutToken(t *testing.T) {
 			return h
 		}(),
 	} {
-		if h.Enabled() {
-			t.Errorf("%s: enabled", name)
-		}
+		assert.False(t, h.Enabled(), name)
 		for _, p := range []string{"/actions/", "/actions/v1/upgrade-check", "/actions/v1/domains/d/upgrade"} {
 			for _, m := range []string{"GET", "POST"} {
 				rec := serve(h, m, p, "", authHdr, "")
@@ -125,9 +118,7 @@ func TestAuthentication(t *testing.T) {
 	} {
 		rec := serve(h, "POST", "/actions/v1/upgrade-check", "", hdr, "")
 		assert.Equal(t, 401, rec.Code, "")
-		if !strings.HasPrefix(rec.Header().Get("WWW-Authenticate"), "Bearer") {
-			t.Errorf("%s: no WWW-Authenticate", name)
-		}
+		assert.True(t, strings.HasPrefix(rec.Header().Get("WWW-Authenticate"), "Bearer"), "%s: WWW-Authenticate", name)
 		jsonError(t, rec)
 	}
 	// Unknown paths and wrong methods need authentication too.
@@ -149,9 +140,8 @@ func TestAuthFailureRateLimit(t *testing.T) {
 	}
 	// Wrong tokens from that address are slowed down now...
 	rec := serve(h, "GET", "/actions/v1/x", "192.0.2.1:999", bad, "")
-	if rec.Code != 429 || rec.Header().Get("Retry-After") == "" {
-		t.Errorf("after 3 failures: %d, Retry-After %q", rec.Code, rec.Header().Get("Retry-After"))
-	}
+	assert.Equal(t, 429, rec.Code, "after 3 failures")
+	assert.NotEmpty(t, rec.Header().Get("Retry-After"))
 	jsonError(t, rec)
 	// ...but the right token always works, from there and elsewhere.
 	assert.Equal(t, 404, serve(h, "GET", "/actions/v1/x", "192.0.2.1:999", authHdr, "").Code, "right token after 3 failures")
@@ -197,37 +187,25 @@ func TestRequestChecks(t *testing.T) {
 			hdr["Content-Type"] = c.ct
 		}
 		rec := serve(h, c.method, c.path, "", hdr, c.body)
-		if rec.Code != c.want {
-			t.Errorf("%s: %d, want %d (%s)", c.name, rec.Code, c.want, rec.Body)
+		assert.Equal(t, c.want, rec.Code, "%s: %s", c.name, rec.Body)
+		jsonError(t, rec)
+		if c.want == 405 {
+			assert.NotEmpty(t, rec.Header().Get("Allow"), "%s: Allow header", c.name)
 		}
-		msg := jsonError(t, rec)
-		if c.want == 405 && rec.Header().Get("Allow") == "" {
-			t.Errorf("%s: no Allow header", c.name)
-		}
-		_ = msg
 	}
 	// Charset parameter is fine (the request then fails upstream, not with 415).
 	rec := serve(h, "POST", p, "", map[string]string{"Authorization": "Bearer " + testToken, "Content-Type": "application/json; charset=utf-8"}, `{}`)
-	if rec.Code == 415 || rec.Code == 400 {
-		t.Errorf("charset: %d %s", rec.Code, rec.Body)
-	}
+	assert.NotContains(t, []int{400, 415}, rec.Code, "charset: %s", rec.Body)
 }
 
 func TestTargetSelection(t *testing.T) {
 	eng := offlineEngine(t, "a", "b")
 	h := NewHandler(eng, []Token{{Name: "ha", Value: testToken}}, HandlerOptions{})
 	rec := serve(h, "POST", "/actions/v1/upgrade-check", "", authHdr, "")
-	if rec.Code != 400 || !strings.Contains(jsonError(t, rec), "?target=") {
-		t.Errorf("missing target: %d %s", rec.Code, rec.Body)
-	}
-	rec = serve(h, "POST", "/actions/v1/upgrade-check?target=zzz", "", authHdr, "")
-	if rec.Code != 404 {
-		t.Errorf("unknown target: %d %s", rec.Code, rec.Body)
-	}
-	rec = serve(h, "POST", "/actions/v1/upgrade-check?target=b", "", authHdr, "")
-	if rec.Code != 200 {
-		t.Errorf("target b: %d %s", rec.Code, rec.Body)
-	}
+	assert.Equal(t, 400, rec.Code, "missing target")
+	assert.Contains(t, jsonError(t, rec), "?target=")
+	assert.Equal(t, 404, serve(h, "POST", "/actions/v1/upgrade-check?target=zzz", "", authHdr, "").Code, "unknown target")
+	assert.Equal(t, 200, serve(h, "POST", "/actions/v1/upgrade-check?target=b", "", authHdr, "").Code, "target b")
 }
 
 func TestAuditLog(t *testing.T) {
@@ -237,9 +215,8 @@ func TestAuditLog(t *testing.T) {
 	e.doWith("POST", e.upgradePath(), "", map[string]string{"Authorization": "Bearer not-the-token"})
 	e.do("POST", e.upgradePath(), `{"dry_run": true}`)
 	log := e.audit.String()
-	if strings.Contains(log, testToken) || strings.Contains(log, "not-the-token") {
-		t.Fatalf("a token leaked into the audit log:\n%s", log)
-	}
+	require.NotContains(t, log, testToken, "a token leaked into the audit log")
+	require.NotContains(t, log, "not-the-token", "a token leaked into the audit log")
 	for _, want := range []string{
 		`token=tests client=127.0.0.1 action=upgrade_check`,
 		`action=token_refresh`,
@@ -247,46 +224,31 @@ func TestAuditLog(t *testing.T) {
 		`action=upgrade_start detail="domain=` + e.domain.Name,
 		`dry_run=true" status=200`,
 	} {
-		if !strings.Contains(log, want) {
-			t.Errorf("audit log lacks %q:\n%s", want, log)
-		}
+		assert.Contains(t, log, want)
 	}
-	if n := strings.Count(log, "actions audit"); n != 4 {
-		t.Errorf("%d audit lines, want 4", n)
-	}
+	assert.Equal(t, 4, strings.Count(log, "actions audit"), "audit lines")
 }
 
 func TestLoadTokens(t *testing.T) {
 	dir := t.TempDir()
-	f := filepath.Join(dir, "token")
-	if err := os.WriteFile(f, []byte(testToken+"\n"), 0o600); err != nil {
-		t.Fatal(err)
+	write := func(name, content string) string {
+		p := filepath.Join(dir, name)
+		require.NoError(t, os.WriteFile(p, []byte(content), 0o600))
+		return p
 	}
-	f2 := filepath.Join(dir, "ha")
-	if err := os.WriteFile(f2, []byte("ha-token\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	f, f2 := write("token", testToken+"\n"), write("ha", "ha-token\n")
 	toks, err := LoadTokens(f, config.ActionsConfig{Tokens: []config.ActionsToken{
 		{Name: "inline", Token: "inline-token"}, {Name: "ha", TokenFile: f2},
 	}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := []Token{{"token-file", testToken}, {"inline", "inline-token"}, {"ha", "ha-token"}}
-	if len(toks) != 3 || toks[0] != want[0] || toks[1] != want[1] || toks[2] != want[2] {
-		t.Errorf("tokens %v", toks)
-	}
-	empty := filepath.Join(dir, "empty")
-	os.WriteFile(empty, []byte("\n"), 0o600)
-	if _, err := LoadTokens(empty, config.ActionsConfig{}); err == nil {
-		t.Error("empty token file accepted")
-	}
-	if _, err := LoadTokens(filepath.Join(dir, "missing"), config.ActionsConfig{}); err == nil {
-		t.Error("missing token file accepted")
-	}
-	if toks, err := LoadTokens("", config.ActionsConfig{}); err != nil || len(toks) != 0 {
-		t.Errorf("no tokens: %v %v", toks, err)
-	}
+	require.NoError(t, err)
+	assert.Equal(t, []Token{{"token-file", testToken}, {"inline", "inline-token"}, {"ha", "ha-token"}}, toks)
+	_, err = LoadTokens(write("empty", "\n"), config.ActionsConfig{})
+	assert.Error(t, err, "empty token file accepted")
+	_, err = LoadTokens(filepath.Join(dir, "missing"), config.ActionsConfig{})
+	assert.Error(t, err, "missing token file accepted")
+	toks, err = LoadTokens("", config.ActionsConfig{})
+	assert.NoError(t, err)
+	assert.Empty(t, toks)
 }
 
 func TestConfigValidation(t *testing.T) {
@@ -304,16 +266,14 @@ actions:
   esx:
     enable_quickboot: true
 `))
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	a := c.Actions
-	if a.NSX.EdgeClustersParallelOrDefault() || !a.NSX.EdgeParallelUpgradeOrDefault() || a.VCenter.UpgradeMechanismOrDefault() != "Migration" || !a.ESX.EnableQuickboot {
-		t.Errorf("options %+v", a)
-	}
-	if time.Duration(a.Timeouts.WithDefaults().NSX) != 2*time.Hour || time.Duration(a.Timeouts.WithDefaults().VCenter) != 8*time.Hour {
-		t.Errorf("timeouts %+v", a.Timeouts.WithDefaults())
-	}
+	assert.False(t, a.NSX.EdgeClustersParallelOrDefault())
+	assert.True(t, a.NSX.EdgeParallelUpgradeOrDefault())
+	assert.Equal(t, "Migration", a.VCenter.UpgradeMechanismOrDefault())
+	assert.True(t, a.ESX.EnableQuickboot)
+	assert.Equal(t, 2*time.Hour, time.Duration(a.Timeouts.WithDefaults().NSX))
+	assert.Equal(t, 8*time.Hour, time.Duration(a.Timeouts.WithDefaults().VCenter))
 	for _, bad := range []string{
 		"actions:\n  tokens:\n    - name: x\n",
 		"actions:\n  tokens:\n    - token: x\n",
@@ -321,11 +281,9 @@ actions:
 		"actions:\n  vcenter:\n    upgrade_mechanism: Magic\n",
 		"actions:\n  timeouts:\n    nsx: 1h\n    nsxx: 1h\n",
 	} {
-		if _, err := config.Parse([]byte(bad)); err == nil {
-			t.Errorf("accepted:\n%s", bad)
-		}
+		_, err := config.Parse([]byte(bad))
+		assert.Error(t, err, "accepted:\n%s", bad)
 	}
-	_ = slog.Default
 }
 
 // A reload reaches the engine at once (it reads the configuration where it

@@ -90,9 +90,7 @@ func newTestClient(t *testing.T, url string) *vcfclient.Client {
 		MaxRetryAfter: 10 * time.Millisecond, LoginBackoff: 5 * time.Millisecond, LoginBackoffMax: 20 * time.Millisecond,
 		TokenTimeout: 5 * time.Second,
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	return c
 }
 
@@ -103,17 +101,13 @@ func newEnv(t *testing.T, mutate func(*vcfsim.Config)) *env {
 		mutate(&cfg)
 	}
 	srv, err := vcfsim.NewServer(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	t.Cleanup(func() { srv.Close() })
 	e := &env{t: t, srv: srv, dir: t.TempDir(), audit: &testutil.Buffer{}}
 	e.client = newTestClient(t, srv.URL)
 	e.targets = &fakeTargets{clients: map[string]Client{"sim": e.client}, url: srv.URL}
 	ds, err := e.client.Domains(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	e.domain = ds[0]
 	e.start(nil)
 	return e
@@ -140,9 +134,7 @@ func (e *env) start(mutate func(*Options)) {
 		mutate(&opts)
 	}
 	eng, err := New(e.targets, opts)
-	if err != nil {
-		e.t.Fatal(err)
-	}
+	require.NoError(e.t, err)
 	eng.Start(context.Background())
 	e.t.Cleanup(eng.Stop)
 	e.eng = eng
@@ -171,16 +163,12 @@ func (e *env) doWith(method, path, body string, hdr map[string]string) (int, map
 		rd = strings.NewReader(body)
 	}
 	req, err := http.NewRequest(method, e.http.URL+path, rd)
-	if err != nil {
-		e.t.Fatal(err)
-	}
+	require.NoError(e.t, err)
 	for k, v := range hdr {
 		req.Header.Set(k, v)
 	}
 	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		e.t.Fatal(err)
-	}
+	require.NoError(e.t, err)
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
 	if ct := resp.Header.Get("Content-Type"); ct != "application/json" {
@@ -243,9 +231,7 @@ func (e *env) waitState(timeout time.Duration, states ...State) map[string]any {
 func (e *env) snapshot() map[string]any {
 	e.t.Helper()
 	s, err := e.eng.UpgradeStatus(context.Background(), "sim", e.domain.ID)
-	if err != nil {
-		e.t.Fatal(err)
-	}
+	require.NoError(e.t, err)
 	b, _ := json.Marshal(s)
 	var m map[string]any
 	_ = json.Unmarshal(b, &m)
@@ -277,9 +263,7 @@ func (e *env) currentVersion() string {
 func (e *env) metric(name string, labels map[string]string) float64 {
 	e.t.Helper()
 	mfs, err := e.reg.Gather()
-	if err != nil {
-		e.t.Fatal(err)
-	}
+	require.NoError(e.t, err)
 	for _, mf := range mfs {
 		if mf.GetName() != name {
 			continue

@@ -15,6 +15,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/require"
+
 	"github.com/vcf-exporter/vcf_exporter/internal/testutil"
 	"github.com/vcf-exporter/vcf_exporter/vcfsim"
 )
@@ -29,9 +31,7 @@ type exporterProc struct {
 func freeAddr(t *testing.T) string {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	defer l.Close()
 	return l.Addr().String()
 }
@@ -97,9 +97,7 @@ func TestRestartAfterSIGKILL(t *testing.T) {
 	cfg := simConfig()
 	cfg.TimeScale = 2400 // 40 simulated minutes per second
 	srv, err := vcfsim.NewServer(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	defer srv.Close()
 	tokenFile := filepath.Join(dir, "token")
 	if err := os.WriteFile(tokenFile, []byte(testToken+"\n"), 0o600); err != nil {
@@ -108,9 +106,7 @@ func TestRestartAfterSIGKILL(t *testing.T) {
 	storage := filepath.Join(dir, "storage")
 	c := newTestClient(t, srv.URL)
 	ds, err := c.Domains(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	domain := ds[0].Name
 	rels, _ := c.Releases(context.Background(), ds[0].ID)
 	from := rels[0].Version
@@ -188,9 +184,7 @@ func TestRestartAfterSIGKILL(t *testing.T) {
 	}
 	// The exporter's metrics show the workflow's end and the new version.
 	resp, err := http.Get("http://" + p.addr + "/metrics")
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	body, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
 	for _, want := range []string{

@@ -198,9 +198,7 @@ func TestStartValidation(t *testing.T) {
 func TestUpgradeSpecsFromConfig(t *testing.T) {
 	e := newEnv(t, nil)
 	cls, err := e.client.Clusters(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	var ids []string
 	for _, c := range cls {
 		if c.DomainID == e.domain.ID {
@@ -220,9 +218,7 @@ func TestUpgradeSpecsFromConfig(t *testing.T) {
 	// Defaults: the safe options.
 	r := mk(config.ActionsConfig{})
 	esx, err := r.spec(context.Background(), &ComponentRun{Kind: KindESX, BundleID: "b", ResourceType: "CLUSTER", ResourceIDs: ids})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	if esx.ParallelUpgrade || len(esx.ResourceUpgradeSpecs) != len(ids) || esx.ResourceType != "CLUSTER" {
 		t.Errorf("ESX spec %+v", esx)
 	}
