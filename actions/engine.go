@@ -154,6 +154,14 @@ func New(targets Targets, opts Options) (*Engine, error) {
 		e.unreadable[u.File] = u
 	}
 	for _, w := range wfs {
+		if _, ok := e.states.row(w.State); !ok {
+			// A state this exporter does not know (a newer one wrote it):
+			// it cannot be resumed, and must not be forgotten.
+			file := filepath.Base(st.path(w.Target, w.DomainID))
+			e.unreadable[file] = Unreadable{File: file, Err: fmt.Errorf("unknown state %q", w.State), Target: w.Target, DomainID: w.DomainID, DomainName: w.DomainName}
+			e.log.Error("upgrade workflow in an unknown state: new work on its domain is blocked", "file", file, "target", w.Target, "domain", w.DomainName, "state", w.State)
+			continue
+		}
 		e.wfs[wfKey{w.Target, w.DomainID}] = w
 	}
 	return e, nil

@@ -26,6 +26,9 @@ func TestUnreadableWorkflowFileBlocksTheDomain(t *testing.T) {
 			return []byte(strings.Replace(string(b), `"schema_version": 1`, `"schema_version": 2`, 1))
 		},
 		"not an object": func([]byte) []byte { return []byte(`[]`) },
+		"unknown state": func(b []byte) []byte {
+			return []byte(strings.Replace(string(b), `"state": "upgrading_sddcmanager"`, `"state": "upgrading_something_new"`, 1))
+		},
 	}
 	for name, corrupt := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -54,7 +57,7 @@ func TestUnreadableWorkflowFileBlocksTheDomain(t *testing.T) {
 			assert.Contains(t, s["last_error"], filepath.Base(path))
 
 			assert.Equal(t, 1.0, e.metric("vcf_upgrade_workflow_unreadable_files", nil))
-			if name == "truncated" {
+			if name == "truncated" || name == "unknown state" {
 				// The domain's name survives in the readable part: the state metric says why.
 				assert.Equal(t, 1.0, e.metric("vcf_upgrade_workflow_state", map[string]string{"domain": e.domain.Name, "state": string(StateFileUnreadable)}))
 				assert.Equal(t, 0.0, e.metric("vcf_upgrade_workflow_state", map[string]string{"domain": e.domain.Name, "state": string(StateWaitingForInitiation)}))
