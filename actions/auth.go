@@ -15,6 +15,22 @@ import (
 // constant time, and a limit on failed attempts per client address that
 // only slows down wrong tokens.
 
+// tokenSet is the accepted tokens, loaded from cfg (nil: set directly).
+type tokenSet struct {
+	cfg    *config.Config
+	hashed []hashedToken
+}
+
+type hashedToken struct {
+	name string
+	sum  [32]byte
+}
+
+type failWindow struct {
+	start time.Time
+	n     int
+}
+
 // Token is a named bearer token accepted by the API.
 type Token struct {
 	Name  string

@@ -25,8 +25,9 @@ type HandlerOptions struct {
 	// MaxBodyBytes limits request bodies (default 64 KiB; larger is 413).
 	MaxBodyBytes int64
 	// MaxAuthFailures failed authentications per client address within
-	// AuthFailureWindow are allowed; then 429 until the window ends
-	// (defaults 10 per 5m).
+	// AuthFailureWindow are allowed; then wrong tokens from it get 429
+	// until the window ends, the right token always works (defaults 10
+	// per 5m).
 	MaxAuthFailures   int
 	AuthFailureWindow time.Duration
 	// RequestTimeout bounds the SDDC Manager calls of one request (default 60s).
@@ -51,22 +52,6 @@ type Handler struct {
 
 	mu       sync.Mutex // guards failures only
 	failures map[string]*failWindow
-}
-
-// tokenSet is the accepted tokens, loaded from cfg (nil: set directly).
-type tokenSet struct {
-	cfg    *config.Config
-	hashed []hashedToken
-}
-
-type hashedToken struct {
-	name string
-	sum  [32]byte
-}
-
-type failWindow struct {
-	start time.Time
-	n     int
 }
 
 // NewHandler returns the /actions handler.
