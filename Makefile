@@ -13,7 +13,7 @@ VPKG      := github.com/prometheus/common/version
 LDFLAGS   := -X $(VPKG).Version=$(VERSION) -X $(VPKG).Revision=$(REVISION) -X $(VPKG).Branch=$(BRANCH) \
              -X $(VPKG).BuildUser=$(shell id -un)@$(shell hostname) -X $(VPKG).BuildDate=$(shell date -u +%Y%m%d-%H:%M:%S)
 
-.PHONY: all build test vet fmt-check unit e2e bench fuzz run check-config deps-prometheus
+.PHONY: all build test vet fmt-check unit e2e bench fuzz run demo-upgrade check-config deps-prometheus
 
 all: build
 
@@ -67,8 +67,18 @@ fuzz:
 		$(GO) test -run '^$$' -fuzz "^$$fn\$$" -fuzztime $(FUZZTIME) $$pkg; \
 	done
 
+# The demo listens on loopback only: nothing outside the machine reaches it.
 run: build
-	./$(BIN) --simulator
+	./$(BIN) --simulator --web.listen-address=127.0.0.1:10095
+
+# The upgrade demo (README "Upgrade demo"): simulated time 3600x, /actions
+# with the token "demo-token", fast polling, state in $(DEMO_DIR).
+DEMO_DIR ?= /tmp/vcf_exporter-demo
+demo-upgrade: build
+	rm -rf $(DEMO_DIR) && mkdir -p -m 700 $(DEMO_DIR) && echo demo-token > $(DEMO_DIR)/token
+	./$(BIN) --simulator --simulator.time-scale=3600 --web.listen-address=127.0.0.1:10095 \
+		--actions.token-file=$(DEMO_DIR)/token --actions.poll-interval=200ms --actions.settle-time=1s \
+		--storage.path=$(DEMO_DIR)/data
 
 check-config: build
 	./$(BIN) --config.check --config.file=$(CONFIG)

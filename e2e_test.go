@@ -12,6 +12,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"html"
 	"io"
 	"net"
 	"net/http"
@@ -143,7 +144,7 @@ func get(t *testing.T, u string) (int, string) {
 var (
 	// Families whose values depend on the machine or on timing.
 	dropFamily = regexp.MustCompile(`^(go_|process_|promhttp_|vcf_api_request_duration_seconds)`)
-	normValue  = regexp.MustCompile(`^((?:vcf_scrape_collector_duration_seconds|vcf_inventory_refresh_duration_seconds|[a-z_]*_timestamp_seconds)(?:\{[^}]*\})?) \S+$`)
+	normValue  = regexp.MustCompile(`^((?:vcf_scrape_(?:collector_)?duration_seconds|vcf_inventory_refresh_duration_seconds|[a-z_]*_timestamp_seconds)(?:\{[^}]*\})?) \S+$`)
 	buildInfo  = regexp.MustCompile(`^vcf_exporter_build_info\{.*\} 1$`)
 )
 
@@ -245,11 +246,71 @@ func TestE2E(t *testing.T) {
 		code, _ = get(t, base+"/probe")
 		require.Equal(t, http.StatusBadRequest, code)
 	})
-	t.Run("landing and reload", func(t *testing.T) {
+	t.Run("landing page links", func(t *testing.T) {
 		code, body := get(t, base+"/")
 		require.Equal(t, http.StatusOK, code)
 		require.Contains(t, body, "/probe?target=lab")
-		code, _ = get(t, base+"/-/reload")
+		require.Contains(t, body, "/probe?target=&lt;name&gt;", "shown as text in a browser")
+		require.NotContains(t, body, "debug/pprof", "no profiling handlers are served")
+		links := regexp.MustCompile(`href="([^"]*)"`).FindAllStringSubmatch(body, -1)
+		require.GreaterOrEqual(t, len(links), 7)
+		for _, l := range links {
+			code, _ := get(t, base+html.UnescapeString(l[1]))
+			require.Equal(t, http.StatusOK, code, "link %s", l[1])
+		}
+	})
+	t.Run("config page", func(t *testing.T) {
+		code, body := get(t, base+"/config")
+		require.Equal(t, http.StatusOK, code)
+		require.Contains(t, body, "name: lab")
+		require.Contains(t, body, "password: <secret>")
+		require.NotContains(t, body, simCfg.Password)
+	})
+	t.Run("openmetrics", func(t *testing.T) {
+		req, err := http.NewRequest(http.MethodGet, base+"/probe?target=lab&collect[]=domain", nil)
+		require.NoError(t, err)
+		req.Header.Set("Accept", "application/openmetrics-text;version=1.0.0,text/plain;version=0.0.4;q=0.5")
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		b, err := io.ReadAll(resp.Body)
+		_ = resp.Body.Close()
+		require.NoError(t, err)
+		require.Contains(t, resp.Header.Get("Content-Type"), "application/openmetrics-text")
+		require.True(t, strings.HasSuffix(string(b), "# EOF\n"))
+		require.Contains(t, string(b), `vcf_domain_status{domain="vi-domain-01",state="ERROR"} 1`)
+		_, plain := get(t, base+"/probe?target=lab&collect[]=domain")
+		require.NotContains(t, plain, "# EOF", "text format without the Accept header")
+	})
+	t.Run("exporter metrics only", func(t *testing.T) {
+		before := srv.Sim.Stats()["GET /v1/hosts"]
+		code, body := get(t, base+"/metrics?collect[]=exporter")
+		require.Equal(t, http.StatusOK, code)
+		promtoolCheck(t, body)
+		for _, want := range []string{"\nvcf_exporter_build_info{", "\ngo_goroutines ", "\nvcf_exporter_scrape_errors_total{",
+			`vcf_api_requests_total{code="200",endpoint="/v1/hosts",method="GET",target="lab"}`} {
+			require.True(t, strings.Contains(body, want), "missing %s", want)
+		}
+		for _, unwanted := range []string{"\nvcf_up{", "\nvcf_host_info{", "\nvcf_scrape_duration_seconds{"} {
+			require.False(t, strings.Contains(body, unwanted), "unexpected %s", unwanted)
+		}
+		require.Equal(t, before, srv.Sim.Stats()["GET /v1/hosts"], "no SDDC Manager scraped")
+		code, _ = get(t, base+"/probe?target=lab&collect[]=exporter")
+		require.Equal(t, http.StatusBadRequest, code, "/probe serves one target's metrics only")
+	})
+	t.Run("probe debug", func(t *testing.T) {
+		code, body := get(t, base+"/probe?target=lab&debug=true")
+		require.Equal(t, http.StatusOK, code)
+		require.Contains(t, body, "Logs for the probe:\n")
+		require.Contains(t, body, `msg="Beginning probe" target=lab`)
+		require.Contains(t, body, `msg="collector done" collector=host success=true`)
+		require.Contains(t, body, `msg="inventory served"`)
+		require.Contains(t, body, "\nMetrics that would have been returned:\n")
+		require.Contains(t, body, "\nvcf_up 1\n")
+		require.Contains(t, body, "password: <secret>")
+		require.NotContains(t, body, simCfg.Password)
+	})
+	t.Run("reload", func(t *testing.T) {
+		code, _ := get(t, base+"/-/reload")
 		require.Equal(t, http.StatusMethodNotAllowed, code)
 		resp, err := http.Post(base+"/-/reload", "", nil)
 		require.NoError(t, err)
@@ -517,5 +578,108 @@ func TestE2ETLS(t *testing.T) {
 				waitFor(t, 5*time.Second, func() bool { return strings.Contains(exp.stderr.String(), "SDDC Manager unreachable") }, "the unreachable log line")
 			}
 		})
+	}
+}
+
+// TestE2EConfigCheck: --config.check and the start share one validation,
+// so every file the exporter would refuse makes the check fail too, with
+// the same message.
+func TestE2EConfigCheck(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end test skipped in -short mode")
+	}
+	bin := buildExporter(t)
+	dir := t.TempDir()
+	write := func(name, content string) string {
+		p := filepath.Join(dir, name)
+		require.NoError(t, os.WriteFile(p, []byte(content), 0o600))
+		return p
+	}
+	write("pw", "secret-password\n")
+	write("garbage.pem", "not a certificate\n")
+	require.NoError(t, os.Mkdir(filepath.Join(dir, "adir"), 0o700))
+	target := func(extra string) string {
+		return "targets:\n  - name: a\n    url: https://a.example.com\n    username: u\n    password_file: pw\n" + extra
+	}
+	for _, tc := range []struct {
+		name string
+		file string // config file content ("" for none)
+		args []string
+		want string
+	}{
+		{"missing CA file", target("    tls_config:\n      ca_file: missing-ca.pem\n"), nil, "missing-ca.pem: no such file"},
+		{"garbage CA file", target("    tls_config:\n      ca_file: garbage.pem\n"), nil, "unable to use specified CA cert"},
+		{"CA file is a directory", target("    tls_config:\n      ca_file: adir\n"), nil, "is a directory"},
+		{"garbage client certificate", target("    tls_config:\n      cert_file: garbage.pem\n      key_file: garbage.pem\n"), nil, "tls_config: unable to use specified client cert"},
+		{"missing password file", "targets:\n  - name: a\n    url: https://a.example.com\n    username: u\n    password_file: nope\n", nil, "reading password_file"},
+		{"password in the URL", "targets:\n  - name: a\n    url: https://u:hunter2@a.example.com\n    username: u\n    password_file: pw\n", nil, "must not contain a user name or password"},
+		{"missing --actions.token-file", target(""), []string{"--actions.token-file=" + filepath.Join(dir, "no-token")}, "--actions.token-file: reading token file"},
+		{"missing actions token_file", target("actions:\n  tokens:\n    - name: ha\n      token_file: no-token\n"), nil, "reading token file: open " + filepath.Join(dir, "no-token")},
+		{"bad duration names its key", target("actions:\n  timeouts:\n    nsx: 5x\n"), nil, "actions.timeouts.nsx:"},
+		{"empty file", "\n", nil, "no SDDC Manager configured"},
+		{"missing CA file from flags", "", []string{"--vcf.url=https://a.example.com", "--vcf.username=u",
+			"--vcf.password-file=" + filepath.Join(dir, "pw"), "--vcf.tls.ca-file=" + filepath.Join(dir, "flag-ca.pem")}, "flag-ca.pem: no such file"},
+		{"bad flag duration names the flag", target(""), []string{"--vcf.min-refresh-interval=5x"}, "--vcf.min-refresh-interval: time: unknown unit"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			args := tc.args
+			if tc.file != "" {
+				args = append([]string{"--config.file=" + write("vcf.yml", tc.file)}, args...)
+			}
+			out, err := exec.Command(bin, append([]string{"--config.check"}, args...)...).CombinedOutput()
+			require.Error(t, err, "--config.check must fail: %s", out)
+			require.Contains(t, string(out), tc.want)
+			require.NotContains(t, string(out), "hunter2", "secrets are never echoed")
+
+			ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+			defer cancel()
+			start := exec.CommandContext(ctx, bin, append([]string{"--web.listen-address=127.0.0.1:0"}, args...)...)
+			start.Env = slices.DeleteFunc(os.Environ(), func(s string) bool { return strings.HasPrefix(s, "VCF_PASSWORD=") })
+			out, err = start.CombinedOutput()
+			require.Error(t, err, "the exporter must refuse to start too: %s", out)
+			require.NoError(t, ctx.Err(), "the exporter started instead of refusing")
+			require.Contains(t, string(out), tc.want)
+		})
+	}
+
+	// OK means it starts: a good file with a CA.
+	srv := startE2ESim(t)
+	ca := write("ca.pem", string(mustCAPEM(t)))
+	good := write("good.yml", fmt.Sprintf("targets:\n  - name: a\n    url: %s\n    username: %s\n    password: %s\n    tls_config:\n      ca_file: %s\n",
+		srv.URL, srv.Sim.Config().Username, srv.Sim.Config().Password, ca))
+	out, err := exec.Command(bin, "--config.check", "--config.file="+good).CombinedOutput()
+	require.NoError(t, err, "%s", out)
+	require.Contains(t, string(out), "OK, 1 target(s)")
+	exp := startExporter(t, bin, nil, "--config.file="+good)
+	code, body := get(t, "http://"+exp.addr+"/probe?target=a")
+	require.Equal(t, http.StatusOK, code)
+	require.Contains(t, body, "\nvcf_up 1\n")
+}
+
+// mustCAPEM is a valid CA certificate (the TLS simulator's).
+func mustCAPEM(t *testing.T) []byte {
+	t.Helper()
+	cfg := vcfsim.DefaultConfig()
+	cfg.TLS = true
+	srv, err := vcfsim.NewServer(cfg)
+	require.NoError(t, err)
+	require.NoError(t, srv.Close())
+	return srv.CACertPEM
+}
+
+// TestE2EDisableExporterMetrics: node_exporter's flag leaves out go_*,
+// process_* and promhttp_*, and nothing else.
+func TestE2EDisableExporterMetrics(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end test skipped in -short mode")
+	}
+	exp := startExporter(t, buildExporter(t), nil, "--simulator", "--web.disable-exporter-metrics")
+	code, body := get(t, "http://"+exp.addr+"/metrics")
+	require.Equal(t, http.StatusOK, code)
+	for _, unwanted := range []string{"\ngo_", "\nprocess_", "\npromhttp_"} {
+		require.False(t, strings.Contains(body, unwanted), "unexpected %s", unwanted)
+	}
+	for _, want := range []string{"\nvcf_exporter_build_info{", `vcf_up{target="simulator"} 1`, "\nvcf_exporter_scrape_errors_total{"} {
+		require.True(t, strings.Contains(body, want), "missing %s", want)
 	}
 }

@@ -7,11 +7,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"html"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/url"
 	"os"
 	"os/signal"
+	"runtime/debug"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -28,6 +32,7 @@ import (
 	"github.com/prometheus/common/version"
 	"github.com/prometheus/exporter-toolkit/web"
 	"github.com/prometheus/exporter-toolkit/web/kingpinflag"
+	yaml "go.yaml.in/yaml/v2"
 
 	"github.com/vcf-exporter/vcf_exporter/actions"
 	"github.com/vcf-exporter/vcf_exporter/collector"
@@ -64,26 +69,30 @@ type flags struct {
 	simulator     bool
 	simSeed       int64
 	simTimeScale  float64
-	web           *web.FlagConfig
-	log           *promslog.Config
-	actions       *actions.Flags
+	// disableExporterMetrics leaves out go_*, process_* and promhttp_*
+	// (node_exporter's --web.disable-exporter-metrics).
+	disableExporterMetrics bool
+	web                    *web.FlagConfig
+	log                    *promslog.Config
+	actions                *actions.Flags
 }
 
 func registerFlags(a *kingpin.Application) *flags {
 	f := &flags{log: &promslog.Config{}}
 	a.Flag("web.telemetry-path", "Path under which to expose metrics of all targets.").Default("/metrics").StringVar(&f.metricsPath)
 	a.Flag("config.file", "Configuration file with one or more SDDC Managers (targets) and the actions settings.").StringVar(&f.configFile)
-	a.Flag("config.check", "Validate --config.file (and the password files it names), then exit.").BoolVar(&f.configCheck)
+	a.Flag("config.check", "Check everything the exporter checks at start (flags, --config.file, the password, TLS and token files they name, that a target is configured), then exit.").BoolVar(&f.configCheck)
 	a.Flag("vcf.url", "Base URL of one SDDC Manager, e.g. https://sddc-manager.example.com (password from $"+passwordEnv+" or --vcf.password-file).").StringVar(&f.url)
 	a.Flag("vcf.target-name", "Target name of the --vcf.url SDDC Manager (default: the URL's host name).").StringVar(&f.targetName)
 	a.Flag("vcf.username", "User name for --vcf.url (a read-only user is enough for metrics).").StringVar(&f.username)
 	a.Flag("vcf.password-file", "File holding the password for --vcf.url (else $"+passwordEnv+").").StringVar(&f.passwordFile)
 	a.Flag("vcf.tls.ca-file", "CA certificate file to verify the --vcf.url SDDC Manager.").StringVar(&f.caFile)
 	a.Flag("vcf.tls.insecure-skip-verify", "Do not verify the --vcf.url SDDC Manager's certificate (unsafe).").BoolVar(&f.insecure)
-	a.Flag("vcf.min-refresh-interval", "An inventory younger than this is reused instead of asking SDDC Manager again.").Default("10s").DurationVar(&f.minRefresh)
-	a.Flag("vcf.upgrade-check-interval", "How long the upgrade check (current version, future releases) is cached; it is refreshed in the background.").Default("15m").DurationVar(&f.upgradeCheck)
-	a.Flag("vcf.scrape-timeout", "Scrape timeout when Prometheus sends no X-Prometheus-Scrape-Timeout-Seconds header.").Default("30s").DurationVar(&f.scrapeTimeout)
-	a.Flag("web.timeout-offset", "Subtracted from Prometheus' scrape timeout so that the exporter answers in time.").Default("500ms").DurationVar(&f.timeoutOffset)
+	config.DurationFlag(a, "vcf.min-refresh-interval", "An inventory younger than this is reused instead of asking SDDC Manager again.", "10s", &f.minRefresh)
+	config.DurationFlag(a, "vcf.upgrade-check-interval", "How long the upgrade check (current version, future releases) is cached; it is refreshed in the background.", "15m", &f.upgradeCheck)
+	config.DurationFlag(a, "vcf.scrape-timeout", "Scrape timeout when Prometheus sends no X-Prometheus-Scrape-Timeout-Seconds header.", "30s", &f.scrapeTimeout)
+	config.DurationFlag(a, "web.timeout-offset", "Subtracted from Prometheus' scrape timeout so that the exporter answers in time.", "500ms", &f.timeoutOffset)
+	a.Flag("web.disable-exporter-metrics", "Exclude metrics about the exporter process itself (promhttp_*, process_*, go_*).").BoolVar(&f.disableExporterMetrics)
 	a.Flag("simulator", "Start an in-process SDDC Manager simulator (vcfsim) on loopback and watch it as target \""+simulatorTarget+"\": the one-command demo.").BoolVar(&f.simulator)
 	a.Flag("simulator.seed", "Seed of the simulator's inventory.").Default("1").Int64Var(&f.simSeed)
 	a.Flag("simulator.time-scale", "Simulated time speed of the simulator (1 = real time).").Default("1").Float64Var(&f.simTimeScale)
@@ -95,6 +104,7 @@ func registerFlags(a *kingpin.Application) *flags {
 
 func main() {
 	f := registerFlags(kingpin.CommandLine)
+	versionFromBuildInfo()
 	kingpin.Version(version.Print(exporterName))
 	kingpin.CommandLine.UsageWriter(os.Stdout)
 	kingpin.HelpFlag.Short('h')
@@ -112,7 +122,7 @@ func main() {
 
 func run(f *flags, logger *slog.Logger) error {
 	if f.configCheck {
-		return checkConfig(f.configFile, os.Stdout)
+		return checkConfig(f, logger, os.Stdout)
 	}
 	logger.Info("Starting "+exporterName, "version", version.Info(), "build_context", version.BuildContext())
 	// Catch SIGHUP from the start (its default action ends the process);
@@ -121,7 +131,7 @@ func run(f *flags, logger *slog.Logger) error {
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
 
-	static, err := flagTargets(f, logger)
+	static, _, err := validate(f, logger)
 	if err != nil {
 		return err
 	}
@@ -135,7 +145,7 @@ func run(f *flags, logger *slog.Logger) error {
 		static = append(static, t)
 	}
 
-	set, err := collector.NewSet(collector.Options{Logger: logger, UpgradeCheckInterval: f.upgradeCheck}, collector.EnabledByFlags()...)
+	set, err := collector.NewSet(collector.Options{Logger: logger}, collector.EnabledByFlags()...)
 	if err != nil {
 		return err
 	}
@@ -149,15 +159,13 @@ func run(f *flags, logger *slog.Logger) error {
 	defer registry.Close()
 	self := prometheus.NewRegistry()
 	rl := newReloader(f.configFile, static, config.NewSafeConfig(), registry, logger, self)
+	rl.forget = set.ForgetTarget
 	if err := rl.reload(); err != nil {
 		return err
 	}
-	if registry.Len() == 0 {
-		return errors.New("no SDDC Manager configured: use --vcf.url with --vcf.username and $" + passwordEnv +
-			" (or --vcf.password-file), or --config.file with a targets: list, or --simulator for a demo")
-	}
 	logger.Info("watching SDDC Managers", "targets", strings.Join(registry.Names(), ","))
-	registerSelfMetrics(self, registry)
+	registerSelfMetrics(self, registry, f.disableExporterMetrics)
+	self.MustRegister(set.Metrics())
 
 	mux := newMux(f, logger, registry, set, self, rl)
 	// The authenticated upgrade API (issue 5); 404 when no token is configured.
@@ -175,23 +183,91 @@ func run(f *flags, logger *slog.Logger) error {
 	return serve(srv, f.web, logger, rl, hup)
 }
 
-// checkConfig validates the configuration file, including its password
-// files, and reports the targets it found.
-func checkConfig(path string, out *os.File) error {
-	if path == "" {
-		return errors.New("--config.check needs --config.file")
+var errNoTarget = errors.New("no SDDC Manager configured: use --vcf.url with --vcf.username and $" + passwordEnv +
+	" (or --vcf.password-file), or --config.file with a targets: list, or --simulator for a demo")
+
+// validate is everything the exporter checks before it starts, and all
+// that --config.check does, so that "OK" means the exporter will start: the
+// --vcf.* flags, --config.file, every file they name (passwords, TLS CA,
+// certificate and key, /actions tokens) and that an SDDC Manager is
+// configured. It returns the targets of the flags and the file.
+func validate(f *flags, logger *slog.Logger) ([]config.TargetConfig, *config.Config, error) {
+	static, err := flagTargets(f, logger)
+	if err != nil {
+		return nil, nil, err
 	}
+	file := &config.Config{}
+	if f.configFile != "" {
+		if file, err = loadConfigFile(f.configFile); err != nil {
+			return nil, nil, err
+		}
+	}
+	var errs []error
+	for i := range static {
+		errs = append(errs, static[i].CheckFiles())
+	}
+	if f.actions.TokenFile != "" {
+		if _, err := config.ReadTokenFile(f.actions.TokenFile); err != nil {
+			errs = append(errs, fmt.Errorf("--actions.token-file: %w", err))
+		}
+	}
+	for _, t := range file.Targets {
+		for _, s := range static {
+			if s.Name == t.Name {
+				errs = append(errs, fmt.Errorf("target %q is defined by the --vcf.* flags and by --config.file", t.Name))
+			}
+		}
+	}
+	if len(static)+len(file.Targets) == 0 && !f.simulator {
+		errs = append(errs, errNoTarget)
+	}
+	return static, file, errors.Join(errs...)
+}
+
+// loadConfigFile loads and validates the configuration file and reads the
+// files it names (start and every reload).
+func loadConfigFile(path string) (*config.Config, error) {
 	c, err := config.Load(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := c.CheckFiles(); err != nil {
+		return nil, fmt.Errorf("config file %s: %w", path, err)
+	}
+	return c, nil
+}
+
+// checkConfig is --config.check: validate, report and exit.
+func checkConfig(f *flags, logger *slog.Logger, out io.Writer) error {
+	static, file, err := validate(f, logger)
 	if err != nil {
 		return err
 	}
-	for _, t := range c.Targets {
-		if _, err := t.ResolvePassword(); err != nil {
-			return err
+	what := "configuration"
+	if f.configFile != "" {
+		what = f.configFile
+	}
+	_, err = fmt.Fprintf(out, "%s: OK, %d target(s)\n", what, len(static)+len(file.Targets))
+	return err
+}
+
+// versionFromBuildInfo fills in the version information that `make build`
+// sets with -ldflags when the binary was built without (go run, go build,
+// go install): the module version and the VCS stamp Go records.
+func versionFromBuildInfo() {
+	bi, ok := debug.ReadBuildInfo()
+	if !ok || version.Version != "" {
+		return
+	}
+	version.Version = bi.Main.Version // "(devel)" in a checkout, vX.Y.Z from go install ...@vX.Y.Z
+	for _, s := range bi.Settings {
+		switch {
+		case s.Key == "vcs.revision" && version.Revision == "":
+			version.Revision = s.Value
+		case s.Key == "vcs.time" && version.BuildDate == "":
+			version.BuildDate = s.Value
 		}
 	}
-	fmt.Fprintf(out, "%s: OK, %d target(s)\n", path, len(c.Targets))
-	return nil
 }
 
 // flagTargets is the --vcf.url target, if any.
@@ -262,6 +338,8 @@ type reloader struct {
 	logger    *slog.Logger
 	success   prometheus.Gauge
 	timestamp prometheus.Gauge
+	// forget drops the exporter's per-target series of a removed target.
+	forget func(target string)
 }
 
 func newReloader(path string, static []config.TargetConfig, sc *config.SafeConfig, registry *targets.Registry, logger *slog.Logger, reg prometheus.Registerer) *reloader {
@@ -293,13 +371,19 @@ func (rl *reloader) reload() (err error) {
 	}()
 	cfg := &config.Config{}
 	if rl.path != "" {
-		if cfg, err = config.Load(rl.path); err != nil {
+		if cfg, err = loadConfigFile(rl.path); err != nil {
 			return err
 		}
 	}
 	all := append(append([]config.TargetConfig{}, rl.static...), cfg.Targets...)
+	before := rl.registry.Names()
 	if err := rl.registry.Apply(all); err != nil {
 		return fmt.Errorf("applying configuration: %w", err)
+	}
+	for _, name := range before {
+		if _, ok := rl.registry.Get(name); !ok && rl.forget != nil {
+			rl.forget(name)
+		}
 	}
 	rl.sc.Set(cfg)
 	return nil
@@ -308,16 +392,26 @@ func (rl *reloader) reload() (err error) {
 // Config returns the current configuration file (empty without --config.file).
 func (rl *reloader) Config() *config.Config { return rl.sc.Get() }
 
-func registerSelfMetrics(reg *prometheus.Registry, registry *targets.Registry) {
+// Running is the configuration in force: the targets of the flags and of
+// the file, and the file's actions section.
+func (rl *reloader) Running() *config.Config {
+	rl.mu.Lock()
+	defer rl.mu.Unlock()
+	c := rl.sc.Get()
+	return &config.Config{Targets: append(slices.Clone(rl.static), c.Targets...), Actions: c.Actions}
+}
+
+func registerSelfMetrics(reg *prometheus.Registry, registry *targets.Registry, disableExporterMetrics bool) {
 	reg.MustRegister(
 		versioncollector.NewCollector(exporterName),
-		collectors.NewGoCollector(),
-		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "vcf_exporter_targets",
 			Help: "Number of SDDC Managers configured.",
 		}, func() float64 { return float64(registry.Len()) }),
 	)
+	if !disableExporterMetrics {
+		reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	}
 }
 
 // newMux wires the exporter's HTTP endpoints; run() adds /actions/.
@@ -331,8 +425,22 @@ func newMux(f *flags, logger *slog.Logger, registry *targets.Registry, set *coll
 		TimeoutOffset:  f.timeoutOffset,
 	}
 	mux := http.NewServeMux()
-	mux.Handle(f.metricsPath, promhttp.InstrumentMetricHandler(self, collector.MetricsHandler(opts)))
+	metrics := collector.MetricsHandler(opts)
+	if !f.disableExporterMetrics {
+		metrics = promhttp.InstrumentMetricHandler(self, metrics)
+	}
+	mux.Handle(f.metricsPath, metrics)
 	mux.Handle("/probe", collector.ProbeHandler(opts))
+	mux.HandleFunc("/config", func(w http.ResponseWriter, _ *http.Request) {
+		// Secrets (promcfg.Secret) marshal as <secret>.
+		b, err := yaml.Marshal(rl.Running())
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		_, _ = w.Write(b)
+	})
 	mux.HandleFunc("/-/healthy", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "Healthy") })
 	mux.HandleFunc("/-/ready", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "Ready") })
 	mux.HandleFunc("/-/reload", func(w http.ResponseWriter, r *http.Request) {
@@ -351,31 +459,44 @@ func newMux(f *flags, logger *slog.Logger, registry *targets.Registry, set *coll
 	})
 
 	if f.metricsPath != "/" {
-		probeTarget := "simulator"
-		if names := registry.Names(); len(names) > 0 {
-			probeTarget = names[0]
-		}
-		landing, err := web.NewLandingPage(web.LandingConfig{
-			Name:        "VCF Exporter",
-			Description: "Prometheus exporter for VMware Cloud Foundation SDDC Manager",
-			Version:     version.Info(),
-			Form: web.LandingForm{
-				Action: "/probe",
-				Inputs: []web.LandingFormInput{{Label: "Target", Type: "text", Name: "target", Placeholder: probeTarget, Value: probeTarget}},
-			},
-			Links: []web.LandingLinks{
-				{Address: f.metricsPath, Text: "Metrics", Description: "All targets, labelled by target"},
-				{Address: "/probe?target=" + url.QueryEscape(probeTarget), Text: "Probe", Description: "One target: /probe?target=<name>"},
-				{Address: "/-/healthy", Text: "Health"},
-			},
-		})
-		if err != nil {
-			logger.Error("landing page", "err", err)
-		} else {
-			mux.Handle("/", landing)
-		}
+		mux.Handle("/", landingPage(f.metricsPath, registry))
 	}
 	return mux
+}
+
+// landingPage links every page the exporter serves; each link answers 200
+// (a test follows them). Descriptions are escaped here: the toolkit renders
+// them with text/template.
+func landingPage(metricsPath string, registry *targets.Registry) http.Handler {
+	probeTarget := simulatorTarget
+	if names := registry.Names(); len(names) > 0 {
+		probeTarget = names[0]
+	}
+	probe := "/probe?target=" + url.QueryEscape(probeTarget)
+	landing, err := web.NewLandingPage(web.LandingConfig{
+		Name:        "VCF Exporter",
+		Description: "Prometheus exporter for VMware Cloud Foundation SDDC Manager",
+		Version:     version.Info(),
+		Form: web.LandingForm{
+			Action: "/probe",
+			Inputs: []web.LandingFormInput{{Label: "Target", Type: "text", Name: "target", Placeholder: probeTarget, Value: probeTarget}},
+		},
+		Links: []web.LandingLinks{
+			{Address: metricsPath, Text: "Metrics", Description: "All targets, labelled by target, and the exporter's own metrics"},
+			{Address: metricsPath + "?collect%5B%5D=" + collector.ExporterMetrics, Text: "Exporter metrics",
+				Description: html.EscapeString("Only the exporter's own metrics, for /probe users (collect[]=exporter)")},
+			{Address: probe, Text: "Probe", Description: html.EscapeString("One target: /probe?target=<name>")},
+			{Address: probe + "&debug=true", Text: "Probe debug", Description: "The probe's log, metrics and target configuration"},
+			{Address: "/config", Text: "Configuration", Description: "Running configuration, secrets shown as " + html.EscapeString("<secret>")},
+			{Address: "/-/healthy", Text: "Health"},
+			{Address: "/-/ready", Text: "Ready"},
+		},
+		Profiling: "false", // no /debug/pprof handlers are served
+	})
+	if err != nil {
+		panic(err) // the template is the toolkit's; only a programming error gets here
+	}
+	return landing
 }
 
 // serve runs the server until SIGTERM/SIGINT (graceful shutdown); SIGHUP

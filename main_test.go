@@ -2,8 +2,10 @@ package main
 
 import (
 	"log/slog"
+	"runtime/debug"
 	"testing"
 
+	"github.com/prometheus/common/version"
 	"github.com/stretchr/testify/require"
 )
 
@@ -40,4 +42,21 @@ func TestFlagTargets(t *testing.T) {
 
 	_, err = flagTargets(&flags{url: "https://sddc.example.com", username: "u", passwordFile: "/pw"}, logger)
 	require.ErrorContains(t, err, "both $VCF_PASSWORD and --vcf.password-file")
+}
+
+// Built without -ldflags (go run, go test), the version comes from the
+// build information Go records.
+func TestVersionFromBuildInfo(t *testing.T) {
+	saved := version.Version
+	t.Cleanup(func() { version.Version = saved })
+	version.Version = ""
+	versionFromBuildInfo()
+	bi, ok := debug.ReadBuildInfo()
+	require.True(t, ok)
+	require.NotEmpty(t, version.Version)
+	require.Equal(t, bi.Main.Version, version.Version)
+
+	version.Version = "1.2.3" // set by make build: kept
+	versionFromBuildInfo()
+	require.Equal(t, "1.2.3", version.Version)
 }

@@ -35,9 +35,9 @@ func RegisterFlags(a *kingpin.Application) *Flags {
 	a.Flag("actions.token-file", "File holding the bearer token of the /actions API (more named tokens in the config file's actions.tokens). Without any token /actions is disabled (404).").StringVar(&f.TokenFile)
 	a.Flag("actions.listen-address", "Serve /actions on this address only, instead of on --web.listen-address. Use it when --web.config.file asks for basic auth: the /actions bearer token needs the Authorization header that basic auth takes.").StringVar(&f.ListenAddress)
 	a.Flag("actions.web.config.file", "exporter-toolkit web configuration file (TLS) of --actions.listen-address. Configure no basic_auth_users in it: /actions authenticates with its bearer tokens.").StringVar(&f.WebConfigFile)
-	a.Flag("actions.poll-interval", "How often the upgrade workflow polls SDDC Manager tasks.").Default("30s").DurationVar(&f.PollInterval)
-	a.Flag("actions.settle-time", "How long the upgrade workflow waits after SDDC Manager answers again after its own upgrade.").Default("5m").DurationVar(&f.SettleTime)
-	a.Flag("storage.path", "Directory where the upgrade workflows' state is kept (survives restarts).").Default("data/").StringVar(&f.StoragePath)
+	config.DurationFlag(a, "actions.poll-interval", "How often the upgrade workflow polls SDDC Manager tasks.", "30s", &f.PollInterval)
+	config.DurationFlag(a, "actions.settle-time", "How long the upgrade workflow waits after SDDC Manager answers again after its own upgrade.", "5m", &f.SettleTime)
+	a.Flag("storage.path", "Directory where the upgrade workflows' state is kept (survives restarts); relative to the working directory.").Default("data/").StringVar(&f.StoragePath)
 	return f
 }
 

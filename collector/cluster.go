@@ -23,6 +23,10 @@ var (
 		{newDesc("cluster", "stretched", "1 when the cluster is stretched across two sites.", "domain", "cluster"),
 			func(c *vcfclient.Cluster) float64 { return boolValue(c.IsStretched) }},
 	}
+	clusterStateSets = []stateSetDef[vcfclient.Cluster]{
+		{newDesc("cluster", "status", "Status of the cluster: 1 for the current state, 0 for the other states the API documents.", "domain", "cluster", "state"),
+			resourceStates, func(c *vcfclient.Cluster) string { return c.Status }},
+	}
 )
 
 // clusterCollector exposes GET /v1/clusters.
@@ -32,6 +36,7 @@ func (clusterCollector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- clusterInfoDesc
 	ch <- clusterHostsDesc
 	describeDefs(ch, clusterMetrics)
+	describeDefs(ch, clusterStateSets)
 }
 
 func (clusterCollector) Update(_ context.Context, s *Scrape, ch chan<- prometheus.Metric) error {
@@ -47,6 +52,7 @@ func (clusterCollector) Update(_ context.Context, s *Scrape, ch chan<- prometheu
 		for _, m := range clusterMetrics {
 			ch <- s.gauge(m.desc, m.value(c), domain, c.Name)
 		}
+		stateSets(s, ch, clusterStateSets, c, domain, c.Name)
 	}
 	return nil
 }

@@ -35,7 +35,9 @@ var (
 	refreshDurationDesc = newDesc("inventory", "refresh_duration_seconds",
 		"Duration of the last inventory refresh (domains, clusters, hosts, SDDC Managers) of this SDDC Manager.")
 	refreshTimestampDesc = newDesc("inventory", "refresh_timestamp_seconds",
-		"Unix time of the inventory served; it is reused for --vcf.min-refresh-interval.")
+		"Unix time of the inventory served (a recent one is reused instead of asking SDDC Manager again).")
+	targetScrapeDurationDesc = newDesc("scrape", "duration_seconds",
+		"Duration of this scrape of the SDDC Manager: inventory fetch (or reuse) and every collector.")
 )
 
 // ErrTargetDown is returned by collectors that need the inventory when the
@@ -53,8 +55,6 @@ type Collector interface {
 // Options are passed to every collector factory.
 type Options struct {
 	Logger *slog.Logger
-	// UpgradeCheckInterval is only used to document the cache in HELP texts.
-	UpgradeCheckInterval time.Duration
 }
 
 type factory func(Options) (Collector, error)
@@ -132,6 +132,9 @@ type Set struct {
 	names      []string
 	collectors map[string]Collector
 	logger     *slog.Logger
+	// errors counts failed collector runs per target (shared with the sets
+	// Filter makes); served with the exporter's own metrics, see Metrics.
+	errors *prometheus.CounterVec
 
 	// labelled caches, per set of constant labels, the descriptors of every
 	// collector with those labels added (map[*Desc]*Desc, read-only).
@@ -143,7 +146,12 @@ func NewSet(opts Options, names ...string) (*Set, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	s := &Set{collectors: map[string]Collector{}, logger: opts.Logger}
+	s := &Set{collectors: map[string]Collector{}, logger: opts.Logger,
+		errors: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "vcf_exporter_scrape_errors_total",
+			Help: "Collector runs that failed, by target and collector; an unreachable SDDC Manager is not counted here (see vcf_up).",
+		}, []string{"target", "collector"}),
+	}
 	for _, n := range names {
 		f, ok := factories[n]
 		if !ok {
@@ -152,7 +160,7 @@ func NewSet(opts Options, names ...string) (*Set, error) {
 		if _, dup := s.collectors[n]; dup {
 			continue
 		}
-		c, err := f(Options{Logger: opts.Logger.With("collector", n), UpgradeCheckInterval: opts.UpgradeCheckInterval})
+		c, err := f(Options{Logger: opts.Logger.With("collector", n)})
 		if err != nil {
 			return nil, fmt.Errorf("collector %q: %w", n, err)
 		}
@@ -166,7 +174,7 @@ func NewSet(opts Options, names ...string) (*Set, error) {
 // Filter returns a set with only the named collectors of s (the collect[]
 // URL parameter). Naming one that is not in s is an error.
 func (s *Set) Filter(names ...string) (*Set, error) {
-	f := &Set{collectors: map[string]Collector{}, logger: s.logger}
+	f := &Set{collectors: map[string]Collector{}, logger: s.logger, errors: s.errors}
 	for _, n := range names {
 		c, ok := s.collectors[n]
 		if !ok {
@@ -183,6 +191,16 @@ func (s *Set) Filter(names ...string) (*Set, error) {
 
 // Names returns the collectors of the set, sorted.
 func (s *Set) Names() []string { return slices.Clone(s.names) }
+
+// Metrics is the set's own metrics (vcf_exporter_scrape_errors_total), for
+// the exporter's registry: they carry their own target label and must not be
+// scraped once per target.
+func (s *Set) Metrics() prometheus.Collector { return s.errors }
+
+// ForgetTarget drops the error counters of a target no longer configured.
+func (s *Set) ForgetTarget(name string) {
+	s.errors.DeletePartialMatch(prometheus.Labels{"target": name})
+}
 
 // Scrape is what the collectors of one scrape of one target see.
 type Scrape struct {
@@ -347,6 +365,7 @@ func (s *Set) describe() []*prometheus.Desc {
 		ch <- scrapeSuccessDesc
 		ch <- refreshDurationDesc
 		ch <- refreshTimestampDesc
+		ch <- targetScrapeDurationDesc
 		for _, name := range s.names {
 			s.collectors[name].Describe(ch)
 		}
@@ -375,6 +394,10 @@ func (c *TargetCollector) Describe(ch chan<- *prometheus.Desc) {
 
 // Collect implements prometheus.Collector.
 func (c *TargetCollector) Collect(ch chan<- prometheus.Metric) {
+	begin := time.Now()
+	defer func() {
+		ch <- prometheus.MustNewConstMetric(c.desc(targetScrapeDurationDesc), prometheus.GaugeValue, time.Since(begin).Seconds())
+	}()
 	snap := c.target.Snapshot(c.ctx)
 	up := 0.0
 	if snap.Up() {
@@ -401,6 +424,7 @@ func (c *TargetCollector) Collect(ch chan<- prometheus.Metric) {
 }
 
 func (c *TargetCollector) execute(name string, col Collector, s *Scrape, ch chan<- prometheus.Metric) {
+	failures := c.set.errors.WithLabelValues(c.target.Name, name) // 0 from the first scrape on
 	begin := time.Now()
 	err := col.Update(c.ctx, s, ch)
 	duration := time.Since(begin)
@@ -408,8 +432,12 @@ func (c *TargetCollector) execute(name string, col Collector, s *Scrape, ch chan
 	if err != nil {
 		success = 0
 		if !errors.Is(err, ErrTargetDown) { // that one is logged once per state change by the target
+			failures.Inc()
 			c.set.logger.Error("collector failed", "target", c.target.Name, "collector", name, "duration_seconds", duration.Seconds(), "err", err)
 		}
+	}
+	if l := vcfclient.RequestLog(c.ctx); l != nil { // /probe?debug=true
+		l.Info("collector done", "collector", name, "success", err == nil, "duration_seconds", duration.Seconds(), "err", err)
 	}
 	ch <- prometheus.MustNewConstMetric(c.desc(scrapeDurationDesc), prometheus.GaugeValue, duration.Seconds(), name)
 	ch <- prometheus.MustNewConstMetric(c.desc(scrapeSuccessDesc), prometheus.GaugeValue, success, name)
@@ -422,9 +450,50 @@ type metricDef[T any] struct {
 	value func(*T) float64
 }
 
-func describeDefs[T any](ch chan<- *prometheus.Desc, defs []metricDef[T]) {
+func (d metricDef[T]) descriptor() *prometheus.Desc { return d.desc }
+
+// describeDefs sends the descriptors of a metric table.
+func describeDefs[D interface{ descriptor() *prometheus.Desc }](ch chan<- *prometheus.Desc, defs []D) {
 	for _, d := range defs {
-		ch <- d.desc
+		ch <- d.descriptor()
+	}
+}
+
+// resourceStates are the states of a domain, a cluster and a host's
+// configuration: the OpenAPI files of VCF 5.2.1 and 9.0.2 list the same ten
+// ("One among: ...") for Domain.status, Cluster.status and
+// Host.configurationStatus.
+var resourceStates = []string{"ACTIVE", "ACTIVATING", "UPGRADING", "DISABLED", "ERROR",
+	"SKIPPED", "DEACTIVATING", "EXPANDING", "SHRINKING", "CREATING"}
+
+// stateSetDef is one table-driven state set: a descriptor whose last label
+// is "state", the states the API documents, and how to read the current one.
+type stateSetDef[T any] struct {
+	desc  *prometheus.Desc
+	known []string
+	value func(*T) string
+}
+
+func (d stateSetDef[T]) descriptor() *prometheus.Desc { return d.desc }
+
+// stateSets sends, for each state set of obj, one series per known state (1
+// for the current one, 0 for the others), so that alerts need no regex over
+// _info labels. A current state the API does not document gets its own
+// series with 1, so nothing is lost; an empty one sets no state.
+func stateSets[T any](s *Scrape, ch chan<- prometheus.Metric, defs []stateSetDef[T], obj *T, labels ...string) {
+	// One label slice for every series: the metric copies the values.
+	lv := append(labels[:len(labels):len(labels)], "")
+	last := len(lv) - 1
+	for _, d := range defs {
+		current := d.value(obj)
+		for _, st := range d.known {
+			lv[last] = st
+			ch <- s.gauge(d.desc, boolValue(st == current), lv...)
+		}
+		if current != "" && !slices.Contains(d.known, current) {
+			lv[last] = current
+			ch <- s.gauge(d.desc, 1, lv...)
+		}
 	}
 }
 

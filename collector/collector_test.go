@@ -3,6 +3,7 @@ package collector
 import (
 	"bytes"
 	"context"
+	"errors"
 	"flag"
 	"os"
 	"path/filepath"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
+	dto "github.com/prometheus/client_model/go"
 	promcfg "github.com/prometheus/common/config"
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
@@ -19,6 +21,7 @@ import (
 
 	"github.com/vcf-exporter/vcf_exporter/config"
 	"github.com/vcf-exporter/vcf_exporter/targets"
+	"github.com/vcf-exporter/vcf_exporter/vcfclient"
 	"github.com/vcf-exporter/vcf_exporter/vcfsim"
 )
 
@@ -57,7 +60,7 @@ func newTarget(t testing.TB, srv *vcfsim.Server, opts targets.Options) *targets.
 
 func newSet(t testing.TB, names ...string) *Set {
 	t.Helper()
-	s, err := NewSet(Options{UpgradeCheckInterval: 15 * time.Minute}, names...)
+	s, err := NewSet(Options{}, names...)
 	require.NoError(t, err)
 	return s
 }
@@ -112,9 +115,11 @@ func TestCollectorsGolden(t *testing.T) {
 		{"domain", []string{"vcf_up", "vcf_domain_info", "vcf_domain_clusters",
 			"vcf_domain_cpu_used_hertz", "vcf_domain_cpu_capacity_hertz",
 			"vcf_domain_memory_used_bytes", "vcf_domain_memory_capacity_bytes",
-			"vcf_domain_storage_used_bytes", "vcf_domain_storage_capacity_bytes", "vcf_scrape_collector_success"}},
-		{"cluster", []string{"vcf_cluster_info", "vcf_cluster_hosts", "vcf_cluster_image_based", "vcf_cluster_stretched"}},
-		{"host", []string{"vcf_host_info", "vcf_host_hardware_info", "vcf_host_cpu_used_hertz", "vcf_host_cpu_capacity_hertz",
+			"vcf_domain_storage_used_bytes", "vcf_domain_storage_capacity_bytes", "vcf_scrape_collector_success",
+			"vcf_domain_status"}},
+		{"cluster", []string{"vcf_cluster_info", "vcf_cluster_hosts", "vcf_cluster_image_based", "vcf_cluster_stretched",
+			"vcf_cluster_status"}},
+		{"host", []string{"vcf_host_info", "vcf_host_hardware_info", "vcf_host_status", "vcf_host_configuration_status", "vcf_host_cpu_used_hertz", "vcf_host_cpu_capacity_hertz",
 			"vcf_host_cpu_cores", "vcf_host_memory_used_bytes", "vcf_host_memory_capacity_bytes",
 			"vcf_host_storage_used_bytes", "vcf_host_storage_capacity_bytes"}},
 		{"sddc_manager", []string{"vcf_sddc_manager_info"}},
@@ -150,10 +155,10 @@ vcf_scrape_collector_success{collector="domain"} 0
 vcf_scrape_collector_success{collector="host"} 0
 vcf_scrape_collector_success{collector="sddc_manager"} 0
 vcf_scrape_collector_success{collector="upgrade"} 0
-# HELP vcf_upgrade_check_success 1 when the last upgrade check succeeded, 0 when it failed (the last good result is still served); the upgrade check is cached for 15m (--vcf.upgrade-check-interval).
+# HELP vcf_upgrade_check_success 1 when the last upgrade check succeeded, 0 when it failed (the last good result is still served); from the upgrade check, cached and refreshed in the background.
 # TYPE vcf_upgrade_check_success gauge
 vcf_upgrade_check_success 1
-# HELP vcf_upgrade_check_timestamp_seconds Unix time of the last successful upgrade check; the upgrade check is cached for 15m (--vcf.upgrade-check-interval).
+# HELP vcf_upgrade_check_timestamp_seconds Unix time of the last successful upgrade check; from the upgrade check, cached and refreshed in the background.
 # TYPE vcf_upgrade_check_timestamp_seconds gauge
 vcf_upgrade_check_timestamp_seconds 1.767323045e+09
 `
@@ -173,7 +178,7 @@ vcf_upgrade_check_timestamp_seconds 1.767323045e+09
 	for _, mf := range mfs {
 		names = append(names, mf.GetName())
 	}
-	require.ElementsMatch(t, []string{"vcf_up", "vcf_scrape_collector_duration_seconds", "vcf_scrape_collector_success",
+	require.ElementsMatch(t, []string{"vcf_up", "vcf_scrape_duration_seconds", "vcf_scrape_collector_duration_seconds", "vcf_scrape_collector_success",
 		"vcf_inventory_refresh_duration_seconds", "vcf_upgrade_check_success", "vcf_upgrade_check_timestamp_seconds"}, names)
 
 	// Back again.
@@ -211,7 +216,7 @@ func TestUnreachableFromStart(t *testing.T) {
 # HELP vcf_up 1 when the last inventory refresh of this SDDC Manager succeeded, 0 otherwise.
 # TYPE vcf_up gauge
 vcf_up 0
-# HELP vcf_upgrade_check_success 1 when the last upgrade check succeeded, 0 when it failed (the last good result is still served); the upgrade check is cached for 15m (--vcf.upgrade-check-interval).
+# HELP vcf_upgrade_check_success 1 when the last upgrade check succeeded, 0 when it failed (the last good result is still served); from the upgrade check, cached and refreshed in the background.
 # TYPE vcf_upgrade_check_success gauge
 vcf_upgrade_check_success 0
 `
@@ -252,4 +257,81 @@ func TestUnitsLint(t *testing.T) {
 		require.NoError(t, err)
 		require.Empty(t, problems)
 	}
+}
+
+// A state outside the documented ones gets its own series, so nothing is
+// lost; an empty state sets none of them.
+func TestStateSetUnknownState(t *testing.T) {
+	collect := func(h vcfclient.Host) map[string]float64 {
+		ch := make(chan prometheus.Metric, 100)
+		stateSets(&Scrape{}, ch, hostStateSets[1:], &h, "d", "c", "h")
+		close(ch)
+		got := map[string]float64{}
+		for m := range ch {
+			var pb dto.Metric
+			require.NoError(t, m.Write(&pb))
+			for _, l := range pb.GetLabel() {
+				if l.GetName() == "state" {
+					got[l.GetValue()] = pb.GetGauge().GetValue()
+				}
+			}
+		}
+		return got
+	}
+	got := collect(vcfclient.Host{ConfigStatus: "CONFIGURED"})
+	require.Len(t, got, len(resourceStates)+1)
+	require.Equal(t, 1.0, got["CONFIGURED"])
+	require.Equal(t, 0.0, got["ACTIVE"])
+	got = collect(vcfclient.Host{ConfigStatus: "ERROR"})
+	require.Len(t, got, len(resourceStates))
+	require.Equal(t, 1.0, got["ERROR"])
+	got = collect(vcfclient.Host{})
+	require.Len(t, got, len(resourceStates))
+	for st, v := range got {
+		require.Zero(t, v, st)
+	}
+}
+
+// failing is a collector whose every run fails.
+type failing struct{}
+
+func (failing) Describe(chan<- *prometheus.Desc) {}
+func (failing) Update(context.Context, *Scrape, chan<- prometheus.Metric) error {
+	return errors.New("boom")
+}
+
+// vcf_scrape_duration_seconds comes with every scrape of a target, and
+// vcf_exporter_scrape_errors_total counts failed collector runs from 0 on.
+func TestScrapeDurationAndErrors(t *testing.T) {
+	srv := smallSim(t)
+	tg := newTarget(t, srv, targets.Options{})
+	set := newSet(t, "domain")
+	set.collectors["failing"], set.names = failing{}, append(set.names, "failing")
+
+	require.Zero(t, testutil.CollectAndCount(set.Metrics()), "no series before the first scrape")
+	require.Equal(t, 1, testutil.CollectAndCount(set.NewTargetCollector(t.Context(), tg, prometheus.Labels{"target": "sim"}),
+		"vcf_scrape_duration_seconds"))
+	want := `
+# HELP vcf_exporter_scrape_errors_total Collector runs that failed, by target and collector; an unreachable SDDC Manager is not counted here (see vcf_up).
+# TYPE vcf_exporter_scrape_errors_total counter
+vcf_exporter_scrape_errors_total{collector="domain",target="sim"} 0
+vcf_exporter_scrape_errors_total{collector="failing",target="sim"} 1
+`
+	require.NoError(t, testutil.CollectAndCompare(set.Metrics(), strings.NewReader(want)))
+	filtered, err := set.Filter("failing")
+	require.NoError(t, err)
+	testutil.CollectAndCount(filtered.NewTargetCollector(t.Context(), tg, nil))
+	require.Equal(t, 2.0, testutil.ToFloat64(set.errors.WithLabelValues("sim", "failing")), "a filtered set counts in the same counter")
+
+	set.ForgetTarget("sim")
+	require.Zero(t, testutil.CollectAndCount(set.Metrics()))
+
+	// An unreachable SDDC Manager is vcf_up 0, not an exporter error.
+	srv.Sim.SetFaults(vcfsim.Faults{Outage: time.Hour})
+	down := newTarget(t, srv, targets.Options{})
+	ctx, cancel := context.WithTimeout(t.Context(), time.Second)
+	defer cancel()
+	set2 := newSet(t, "domain")
+	testutil.CollectAndCount(set2.NewTargetCollector(ctx, down, nil))
+	require.Equal(t, 0.0, testutil.ToFloat64(set2.errors.WithLabelValues("sim", "domain")))
 }

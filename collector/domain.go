@@ -30,6 +30,10 @@ var (
 			func(c *vcfclient.Capacity) float64 { return c.StorageTotalBytes }},
 	}
 	domainClustersDesc = newDesc("domain", "clusters", "Number of clusters in the domain.", "domain")
+	domainStateSets    = []stateSetDef[vcfclient.Domain]{
+		{newDesc("domain", "status", "Status of the workload domain: 1 for the current state, 0 for the other states the API documents.", "domain", "state"),
+			resourceStates, func(d *vcfclient.Domain) string { return d.Status }},
+	}
 )
 
 // domainCollector exposes GET /v1/domains.
@@ -39,6 +43,7 @@ func (domainCollector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- domainInfoDesc
 	ch <- domainClustersDesc
 	describeDefs(ch, domainMetrics)
+	describeDefs(ch, domainStateSets)
 }
 
 func (domainCollector) Update(_ context.Context, s *Scrape, ch chan<- prometheus.Metric) error {
@@ -53,6 +58,7 @@ func (domainCollector) Update(_ context.Context, s *Scrape, ch chan<- prometheus
 			ch <- s.gauge(m.desc, m.value(&d.Capacity), d.Name)
 		}
 		ch <- s.gauge(domainClustersDesc, float64(len(d.ClusterIDs)), d.Name)
+		stateSets(s, ch, domainStateSets, d, d.Name)
 	}
 	return nil
 }

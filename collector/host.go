@@ -34,6 +34,12 @@ var (
 		{newDesc("host", "storage_capacity_bytes", "Storage capacity of the host, in bytes.", "domain", "cluster", "host"),
 			func(h *vcfclient.Host) float64 { return h.StorageTotalBytes }},
 	}
+	hostStateSets = []stateSetDef[vcfclient.Host]{
+		{newDesc("host", "status", "Assignment status of the ESXi host: 1 for the current state, 0 for the other states the API documents.", "domain", "cluster", "host", "state"),
+			[]string{"ASSIGNED", "UNASSIGNED_USEABLE", "UNASSIGNED_UNUSEABLE"}, func(h *vcfclient.Host) string { return h.Status }},
+		{newDesc("host", "configuration_status", "Configuration status of the ESXi host (configurationStatus): 1 for the current state, 0 for the other states the API documents.", "domain", "cluster", "host", "state"),
+			resourceStates, func(h *vcfclient.Host) string { return h.ConfigStatus }},
+	}
 )
 
 // hostCollector exposes GET /v1/hosts.
@@ -43,6 +49,7 @@ func (hostCollector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- hostInfoDesc
 	ch <- hostHardwareInfoDesc
 	describeDefs(ch, hostMetrics)
+	describeDefs(ch, hostStateSets)
 }
 
 func (hostCollector) Update(_ context.Context, s *Scrape, ch chan<- prometheus.Metric) error {
@@ -67,6 +74,7 @@ func (hostCollector) Update(_ context.Context, s *Scrape, ch chan<- prometheus.M
 		for _, m := range hostMetrics {
 			ch <- s.gauge(m.desc, m.value(h), domain, cluster, h.FQDN)
 		}
+		stateSets(s, ch, hostStateSets, h, domain, cluster, h.FQDN)
 	}
 	return nil
 }

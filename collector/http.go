@@ -5,14 +5,19 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/prometheus/common/expfmt"
+	yaml "go.yaml.in/yaml/v2"
 
+	"github.com/vcf-exporter/vcf_exporter/internal/testutil"
 	"github.com/vcf-exporter/vcf_exporter/targets"
+	"github.com/vcf-exporter/vcf_exporter/vcfclient"
 )
 
 // HandlerOpts configure MetricsHandler and ProbeHandler.
@@ -69,24 +74,36 @@ func ScrapeTimeout(r *http.Request, def, offset time.Duration) time.Duration {
 
 func (o *HandlerOpts) serve(w http.ResponseWriter, r *http.Request, g prometheus.Gatherer) {
 	promhttp.HandlerFor(g, promhttp.HandlerOpts{
-		ErrorLog:      slog.NewLogLogger(o.Logger.Handler(), slog.LevelError),
-		ErrorHandling: promhttp.ContinueOnError,
+		ErrorLog:          slog.NewLogLogger(o.Logger.Handler(), slog.LevelError),
+		ErrorHandling:     promhttp.ContinueOnError,
+		EnableOpenMetrics: true, // negotiated: only when the scraper asks for it
 	}).ServeHTTP(w, r)
 }
 
+// ExporterMetrics is the collect[] value that selects the exporter's own
+// metrics on /metrics: /metrics?collect[]=exporter serves only those (and
+// the API client's), without scraping any SDDC Manager, for users who
+// scrape the SDDC Managers through /probe.
+const ExporterMetrics = "exporter"
+
 // setFor applies the collect[] URL parameters (node_exporter's filter):
 // /metrics?collect[]=domain&collect[]=upgrade runs only those collectors.
-func (o *HandlerOpts) setFor(w http.ResponseWriter, r *http.Request) (*Set, bool) {
+// exporter reports whether collect[]=exporter was given (see ExporterMetrics).
+func (o *HandlerOpts) setFor(w http.ResponseWriter, r *http.Request, allowExporter bool) (set *Set, exporter, ok bool) {
 	names := r.URL.Query()["collect[]"]
 	if len(names) == 0 {
-		return o.Set, true
+		return o.Set, false, true
+	}
+	if allowExporter && slices.Contains(names, ExporterMetrics) {
+		exporter = true
+		names = slices.DeleteFunc(slices.Clone(names), func(n string) bool { return n == ExporterMetrics })
 	}
 	set, err := o.Set.Filter(names...)
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusBadRequest)
-		return nil, false
+		return nil, false, false
 	}
-	return set, true
+	return set, exporter, true
 }
 
 // MetricsHandler serves every target, each series labelled target="<name>",
@@ -94,7 +111,7 @@ func (o *HandlerOpts) setFor(w http.ResponseWriter, r *http.Request) (*Set, bool
 func MetricsHandler(o HandlerOpts) http.Handler {
 	o.defaults()
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		set, ok := o.setFor(w, r)
+		set, exporter, ok := o.setFor(w, r, true)
 		if !ok {
 			return
 		}
@@ -103,15 +120,19 @@ func MetricsHandler(o HandlerOpts) http.Handler {
 		reg := prometheus.NewRegistry()
 		for _, t := range o.Registry.Targets() {
 			labels := prometheus.Labels{"target": t.Name}
-			var c prometheus.Collector = set.NewTargetCollector(ctx, t, labels)
+			var c sequence
+			if !exporter || len(set.names) > 0 { // collect[]=exporter alone: no SDDC Manager is scraped
+				c = append(c, set.NewTargetCollector(ctx, t, labels))
+			}
 			if t.Client != nil {
-				c = sequence{c, prometheus.WrapCollectorWith(labels, t.Client)}
+				c = append(c, prometheus.WrapCollectorWith(labels, t.Client))
 			}
 			if err := reg.Register(c); err != nil {
 				o.Logger.Error("registering target collector", "target", t.Name, "err", err)
 			}
 		}
-		o.serve(w, r, prometheus.Gatherers{o.Self, reg})
+		// The targets first: their scrape creates the per-target self-metrics series.
+		o.serve(w, r, prometheus.Gatherers{reg, o.Self})
 	})
 }
 
@@ -131,16 +152,62 @@ func ProbeHandler(o HandlerOpts) http.Handler {
 			http.Error(w, fmt.Sprintf("unknown target %q; known targets: %s", name, strings.Join(o.Registry.Names(), ", ")), http.StatusBadRequest)
 			return
 		}
-		set, ok := o.setFor(w, r)
+		set, _, ok := o.setFor(w, r, false)
 		if !ok {
 			return
 		}
 		ctx, cancel := context.WithTimeout(r.Context(), ScrapeTimeout(r, o.DefaultTimeout, o.TimeoutOffset))
 		defer cancel()
+		if r.URL.Query().Get("debug") == "true" {
+			debugProbe(ctx, w, t, set)
+			return
+		}
 		reg := prometheus.NewRegistry()
 		reg.MustRegister(set.NewTargetCollector(ctx, t, nil))
 		o.serve(w, r, reg)
 	})
+}
+
+// debugProbe answers /probe?target=...&debug=true as the blackbox exporter
+// does: the log of this probe (API requests of a fetch it started, each
+// collector's outcome, the inventory served), the metrics it would have
+// returned, and the target's configuration with secrets as <secret>.
+func debugProbe(ctx context.Context, w http.ResponseWriter, t *targets.Target, set *Set) {
+	// A fetch this probe started may outlive it (it is shared and detached)
+	// and keep logging: the buffer must be safe for that.
+	logs := &testutil.Buffer{}
+	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	logger.Info("Beginning probe", "target", t.Name, "url", t.URL(), "collectors", strings.Join(set.names, ","))
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(set.NewTargetCollector(vcfclient.WithRequestLog(ctx, logger), t, nil))
+	mfs, gatherErr := reg.Gather()
+	if s := t.LastSnapshot(); s == nil {
+		logger.Error("no inventory fetch has finished", "err", ctx.Err())
+	} else if s.Up() {
+		logger.Info("inventory served", "fetched_at", s.Time.UTC().Format(time.RFC3339Nano), "fetch_duration_seconds", s.Duration.Seconds(),
+			"domains", len(s.Inventory.Domains), "clusters", len(s.Inventory.Clusters), "hosts", len(s.Inventory.Hosts),
+			"sddc_managers", len(s.Inventory.SddcManagers), "note", "an inventory younger than --vcf.min-refresh-interval is reused without API requests")
+	} else {
+		logger.Error("inventory fetch failed", "fetched_at", s.Time.UTC().Format(time.RFC3339Nano), "err", s.Err)
+	}
+	if gatherErr != nil {
+		logger.Error("gathering metrics", "err", gatherErr)
+	}
+
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	_, _ = fmt.Fprintf(w, "Logs for the probe:\n%s\n\nMetrics that would have been returned:\n", logs.String())
+	enc := expfmt.NewEncoder(w, expfmt.NewFormat(expfmt.TypeTextPlain))
+	for _, mf := range mfs {
+		if err := enc.Encode(mf); err != nil {
+			return
+		}
+	}
+	cfg := t.Config()
+	b, err := yaml.Marshal(&cfg) // promcfg.Secret marshals as <secret>
+	if err != nil {
+		b = []byte(err.Error())
+	}
+	_, _ = fmt.Fprintf(w, "\n\nTarget configuration:\n%s", b)
 }
 
 // sequence collects its collectors one after the other, so that the API

@@ -5,7 +5,6 @@ import (
 	"fmt"
 
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/common/model"
 
 	"github.com/vcf-exporter/vcf_exporter/targets"
 )
@@ -22,11 +21,10 @@ type upgradeCollector struct {
 	checkSuccess, checkTimestamp                                  *prometheus.Desc
 }
 
-func newUpgradeCollector(o Options) (Collector, error) {
-	cached := "the upgrade check runs in the background"
-	if o.UpgradeCheckInterval > 0 {
-		cached = fmt.Sprintf("the upgrade check is cached for %s (--vcf.upgrade-check-interval)", model.Duration(o.UpgradeCheckInterval))
-	}
+func newUpgradeCollector(Options) (Collector, error) {
+	// The HELP texts say the values are cached but not for how long: a HELP
+	// text must not change with a flag (--vcf.upgrade-check-interval).
+	const cached = "from the upgrade check, cached and refreshed in the background"
 	return &upgradeCollector{
 		versionInfo: newDesc("domain", "version_info",
 			"Current VCF version of the domain (first of GET /v1/releases?domainId=); always 1; "+cached+".",

@@ -9,6 +9,7 @@ import (
 
 	promcfg "github.com/prometheus/common/config"
 	"github.com/prometheus/common/model"
+	yaml "go.yaml.in/yaml/v2"
 )
 
 // ActionsConfig is the "actions:" section: who may call the /actions API and
@@ -138,8 +139,8 @@ func (a *ActionsConfig) Validate() error {
 	default:
 		errs = append(errs, fmt.Errorf("actions.vcenter.upgrade_mechanism: %q is not InPlace or Migration", a.VCenter.UpgradeMechanism))
 	}
-	for name, d := range a.Timeouts.all() {
-		if d < 0 {
+	for name, d := range a.Timeouts.fields() {
+		if *d < 0 {
 			errs = append(errs, fmt.Errorf("actions.timeouts.%s must not be negative", name))
 		}
 	}
@@ -174,13 +175,37 @@ func ReadTokenFile(path string) (string, error) {
 	return tok, nil
 }
 
-func (t ActionsTimeouts) all() map[string]model.Duration {
-	return map[string]model.Duration{
-		"targeting": t.Targeting, "download": t.Download, "prechecks": t.Prechecks,
-		"acknowledgement": t.Acknowledgement, "sddc_manager": t.SDDCManager, "nsx": t.NSX,
-		"vcenter": t.VCenter, "esx_cluster": t.ESXCluster, "validation": t.Validation,
-		"starting_upgrades": t.StartingUpgrade, "api_outage": t.APIOutage,
+// fields maps each timeout's key to its field.
+func (t *ActionsTimeouts) fields() map[string]*model.Duration {
+	return map[string]*model.Duration{
+		"targeting": &t.Targeting, "download": &t.Download, "prechecks": &t.Prechecks,
+		"acknowledgement": &t.Acknowledgement, "sddc_manager": &t.SDDCManager, "nsx": &t.NSX,
+		"vcenter": &t.VCenter, "esx_cluster": &t.ESXCluster, "validation": &t.Validation,
+		"starting_upgrades": &t.StartingUpgrade, "api_outage": &t.APIOutage,
 	}
+}
+
+// UnmarshalYAML reads the timeouts strictly and names the key of a duration
+// that does not parse (the duration's own error names none).
+func (t *ActionsTimeouts) UnmarshalYAML(unmarshal func(any) error) error {
+	var raw yaml.MapSlice
+	if err := unmarshal(&raw); err != nil {
+		return fmt.Errorf("actions.timeouts: %w", err)
+	}
+	fields := t.fields()
+	for _, kv := range raw {
+		key := fmt.Sprint(kv.Key)
+		field, ok := fields[key]
+		if !ok {
+			return fmt.Errorf("actions.timeouts: unknown key %q", key)
+		}
+		d, err := model.ParseDuration(fmt.Sprint(kv.Value))
+		if err != nil {
+			return fmt.Errorf("actions.timeouts.%s: %w", key, err)
+		}
+		*field = d
+	}
+	return nil
 }
 
 // Or returns d, or def when d is zero.

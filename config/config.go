@@ -21,7 +21,9 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"time"
 
+	"github.com/alecthomas/kingpin/v2"
 	promcfg "github.com/prometheus/common/config"
 	yaml "go.yaml.in/yaml/v2"
 )
@@ -178,6 +180,10 @@ func ValidateURL(u string) error {
 	if p.Host == "" {
 		return fmt.Errorf("url %q: missing host", u)
 	}
+	if p.User != nil {
+		// Never echo it: the part before @ may hold a password.
+		return fmt.Errorf("url %s: must not contain a user name or password (use username and password_file)", p.Redacted())
+	}
 	return nil
 }
 
@@ -196,6 +202,39 @@ func (t *TargetConfig) ResolvePassword() (promcfg.Secret, error) {
 		return "", fmt.Errorf("target %q: password_file %s is empty", t.Name, t.PasswordFile)
 	}
 	return promcfg.Secret(p), nil
+}
+
+// CheckFiles reads every file the configuration names, as the exporter
+// will: each target's password file and TLS CA, certificate and key, and
+// the /actions token files. A missing, empty, unreadable or garbage file,
+// or a directory, is an error naming the target or token.
+func (c *Config) CheckFiles() error {
+	var errs []error
+	for i := range c.Targets {
+		if err := c.Targets[i].CheckFiles(); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	for _, t := range c.Actions.Tokens {
+		if _, err := t.Resolve(); err != nil {
+			errs = append(errs, fmt.Errorf("actions token %q: %w", t.Name, err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// CheckFiles reads the target's password file and TLS files.
+func (t *TargetConfig) CheckFiles() error {
+	var errs []error
+	if _, err := t.ResolvePassword(); err != nil {
+		errs = append(errs, err)
+	}
+	// NewTLSConfig loads the CA and the client certificate and key, failing
+	// as the HTTP client would.
+	if _, err := promcfg.NewTLSConfig(&t.TLSConfig); err != nil {
+		errs = append(errs, fmt.Errorf("target %q: tls_config: %w", t.Name, err))
+	}
+	return errors.Join(errs...)
 }
 
 // HTTPClientConfig is the prometheus/common HTTP client configuration for
@@ -232,3 +271,25 @@ func (sc *SafeConfig) Set(c *Config) {
 	sc.c = c
 	sc.mu.Unlock()
 }
+
+// DurationFlag defines a duration flag whose parse error names the flag
+// (kingpin's own error only quotes the value).
+func DurationFlag(a *kingpin.Application, name, help, def string, d *time.Duration) {
+	a.Flag(name, help).Default(def).SetValue(&durationValue{name: name, d: d})
+}
+
+type durationValue struct {
+	name string
+	d    *time.Duration
+}
+
+func (v *durationValue) Set(s string) error {
+	d, err := time.ParseDuration(s)
+	if err != nil {
+		return fmt.Errorf("--%s: %w", v.name, err)
+	}
+	*v.d = d
+	return nil
+}
+
+func (v *durationValue) String() string { return v.d.String() }

@@ -5,7 +5,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/prometheus/common/model"
 	"github.com/stretchr/testify/require"
 	yaml "go.yaml.in/yaml/v2"
 )
@@ -103,4 +105,25 @@ func TestErrorsNameTheTarget(t *testing.T) {
 	for _, l := range lines {
 		require.True(t, strings.HasPrefix(l, "targets[0] (lab): "), l)
 	}
+}
+
+func TestActionsTimeoutsYAML(t *testing.T) {
+	c, err := Parse([]byte("actions:\n  timeouts:\n    nsx: 12h\n    esx_cluster: 2d\n"))
+	require.NoError(t, err)
+	require.Equal(t, model.Duration(12*time.Hour), c.Actions.Timeouts.NSX)
+	require.Equal(t, model.Duration(48*time.Hour), c.Actions.Timeouts.ESXCluster)
+	require.Zero(t, c.Actions.Timeouts.VCenter)
+
+	_, err = Parse([]byte("actions:\n  timeouts:\n    nsx: 5x\n"))
+	require.ErrorContains(t, err, "actions.timeouts.nsx:")
+	_, err = Parse([]byte("actions:\n  timeouts:\n    nxs: 5m\n"))
+	require.ErrorContains(t, err, `actions.timeouts: unknown key "nxs"`)
+	_, err = Parse([]byte("actions:\n  timeouts: 5m\n"))
+	require.ErrorContains(t, err, "actions.timeouts:")
+}
+
+func TestURLWithCredentialsRefused(t *testing.T) {
+	err := ValidateURL("https://admin:hunter2@sddc.example.com")
+	require.ErrorContains(t, err, "must not contain a user name or password")
+	require.NotContains(t, err.Error(), "hunter2")
 }

@@ -267,7 +267,9 @@ func (c *Client) do(ctx context.Context, req request, decode decodeFunc) error {
 				return err
 			}
 		}
+		began := time.Now()
 		res, err := c.attempt(ctx, req, body, token, decode)
+		logAttempt(ctx, req, attempt, res, time.Since(began), err)
 		switch {
 		case err == nil:
 			return nil

@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus/testutil"
 	"github.com/prometheus/common/config"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -212,7 +213,7 @@ func TestMetricsUseTemplates(t *testing.T) {
 	f := newFake(t)
 	f.handle("GET /v1/hosts/abc-123", staticJSON(map[string]any{"id": "abc-123"}))
 	c := f.client(t)
-	assert.Equal(t, 0.0, metricValue(t, c, "vcf_token_expiry_timestamp_seconds"))
+	assert.Zero(t, testutil.CollectAndCount(c, "vcf_token_expiry_timestamp_seconds"), "absent before the first login")
 	_, err := c.Host(context.Background(), "abc-123")
 	require.NoError(t, err)
 	assert.Equal(t, 1.0, metricValue(t, c, "vcf_api_requests_total", "endpoint", "/v1/hosts/{id}", "method", "GET", "code", "200"))

@@ -3,7 +3,6 @@ package vcfclient
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -261,6 +260,7 @@ type hostWire struct {
 	ID             string  `json:"id"`
 	FQDN           string  `json:"fqdn"`
 	Status         string  `json:"status"`
+	ConfigStatus   string  `json:"configurationStatus"`
 	EsxiVersion    string  `json:"esxiVersion"`
 	HardwareVendor string  `json:"hardwareVendor"`
 	HardwareModel  string  `json:"hardwareModel"`
@@ -286,6 +286,7 @@ func (w *hostWire) model() (Host, error) {
 		ID:                w.ID,
 		FQDN:              w.FQDN,
 		Status:            w.Status,
+		ConfigStatus:      w.ConfigStatus,
 		ESXiVersion:       w.EsxiVersion,
 		HardwareVendor:    w.HardwareVendor,
 		HardwareModel:     w.HardwareModel,
@@ -357,26 +358,22 @@ func (c *Client) SddcManagers(ctx context.Context) ([]SddcManager, error) {
 
 // Inventory fetches domains, clusters, hosts and SDDC Managers with one list
 // call each, concurrently: four calls whatever the size of the estate. The
-// first failure cancels the other calls; all errors are joined.
+// first failure cancels the other calls and is the error returned: an
+// unreachable SDDC Manager fails all four the same way, and one line saying
+// so reads better in the log than four.
 func (c *Client) Inventory(ctx context.Context) (*Inventory, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var (
-		inv  Inventory
-		wg   sync.WaitGroup
-		mu   sync.Mutex
-		errs []error
+		inv   Inventory
+		wg    sync.WaitGroup
+		once  sync.Once
+		first error
 	)
 	run := func(f func() error) {
 		wg.Go(func() {
 			if err := f(); err != nil {
-				mu.Lock()
-				// Calls cancelled because of the first failure only
-				// repeat it.
-				if len(errs) == 0 || !errors.Is(err, context.Canceled) {
-					errs = append(errs, err)
-				}
-				mu.Unlock()
+				once.Do(func() { first = err })
 				cancel()
 			}
 		})
@@ -386,8 +383,8 @@ func (c *Client) Inventory(ctx context.Context) (*Inventory, error) {
 	run(func() (err error) { inv.Hosts, err = c.Hosts(ctx); return })
 	run(func() (err error) { inv.SddcManagers, err = c.SddcManagers(ctx); return })
 	wg.Wait()
-	if len(errs) > 0 {
-		return nil, errors.Join(errs...)
+	if first != nil {
+		return nil, first
 	}
 	return &inv, nil
 }

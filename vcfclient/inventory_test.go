@@ -75,7 +75,7 @@ func TestHostsDecodedAndConverted(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, hs, 1)
 	want := Host{
-		ID: "host-00007-7c1f-4b6e-9a51-2f0e8d3c4b07", FQDN: "esx-00007.sfo.rainpole.io", Status: "ASSIGNED",
+		ID: "host-00007-7c1f-4b6e-9a51-2f0e8d3c4b07", FQDN: "esx-00007.sfo.rainpole.io", Status: "ASSIGNED", ConfigStatus: "CONFIGURED",
 		ESXiVersion: "8.0.3-24022510", HardwareVendor: "Dell Inc.", HardwareModel: "PowerEdge R650",
 		DomainID: "dom-0", ClusterID: "cl-0", CPUCores: 16,
 		CPUUsedHertz: 12345.5e6, CPUTotalHertz: 41600e6,
@@ -269,4 +269,16 @@ func FuzzDecodePage(f *testing.F) {
 	f.Fuzz(func(t *testing.T, b []byte) {
 		_, _ = decodePage(json.NewDecoder(bytes.NewReader(b)), func(w *hostWire) error { _, err := w.model(); return err })
 	})
+}
+
+// An unreachable SDDC Manager fails the four list calls alike: the error
+// (and the "unreachable" log line made of it) says so once, on one line.
+func TestInventoryUnreachableErrorOnce(t *testing.T) {
+	f := newFake(t)
+	c := f.client(t, func(c *Config) { c.MaxRetries = 1 })
+	f.srv.Close()
+	_, err := c.Inventory(context.Background())
+	require.Error(t, err)
+	assert.NotContains(t, err.Error(), "\n")
+	assert.Equal(t, 1, strings.Count(err.Error(), "connection refused"), err.Error())
 }

@@ -34,7 +34,7 @@ func newMetrics() *metrics {
 		}, []string{"kind", "result"}),
 		expiry: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "vcf_token_expiry_timestamp_seconds",
-			Help: "Expiry of the current access token (exp claim), as a Unix timestamp; 0 before the first login.",
+			Help: "Expiry of the current access token (exp claim), as a Unix timestamp; absent until the first token is obtained.",
 		}),
 	}
 	// Pre-create the refresh series so a failure shows as an increase from
@@ -73,5 +73,8 @@ func (c *Client) Collect(ch chan<- prometheus.Metric) {
 	c.metrics.requests.Collect(ch)
 	c.metrics.duration.Collect(ch)
 	c.metrics.refreshes.Collect(ch)
-	c.metrics.expiry.Collect(ch)
+	// Absent until known: a 0 would fire every "token expires soon" alert.
+	if !c.TokenExpiry().IsZero() {
+		c.metrics.expiry.Collect(ch)
+	}
 }

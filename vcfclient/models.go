@@ -48,7 +48,8 @@ type Cluster struct {
 type Host struct {
 	ID                string
 	FQDN              string
-	Status            string
+	Status            string // ASSIGNED, UNASSIGNED_USEABLE, UNASSIGNED_UNUSEABLE
+	ConfigStatus      string // configurationStatus: ACTIVE, ERROR, ... like a domain's status
 	ESXiVersion       string
 	HardwareVendor    string
 	HardwareModel     string

@@ -497,21 +497,37 @@ func TestSimUpgradeFlowModels(t *testing.T) {
 		kinds[kind] = true
 		// Wait for the upgrade to finish; the SDDC Manager upgrade makes the
 		// API unavailable for a while, which the GET retries ride out.
-		require.Eventually(t, func() bool {
+		// 503 (the outage) may answer either call; anything else fails.
+		unavailable := func(c *assert.CollectT, err error) bool {
+			var ae *APIError
+			if errors.As(err, &ae) && ae.StatusCode == 503 {
+				c.Errorf("SDDC Manager unavailable: %v", err)
+				return true
+			}
+			return false
+		}
+		require.EventuallyWithT(t, func(c2 *assert.CollectT) {
 			all, err := c.Upgrades(ctx)
 			if err != nil {
-				var ae *APIError
-				require.True(t, errors.As(err, &ae) && ae.StatusCode == 503, "unexpected %v", err)
-				return false
+				if !unavailable(c2, err) {
+					assert.NoError(t, err)
+				}
+				return
 			}
 			for _, u := range all {
 				if u.BundleID == b.ID {
 					one, err := c.Upgrade(ctx, u.ID)
-					require.NoError(t, err)
-					return one.Status == "COMPLETED_WITH_SUCCESS"
+					if err != nil {
+						if !unavailable(c2, err) {
+							assert.NoError(t, err)
+						}
+						return
+					}
+					assert.Equal(c2, "COMPLETED_WITH_SUCCESS", one.Status)
+					return
 				}
 			}
-			return false
+			c2.Errorf("upgrade of bundle %s not listed yet", b.ID)
 		}, 20*time.Second, 10*time.Millisecond, "kind %s", kind)
 	}
 	assert.NotEmpty(t, kinds)

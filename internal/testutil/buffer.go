@@ -1,4 +1,5 @@
-// Package testutil holds helpers shared by the project's tests.
+// Package testutil holds helpers shared by the project's tests; Buffer also
+// collects the log of /probe?debug=true.
 package testutil
 
 import (
