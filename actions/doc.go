@@ -16,8 +16,12 @@
 //   - step_*.go: the steps, one file per phase; spec.go builds the upgrade
 //     requests.
 //   - engine.go: lifecycle; operations.go: what the API can ask (start,
-//     plan, status, acknowledge, cancel, ...); errors.go: the domain errors
-//     and their HTTP codes; status.go: the status view.
-//   - handler.go, body.go: the HTTP API; metrics.go: the metrics;
-//     store.go: the workflow files; wiring.go: flags and main's wiring.
+//     status, acknowledge, cancel, ...); plan.go: the dry run; errors.go:
+//     the domain errors and their HTTP codes; status.go: the status view
+//     (with the Home Assistant markdown log).
+//   - handler.go, body.go, auth.go: the HTTP API (routes, strict JSON
+//     bodies, bearer tokens); metrics.go: where every metric is born;
+//     store.go: the workflow files; client.go: what the engine needs of
+//     SDDC Manager; wiring.go: flags, the optional own listener, main's
+//     wiring.
 package actions
