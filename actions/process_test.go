@@ -69,6 +69,15 @@ func startExporter(t *testing.T, bin string, logs *testutil.Buffer, ready func()
 	return nil
 }
 
+// requests counts the requests a simulator answered.
+func requests(srv *vcfsim.Server) int64 {
+	n := int64(0)
+	for _, v := range srv.Sim.Stats() {
+		n += v
+	}
+	return n
+}
+
 // get answers a GET's status code (0: no answer).
 func get(url string, hdr map[string]string) int {
 	req, err := http.NewRequest("GET", url, nil)
@@ -159,8 +168,11 @@ func TestRestartAfterSIGKILL(t *testing.T) {
 			break
 		}
 		if len(killedIn) < len(killStates) && st == killStates[len(killedIn)] {
-			// Let the step's remote work get going, then kill.
-			time.Sleep(30 * time.Millisecond)
+			// Kill once the step's remote work got going: SDDC Manager
+			// saw two more requests since the state showed.
+			for n := requests(srv); requests(srv) < n+2 && time.Now().Before(deadline); {
+				time.Sleep(time.Millisecond)
+			}
 			kill(p)
 			killedIn = append(killedIn, st)
 			t.Logf("SIGKILL in %s (POST /v1/upgrades so far: %d)", st, srv.Sim.Stats()["POST /v1/upgrades"])
