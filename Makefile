@@ -54,17 +54,23 @@ test: vet fmt-check deps-prometheus unit
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem $(PKGS)
 
-# Fuzz targets, one "package:FuzzFunc" per line (add yours on a line of its
-# own); `make fuzz` runs each for FUZZTIME. Seed corpora: testdata/fuzz/.
+# Fuzz targets, one "package:FuzzName" per line; `make fuzz` runs each for
+# FUZZTIME. Their seed corpora are committed under each package's
+# testdata/fuzz/ and run by `make test` as ordinary tests.
 FUZZTIME ?= 20s
-FUZZ_TARGETS += ./actions:FuzzDecodeStartRequest
-FUZZ_TARGETS += ./actions:FuzzLoadWorkflowFile
+FUZZ_TARGETS := \
+	./vcfclient:FuzzDecodeHosts \
+	./vcfclient:FuzzDecodeDomains \
+	./vcfclient:FuzzCompareVersions \
+	./config:FuzzParse \
+	./actions:FuzzDecodeStartRequest \
+	./actions:FuzzLoadWorkflowFile
 
 fuzz:
 	@set -e; for t in $(FUZZ_TARGETS); do \
-		pkg=$${t%%:*}; fn=$${t##*:}; \
-		echo "== $$fn ($$pkg, $(FUZZTIME))"; \
-		$(GO) test -run '^$$' -fuzz "^$$fn\$$" -fuzztime $(FUZZTIME) $$pkg; \
+		pkg=$${t%%:*}; name=$${t##*:}; \
+		echo "fuzzing $$name in $$pkg for $(FUZZTIME)"; \
+		$(GO) test -run '^$$' -fuzz "^$$name$$" -fuzztime $(FUZZTIME) $$pkg; \
 	done
 
 # The demo listens on loopback only: nothing outside the machine reaches it.

@@ -575,7 +575,7 @@ func TestE2ETLS(t *testing.T) {
 			require.Contains(t, body, "\nvcf_up "+tc.up+"\n")
 			if tc.up == "0" {
 				require.NotContains(t, body, "vcf_host_info")
-				waitFor(t, 5*time.Second, func() bool { return strings.Contains(exp.stderr.String(), "SDDC Manager unreachable") }, "the unreachable log line")
+				waitFor(t, 5*time.Second, func() bool { return strings.Contains(exp.stderr.String(), "certificate is not trusted; vcf_up is 0") }, "the untrusted certificate log line")
 			}
 		})
 	}

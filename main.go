@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/alecthomas/kingpin/v2"
+	"github.com/alecthomas/units"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	versioncollector "github.com/prometheus/client_golang/prometheus/collectors/version"
@@ -65,6 +66,9 @@ type flags struct {
 	minRefresh    time.Duration
 	upgradeCheck  time.Duration
 	scrapeTimeout time.Duration
+	maxResponse   units.Base2Bytes
+	maxRequests   int
+	maxConns      int
 	timeoutOffset time.Duration
 	simulator     bool
 	simSeed       int64
@@ -93,6 +97,9 @@ func registerFlags(a *kingpin.Application) *flags {
 	config.DurationFlag(a, "vcf.scrape-timeout", "Scrape timeout when Prometheus sends no X-Prometheus-Scrape-Timeout-Seconds header.", "30s", &f.scrapeTimeout)
 	config.DurationFlag(a, "web.timeout-offset", "Subtracted from Prometheus' scrape timeout so that the exporter answers in time.", "500ms", &f.timeoutOffset)
 	a.Flag("web.disable-exporter-metrics", "Exclude metrics about the exporter process itself (promhttp_*, process_*, go_*).").BoolVar(&f.disableExporterMetrics)
+	a.Flag("vcf.max-response-size", "Largest SDDC Manager response body accepted (per target: max_response_size); bigger or never-ending bodies fail the call.").Default("256MiB").BytesVar(&f.maxResponse)
+	a.Flag("web.max-requests", "Scrapes (/metrics and /probe) served at once; more wait for a slot until their timeout, then get 503. 0 means no limit.").Default("8").IntVar(&f.maxRequests)
+	a.Flag("web.max-connections", "Open HTTP connections accepted at once; more are closed at once. 0 means no limit.").Default("512").IntVar(&f.maxConns)
 	a.Flag("simulator", "Start an in-process SDDC Manager simulator (vcfsim) on loopback and watch it as target \""+simulatorTarget+"\": the one-command demo.").BoolVar(&f.simulator)
 	a.Flag("simulator.seed", "Seed of the simulator's inventory.").Default("1").Int64Var(&f.simSeed)
 	a.Flag("simulator.time-scale", "Simulated time speed of the simulator (1 = real time).").Default("1").Float64Var(&f.simTimeScale)
@@ -154,6 +161,7 @@ func run(f *flags, logger *slog.Logger) error {
 	registry := targets.NewRegistry(targets.Options{
 		MinRefreshInterval:   f.minRefresh,
 		UpgradeCheckInterval: f.upgradeCheck,
+		MaxResponseBytes:     int64(f.maxResponse),
 		Logger:               logger,
 	})
 	defer registry.Close()
@@ -179,7 +187,7 @@ func run(f *flags, logger *slog.Logger) error {
 		return err
 	}
 	defer stopActionsListener()
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	srv := newHTTPServer(mux, defaultServerLimits(f.maxConns), logger)
 	return serve(srv, f.web, logger, rl, hup)
 }
 
@@ -424,13 +432,14 @@ func newMux(f *flags, logger *slog.Logger, registry *targets.Registry, set *coll
 		DefaultTimeout: f.scrapeTimeout,
 		TimeoutOffset:  f.timeoutOffset,
 	}
+	limit := collector.NewScrapeLimiter(f.maxRequests, f.scrapeTimeout, f.timeoutOffset).Wrap
 	mux := http.NewServeMux()
 	metrics := collector.MetricsHandler(opts)
 	if !f.disableExporterMetrics {
 		metrics = promhttp.InstrumentMetricHandler(self, metrics)
 	}
-	mux.Handle(f.metricsPath, metrics)
-	mux.Handle("/probe", collector.ProbeHandler(opts))
+	mux.Handle(f.metricsPath, limit(metrics))
+	mux.Handle("/probe", limit(collector.ProbeHandler(opts)))
 	mux.HandleFunc("/config", func(w http.ResponseWriter, _ *http.Request) {
 		// Secrets (promcfg.Secret) marshal as <secret>.
 		b, err := yaml.Marshal(rl.Running())

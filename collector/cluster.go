@@ -49,9 +49,7 @@ func (clusterCollector) Update(_ context.Context, s *Scrape, ch chan<- prometheu
 		domain := s.DomainName(s.clusterDomainID(c))
 		ch <- s.gauge(clusterInfoDesc, 1, domain, c.Name, c.ID, c.Status)
 		ch <- s.gauge(clusterHostsDesc, float64(s.clusterHostCount(c)), domain, c.Name)
-		for _, m := range clusterMetrics {
-			ch <- s.gauge(m.desc, m.value(c), domain, c.Name)
-		}
+		emitDefs(s, ch, clusterMetrics, c, domain, c.Name)
 		stateSets(s, ch, clusterStateSets, c, domain, c.Name)
 	}
 	return nil

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"slices"
 	"sort"
 	"strings"
@@ -448,6 +449,16 @@ func (c *TargetCollector) execute(name string, col Collector, s *Scrape, ch chan
 type metricDef[T any] struct {
 	desc  *prometheus.Desc
 	value func(*T) float64
+}
+
+// emitDefs sends obj's value of each def, leaving out NaN: a number
+// vcfclient dropped as unusable (counted in vcf_api_values_dropped_total).
+func emitDefs[T any](s *Scrape, ch chan<- prometheus.Metric, defs []metricDef[T], obj *T, labels ...string) {
+	for _, m := range defs {
+		if v := m.value(obj); !math.IsNaN(v) {
+			ch <- s.gauge(m.desc, v, labels...)
+		}
+	}
 }
 
 func (d metricDef[T]) descriptor() *prometheus.Desc { return d.desc }

@@ -136,7 +136,10 @@ func TestCollectorsGolden(t *testing.T) {
 
 func TestOutage(t *testing.T) {
 	srv := smallSim(t)
-	tg := newTarget(t, srv, targets.Options{MinRefreshInterval: -1})
+	// Without client retries the fetch fails within the scrape (fetches are
+	// detached from the scrape's deadline).
+	noRetries := func(c vcfclient.Config) (*vcfclient.Client, error) { c.MaxRetries = -1; return vcfclient.New(c) }
+	tg := newTarget(t, srv, targets.Options{MinRefreshInterval: -1, NewClient: noRetries})
 	set := newSet(t, DefaultEnabled()...)
 	// A first good scrape fills the caches.
 	require.Equal(t, 1.0, testutil.ToFloat64(onlyUp{set.NewTargetCollector(t.Context(), tg, nil)}))
@@ -157,7 +160,7 @@ vcf_scrape_collector_success{collector="sddc_manager"} 0
 vcf_scrape_collector_success{collector="upgrade"} 0
 # HELP vcf_upgrade_check_success 1 when the last upgrade check succeeded, 0 when it failed (the last good result is still served); from the upgrade check, cached and refreshed in the background.
 # TYPE vcf_upgrade_check_success gauge
-vcf_upgrade_check_success 1
+vcf_upgrade_check_success 0
 # HELP vcf_upgrade_check_timestamp_seconds Unix time of the last successful upgrade check; from the upgrade check, cached and refreshed in the background.
 # TYPE vcf_upgrade_check_timestamp_seconds gauge
 vcf_upgrade_check_timestamp_seconds 1.767323045e+09
@@ -181,9 +184,10 @@ vcf_upgrade_check_timestamp_seconds 1.767323045e+09
 	require.ElementsMatch(t, []string{"vcf_up", "vcf_scrape_duration_seconds", "vcf_scrape_collector_duration_seconds", "vcf_scrape_collector_success",
 		"vcf_inventory_refresh_duration_seconds", "vcf_upgrade_check_success", "vcf_upgrade_check_timestamp_seconds"}, names)
 
-	// Back again.
+	// Back again: the upgrade check runs again at once, not an interval later.
 	srv.Sim.SetFaults(vcfsim.Faults{})
 	require.Equal(t, 1.0, testutil.ToFloat64(onlyUp{set.NewTargetCollector(t.Context(), tg, nil)}))
+	require.Eventually(t, func() bool { return tg.UpgradeStatus().Err == nil }, 10*time.Second, 10*time.Millisecond)
 }
 
 // onlyUp filters a TargetCollector down to vcf_up.

@@ -54,9 +54,7 @@ func (domainCollector) Update(_ context.Context, s *Scrape, ch chan<- prometheus
 	for i := range inv.Domains {
 		d := &inv.Domains[i]
 		ch <- s.gauge(domainInfoDesc, 1, d.Name, d.ID, d.Type, d.Status)
-		for _, m := range domainMetrics {
-			ch <- s.gauge(m.desc, m.value(&d.Capacity), d.Name)
-		}
+		emitDefs(s, ch, domainMetrics, &d.Capacity, d.Name)
 		ch <- s.gauge(domainClustersDesc, float64(len(d.ClusterIDs)), d.Name)
 		stateSets(s, ch, domainStateSets, d, d.Name)
 	}

@@ -24,7 +24,7 @@ var (
 		{newDesc("host", "cpu_capacity_hertz", "CPU capacity of the host (all cores), in hertz.", "domain", "cluster", "host"),
 			func(h *vcfclient.Host) float64 { return h.CPUTotalHertz }},
 		{newDesc("host", "cpu_cores", "Number of physical CPU cores of the host.", "domain", "cluster", "host"),
-			func(h *vcfclient.Host) float64 { return float64(h.CPUCores) }},
+			func(h *vcfclient.Host) float64 { return h.CPUCores }},
 		{newDesc("host", "memory_used_bytes", "Memory used on the host, in bytes.", "domain", "cluster", "host"),
 			func(h *vcfclient.Host) float64 { return h.MemoryUsedBytes }},
 		{newDesc("host", "memory_capacity_bytes", "Memory capacity of the host, in bytes.", "domain", "cluster", "host"),
@@ -71,9 +71,7 @@ func (hostCollector) Update(_ context.Context, s *Scrape, ch chan<- prometheus.M
 		if h.HardwareVendor != "" || h.HardwareModel != "" {
 			ch <- s.gauge(hostHardwareInfoDesc, 1, h.FQDN, h.HardwareVendor, h.HardwareModel)
 		}
-		for _, m := range hostMetrics {
-			ch <- s.gauge(m.desc, m.value(h), domain, cluster, h.FQDN)
-		}
+		emitDefs(s, ch, hostMetrics, h, domain, cluster, h.FQDN)
 		stateSets(s, ch, hostStateSets, h, domain, cluster, h.FQDN)
 	}
 	return nil

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"math"
 	"net/http"
 	"slices"
 	"strconv"
@@ -53,23 +54,30 @@ func (o *HandlerOpts) defaults() {
 	}
 }
 
+// Bounds of the scrape timeout taken from Prometheus' header. Below
+// minScrapeTimeout not even a cached inventory can be rendered; above
+// maxScrapeTimeout a header is a mistake (and would overflow a Duration).
+const (
+	minScrapeTimeout = 100 * time.Millisecond
+	maxScrapeTimeout = 10 * time.Minute
+)
+
 // ScrapeTimeout is the time a scrape may take: Prometheus'
-// X-Prometheus-Scrape-Timeout-Seconds minus offset, or def without header.
+// X-Prometheus-Scrape-Timeout-Seconds minus offset (never less than half of
+// it), or def without a usable header, clamped to [100ms, 10m].
 func ScrapeTimeout(r *http.Request, def, offset time.Duration) time.Duration {
 	v := r.Header.Get("X-Prometheus-Scrape-Timeout-Seconds")
 	if v == "" {
 		return def
 	}
 	secs, err := strconv.ParseFloat(v, 64)
-	if err != nil || secs <= 0 {
+	if err != nil || !(secs > 0) || math.IsInf(secs, 0) {
 		return def
 	}
-	timeout := time.Duration(secs*float64(time.Second)) - offset
-	if timeout < time.Duration(secs*float64(time.Second))/2 {
-		// A huge offset must not leave nothing: keep at least half.
-		timeout = time.Duration(secs*float64(time.Second)) / 2
-	}
-	return timeout
+	header := time.Duration(min(secs, maxScrapeTimeout.Seconds()) * float64(time.Second))
+	// A huge offset must not leave nothing: keep at least half.
+	timeout := max(header-offset, header/2)
+	return min(max(timeout, minScrapeTimeout), maxScrapeTimeout)
 }
 
 func (o *HandlerOpts) serve(w http.ResponseWriter, r *http.Request, g prometheus.Gatherer) {

@@ -30,6 +30,10 @@ func TestScrapeTimeout(t *testing.T) {
 	require.Equal(t, 9500*time.Millisecond, ScrapeTimeout(req("10"), def, off))
 	require.Equal(t, 500*time.Millisecond, ScrapeTimeout(req("1"), def, off))
 	require.Equal(t, 250*time.Millisecond, ScrapeTimeout(req("0.5"), def, off), "never less than half")
+	require.Equal(t, 100*time.Millisecond, ScrapeTimeout(req("0.001"), def, off), "absurdly short: clamped")
+	require.Equal(t, 10*time.Minute-off, ScrapeTimeout(req("1e300"), def, off), "absurdly long: clamped, no overflow")
+	require.Equal(t, def, ScrapeTimeout(req("NaN"), def, off))
+	require.Equal(t, def, ScrapeTimeout(req("+Inf"), def, off))
 }
 
 func serve(t *testing.T, h http.Handler, target string) (int, string) {

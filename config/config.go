@@ -24,6 +24,7 @@ import (
 	"time"
 
 	"github.com/alecthomas/kingpin/v2"
+	"github.com/alecthomas/units"
 	promcfg "github.com/prometheus/common/config"
 	yaml "go.yaml.in/yaml/v2"
 )
@@ -58,6 +59,9 @@ type TargetConfig struct {
 	ProxyURL promcfg.URL `yaml:"proxy_url,omitempty"`
 	// MaxInFlight bounds concurrent API requests to this SDDC Manager (0: client default).
 	MaxInFlight int `yaml:"max_in_flight,omitempty"`
+	// MaxResponseSize caps one response body, e.g. 512MiB (0: the
+	// --vcf.max-response-size default).
+	MaxResponseSize units.Base2Bytes `yaml:"max_response_size,omitempty"`
 }
 
 var validName = regexp.MustCompile(`^[A-Za-z0-9_.:-]+$`)
@@ -158,6 +162,9 @@ func (t *TargetConfig) Validate() error {
 	}
 	if t.MaxInFlight < 0 {
 		errs = append(errs, fmt.Errorf("max_in_flight must be >= 0, got %d", t.MaxInFlight))
+	}
+	if t.MaxResponseSize < 0 {
+		errs = append(errs, fmt.Errorf("max_response_size must be >= 0, got %s", t.MaxResponseSize))
 	}
 	if err := t.TLSConfig.Validate(); err != nil {
 		errs = append(errs, fmt.Errorf("tls_config: %w", err))

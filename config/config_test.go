@@ -107,6 +107,15 @@ func TestErrorsNameTheTarget(t *testing.T) {
 	}
 }
 
+func TestMaxResponseSize(t *testing.T) {
+	base := "targets:\n- {name: a, url: 'https://a', username: u, password: p, max_response_size: %s}\n"
+	c, err := Parse([]byte(strings.Replace(base, "%s", "512MiB", 1)))
+	require.NoError(t, err)
+	require.EqualValues(t, 512<<20, c.Targets[0].MaxResponseSize)
+	_, err = Parse([]byte(strings.Replace(base, "%s", "lots", 1)))
+	require.ErrorContains(t, err, "lots")
+}
+
 func TestActionsTimeoutsYAML(t *testing.T) {
 	c, err := Parse([]byte("actions:\n  timeouts:\n    nsx: 12h\n    esx_cluster: 2d\n"))
 	require.NoError(t, err)

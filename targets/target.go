@@ -5,6 +5,7 @@
 package targets
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -33,13 +34,17 @@ type Options struct {
 	// UpgradeCheckRetryInterval: after a failed check, the next one starts
 	// no sooner than this (default min(1m, UpgradeCheckInterval)).
 	UpgradeCheckRetryInterval time.Duration
-	// FetchTimeout bounds a fetch whose caller has no deadline, and every
-	// background upgrade check (default 2m).
+	// FetchTimeout bounds every inventory fetch and upgrade check. Fetches
+	// are shared and detached from the deadlines of the scrapes waiting for
+	// them (default 2m).
 	FetchTimeout time.Duration
 	// MaxConcurrentDomainChecks bounds the parallel release calls of one
 	// upgrade check (default 4).
 	MaxConcurrentDomainChecks int
-	Logger                    *slog.Logger
+	// MaxResponseBytes caps one SDDC Manager response body for targets
+	// without max_response_size (default vcfclient.DefaultMaxResponseBytes).
+	MaxResponseBytes int64
+	Logger           *slog.Logger
 	// NewClient builds the API client (default vcfclient.New); tests may
 	// replace it.
 	NewClient func(vcfclient.Config) (*vcfclient.Client, error)
@@ -156,17 +161,19 @@ type Target struct {
 	snap     *Snapshot
 	up       *bool // last known reachability, for logging state changes only
 	upgrades UpgradeStatus
+	recheck  bool // the last check failed because the inventory fetch did
 }
 
 func newTarget(cfg config.TargetConfig, password promcfg.Secret, opts Options) (*Target, error) {
 	log := opts.Logger.With("target", cfg.Name)
 	client, err := opts.NewClient(vcfclient.Config{
-		URL:         cfg.URL,
-		Username:    cfg.Username,
-		Password:    password,
-		HTTP:        cfg.HTTPClientConfig(),
-		MaxInFlight: cfg.MaxInFlight,
-		Logger:      log,
+		URL:              cfg.URL,
+		Username:         cfg.Username,
+		Password:         password,
+		HTTP:             cfg.HTTPClientConfig(),
+		MaxInFlight:      cfg.MaxInFlight,
+		Logger:           log,
+		MaxResponseBytes: cmp.Or(int64(cfg.MaxResponseSize), opts.MaxResponseBytes),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("target %q: %w", cfg.Name, err)
@@ -190,21 +197,24 @@ func (t *Target) URL() string { return t.cfg.URL }
 // Config returns the target's configuration.
 func (t *Target) Config() config.TargetConfig { return t.cfg }
 
-// Close cancels the target's running fetches and checks. The target must not
-// be used afterwards.
-func (t *Target) Close() { t.cancel() }
-
-// fetchContext derives a context for work shared by several callers: it is
-// not cancelled when the first caller goes away, but it keeps that caller's
-// deadline (or FetchTimeout) and ends when the target is closed.
-func (t *Target) fetchContext(ctx context.Context) (context.Context, context.CancelFunc) {
-	fctx := context.WithoutCancel(ctx)
-	var cancel context.CancelFunc
-	if dl, ok := ctx.Deadline(); ok {
-		fctx, cancel = context.WithDeadline(fctx, dl)
-	} else {
-		fctx, cancel = context.WithTimeout(fctx, t.opts.FetchTimeout)
+// Close cancels the target's running fetches and checks and releases its
+// client's background work. The target must not be used afterwards; its
+// client may (an upgrade workflow keeps the client it started with).
+func (t *Target) Close() {
+	t.cancel()
+	if t.Client != nil {
+		t.Client.Release()
 	}
+}
+
+// fetchContext derives a context for work shared by several callers. It
+// keeps ctx's values but neither its cancellation nor its deadline: one
+// impatient caller (a scrape with a tiny timeout) must not cut short a fetch
+// that others wait for, nor make its failure the cached answer for
+// everyone. The work is bounded by FetchTimeout and ends when the target is
+// closed; each caller still stops waiting at its own deadline.
+func (t *Target) fetchContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), t.opts.FetchTimeout)
 	stop := context.AfterFunc(t.ctx, cancel)
 	return fctx, func() { stop(); cancel() }
 }
@@ -234,6 +244,14 @@ func (t *Target) Snapshot(ctx context.Context) *Snapshot {
 		t.mu.Lock()
 		t.snap = s
 		t.logStateChange(s)
+		if err != nil && t.upgrades.HasRun() {
+			// The upgrade check starts by listing the inventory: while that
+			// fails, so does the check, and vcf_upgrade_check_success says
+			// so at once instead of up to an interval later.
+			t.upgrades.Err = fmt.Errorf("listing domains: %w", err)
+			t.upgrades.LastAttempt = end
+			t.recheck = true
+		}
 		t.mu.Unlock()
 		return s, nil
 	})
@@ -241,7 +259,12 @@ func (t *Target) Snapshot(ctx context.Context) *Snapshot {
 	case r := <-ch:
 		return r.Val.(*Snapshot)
 	case <-ctx.Done():
-		return &Snapshot{Err: fmt.Errorf("waiting for inventory: %w", ctx.Err())}
+		err := fmt.Errorf("waiting for the inventory fetch in progress: %w", ctx.Err())
+		if last := t.LastSnapshot(); last != nil && last.Err != nil {
+			// The fetch may be retrying the failure of the last one: say so.
+			err = fmt.Errorf("%w (the last fetch failed: %w)", err, last.Err)
+		}
+		return &Snapshot{Err: err}
 	}
 }
 
@@ -268,7 +291,7 @@ func (t *Target) logStateChange(s *Snapshot) {
 	case up:
 		t.log.Info("SDDC Manager reachable again", "url", t.cfg.URL)
 	default:
-		t.log.Error("SDDC Manager unreachable; vcf_up is 0 until it answers again",
+		t.log.Error(vcfclient.Failure(s.Err)+"; vcf_up is 0 until it answers again",
 			"url", t.cfg.URL, "after", s.Duration.Round(time.Millisecond), "err", s.Err)
 	}
 }
@@ -287,7 +310,10 @@ func (t *Target) Upgrades(ctx context.Context) UpgradeStatus {
 		return t.UpgradeStatus()
 	}
 	age := t.opts.Now().Sub(st.LastAttempt)
-	if age >= t.opts.UpgradeCheckInterval || (st.Err != nil && age >= t.opts.UpgradeCheckRetryInterval) {
+	t.mu.Lock()
+	recheck := t.recheck // failed only because the inventory did: check again at once
+	t.mu.Unlock()
+	if recheck || age >= t.opts.UpgradeCheckInterval || (st.Err != nil && age >= t.opts.UpgradeCheckRetryInterval) {
 		t.startCheck()
 	}
 	return st
@@ -337,6 +363,7 @@ func (t *Target) startCheck() <-chan singleflight.Result {
 		hadRun := t.upgrades.HasRun()
 		t.upgrades.LastAttempt = now
 		t.upgrades.Err = err
+		t.recheck = false
 		if err == nil {
 			t.upgrades.Domains = domains
 			t.upgrades.LastSuccess = now

@@ -16,6 +16,7 @@ import (
 
 	"github.com/vcf-exporter/vcf_exporter/config"
 	"github.com/vcf-exporter/vcf_exporter/internal/testutil"
+	"github.com/vcf-exporter/vcf_exporter/vcfclient"
 	"github.com/vcf-exporter/vcf_exporter/vcfsim"
 )
 
@@ -238,7 +239,10 @@ func TestStateChangesLoggedOnce(t *testing.T) {
 	srv := startSim(t)
 	var logs testutil.Buffer
 	logger := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelInfo}))
-	r := newRegistry(t, Options{MinRefreshInterval: -1, Logger: logger}, simTarget("sim", srv))
+	// Fetches no longer end with the scrape's deadline: without retries a
+	// refused connection fails the fetch at once, as the test needs.
+	noRetries := func(c vcfclient.Config) (*vcfclient.Client, error) { c.MaxRetries = -1; return vcfclient.New(c) }
+	r := newRegistry(t, Options{MinRefreshInterval: -1, Logger: logger, NewClient: noRetries}, simTarget("sim", srv))
 	tg, _ := r.Get("sim")
 
 	scrape := func() bool {
@@ -292,4 +296,57 @@ func TestUpgradeCheckSkipsDeletedDomain(t *testing.T) {
 	srv.Sim.SetFaults(vcfsim.Faults{FailEndpoint: "GET /v1/releases/domains/{domainId}/future-releases", FailCode: 404, FailCount: 1})
 	require.NoError(t, tg.CheckUpdates(t.Context()))
 	require.Len(t, tg.UpgradeStatus().Domains, all-1)
+}
+
+// One scrape with an absurdly short deadline (a 0.001 s timeout header)
+// must not cut the shared fetch short, nor leave its failure cached for the
+// scrapes that follow: the fetch is detached from its callers' deadlines.
+func TestImpatientCallerDoesNotPoisonSnapshot(t *testing.T) {
+	srv := startSim(t)
+	clk := &clock{t: fixedNow} // the clock stands still: a cached failure would be served
+	r := newRegistry(t, Options{MinRefreshInterval: 10 * time.Second, Now: clk.Now}, simTarget("sim", srv))
+	tg, _ := r.Get("sim")
+	srv.Sim.SetFaults(vcfsim.Faults{Latency: 100 * time.Millisecond})
+
+	ctx, cancel := context.WithTimeout(t.Context(), time.Millisecond)
+	defer cancel()
+	s := tg.Snapshot(ctx)
+	require.False(t, s.Up())
+	require.ErrorIs(t, s.Err, context.DeadlineExceeded)
+
+	s = tg.Snapshot(t.Context())
+	require.True(t, s.Up(), "the next scrape gets the fetch the impatient one started: %v", s.Err)
+	require.EqualValues(t, 1, srv.Sim.Stats()["GET /v1/hosts"], "one shared fetch")
+	require.True(t, tg.LastSnapshot().Up())
+}
+
+// A bad answer or bad credentials are not logged as "unreachable": the log
+// says what to fix.
+func TestFailureClassifiedInLog(t *testing.T) {
+	for name, tc := range map[string]struct {
+		faults vcfsim.Faults
+		mod    func(*config.TargetConfig)
+		want   string
+	}{
+		"malformed":   {faults: vcfsim.Faults{Malformed: "GET /v1/domains"}, want: "SDDC Manager sent a response that cannot be decoded"},
+		"credentials": {mod: func(c *config.TargetConfig) { c.Password = "wrong" }, want: "SDDC Manager rejected the credentials"},
+		"5xx":         {faults: vcfsim.Faults{FailEndpoint: "GET /v1/hosts", FailCode: 500}, want: "SDDC Manager answered with an error"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			srv := startSim(t)
+			srv.Sim.SetFaults(tc.faults)
+			var logs testutil.Buffer
+			logger := slog.New(slog.NewTextHandler(&logs, nil))
+			tc2 := simTarget("sim", srv)
+			if tc.mod != nil {
+				tc.mod(&tc2)
+			}
+			noRetries := func(c vcfclient.Config) (*vcfclient.Client, error) { c.MaxRetries = -1; return vcfclient.New(c) }
+			r := newRegistry(t, Options{Logger: logger, NewClient: noRetries}, tc2)
+			tg, _ := r.Get("sim")
+			require.False(t, tg.Snapshot(t.Context()).Up())
+			require.Contains(t, logs.String(), tc.want+"; vcf_up is 0")
+			require.NotContains(t, logs.String(), "unreachable")
+		})
+	}
 }

@@ -46,6 +46,27 @@ type auth struct {
 
 	// busy is closed when the renewal in progress ends; nil when none runs.
 	busy chan struct{}
+	// attemptErr is the last failed attempt of the renewal in progress:
+	// a caller that stops waiting reports it with its own deadline.
+	attemptErr error
+	// cancelRenewal stops the renewal in progress (Client.Release).
+	cancelRenewal context.CancelFunc
+}
+
+// abandon stops the renewal in progress, if any.
+func (a *auth) abandon() {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.cancelRenewal != nil {
+		a.cancelRenewal()
+	}
+}
+
+// noteAttempt records a failed token request attempt (nil: clears).
+func (a *auth) noteAttempt(err error) {
+	a.mu.Lock()
+	a.attemptErr = err
+	a.mu.Unlock()
 }
 
 // renewing returns a channel closed when the renewal in progress ends, or
@@ -129,11 +150,11 @@ func (a *auth) renew(ctx context.Context, stale string, force bool) (string, err
 	ch := a.sf.DoChan("token", func() (any, error) {
 		busy := make(chan struct{})
 		a.mu.Lock()
-		a.busy = busy
+		a.busy, a.attemptErr = busy, nil
 		a.mu.Unlock()
 		defer func() {
 			a.mu.Lock()
-			a.busy = nil
+			a.busy, a.cancelRenewal = nil, nil
 			a.mu.Unlock()
 			close(busy)
 		}()
@@ -143,6 +164,9 @@ func (a *auth) renew(ctx context.Context, stale string, force bool) (string, err
 		}
 		tctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), a.c.cfg.TokenTimeout)
 		defer cancel()
+		a.mu.Lock()
+		a.cancelRenewal = cancel
+		a.mu.Unlock()
 		return a.acquire(tctx, cur)
 	})
 	select {
@@ -152,6 +176,14 @@ func (a *auth) renew(ctx context.Context, stale string, force bool) (string, err
 		}
 		return r.Val.(string), nil
 	case <-ctx.Done():
+		a.mu.Lock()
+		cause := a.attemptErr
+		a.mu.Unlock()
+		if cause != nil {
+			// Keep why the login is late ("connection refused", "no
+			// such host"), not only that the caller's time ran out.
+			return "", fmt.Errorf("waiting for a token: %w (the token request in progress last failed: %w)", ctx.Err(), cause)
+		}
 		return "", ctx.Err()
 	}
 }

@@ -20,6 +20,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/prometheus/common/config"
@@ -74,6 +75,11 @@ type Config struct {
 	// forever.
 	RequestTimeout time.Duration
 
+	// MaxResponseBytes caps the size of one response body (default
+	// DefaultMaxResponseBytes): a bigger or never-ending body fails with a
+	// *ResponseTooLargeError instead of exhausting memory.
+	MaxResponseBytes int64
+
 	// Transport, when set, replaces the transport built from HTTP (tests).
 	Transport http.RoundTripper
 	// UserAgent sent with every request (default "vcf_exporter").
@@ -125,6 +131,9 @@ func (c *Config) setDefaults() {
 	if c.RequestTimeout <= 0 {
 		c.RequestTimeout = 5 * time.Minute
 	}
+	if c.MaxResponseBytes <= 0 {
+		c.MaxResponseBytes = DefaultMaxResponseBytes
+	}
 	if c.UserAgent == "" {
 		c.UserAgent = "vcf_exporter"
 	}
@@ -139,6 +148,9 @@ type Client struct {
 	sem     chan struct{}
 	auth    *auth
 	metrics *metrics
+	// droppedLogged holds the "endpoint field reason" of dropped values
+	// already logged.
+	droppedLogged sync.Map
 }
 
 // New validates cfg and builds a Client. It does not contact the server: the
@@ -197,6 +209,16 @@ func New(cfg Config) (*Client, error) {
 	}
 	c.auth = newAuth(c)
 	return c, nil
+}
+
+// Release is called when the client's owner lets go of it (a target
+// removed or replaced on reload): the token renewal in progress, which runs
+// detached from its callers, stops instead of retrying for up to
+// TokenTimeout, and idle connections are closed. The client stays usable
+// (an upgrade workflow may still hold it): a later call renews again.
+func (c *Client) Release() {
+	c.auth.abandon()
+	c.http.CloseIdleConnections()
 }
 
 // URL returns the SDDC Manager base URL.
@@ -270,6 +292,9 @@ func (c *Client) do(ctx context.Context, req request, decode decodeFunc) error {
 		began := time.Now()
 		res, err := c.attempt(ctx, req, body, token, decode)
 		logAttempt(ctx, req, attempt, res, time.Since(began), err)
+		if err != nil && req.noAuth && ctx.Err() == nil {
+			c.auth.noteAttempt(err)
+		}
 		switch {
 		case err == nil:
 			return nil
@@ -410,7 +435,7 @@ func (c *Client) attempt(ctx context.Context, req request, body []byte, token st
 
 	var derr error
 	if decode != nil {
-		dec := json.NewDecoder(resp.Body)
+		dec := json.NewDecoder(&limitedBody{r: resp.Body, left: c.cfg.MaxResponseBytes, limit: c.cfg.MaxResponseBytes})
 		if derr = decode(dec); derr == nil {
 			derr = expectEOF(dec)
 		}
@@ -436,6 +461,43 @@ func expectEOF(dec *json.Decoder) error {
 		return err
 	}
 	return nil
+}
+
+// DefaultMaxResponseBytes is the default cap on one response body. The
+// largest body is GET /v1/hosts: about 5 KB per host (53 MB for 10,000 hosts
+// in vcfsim, whose hosts have the full shape of the API's), so 256 MiB holds
+// about 50,000 hosts, several times the largest VCF instances, while a
+// hostile or broken body is stopped long before it costs gigabytes (bodies
+// are decoded as a stream, one element at a time).
+const DefaultMaxResponseBytes = 256 << 20
+
+// ResponseTooLargeError is returned (inside a *DecodeError) when a response
+// body exceeds Config.MaxResponseBytes.
+type ResponseTooLargeError struct{ Limit int64 }
+
+func (e *ResponseTooLargeError) Error() string {
+	return fmt.Sprintf("response body larger than the limit of %d bytes (max_response_size, --vcf.max-response-size)", e.Limit)
+}
+
+// limitedBody reads at most limit bytes and fails beyond, so that a body of
+// exactly limit bytes is still accepted.
+type limitedBody struct {
+	r           io.Reader
+	left, limit int64
+}
+
+func (l *limitedBody) Read(p []byte) (int, error) {
+	if l.left < 0 {
+		return 0, &ResponseTooLargeError{Limit: l.limit}
+	}
+	if int64(len(p)) > l.left+1 {
+		p = p[:l.left+1]
+	}
+	n, err := l.r.Read(p)
+	if l.left -= int64(n); l.left < 0 {
+		return n - 1, &ResponseTooLargeError{Limit: l.limit}
+	}
+	return n, err
 }
 
 // maxErrorBody bounds how much of an error body is read.

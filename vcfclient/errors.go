@@ -121,3 +121,24 @@ type ErrorCause struct {
 	Type    string `json:"type,omitempty"`
 	Message string `json:"message,omitempty"`
 }
+
+// Failure explains in a few words why a call failed, for logs: whether the
+// SDDC Manager could not be reached at all or answered something unusable.
+func Failure(err error) string {
+	var (
+		de *DecodeError
+		ae *APIError
+	)
+	switch {
+	case errors.Is(err, ErrUnauthorized):
+		return "SDDC Manager rejected the credentials"
+	case errors.As(err, &de):
+		return "SDDC Manager sent a response that cannot be decoded"
+	case errors.As(err, &ae):
+		return "SDDC Manager answered with an error"
+	case isCertificateError(err):
+		return "SDDC Manager's certificate is not trusted"
+	default:
+		return "SDDC Manager unreachable"
+	}
+}

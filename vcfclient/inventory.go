@@ -126,6 +126,12 @@ func skipValue(dec *json.Decoder) error {
 // maxPages bounds page following, against a server whose metadata lies.
 const maxPages = 1000
 
+// maxListElements bounds the elements of one list, whatever their size: a
+// body of tiny elements within MaxResponseBytes would otherwise make
+// millions of hosts. It is far above any VCF instance (tens of thousands of
+// hosts at most).
+const maxListElements = 200_000
+
 // list fetches every element (base is a GET request) of a list endpoint, converting each wire
 // element with conv. When the server pages (totalPages > 1) the following
 // pages are requested with pageNumber; if the server ignores pageNumber the
@@ -145,6 +151,10 @@ func list[W, M any](ctx context.Context, c *Client, base request, conv func(*W) 
 				m, err := conv(w)
 				if err != nil {
 					return err
+				}
+				c.noteDropped(base.endpoint, w)
+				if len(out)+len(page) >= maxListElements {
+					return fmt.Errorf("more than %d elements in the list", maxListElements)
 				}
 				page = append(page, m)
 				return nil
@@ -195,6 +205,7 @@ func get[W, M any](ctx context.Context, c *Client, endpoint, id string, conv fun
 	if err != nil {
 		return nil, &DecodeError{Method: req.method, Endpoint: req.endpoint, Err: err}
 	}
+	c.noteDropped(endpoint, &w)
 	return &m, nil
 }
 
@@ -205,6 +216,7 @@ type refWire struct {
 }
 
 type domainWire struct {
+	numbers
 	ID       string        `json:"id"`
 	Name     string        `json:"name"`
 	Type     string        `json:"type"`
@@ -216,7 +228,7 @@ type domainWire struct {
 func (w *domainWire) model() (Domain, error) {
 	d := Domain{ID: w.ID, Name: w.Name, Type: w.Type, Status: w.Status}
 	var err error
-	if d.Capacity, err = w.Capacity.toCapacity(); err != nil {
+	if d.Capacity, err = w.Capacity.toCapacity(&w.numbers); err != nil {
 		return d, fmt.Errorf("domain %q: %w", w.ID, err)
 	}
 	d.ClusterIDs = refIDs(w.Clusters)
@@ -257,6 +269,7 @@ func (w *clusterWire) model() (Cluster, error) {
 // hostWire holds the Host fields we keep. Capacities are in the API's MHz
 // and MB (MiB) here and converted by model().
 type hostWire struct {
+	numbers
 	ID             string  `json:"id"`
 	FQDN           string  `json:"fqdn"`
 	Status         string  `json:"status"`
@@ -290,13 +303,13 @@ func (w *hostWire) model() (Host, error) {
 		ESXiVersion:       w.EsxiVersion,
 		HardwareVendor:    w.HardwareVendor,
 		HardwareModel:     w.HardwareModel,
-		CPUCores:          w.CPU.Cores,
-		CPUUsedHertz:      mhzToHertz(w.CPU.UsedFrequencyMHz),
-		CPUTotalHertz:     mhzToHertz(w.CPU.FrequencyMHz),
-		MemoryUsedBytes:   mibToBytes(w.Memory.UsedCapacityMB),
-		MemoryTotalBytes:  mibToBytes(w.Memory.TotalCapacityMB),
-		StorageUsedBytes:  mibToBytes(w.Storage.UsedCapacityMB),
-		StorageTotalBytes: mibToBytes(w.Storage.TotalCapacityMB),
+		CPUCores:          w.check("cpu.cores", float64(w.CPU.Cores)),
+		CPUUsedHertz:      w.check("cpu.usedFrequencyMHz", mhzToHertz(w.CPU.UsedFrequencyMHz)),
+		CPUTotalHertz:     w.check("cpu.frequencyMHz", mhzToHertz(w.CPU.FrequencyMHz)),
+		MemoryUsedBytes:   w.check("memory.usedCapacityMB", mibToBytes(w.Memory.UsedCapacityMB)),
+		MemoryTotalBytes:  w.check("memory.totalCapacityMB", mibToBytes(w.Memory.TotalCapacityMB)),
+		StorageUsedBytes:  w.check("storage.usedCapacityMB", mibToBytes(w.Storage.UsedCapacityMB)),
+		StorageTotalBytes: w.check("storage.totalCapacityMB", mibToBytes(w.Storage.TotalCapacityMB)),
 	}
 	h.DomainID = w.Domain.ID
 	h.ClusterID = w.Cluster.ID

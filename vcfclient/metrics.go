@@ -13,6 +13,7 @@ type metrics struct {
 	duration  *prometheus.HistogramVec
 	refreshes *prometheus.CounterVec
 	expiry    prometheus.Gauge
+	dropped   *prometheus.CounterVec
 }
 
 func newMetrics() *metrics {
@@ -36,6 +37,10 @@ func newMetrics() *metrics {
 			Name: "vcf_token_expiry_timestamp_seconds",
 			Help: "Expiry of the current access token (exp claim), as a Unix timestamp; absent until the first token is obtained.",
 		}),
+		dropped: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "vcf_api_values_dropped_total",
+			Help: "Numbers from SDDC Manager dropped instead of exported, by endpoint (path template), API field and reason (non_finite, negative).",
+		}, []string{"endpoint", "field", "reason"}),
 	}
 	// Pre-create the refresh series so a failure shows as an increase from
 	// 0 rather than as a new series.
@@ -66,6 +71,7 @@ func (c *Client) Describe(ch chan<- *prometheus.Desc) {
 	c.metrics.duration.Describe(ch)
 	c.metrics.refreshes.Describe(ch)
 	c.metrics.expiry.Describe(ch)
+	c.metrics.dropped.Describe(ch)
 }
 
 // Collect implements prometheus.Collector.
@@ -76,5 +82,23 @@ func (c *Client) Collect(ch chan<- prometheus.Metric) {
 	// Absent until known: a 0 would fire every "token expires soon" alert.
 	if !c.TokenExpiry().IsZero() {
 		c.metrics.expiry.Collect(ch)
+	}
+	c.metrics.dropped.Collect(ch)
+}
+
+// noteDropped counts the values of w that were dropped and logs the first
+// occurrence of each endpoint, field and reason (every scrape would
+// otherwise repeat it).
+func (c *Client) noteDropped(endpoint string, w any) {
+	d, ok := w.(interface{ droppedValues() []droppedValue })
+	if !ok {
+		return
+	}
+	for _, v := range d.droppedValues() {
+		c.metrics.dropped.WithLabelValues(endpoint, v.field, v.reason).Inc()
+		if _, logged := c.droppedLogged.LoadOrStore(endpoint+" "+v.field+" "+v.reason, true); !logged {
+			c.log.Warn("dropped an unusable number from SDDC Manager (further ones are only counted in vcf_api_values_dropped_total)",
+				"endpoint", endpoint, "field", v.field, "reason", v.reason)
+		}
 	}
 }

@@ -13,7 +13,9 @@ import "encoding/json"
 //     schemas of the VCF 5.2.1 OpenAPI file with their exact JSON tags, so the
 //     upgrade flow can send and read everything the API offers.
 
-// Capacity is a domain's capacity in base units.
+// Capacity is a domain's capacity in base units. Here and in Host, NaN
+// means SDDC Manager sent an unusable value (non-finite or negative): it was
+// dropped, counted in vcf_api_values_dropped_total and logged.
 type Capacity struct {
 	CPUUsedHertz      float64
 	CPUTotalHertz     float64
@@ -55,7 +57,7 @@ type Host struct {
 	HardwareModel     string
 	DomainID          string
 	ClusterID         string
-	CPUCores          int
+	CPUCores          float64 // a count; float64 so that it can be NaN (dropped)
 	CPUUsedHertz      float64
 	CPUTotalHertz     float64
 	MemoryUsedBytes   float64

@@ -97,8 +97,33 @@ type capacityWire struct {
 	} `json:"storage"`
 }
 
+// numbers checks the numbers of one decoded object. A capacity, a usage or a
+// count is never infinite or negative: such a value (1e308 MHz is +Inf Hz)
+// is dropped, as NaN in the model, and reported through droppedValues
+// instead of being exported as +Inf or -3 cores.
+type numbers struct{ dropped []droppedValue }
+
+// droppedValue is one unusable number: the API field and why.
+type droppedValue struct{ field, reason string }
+
+func (n *numbers) check(field string, v float64) float64 {
+	reason := ""
+	switch {
+	case math.IsNaN(v) || math.IsInf(v, 0):
+		reason = "non_finite"
+	case v < 0:
+		reason = "negative"
+	default:
+		return v
+	}
+	n.dropped = append(n.dropped, droppedValue{field, reason})
+	return math.NaN()
+}
+
+func (n *numbers) droppedValues() []droppedValue { return n.dropped }
+
 // toCapacity converts a wire Capacity to base units.
-func (w *capacityWire) toCapacity() (Capacity, error) {
+func (w *capacityWire) toCapacity(n *numbers) (Capacity, error) {
 	var c Capacity
 	if w == nil {
 		return c, nil
@@ -113,7 +138,7 @@ func (w *capacityWire) toCapacity() (Capacity, error) {
 			err = fmt.Errorf("capacity.%s: %w", what, e)
 			return
 		}
-		*dst = v
+		*dst = n.check("capacity."+what, v)
 	}
 	if w.CPU != nil {
 		conv(&c.CPUUsedHertz, frequencyHertz, w.CPU.Used, "cpu.used")

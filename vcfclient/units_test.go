@@ -55,7 +55,7 @@ func TestUnitConversions(t *testing.T) {
 	assert.Zero(t, v)
 
 	var nilCap *capacityWire
-	c, err := nilCap.toCapacity()
+	c, err := nilCap.toCapacity(&numbers{})
 	require.NoError(t, err)
 	assert.Equal(t, Capacity{}, c)
 }

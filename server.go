@@ -1,0 +1,68 @@
+package main
+
+import (
+	"log/slog"
+	"net"
+	"net/http"
+	"sync/atomic"
+	"time"
+)
+
+// serverLimits protect the exporter from slow and numerous clients.
+type serverLimits struct {
+	// ReadHeaderTimeout bounds reading a request's headers, ReadTimeout the
+	// whole request, body included: a client that promises a body and
+	// never sends it is dropped.
+	ReadHeaderTimeout, ReadTimeout time.Duration
+	// WriteTimeout bounds writing an answer; scrapes replace it by their
+	// own deadline (collector.ScrapeLimiter).
+	WriteTimeout time.Duration
+	// IdleTimeout closes keep-alive connections left unused.
+	IdleTimeout time.Duration
+	// MaxConnections caps open connections (0: no cap); beyond it a new
+	// connection is closed as soon as it is accepted.
+	MaxConnections int
+}
+
+func defaultServerLimits(maxConnections int) serverLimits {
+	return serverLimits{
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      2 * time.Minute,
+		IdleTimeout:       2 * time.Minute,
+		MaxConnections:    maxConnections,
+	}
+}
+
+// newHTTPServer is the exporter's http.Server with l applied. The
+// connection cap is a ConnState hook rather than a wrapped listener, so
+// that exporter-toolkit keeps opening the listeners (addresses, systemd
+// socket activation, TLS).
+func newHTTPServer(h http.Handler, l serverLimits, logger *slog.Logger) *http.Server {
+	srv := &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: l.ReadHeaderTimeout,
+		ReadTimeout:       l.ReadTimeout,
+		WriteTimeout:      l.WriteTimeout,
+		IdleTimeout:       l.IdleTimeout,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelDebug),
+	}
+	if l.MaxConnections > 0 {
+		var open atomic.Int64
+		var warned atomic.Bool
+		srv.ConnState = func(c net.Conn, s http.ConnState) {
+			switch s {
+			case http.StateNew:
+				if open.Add(1) > int64(l.MaxConnections) {
+					if !warned.Swap(true) {
+						logger.Warn("too many open connections, closing new ones (--web.max-connections)", "max", l.MaxConnections)
+					}
+					_ = c.Close()
+				}
+			case http.StateClosed, http.StateHijacked:
+				open.Add(-1)
+			}
+		}
+	}
+	return srv
+}
