@@ -102,7 +102,7 @@ func newEnv(t *testing.T, mutate func(*vcfsim.Config)) *env {
 	}
 	srv, err := vcfsim.NewServer(cfg)
 	require.NoError(t, err)
-	t.Cleanup(func() { srv.Close() })
+	t.Cleanup(func() { _ = srv.Close() })
 	e := &env{t: t, srv: srv, dir: t.TempDir(), audit: &testutil.Buffer{}}
 	e.client = newTestClient(t, srv.URL)
 	e.targets = &fakeTargets{clients: map[string]Client{"sim": e.client}, url: srv.URL}
@@ -169,7 +169,7 @@ func (e *env) doWith(method, path, body string, hdr map[string]string) (int, map
 	}
 	resp, err := http.DefaultClient.Do(req)
 	require.NoError(e.t, err)
-	defer resp.Body.Close()
+	defer func() { _ = resp.Body.Close() }()
 	b, _ := io.ReadAll(resp.Body)
 	if ct := resp.Header.Get("Content-Type"); ct != "application/json" {
 		e.t.Errorf("%s %s: Content-Type %q, body %s", method, path, ct, b)

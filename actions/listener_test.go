@@ -56,7 +56,7 @@ func TestActionsListenerBesideBasicAuth(t *testing.T) {
 	bin := exporterBinary(t)
 	srv, err := vcfsim.NewServer(simConfig())
 	require.NoError(t, err)
-	t.Cleanup(func() { srv.Close() })
+	t.Cleanup(func() { _ = srv.Close() })
 	dir := t.TempDir()
 	certFile, keyFile, pool := selfSigned(t, dir)
 	webCfg := filepath.Join(dir, "web.yml")
@@ -80,7 +80,7 @@ func TestActionsListenerBesideBasicAuth(t *testing.T) {
 		if err != nil {
 			return 0
 		}
-		resp.Body.Close()
+		_ = resp.Body.Close()
 		return resp.StatusCode
 	}
 	var logs testutil.Buffer

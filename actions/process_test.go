@@ -32,7 +32,7 @@ func freeAddr(t *testing.T) string {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
-	defer l.Close()
+	defer func() { _ = l.Close() }()
 	return l.Addr().String()
 }
 
@@ -52,8 +52,8 @@ func startExporter(t *testing.T, bin string, logs *testutil.Buffer, ready func()
 			p.addr = v
 		}
 	}
-	go func() { cmd.Wait(); close(p.done) }()
-	t.Cleanup(func() { cmd.Process.Kill(); <-p.done })
+	go func() { _ = cmd.Wait(); close(p.done) }() // killed: the exit status says nothing
+	t.Cleanup(func() { _ = cmd.Process.Kill(); <-p.done })
 	deadline := time.Now().Add(20 * time.Second)
 	for time.Now().Before(deadline) {
 		if ready() {
@@ -91,7 +91,7 @@ func get(url string, hdr map[string]string) int {
 	if err != nil {
 		return 0
 	}
-	resp.Body.Close()
+	_ = resp.Body.Close()
 	return resp.StatusCode
 }
 
@@ -107,7 +107,7 @@ func TestRestartAfterSIGKILL(t *testing.T) {
 	cfg.TimeScale = 2400 // 40 simulated minutes per second
 	srv, err := vcfsim.NewServer(cfg)
 	require.NoError(t, err)
-	defer srv.Close()
+	defer func() { _ = srv.Close() }()
 	tokenFile := filepath.Join(dir, "token")
 	if err := os.WriteFile(tokenFile, []byte(testToken+"\n"), 0o600); err != nil {
 		t.Fatal(err)
@@ -130,7 +130,7 @@ func TestRestartAfterSIGKILL(t *testing.T) {
 			"--storage.path="+storage, "--log.level=info")
 	}
 	kill := func(p *exporterProc) {
-		p.cmd.Process.Signal(syscall.SIGKILL)
+		_ = p.cmd.Process.Signal(syscall.SIGKILL) // fails only when it exited already
 		<-p.done
 	}
 	call := func(p *exporterProc, method, path string) (int, map[string]any) {
@@ -140,9 +140,11 @@ func TestRestartAfterSIGKILL(t *testing.T) {
 		if err != nil {
 			return 0, nil
 		}
-		defer resp.Body.Close()
+		defer func() { _ = resp.Body.Close() }()
 		var m map[string]any
-		json.NewDecoder(resp.Body).Decode(&m)
+		if err := json.NewDecoder(resp.Body).Decode(&m); err != nil {
+			return resp.StatusCode, nil
+		}
 		return resp.StatusCode, m
 	}
 
@@ -197,8 +199,9 @@ func TestRestartAfterSIGKILL(t *testing.T) {
 	// The exporter's metrics show the workflow's end and the new version.
 	resp, err := http.Get("http://" + p.addr + "/metrics")
 	require.NoError(t, err)
-	body, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	require.NoError(t, resp.Body.Close())
 	for _, want := range []string{
 		fmt.Sprintf(`vcf_upgrade_workflow_state{domain=%q,state="successfully_completed",target="lab"} 1`, domain),
 		fmt.Sprintf(`vcf_domain_version_info{domain=%q,target="lab",version=%q} 1`, domain, target),
