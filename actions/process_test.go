@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/vcf-exporter/vcf_exporter/internal/testutil"
@@ -187,15 +188,12 @@ func TestRestartAfterSIGKILL(t *testing.T) {
 		_, s := call(p, "GET", upgrade)
 		t.Fatalf("final state %q: %v\nexporter log:\n%s", final, s["log_markdown"], logs.String())
 	}
-	if len(killedIn) != len(killStates) {
-		t.Errorf("killed in %v, want %v", killedIn, killStates)
-	}
-	if n := srv.Sim.Stats()["POST /v1/upgrades"]; n != 4 {
-		t.Errorf("POST /v1/upgrades = %d, want exactly 4 (one per component)", n)
-	}
-	if v, _ := c.Releases(context.Background(), ds[0].ID); len(v) == 0 || v[0].Version != target || target == from {
-		t.Errorf("domain version %v, want %s (was %s)", v, target, from)
-	}
+	assert.Equal(t, killStates, killedIn, "killed in every state with remote work")
+	assert.EqualValues(t, 4, srv.Sim.Stats()["POST /v1/upgrades"], "POST /v1/upgrades: exactly one per component")
+	v, err := c.Releases(context.Background(), ds[0].ID)
+	require.NoError(t, err)
+	require.NotEmpty(t, v)
+	assert.True(t, v[0].Version == target && target != from, "domain version %s, want %s (was %s)", v[0].Version, target, from)
 	// The exporter's metrics show the workflow's end and the new version.
 	resp, err := http.Get("http://" + p.addr + "/metrics")
 	require.NoError(t, err)
@@ -206,11 +204,7 @@ func TestRestartAfterSIGKILL(t *testing.T) {
 		fmt.Sprintf(`vcf_upgrade_workflow_state{domain=%q,state="successfully_completed",target="lab"} 1`, domain),
 		fmt.Sprintf(`vcf_domain_version_info{domain=%q,target="lab",version=%q} 1`, domain, target),
 	} {
-		if !strings.Contains(string(body), want) {
-			t.Errorf("/metrics lacks %s", want)
-		}
+		assert.Contains(t, string(body), want)
 	}
-	if strings.Contains(logs.String(), testToken) {
-		t.Error("the token appears in the exporter's log")
-	}
+	assert.NotContains(t, logs.String(), testToken, "the token appears in the exporter's log")
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/vcf-exporter/vcf_exporter/config"
+	"github.com/vcf-exporter/vcf_exporter/vcfclient"
 	"github.com/vcf-exporter/vcf_exporter/vcfsim"
 )
 
@@ -227,18 +228,17 @@ func TestUpgradeSpecsFromConfig(t *testing.T) {
 	r := mk(config.ActionsConfig{})
 	esx, err := r.spec(context.Background(), &ComponentRun{Kind: KindESX, BundleID: "b", ResourceType: "CLUSTER", ResourceIDs: ids})
 	require.NoError(t, err)
-	if esx.ParallelUpgrade || len(esx.ResourceUpgradeSpecs) != len(ids) || esx.ResourceType != "CLUSTER" {
-		t.Errorf("ESX spec %+v", esx)
-	}
+	assert.False(t, esx.ParallelUpgrade)
+	assert.Len(t, esx.ResourceUpgradeSpecs, len(ids))
+	assert.Equal(t, "CLUSTER", esx.ResourceType)
 	for _, rs := range esx.ResourceUpgradeSpecs {
-		if rs.EnableQuickboot || rs.EvacuateOfflineVms || rs.EsxUpgradeOptionsSpec.EnableQuickboot || !rs.UpgradeNow || rs.PersonalitySpec != nil {
-			t.Errorf("ESX resource spec %+v", rs)
-		}
+		assert.True(t, rs.UpgradeNow)
+		assert.False(t, rs.EnableQuickboot || rs.EvacuateOfflineVms || rs.EsxUpgradeOptionsSpec.EnableQuickboot, "ESX resource spec %+v", rs)
+		assert.Nil(t, rs.PersonalitySpec)
 	}
 	vc, err := r.spec(context.Background(), &ComponentRun{Kind: KindVCenter, BundleID: "b", ResourceType: "DOMAIN", ResourceIDs: []string{e.domain.ID}})
-	if err != nil || len(vc.VcenterUpgradeUserInputSpecs) != 1 || vc.VcenterUpgradeUserInputSpecs[0].UpgradeMechanism != "InPlace" || vc.VcenterUpgradeUserInputSpecs[0].ResourceID != "vc-1" {
-		t.Errorf("vCenter spec %+v %v", vc, err)
-	}
+	require.NoError(t, err)
+	assert.Equal(t, []vcfclient.VcenterUpgradeUserInputSpec{{ResourceID: "vc-1", UpgradeMechanism: "InPlace"}}, vc.VcenterUpgradeUserInputSpecs)
 	ups, _ := e.client.FutureReleases(context.Background(), e.domain.ID)
 	nsxBundle := ""
 	for _, b := range ups[0].PatchBundles {
@@ -247,15 +247,16 @@ func TestUpgradeSpecsFromConfig(t *testing.T) {
 		}
 	}
 	nsx, err := r.spec(context.Background(), &ComponentRun{Kind: KindNSX, BundleID: nsxBundle, ResourceType: "DOMAIN", ResourceIDs: []string{e.domain.ID}})
-	if err != nil || len(nsx.NsxtUpgradeUserInputSpecs) != 1 {
-		t.Fatalf("NSX spec %+v %v", nsx, err)
-	}
+	require.NoError(t, err)
+	require.Len(t, nsx.NsxtUpgradeUserInputSpecs, 1)
 	in := nsx.NsxtUpgradeUserInputSpecs[0]
-	if in.NsxtID == "" || in.NsxtUpgradeOptions.IsHostClustersUpgradeParallel || !in.NsxtUpgradeOptions.IsEdgeClustersUpgradeParallel ||
-		len(in.NsxtHostClusterUpgradeSpecs) != len(ids) || in.NsxtHostClusterUpgradeSpecs[0].LiveUpgrade || in.NsxtHostClusterUpgradeSpecs[0].HostParallelUpgrade ||
-		len(in.NsxtEdgeClusterUpgradeSpecs) == 0 || !in.NsxtEdgeClusterUpgradeSpecs[0].EdgeParallelUpgrade {
-		t.Errorf("NSX input %+v", in)
-	}
+	assert.NotEmpty(t, in.NsxtID)
+	assert.False(t, in.NsxtUpgradeOptions.IsHostClustersUpgradeParallel)
+	assert.True(t, in.NsxtUpgradeOptions.IsEdgeClustersUpgradeParallel)
+	require.Len(t, in.NsxtHostClusterUpgradeSpecs, len(ids))
+	assert.False(t, in.NsxtHostClusterUpgradeSpecs[0].LiveUpgrade || in.NsxtHostClusterUpgradeSpecs[0].HostParallelUpgrade)
+	require.NotEmpty(t, in.NsxtEdgeClusterUpgradeSpecs)
+	assert.True(t, in.NsxtEdgeClusterUpgradeSpecs[0].EdgeParallelUpgrade)
 	// Configured.
 	no := false
 	r = mk(config.ActionsConfig{
@@ -264,23 +265,19 @@ func TestUpgradeSpecsFromConfig(t *testing.T) {
 		ESX:     config.ESXUpgradeOptions{EnableQuickboot: true, ParallelClusterUpgrade: true, Personalities: map[string]string{cls[0].Name: "image-1"}},
 	})
 	esx, _ = r.spec(context.Background(), &ComponentRun{Kind: KindESX, BundleID: "b", ResourceType: "CLUSTER", ResourceIDs: ids})
-	if !esx.ParallelUpgrade || !esx.ResourceUpgradeSpecs[0].EsxUpgradeOptionsSpec.EnableQuickboot {
-		t.Errorf("configured ESX spec %+v", esx)
-	}
+	assert.True(t, esx.ParallelUpgrade)
+	assert.True(t, esx.ResourceUpgradeSpecs[0].EsxUpgradeOptionsSpec.EnableQuickboot)
 	for _, rs := range esx.ResourceUpgradeSpecs {
-		if (rs.ResourceID == cls[0].ID) != (rs.PersonalitySpec != nil && rs.PersonalitySpec.PersonalityID == "image-1") {
-			t.Errorf("personality of %s: %+v", rs.ResourceID, rs.PersonalitySpec)
-		}
+		hasImage := rs.PersonalitySpec != nil && rs.PersonalitySpec.PersonalityID == "image-1"
+		assert.Equal(t, rs.ResourceID == cls[0].ID, hasImage, "personality of %s: %+v", rs.ResourceID, rs.PersonalitySpec)
 	}
 	vc, _ = r.spec(context.Background(), &ComponentRun{Kind: KindVCenter, BundleID: "b", ResourceType: "DOMAIN", ResourceIDs: []string{e.domain.ID}})
-	if vc.VcenterUpgradeUserInputSpecs[0].UpgradeMechanism != "Migration" {
-		t.Errorf("configured vCenter spec %+v", vc)
-	}
+	assert.Equal(t, "Migration", vc.VcenterUpgradeUserInputSpecs[0].UpgradeMechanism)
 	nsx, _ = r.spec(context.Background(), &ComponentRun{Kind: KindNSX, BundleID: nsxBundle, ResourceType: "DOMAIN", ResourceIDs: []string{e.domain.ID}})
 	in = nsx.NsxtUpgradeUserInputSpecs[0]
-	if !in.NsxtUpgradeOptions.IsHostClustersUpgradeParallel || in.NsxtUpgradeOptions.IsEdgeClustersUpgradeParallel || !in.NsxtHostClusterUpgradeSpecs[0].LiveUpgrade {
-		t.Errorf("configured NSX input %+v", in)
-	}
+	assert.True(t, in.NsxtUpgradeOptions.IsHostClustersUpgradeParallel)
+	assert.False(t, in.NsxtUpgradeOptions.IsEdgeClustersUpgradeParallel)
+	assert.True(t, in.NsxtHostClusterUpgradeSpecs[0].LiveUpgrade)
 }
 
 // A POST /v1/upgrades answered with an error has an unknown outcome: the
