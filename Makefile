@@ -13,7 +13,7 @@ VPKG      := github.com/prometheus/common/version
 LDFLAGS   := -X $(VPKG).Version=$(VERSION) -X $(VPKG).Revision=$(REVISION) -X $(VPKG).Branch=$(BRANCH) \
              -X $(VPKG).BuildUser=$(shell id -un)@$(shell hostname) -X $(VPKG).BuildDate=$(shell date -u +%Y%m%d-%H:%M:%S)
 
-.PHONY: all build test vet fmt-check unit e2e bench fuzz run demo-upgrade check-config deps-prometheus
+.PHONY: all build test vet fmt-check unit e2e bench bench-e2e fuzz run demo-upgrade check-config deps-prometheus deps-influxdb
 
 all: build
 
@@ -39,6 +39,18 @@ deps-prometheus:
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y --no-install-recommends prometheus; \
 	fi
 
+# InfluxDB 1.8.10 (influxd, with Flux) for the InfluxDB sink's tests, built
+# once into GOPATH/bin (about two minutes). The tests find it there or in
+# PATH; without it they skip, or fail when CI is set.
+INFLUXD_VERSION := v1.8.10
+deps-influxdb:
+	@if command -v influxd >/dev/null 2>&1 || [ -x "$(GOBIN)/influxd" ]; then \
+		echo "influxd present: $$(command -v influxd || echo $(GOBIN)/influxd)"; \
+	else \
+		echo "building influxd $(INFLUXD_VERSION) into $(GOBIN)"; \
+		$(GO) install github.com/influxdata/influxdb/cmd/influxd@$(INFLUXD_VERSION); \
+	fi
+
 unit:
 	$(GO) test -race -count=1 $(PKGS)
 
@@ -49,10 +61,18 @@ e2e: deps-prometheus
 	$(GO) test -race -count=1 -run 'TestE2E' . $(if $(UPDATE),-args -update)
 
 # test is the project's test command (README, .ci/run).
-test: vet fmt-check deps-prometheus unit
+test: vet fmt-check deps-prometheus deps-influxdb unit
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem $(PKGS)
+
+# End-to-end performance (issue 13): vcfsim with 10,000 and 1,000 hosts and
+# 25 ms latency, the exporter binary, medians of REPS runs; prints the ratio
+# table and writes bench-e2e.json.
+REPS ?= 5
+bench-e2e: build
+	$(GO) build -o .build/vcfsim ./cmd/vcfsim
+	$(GO) run ./internal/benche2e --exporter=./$(BIN) --vcfsim=.build/vcfsim --reps=$(REPS) --out=.build/bench-e2e.json
 
 # Fuzz targets, one "package:FuzzName" per line; `make fuzz` runs each for
 # FUZZTIME. Their seed corpora are committed under each package's

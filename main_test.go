@@ -2,6 +2,7 @@ package main
 
 import (
 	"log/slog"
+	"os"
 	"runtime/debug"
 	"testing"
 
@@ -42,6 +43,21 @@ func TestFlagTargets(t *testing.T) {
 
 	_, err = flagTargets(&flags{url: "https://sddc.example.com", username: "u", passwordFile: "/pw"}, logger)
 	require.ErrorContains(t, err, "both $VCF_PASSWORD and --vcf.password-file")
+}
+
+func TestDefaultMemoryLimit(t *testing.T) {
+	prev := debug.SetMemoryLimit(-1)
+	t.Cleanup(func() { debug.SetMemoryLimit(prev) })
+	logger := slog.New(slog.DiscardHandler)
+
+	t.Setenv("GOMEMLIMIT", "1GiB")
+	debug.SetMemoryLimit(1 << 30)
+	defaultMemoryLimit(logger)
+	require.Equal(t, int64(1<<30), debug.SetMemoryLimit(-1), "$GOMEMLIMIT wins")
+
+	require.NoError(t, os.Unsetenv("GOMEMLIMIT"))
+	defaultMemoryLimit(logger)
+	require.Equal(t, int64(memoryLimit), debug.SetMemoryLimit(-1))
 }
 
 // Built without -ldflags (go run, go test), the version comes from the

@@ -1,44 +1,40 @@
 package collector
 
 import (
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"testing"
 	"time"
 
-	promcfg "github.com/prometheus/common/config"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/common/expfmt"
 	"github.com/stretchr/testify/require"
 
-	"github.com/vcf-exporter/vcf_exporter/config"
 	"github.com/vcf-exporter/vcf_exporter/targets"
-	"github.com/vcf-exporter/vcf_exporter/vcfsim"
 )
 
 // BenchmarkScrape10kHosts serves /metrics for a simulator with 10,000 hosts
 // (10 domains x 10 clusters x 100 hosts): "fetch" asks the simulator on every
 // scrape, "cached" reuses the snapshot (--vcf.min-refresh-interval).
 func BenchmarkScrape10kHosts(b *testing.B) {
-	cfg := vcfsim.DefaultConfig()
-	cfg.Domains, cfg.ClustersPerDomain, cfg.HostsPerCluster, cfg.UnassignedHosts = 10, 10, 100, 0
-	cfg.Now = func() time.Time { return fixedNow }
-	srv, err := vcfsim.NewServer(cfg)
-	require.NoError(b, err)
-	b.Cleanup(func() { srv.Close() })
+	srv := sizedSim(b, 10, 10, 100, 0)
 
 	for _, bc := range []struct {
 		name       string
 		minRefresh time.Duration
-	}{{"fetch", -1}, {"cached", time.Hour}} {
+		gzip       bool
+	}{{"fetch", -1, false}, {"cached", time.Hour, false}, {"cached-gzip", time.Hour, true}} {
 		b.Run(bc.name, func(b *testing.B) {
-			r := targets.NewRegistry(targets.Options{MinRefreshInterval: bc.minRefresh})
-			b.Cleanup(r.Close)
-			require.NoError(b, r.Apply([]config.TargetConfig{{
-				Name: "big", URL: srv.URL, Username: cfg.Username, Password: promcfg.Secret(cfg.Password),
-			}}))
+			r := simRegistry(b, srv, targets.Options{MinRefreshInterval: bc.minRefresh}, "big")
 			h := MetricsHandler(HandlerOpts{Registry: r, Set: newSet(b, DefaultEnabled()...)})
 			scrape := func() int {
 				rec := httptest.NewRecorder()
-				h.ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+				req := httptest.NewRequest("GET", "/metrics", nil)
+				if bc.gzip {
+					req.Header.Set("Accept-Encoding", "gzip")
+				}
+				h.ServeHTTP(rec, req)
 				require.Equal(b, http.StatusOK, rec.Code)
 				return rec.Body.Len()
 			}
@@ -49,4 +45,37 @@ func BenchmarkScrape10kHosts(b *testing.B) {
 			b.ReportMetric(float64(size), "bytes/scrape")
 		})
 	}
+}
+
+// BenchmarkRender10kHosts renders one snapshot of 10,000 hosts: what a
+// scrape did before the cache (client_golang: const metrics, Gather's
+// check and sort, text encoding) and what the cache does once per snapshot
+// (the same collectors, encoded per family and sorted).
+func BenchmarkRender10kHosts(b *testing.B) {
+	srv := sizedSim(b, 10, 10, 100, 0)
+	r := simRegistry(b, srv, targets.Options{MinRefreshInterval: time.Hour}, "big")
+	tg := mustGet(b, r, "big")
+	set := newSet(b, DefaultEnabled()...)
+	labels := prometheus.Labels{"target": "big"}
+	require.True(b, tg.Snapshot(b.Context()).Up())
+
+	b.Run("client_golang", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			reg := prometheus.NewRegistry()
+			reg.MustRegister(set.NewTargetCollector(b.Context(), tg, labels))
+			mfs, err := reg.Gather()
+			require.NoError(b, err)
+			for _, mf := range mfs {
+				_, err := expfmt.MetricFamilyToText(io.Discard, mf)
+				require.NoError(b, err)
+			}
+		}
+	})
+	b.Run("cache", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			set.NewTargetCollector(b.Context(), tg, labels).renderings(NewCache(), textFormats[expfmt.TypeTextPlain])
+		}
+	})
 }

@@ -209,6 +209,11 @@ type Scrape struct {
 	Snapshot *targets.Snapshot
 
 	descs map[*prometheus.Desc]*prometheus.Desc // nil: no constant labels
+	// render: the metrics go to the render cache's encoder (see renderGauge).
+	render bool
+
+	upgradeOnce sync.Once
+	upgrades    targets.UpgradeStatus
 
 	once          sync.Once
 	domainName    map[string]string // id -> name
@@ -221,6 +226,11 @@ type Scrape struct {
 func (s *Scrape) gauge(desc *prometheus.Desc, v float64, labels ...string) prometheus.Metric {
 	if d, ok := s.descs[desc]; ok {
 		desc = d
+	}
+	if s.render {
+		// The label pairs of a const metric are most of a render's
+		// garbage; the render cache's encoder reads the values as they are.
+		return &renderGauge{desc: desc, value: v, labels: slices.Clone(labels)}
 	}
 	return prometheus.MustNewConstMetric(desc, prometheus.GaugeValue, v, labels...)
 }
@@ -271,6 +281,21 @@ func (s *Scrape) clusterHostCount(c *vcfclient.Cluster) int {
 	}
 	s.index()
 	return s.clusterHosts[c.ID]
+}
+
+// upgradeStatus is the target's upgrade check as this scrape sees it, the
+// same for the render cache's key and for the upgrade collector. It waits
+// only for the very first check, and not at all while the SDDC Manager is
+// unreachable (a check would fail).
+func (s *Scrape) upgradeStatus(ctx context.Context) targets.UpgradeStatus {
+	s.upgradeOnce.Do(func() {
+		if s.Snapshot.Up() {
+			s.upgrades = s.Target.Upgrades(ctx)
+		} else {
+			s.upgrades = s.Target.UpgradeStatus()
+		}
+	})
+	return s.upgrades
 }
 
 // Inventory returns the snapshot's inventory or ErrTargetDown.
@@ -336,6 +361,8 @@ func (s *Set) labelledDescs(constLabels prometheus.Labels) map[*prometheus.Desc]
 			panic(fmt.Sprintf("collector: descriptor not made by newDesc: %s", d))
 		}
 		m[d] = prometheus.NewDesc(spec.fqName, spec.help, spec.labels, constLabels)
+		spec.constLabels = constLabels
+		setSpec(m[d], spec) // the render cache looks up name, help and labels
 	}
 	s.labelled.Store(key, m)
 	return m
@@ -396,10 +423,30 @@ func (c *TargetCollector) Describe(ch chan<- *prometheus.Desc) {
 // Collect implements prometheus.Collector.
 func (c *TargetCollector) Collect(ch chan<- prometheus.Metric) {
 	begin := time.Now()
-	defer func() {
-		ch <- prometheus.MustNewConstMetric(c.desc(targetScrapeDurationDesc), prometheus.GaugeValue, time.Since(begin).Seconds())
-	}()
+	defer func() { ch <- c.scrapeDuration(begin) }()
 	snap := c.target.Snapshot(c.ctx)
+	c.collectSnapshot(snap, ch)
+	s := &Scrape{Target: c.target, Snapshot: snap, descs: c.descs}
+	var wg sync.WaitGroup
+	for _, name := range c.set.names {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c.execute(name, c.set.collectors[name], s, ch)
+		}()
+	}
+	wg.Wait()
+}
+
+// scrapeDuration is vcf_scrape_duration_seconds of a scrape that began at
+// begin (never cached: one per scrape).
+func (c *TargetCollector) scrapeDuration(begin time.Time) prometheus.Metric {
+	return prometheus.MustNewConstMetric(c.desc(targetScrapeDurationDesc), prometheus.GaugeValue, time.Since(begin).Seconds())
+}
+
+// collectSnapshot sends the metrics of the snapshot itself: vcf_up and the
+// inventory refresh.
+func (c *TargetCollector) collectSnapshot(snap *targets.Snapshot, ch chan<- prometheus.Metric) {
 	up := 0.0
 	if snap.Up() {
 		up = 1
@@ -411,17 +458,6 @@ func (c *TargetCollector) Collect(ch chan<- prometheus.Metric) {
 	if snap.Up() {
 		ch <- prometheus.MustNewConstMetric(c.desc(refreshTimestampDesc), prometheus.GaugeValue, float64(snap.Time.UnixNano())/1e9)
 	}
-
-	s := &Scrape{Target: c.target, Snapshot: snap, descs: c.descs}
-	var wg sync.WaitGroup
-	for _, name := range c.set.names {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			c.execute(name, c.set.collectors[name], s, ch)
-		}()
-	}
-	wg.Wait()
 }
 
 func (c *TargetCollector) execute(name string, col Collector, s *Scrape, ch chan<- prometheus.Metric) {
@@ -513,6 +549,7 @@ func stateSets[T any](s *Scrape, ch chan<- prometheus.Metric, defs []stateSetDef
 type descSpec struct {
 	fqName, help string
 	labels       []string
+	constLabels  prometheus.Labels // of a descriptor made by labelledDescs
 }
 
 var (
@@ -532,8 +569,12 @@ func lookupSpec(d *prometheus.Desc) (descSpec, bool) {
 func newDesc(subsystem, name, help string, labels ...string) *prometheus.Desc {
 	fq := prometheus.BuildFQName(Namespace, subsystem, name)
 	d := prometheus.NewDesc(fq, help, labels, nil)
-	specsMu.Lock()
-	specs[d] = descSpec{fqName: fq, help: help, labels: labels}
-	specsMu.Unlock()
+	setSpec(d, descSpec{fqName: fq, help: help, labels: labels})
 	return d
+}
+
+func setSpec(d *prometheus.Desc, s descSpec) {
+	specsMu.Lock()
+	specs[d] = s
+	specsMu.Unlock()
 }

@@ -32,14 +32,17 @@ var fixedNow = time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 
 // smallSim is a simulator small enough to read its exposition by eye:
 // 2 domains x 1 cluster x 2 hosts + 1 unassigned host.
-func smallSim(t testing.TB) *vcfsim.Server {
+func smallSim(t testing.TB) *vcfsim.Server { return sizedSim(t, 2, 1, 2, 1) }
+
+// sizedSim is a simulator of the given size on a frozen clock.
+func sizedSim(t testing.TB, domains, clustersPerDomain, hostsPerCluster, unassigned int) *vcfsim.Server {
 	t.Helper()
 	cfg := vcfsim.DefaultConfig()
-	cfg.Domains, cfg.ClustersPerDomain, cfg.HostsPerCluster, cfg.UnassignedHosts = 2, 1, 2, 1
+	cfg.Domains, cfg.ClustersPerDomain, cfg.HostsPerCluster, cfg.UnassignedHosts = domains, clustersPerDomain, hostsPerCluster, unassigned
 	cfg.Now = func() time.Time { return fixedNow }
 	srv, err := vcfsim.NewServer(cfg)
 	require.NoError(t, err)
-	t.Cleanup(func() { srv.Close() })
+	t.Cleanup(func() { _ = srv.Close() })
 	return srv
 }
 

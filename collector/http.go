@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -118,6 +119,7 @@ func (o *HandlerOpts) setFor(w http.ResponseWriter, r *http.Request, allowExport
 // plus the exporter's own metrics and each API client's metrics.
 func MetricsHandler(o HandlerOpts) http.Handler {
 	o.defaults()
+	cache := NewCache()
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		set, exporter, ok := o.setFor(w, r, true)
 		if !ok {
@@ -125,8 +127,34 @@ func MetricsHandler(o HandlerOpts) http.Handler {
 		}
 		ctx, cancel := context.WithTimeout(r.Context(), ScrapeTimeout(r, o.DefaultTimeout, o.TimeoutOffset))
 		defer cancel()
+		ts := o.Registry.Targets()
+		if format, tf := negotiate(r); tf != nil {
+			cache.retain(func(t *targets.Target) bool { return slices.Contains(ts, t) })
+			outs := make([]cachedOutput, len(ts))
+			var wg sync.WaitGroup
+			for i, t := range ts {
+				if exporter && len(set.names) == 0 { // collect[]=exporter alone: no SDDC Manager is scraped
+					break
+				}
+				wg.Go(func() {
+					outs[i].parts = set.NewTargetCollector(ctx, t, prometheus.Labels{"target": t.Name}).renderings(cache, tf)
+				})
+			}
+			wg.Wait()
+			// The API clients' metrics, after the scrape's requests.
+			clients := prometheus.NewRegistry()
+			for _, t := range ts {
+				if t.Client != nil {
+					if err := clients.Register(prometheus.WrapCollectorWith(prometheus.Labels{"target": t.Name}, t.Client)); err != nil {
+						o.Logger.Error("registering target client collector", "target", t.Name, "err", err)
+					}
+				}
+			}
+			o.serveCached(w, r, format, tf, outs, prometheus.Gatherers{o.Self, clients})
+			return
+		}
 		reg := prometheus.NewRegistry()
-		for _, t := range o.Registry.Targets() {
+		for _, t := range ts {
 			labels := prometheus.Labels{"target": t.Name}
 			var c sequence
 			if !exporter || len(set.names) > 0 { // collect[]=exporter alone: no SDDC Manager is scraped
@@ -149,6 +177,7 @@ func MetricsHandler(o HandlerOpts) http.Handler {
 // 400.
 func ProbeHandler(o HandlerOpts) http.Handler {
 	o.defaults()
+	cache := NewCache()
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		name := r.URL.Query().Get("target")
 		if name == "" {
@@ -168,6 +197,11 @@ func ProbeHandler(o HandlerOpts) http.Handler {
 		defer cancel()
 		if r.URL.Query().Get("debug") == "true" {
 			debugProbe(ctx, w, t, set)
+			return
+		}
+		if format, tf := negotiate(r); tf != nil {
+			cache.retain(func(c *targets.Target) bool { cur, ok := o.Registry.Get(c.Name); return ok && cur == c })
+			o.serveCached(w, r, format, tf, []cachedOutput{{parts: set.NewTargetCollector(ctx, t, nil).renderings(cache, tf)}}, nil)
 			return
 		}
 		reg := prometheus.NewRegistry()

@@ -69,6 +69,7 @@ func (l *ScrapeLimiter) Wrap(h http.Handler) http.Handler {
 			if l.acquire(sctx) {
 				defer l.release()
 				h.ServeHTTP(rec, r.WithContext(sctx))
+				rec.endSegment()
 			} else {
 				rec.Header().Set("Retry-After", "1")
 				rec.code = http.StatusServiceUnavailable
@@ -109,12 +110,35 @@ func (l *ScrapeLimiter) release() {
 // recorder keeps an answer to replay it to every scraper sharing it.
 // Writing fails after the deadline, so that encoding stops when the scrape's
 // time is up; such an answer is replayed as 503 rather than cut short.
+// The render cache's bytes are kept by reference (writeRetained), not
+// copied: the answer then costs no second copy of the exposition.
 type recorder struct {
 	header   http.Header
 	code     int
-	body     bytes.Buffer
+	body     bytes.Buffer // written since the last segment
+	segments [][]byte     // the answer before body
 	deadline time.Time
 	late     bool
+}
+
+// writeRetained keeps b, which is never modified (the render cache's), as
+// a segment of the answer.
+func (r *recorder) writeRetained(b []byte) (int, error) {
+	if time.Now().After(r.deadline) {
+		r.late = true
+		return 0, os.ErrDeadlineExceeded
+	}
+	r.endSegment()
+	r.segments = append(r.segments, b)
+	return len(b), nil
+}
+
+// endSegment turns what was written since the last segment into one.
+func (r *recorder) endSegment() {
+	if r.body.Len() > 0 {
+		r.segments = append(r.segments, bytes.Clone(r.body.Bytes()))
+		r.body.Reset()
+	}
 }
 
 func (r *recorder) Header() http.Header  { return r.header }
@@ -137,5 +161,10 @@ func (r *recorder) replay(w http.ResponseWriter) {
 		w.Header()[k] = v
 	}
 	w.WriteHeader(r.code)
+	for _, b := range r.segments {
+		if _, err := w.Write(b); err != nil {
+			return
+		}
+	}
 	_, _ = w.Write(r.body.Bytes())
 }

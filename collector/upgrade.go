@@ -3,6 +3,7 @@ package collector
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -51,13 +52,29 @@ func (c *upgradeCollector) Describe(ch chan<- *prometheus.Desc) {
 	}
 }
 
-func (c *upgradeCollector) Update(ctx context.Context, s *Scrape, ch chan<- prometheus.Metric) error {
-	var st targets.UpgradeStatus
-	if s.Snapshot.Up() {
-		st = s.Target.Upgrades(ctx) // waits only for the very first check
-	} else {
-		st = s.Target.UpgradeStatus() // unreachable: don't wait for a check bound to fail
+// checkVersion identifies an upgrade check result (each successful check
+// stores a new Domains slice).
+type checkVersion struct {
+	attempt, success time.Time
+	domains          *targets.DomainUpgrade
+	err              string
+}
+
+// version keys the render cache: the output changes with the check result.
+func (c *upgradeCollector) version(ctx context.Context, s *Scrape) any {
+	st := s.upgradeStatus(ctx)
+	v := checkVersion{attempt: st.LastAttempt, success: st.LastSuccess}
+	if len(st.Domains) > 0 {
+		v.domains = &st.Domains[0]
 	}
+	if st.Err != nil {
+		v.err = st.Err.Error()
+	}
+	return v
+}
+
+func (c *upgradeCollector) Update(ctx context.Context, s *Scrape, ch chan<- prometheus.Metric) error {
+	st := s.upgradeStatus(ctx)
 	ch <- s.gauge(c.checkSuccess, boolValue(st.HasRun() && st.Err == nil))
 	if !st.LastSuccess.IsZero() {
 		ch <- s.gauge(c.checkTimestamp, float64(st.LastSuccess.UnixNano())/1e9)

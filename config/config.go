@@ -38,6 +38,8 @@ type Config struct {
 	Targets []TargetConfig `yaml:"targets,omitempty"`
 	// Actions configures the authenticated /actions API (see actions.go).
 	Actions ActionsConfig `yaml:"actions,omitempty"`
+	// InfluxDB are the InfluxDB sinks (see influxdb.go).
+	InfluxDB []InfluxDBConfig `yaml:"influxdb,omitempty"`
 }
 
 // TargetConfig describes one SDDC Manager.
@@ -101,6 +103,10 @@ func (c *Config) SetDirectory(dir string) {
 		t.PasswordFile = promcfg.JoinDir(dir, t.PasswordFile)
 	}
 	c.Actions.SetDirectory(dir)
+	for i := range c.InfluxDB {
+		c.InfluxDB[i].TLSConfig.SetDirectory(dir)
+		c.InfluxDB[i].TokenFile = promcfg.JoinDir(dir, c.InfluxDB[i].TokenFile)
+	}
 }
 
 // Validate checks the whole configuration and returns every problem found.
@@ -128,6 +134,7 @@ func (c *Config) Validate() error {
 	if err := c.Actions.Validate(); err != nil {
 		errs = append(errs, err)
 	}
+	errs = append(errs, validateInfluxDB(c.InfluxDB)...)
 	return errors.Join(errs...)
 }
 
@@ -212,9 +219,10 @@ func (t *TargetConfig) ResolvePassword() (promcfg.Secret, error) {
 }
 
 // CheckFiles reads every file the configuration names, as the exporter
-// will: each target's password file and TLS CA, certificate and key, and
-// the /actions token files. A missing, empty, unreadable or garbage file,
-// or a directory, is an error naming the target or token.
+// will: each target's password file and TLS CA, certificate and key, the
+// /actions token files, and each InfluxDB sink's token and TLS files. A
+// missing, empty, unreadable or garbage file, or a directory, is an error
+// naming the target, token or sink.
 func (c *Config) CheckFiles() error {
 	var errs []error
 	for i := range c.Targets {
@@ -225,6 +233,14 @@ func (c *Config) CheckFiles() error {
 	for _, t := range c.Actions.Tokens {
 		if _, err := t.Resolve(); err != nil {
 			errs = append(errs, fmt.Errorf("actions token %q: %w", t.Name, err))
+		}
+	}
+	for _, sink := range c.InfluxDB {
+		if _, err := sink.ResolveToken(); err != nil {
+			errs = append(errs, err)
+		}
+		if _, err := promcfg.NewTLSConfig(&sink.TLSConfig); err != nil {
+			errs = append(errs, fmt.Errorf("influxdb %q: tls_config: %w", sink.WithDefaults().Name, err))
 		}
 	}
 	return errors.Join(errs...)

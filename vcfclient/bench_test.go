@@ -6,6 +6,8 @@ import (
 	"io"
 	"sync"
 	"testing"
+
+	gojson "github.com/goccy/go-json"
 )
 
 // Full structs for the Host schema, as a generated client (or a naive one)
@@ -137,7 +139,7 @@ func BenchmarkDecodeHosts(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
 			var hosts []Host
-			_, err := decodePage(json.NewDecoder(bytes.NewReader(body)), func(w *hostWire) error {
+			_, err := decodePage(gojson.NewDecoder(bytes.NewReader(body)), func(w *hostWire) error {
 				h, err := w.model()
 				hosts = append(hosts, h)
 				return err

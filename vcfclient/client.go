@@ -9,9 +9,9 @@
 package vcfclient
 
 import (
+	"bufio"
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -23,6 +23,7 @@ import (
 	"sync"
 	"time"
 
+	json "github.com/goccy/go-json"
 	"github.com/prometheus/common/config"
 )
 
@@ -435,7 +436,10 @@ func (c *Client) attempt(ctx context.Context, req request, body []byte, token st
 
 	var derr error
 	if decode != nil {
-		dec := json.NewDecoder(&limitedBody{r: resp.Body, left: c.cfg.MaxResponseBytes, limit: c.cfg.MaxResponseBytes})
+		// The decoder reads 512 bytes at a time; through a 64 KiB buffer a
+		// 50 MB list costs ~800 reads of the socket instead of ~13,000
+		// (net/http's own buffer is 4 KiB).
+		dec := json.NewDecoder(bufio.NewReaderSize(&limitedBody{r: resp.Body, left: c.cfg.MaxResponseBytes, limit: c.cfg.MaxResponseBytes}, 64<<10))
 		if derr = decode(dec); derr == nil {
 			derr = expectEOF(dec)
 		}

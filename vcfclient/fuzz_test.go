@@ -2,9 +2,10 @@ package vcfclient
 
 import (
 	"bytes"
-	"encoding/json"
 	"math"
 	"testing"
+
+	json "github.com/goccy/go-json"
 )
 
 // FuzzDecodeHosts feeds arbitrary bodies to the streaming page decoder and

@@ -2,12 +2,13 @@ package vcfclient
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
 	"sync"
+
+	json "github.com/goccy/go-json"
 )
 
 const (

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	gojson "github.com/goccy/go-json"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -251,7 +252,7 @@ func TestDecodePageAcceptsVariants(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			var ids []string
-			_, err := decodePage(json.NewDecoder(strings.NewReader(body)), func(w *refWire) error { ids = append(ids, w.ID); return nil })
+			_, err := decodePage(gojson.NewDecoder(strings.NewReader(body)), func(w *refWire) error { ids = append(ids, w.ID); return nil })
 			require.NoError(t, err)
 			if name != "null elements" {
 				assert.Equal(t, []string{"a", "b"}, ids)
@@ -267,7 +268,7 @@ func FuzzDecodePage(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
-		_, _ = decodePage(json.NewDecoder(bytes.NewReader(b)), func(w *hostWire) error { _, err := w.model(); return err })
+		_, _ = decodePage(gojson.NewDecoder(bytes.NewReader(b)), func(w *hostWire) error { _, err := w.model(); return err })
 	})
 }
 

@@ -2,12 +2,13 @@ package vcfclient
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
+
+	json "github.com/goccy/go-json"
 )
 
 const (

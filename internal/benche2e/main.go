@@ -1,0 +1,495 @@
+// Command benche2e is `make bench-e2e`: it starts the vcfsim and
+// vcf_exporter binaries on loopback and measures, in one run, what issue 13
+// asks of a scrape at scale, for a 10,000-host and a 1,000-host inventory
+// with 25 ms latency per request:
+//
+//   - floor: the four list bodies fetched concurrently and discarded;
+//   - cold scrape (the exporter must fetch: --vcf.min-refresh-interval=0s);
+//   - warm scrape and gzip warm scrape (a second exporter reusing its
+//     snapshot: --vcf.min-refresh-interval=1h);
+//   - API calls per refresh (vcfsim /sim/stats around one cold scrape);
+//   - peak RSS of each exporter (VmHWM in /proc/<pid>/status);
+//   - series and bytes per scrape.
+//
+// Each timing is the median of --reps repetitions. It prints the ratios of
+// the issue's table and writes every number as JSON (--out).
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// scenario is one inventory size.
+type scenario struct {
+	Name                              string
+	Domains, ClustersPerDomain, Hosts int
+}
+
+var scenarios = []scenario{
+	{"10k", 20, 5, 100},
+	{"1k", 10, 1, 100},
+}
+
+// Result is one scenario's numbers (seconds, bytes).
+type Result struct {
+	Scenario      string  `json:"scenario"`
+	Hosts         int     `json:"hosts"`
+	HostsBodySize int     `json:"hosts_body_bytes"`
+	Floor         float64 `json:"floor_seconds"`
+	Cold          float64 `json:"cold_scrape_seconds"`
+	Warm          float64 `json:"warm_scrape_seconds"`
+	WarmGzip      float64 `json:"warm_gzip_scrape_seconds"`
+	APICalls      int     `json:"api_calls_per_refresh"`
+	PeakRSSCold   int64   `json:"peak_rss_bytes_cold_exporter"`
+	PeakRSSWarm   int64   `json:"peak_rss_bytes_warm_exporter"`
+	Series        int     `json:"series_per_scrape"`
+	Bytes         int     `json:"bytes_per_scrape"`
+	GzipBytes     int     `json:"gzip_bytes_per_scrape"`
+	// Ratios of the issue's table.
+	ColdOverFloor   float64 `json:"cold_over_floor"`
+	WarmOverCold    float64 `json:"warm_over_cold"`
+	GzipOverCold    float64 `json:"warm_gzip_over_cold"`
+	RSSOverHostBody float64 `json:"peak_rss_over_hosts_body"`
+}
+
+type options struct {
+	exporter, vcfsim string
+	reps             int
+	latency          time.Duration
+	out              string
+	only             string
+}
+
+func main() {
+	var o options
+	flag.StringVar(&o.exporter, "exporter", "./vcf_exporter", "vcf_exporter binary")
+	flag.StringVar(&o.vcfsim, "vcfsim", "./vcfsim", "vcfsim binary")
+	flag.IntVar(&o.reps, "reps", 5, "repetitions of each timing (the median is reported)")
+	flag.DurationVar(&o.latency, "latency", 25*time.Millisecond, "vcfsim latency per request")
+	flag.StringVar(&o.out, "out", "bench-e2e.json", "JSON results file")
+	flag.StringVar(&o.only, "scenario", "", "run only this scenario (10k or 1k)")
+	flag.Parse()
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
+	defer cancel()
+	var results []Result
+	for _, sc := range scenarios {
+		if o.only != "" && o.only != sc.Name {
+			continue
+		}
+		r, err := run(ctx, o, sc)
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "bench-e2e: %s: %v\n", sc.Name, err)
+			os.Exit(1)
+		}
+		results = append(results, r)
+	}
+	fmt.Print(table(results))
+	b, _ := json.MarshalIndent(results, "", "  ")
+	if err := os.WriteFile(o.out, append(b, '\n'), 0o644); err != nil {
+		fmt.Fprintln(os.Stderr, "bench-e2e:", err)
+		os.Exit(1)
+	}
+	fmt.Printf("\nwritten to %s\n", o.out)
+}
+
+func run(ctx context.Context, o options, sc scenario) (Result, error) {
+	r := Result{Scenario: sc.Name}
+	simAddr, err := freeAddr()
+	if err != nil {
+		return r, err
+	}
+	sim, err := start(ctx, o.vcfsim, nil, "--no-tls", "--web.listen-address="+simAddr,
+		"--domains="+strconv.Itoa(sc.Domains), "--clusters-per-domain="+strconv.Itoa(sc.ClustersPerDomain),
+		"--hosts-per-cluster="+strconv.Itoa(sc.Hosts), "--latency="+o.latency.String(), "--log.level=warn")
+	if err != nil {
+		return r, err
+	}
+	defer sim.stop()
+	simURL := "http://" + simAddr
+	if err := waitOK(ctx, simURL+"/sim/stats"); err != nil {
+		return r, fmt.Errorf("vcfsim: %w", err)
+	}
+
+	// Floor: the four list bodies, concurrently, discarded.
+	token, err := login(ctx, simURL)
+	if err != nil {
+		return r, err
+	}
+	var floors []float64
+	for range o.reps {
+		d, hostsBytes, err := floor(ctx, simURL, token)
+		if err != nil {
+			return r, err
+		}
+		floors = append(floors, d.Seconds())
+		r.HostsBodySize = hostsBytes
+	}
+	r.Floor = median(floors)
+
+	// Cold: every scrape fetches.
+	cold, err := startExporter(ctx, o.exporter, simURL, "0s")
+	if err != nil {
+		return r, err
+	}
+	defer cold.stop()
+	if _, err := scrape(ctx, cold.url, false); err != nil { // login, first upgrade check
+		return r, err
+	}
+	var colds []float64
+	for i := range o.reps {
+		if i == 0 {
+			if err := post(ctx, simURL+"/sim/stats/reset"); err != nil {
+				return r, err
+			}
+		}
+		s, err := scrape(ctx, cold.url, false)
+		if err != nil {
+			return r, err
+		}
+		if i == 0 {
+			if r.APICalls, err = apiCalls(ctx, simURL); err != nil {
+				return r, err
+			}
+			r.Series, r.Bytes = s.series, s.bytes
+		}
+		colds = append(colds, s.seconds)
+	}
+	r.Cold = median(colds)
+	if r.PeakRSSCold, err = cold.peakRSS(); err != nil {
+		return r, err
+	}
+	cold.stop()
+
+	// Warm: the snapshot is reused.
+	warm, err := startExporter(ctx, o.exporter, simURL, "1h")
+	if err != nil {
+		return r, err
+	}
+	defer warm.stop()
+	if _, err := scrape(ctx, warm.url, false); err != nil {
+		return r, err
+	}
+	if err := post(ctx, simURL+"/sim/stats/reset"); err != nil {
+		return r, err
+	}
+	var warms, gzips []float64
+	for range o.reps {
+		s, err := scrape(ctx, warm.url, false)
+		if err != nil {
+			return r, err
+		}
+		warms = append(warms, s.seconds)
+		g, err := scrape(ctx, warm.url, true)
+		if err != nil {
+			return r, err
+		}
+		gzips = append(gzips, g.seconds)
+		r.GzipBytes = g.bytes
+	}
+	if n, err := apiCalls(ctx, simURL); err != nil || n != 0 {
+		return r, fmt.Errorf("warm scrapes made %d API calls (err %v): the snapshot was not reused", n, err)
+	}
+	r.Warm, r.WarmGzip = median(warms), median(gzips)
+	if r.PeakRSSWarm, err = warm.peakRSS(); err != nil {
+		return r, err
+	}
+	r.Hosts = sc.Domains*sc.ClustersPerDomain*sc.Hosts + 2 // + vcfsim's 2 unassigned hosts
+	r.ColdOverFloor = r.Cold / r.Floor
+	r.WarmOverCold = r.Warm / r.Cold
+	r.GzipOverCold = r.WarmGzip / r.Cold
+	r.RSSOverHostBody = float64(max(r.PeakRSSCold, r.PeakRSSWarm)) / float64(r.HostsBodySize)
+	return r, nil
+}
+
+// table formats the ratios of the issue's table, per scenario.
+func table(rs []Result) string {
+	var w strings.Builder
+	mib := func(b int64) float64 { return float64(b) / (1 << 20) }
+	ms := func(s float64) string { return strconv.FormatFloat(s*1000, 'f', 0, 64) + " ms" }
+	for _, r := range rs {
+		fmt.Fprintf(&w, "\n%s: %d hosts, /v1/hosts %.1f MiB\n\n", r.Scenario, r.Hosts, mib(int64(r.HostsBodySize)))
+		w.WriteString("| measure | value | target |\n")
+		w.WriteString("|---|---|---|\n")
+		fmt.Fprintf(&w, "| API calls per refresh | %d | ≤ 5 |\n", r.APICalls)
+		fmt.Fprintf(&w, "| cold scrape / floor | %s / %s = %.1f | ≤ 1.5 |\n", ms(r.Cold), ms(r.Floor), r.ColdOverFloor)
+		fmt.Fprintf(&w, "| warm scrape / cold scrape | %s / %s = %.3f | ≤ 0.05 |\n", ms(r.Warm), ms(r.Cold), r.WarmOverCold)
+		fmt.Fprintf(&w, "| gzip warm scrape / cold scrape | %s / %s = %.3f | |\n", ms(r.WarmGzip), ms(r.Cold), r.GzipOverCold)
+		fmt.Fprintf(&w, "| exporter peak RSS / raw /v1/hosts bytes | %.0f MiB / %.0f MiB = %.2f | ≤ 1.0 |\n",
+			mib(max(r.PeakRSSCold, r.PeakRSSWarm)), mib(int64(r.HostsBodySize)), r.RSSOverHostBody)
+		fmt.Fprintf(&w, "| series per scrape | %d (%.1f MB of text, %.1f MB gzip) | |\n", r.Series, float64(r.Bytes)/1e6, float64(r.GzipBytes)/1e6)
+	}
+	return w.String()
+}
+
+func median(xs []float64) float64 {
+	s := slices.Clone(xs)
+	slices.Sort(s)
+	if len(s) == 0 {
+		return 0
+	}
+	return s[len(s)/2]
+}
+
+// ---- processes ----
+
+type proc struct {
+	cmd  *exec.Cmd
+	url  string
+	once sync.Once
+}
+
+func start(ctx context.Context, bin string, env []string, args ...string) (*proc, error) {
+	cmd := exec.CommandContext(ctx, bin, args...)
+	cmd.Env = append(os.Environ(), env...)
+	cmd.Stdout, cmd.Stderr = io.Discard, os.Stderr
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	return &proc{cmd: cmd}, nil
+}
+
+func (p *proc) stop() {
+	p.once.Do(func() {
+		_ = p.cmd.Process.Signal(os.Interrupt)
+		done := make(chan struct{})
+		go func() { _ = p.cmd.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			_ = p.cmd.Process.Kill()
+			<-done
+		}
+	})
+}
+
+// peakRSS reads VmHWM, the process' peak resident set size.
+func (p *proc) peakRSS() (int64, error) {
+	f, err := os.Open(fmt.Sprintf("/proc/%d/status", p.cmd.Process.Pid))
+	if err != nil {
+		return 0, err
+	}
+	defer func() { _ = f.Close() }()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if v, ok := strings.CutPrefix(sc.Text(), "VmHWM:"); ok {
+			kb, err := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
+			return kb << 10, err
+		}
+	}
+	return 0, errors.New("no VmHWM in /proc status")
+}
+
+func startExporter(ctx context.Context, bin, simURL, minRefresh string) (*proc, error) {
+	addr, err := freeAddr()
+	if err != nil {
+		return nil, err
+	}
+	p, err := start(ctx, bin, []string{"VCF_PASSWORD=VMware1!VMware1!"},
+		"--web.listen-address="+addr, "--vcf.url="+simURL, "--vcf.username=admin@local",
+		"--vcf.min-refresh-interval="+minRefresh, "--log.level=warn")
+	if err != nil {
+		return nil, err
+	}
+	p.url = "http://" + addr
+	if err := waitOK(ctx, p.url+"/-/ready"); err != nil {
+		p.stop()
+		return nil, fmt.Errorf("exporter: %w", err)
+	}
+	return p, nil
+}
+
+func freeAddr() (string, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	defer func() { _ = l.Close() }()
+	return l.Addr().String(), nil
+}
+
+// waitOK polls url until it answers 200, for at most 30 s.
+func waitOK(ctx context.Context, url string) error {
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	tick := time.NewTicker(50 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		req, _ := http.NewRequestWithContext(ctx, "GET", url, nil)
+		if resp, err := http.DefaultClient.Do(req); err == nil {
+			_, _ = io.Copy(io.Discard, resp.Body)
+			_ = resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return nil
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("%s not ready: %w", url, ctx.Err())
+		case <-tick.C:
+		}
+	}
+}
+
+// ---- HTTP ----
+
+// client never decompresses: gzip scrapes are timed up to the last
+// compressed byte, as Prometheus receives them.
+var client = &http.Client{Transport: &http.Transport{DisableCompression: true}}
+
+func post(ctx context.Context, url string) error {
+	req, _ := http.NewRequestWithContext(ctx, "POST", url, nil)
+	resp, err := client.Do(req)
+	if err != nil {
+		return err
+	}
+	_, _ = io.Copy(io.Discard, resp.Body)
+	_ = resp.Body.Close()
+	if resp.StatusCode/100 != 2 {
+		return fmt.Errorf("POST %s: %s", url, resp.Status)
+	}
+	return nil
+}
+
+func login(ctx context.Context, simURL string) (string, error) {
+	req, _ := http.NewRequestWithContext(ctx, "POST", simURL+"/v1/tokens",
+		strings.NewReader(`{"username":"admin@local","password":"VMware1!VMware1!"}`))
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := client.Do(req)
+	if err != nil {
+		return "", err
+	}
+	defer func() { _ = resp.Body.Close() }()
+	var pair struct {
+		AccessToken string `json:"accessToken"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&pair); err != nil || pair.AccessToken == "" {
+		return "", fmt.Errorf("login: %s %v", resp.Status, err)
+	}
+	return pair.AccessToken, nil
+}
+
+// floor fetches the four list bodies concurrently and discards them.
+func floor(ctx context.Context, simURL, token string) (time.Duration, int, error) {
+	lists := []string{"/v1/domains", "/v1/clusters", "/v1/hosts", "/v1/sddc-managers"}
+	sizes := make([]int64, len(lists))
+	errs := make([]error, len(lists))
+	var wg sync.WaitGroup
+	begin := time.Now()
+	for i, path := range lists {
+		wg.Go(func() {
+			req, _ := http.NewRequestWithContext(ctx, "GET", simURL+path, nil)
+			req.Header.Set("Authorization", "Bearer "+token)
+			resp, err := client.Do(req)
+			if err != nil {
+				errs[i] = err
+				return
+			}
+			defer func() { _ = resp.Body.Close() }()
+			sizes[i], errs[i] = io.Copy(io.Discard, resp.Body)
+			if resp.StatusCode != http.StatusOK {
+				errs[i] = fmt.Errorf("GET %s: %s", path, resp.Status)
+			}
+		})
+	}
+	wg.Wait()
+	return time.Since(begin), int(sizes[2]), errors.Join(errs...)
+}
+
+type scrapeResult struct {
+	seconds       float64
+	series, bytes int
+}
+
+func scrape(ctx context.Context, base string, gzip bool) (scrapeResult, error) {
+	req, _ := http.NewRequestWithContext(ctx, "GET", base+"/metrics", nil)
+	if gzip {
+		req.Header.Set("Accept-Encoding", "gzip")
+	}
+	begin := time.Now()
+	resp, err := client.Do(req)
+	if err != nil {
+		return scrapeResult{}, err
+	}
+	defer func() { _ = resp.Body.Close() }()
+	// Counted as it streams (a scraper parses as it reads): the time is
+	// the exporter's, not that of growing a buffer here.
+	var lc lineCounter
+	_, err = io.Copy(&lc, resp.Body)
+	d := time.Since(begin)
+	if err != nil {
+		return scrapeResult{}, err
+	}
+	if resp.StatusCode != http.StatusOK {
+		return scrapeResult{}, fmt.Errorf("scrape: %s", resp.Status)
+	}
+	if gzip && resp.Header.Get("Content-Encoding") != "gzip" {
+		return scrapeResult{}, errors.New("scrape: asked for gzip, got " + resp.Header.Get("Content-Encoding"))
+	}
+	r := scrapeResult{seconds: d.Seconds(), bytes: lc.bytes}
+	if !gzip {
+		r.series = lc.samples
+	}
+	return r, nil
+}
+
+// lineCounter counts the bytes and the sample lines (not starting with
+// '#') of an exposition written to it.
+type lineCounter struct {
+	bytes, samples int
+	midLine        bool
+}
+
+func (c *lineCounter) Write(p []byte) (int, error) {
+	n := len(p)
+	c.bytes += n
+	for len(p) > 0 {
+		if !c.midLine && p[0] != '#' && p[0] != '\n' {
+			c.samples++
+		}
+		i := bytes.IndexByte(p, '\n')
+		if i < 0 {
+			c.midLine = true
+			break
+		}
+		c.midLine = false
+		p = p[i+1:]
+	}
+	return n, nil
+}
+
+// apiCalls sums vcfsim's request counters of /v1 (the token excluded).
+func apiCalls(ctx context.Context, simURL string) (int, error) {
+	req, _ := http.NewRequestWithContext(ctx, "GET", simURL+"/sim/stats", nil)
+	resp, err := client.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	defer func() { _ = resp.Body.Close() }()
+	var stats map[string]int
+	if err := json.NewDecoder(resp.Body).Decode(&stats); err != nil {
+		return 0, err
+	}
+	n := 0
+	for k, v := range stats {
+		if k != "POST /v1/tokens" {
+			n += v
+		}
+	}
+	return n, nil
+}
