@@ -116,13 +116,17 @@ func TestRestartResumes(t *testing.T) {
 		// second, so a busy machine cannot poll past it.
 		{"SDDC Manager API gone", StateUpgradingSDDCManager, func(m string, n int, err error) bool { return m == "Upgrade#1" && err != nil }, 3600},
 		{"NSX upgrade posted, not recorded", StateUpgradingNSX, func(m string, n int, _ error) bool { return m == "StartUpgrade" && n == 2 }, 0},
-		{"NSX upgrade polling", StateUpgradingNSX, func(m string, n int, _ error) bool { return m == "Upgrade#2" && n == 3 }, 0},
+		{"NSX upgrade polling", StateUpgradingNSX, func(m string, n int, _ error) bool { return m == "Upgrade#2" && n == 2 }, 0},
 		{"vCenter upgrade posted, not recorded", StateUpgradingVCenter, func(m string, n int, _ error) bool { return m == "StartUpgrade" && n == 3 }, 0},
-		{"vCenter upgrade polling", StateUpgradingVCenter, func(m string, n int, _ error) bool { return m == "Upgrade#3" && n == 3 }, 0},
+		{"vCenter upgrade polling", StateUpgradingVCenter, func(m string, n int, _ error) bool { return m == "Upgrade#3" && n == 2 }, 0},
 		{"ESX upgrade posted, not recorded", StateUpgradingESX, func(m string, n int, _ error) bool { return m == "StartUpgrade" && n == 4 }, 0},
-		{"ESX upgrade polling", StateUpgradingESX, func(m string, n int, _ error) bool { return m == "Upgrade#4" && n == 3 }, 0},
+		{"ESX upgrade polling", StateUpgradingESX, func(m string, n int, _ error) bool { return m == "Upgrade#4" && n == 2 }, 0},
 		{"validation started, not recorded", StateValidating, func(m string, n int, _ error) bool { return m == "ValidateRelease" }, 0},
 	}
+	// The polling cases crash on the component's second GET /v1/upgrades
+	// call after its POST (the look-up of the upgrade, then the first poll):
+	// a third call may never come when a busy machine polls late and finds
+	// the upgrade done.
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
