@@ -113,7 +113,9 @@ FUZZ_TARGETS := \
 	./vcfclient:FuzzDecodeHosts \
 	./vcfclient:FuzzDecodeDomains \
 	./vcfclient:FuzzCompareVersions \
-	./config:FuzzParse
+	./config:FuzzParse \
+	./actions:FuzzDecodeStartRequest \
+	./actions:FuzzLoadWorkflowFile
 
 fuzz:
 	@set -e; for t in $(FUZZ_TARGETS); do \

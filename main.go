@@ -205,7 +205,11 @@ func run(f *flags, logger *slog.Logger) error {
 		return err
 	}
 	defer stopActions()
-	mux.Handle("/actions/", actionsHandler)
+	stopActionsListener, err := f.actions.Mount(mux, actionsHandler, logger)
+	if err != nil {
+		return err
+	}
+	defer stopActionsListener()
 	// InfluxDB sinks (issue 10); stopping them (SIGTERM) flushes their buffers.
 	stopInflux, err := influxsink.Setup(f.influx, rl.Config, registry, set, self, logger)
 	if err != nil {

@@ -1,10 +1,3 @@
-// Package actions is the authenticated /actions API of the exporter and the
-// resumable VCF domain upgrade workflow behind it.
-//
-// The workflow's state is kept in files under --storage.path and written
-// atomically before and after every remote call that changes something, so a
-// restarted exporter resumes where it stopped and never sends the same
-// upgrade request twice.
 package actions
 
 import (

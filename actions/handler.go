@@ -2,8 +2,6 @@ package actions
 
 import (
 	"context"
-	"crypto/sha256"
-	"crypto/subtle"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -17,47 +15,19 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unicode/utf8"
 
 	"github.com/vcf-exporter/vcf_exporter/config"
 )
-
-// Token is a named bearer token accepted by the API.
-type Token struct {
-	Name  string
-	Value string
-}
-
-// LoadTokens collects the tokens of --actions.token-file (named
-// "token-file") and of the config file's actions.tokens.
-func LoadTokens(tokenFile string, cfg config.ActionsConfig) ([]Token, error) {
-	var out []Token
-	if tokenFile != "" {
-		v, err := config.ReadTokenFile(tokenFile)
-		if err != nil {
-			return nil, fmt.Errorf("--actions.token-file: %w", err)
-		}
-		out = append(out, Token{Name: "token-file", Value: v})
-	}
-	for _, t := range cfg.Tokens {
-		v, err := t.Resolve()
-		if err != nil {
-			return nil, fmt.Errorf("actions token %q: %w", t.Name, err)
-		}
-		if v == "" {
-			return nil, fmt.Errorf("actions token %q is empty", t.Name)
-		}
-		out = append(out, Token{Name: t.Name, Value: v})
-	}
-	return out, nil
-}
 
 // HandlerOptions configure the HTTP API.
 type HandlerOptions struct {
 	// MaxBodyBytes limits request bodies (default 64 KiB; larger is 413).
 	MaxBodyBytes int64
 	// MaxAuthFailures failed authentications per client address within
-	// AuthFailureWindow are allowed; then 429 until the window ends
-	// (defaults 10 per 5m).
+	// AuthFailureWindow are allowed; then wrong tokens from it get 429
+	// until the window ends, the right token always works (defaults 10
+	// per 5m).
 	MaxAuthFailures   int
 	AuthFailureWindow time.Duration
 	// RequestTimeout bounds the SDDC Manager calls of one request (default 60s).
@@ -65,6 +35,11 @@ type HandlerOptions struct {
 	// Logger receives the audit log.
 	Logger *slog.Logger
 	Now    func() time.Time
+	// TokenFile and Config, when Config is set, are where the tokens come
+	// from: they are read again when Config returns a new configuration
+	// (a reload), at the point of use, without any lock.
+	TokenFile string
+	Config    func() *config.Config
 }
 
 // Handler serves /actions/. With no token configured (or no engine) it
@@ -72,22 +47,11 @@ type HandlerOptions struct {
 type Handler struct {
 	e      *Engine
 	opts   HandlerOptions
-	tokens atomic.Pointer[[]hashedToken]
+	tokens atomic.Pointer[tokenSet]
 	mux    *http.ServeMux
 
-	mu       sync.Mutex
+	mu       sync.Mutex // guards failures only
 	failures map[string]*failWindow
-	reload   func() // applies configuration reloads (nil: none)
-}
-
-type hashedToken struct {
-	name string
-	sum  [32]byte
-}
-
-type failWindow struct {
-	start time.Time
-	n     int
 }
 
 // NewHandler returns the /actions handler.
@@ -111,7 +75,11 @@ func NewHandler(e *Engine, tokens []Token, opts HandlerOptions) *Handler {
 		opts.Now = time.Now
 	}
 	h := &Handler{e: e, opts: opts, failures: map[string]*failWindow{}}
-	h.SetTokens(tokens)
+	ts := &tokenSet{hashed: hashTokens(tokens)}
+	if opts.Config != nil {
+		ts.cfg = opts.Config() // the tokens given are this configuration's
+	}
+	h.tokens.Store(ts)
 	m := http.NewServeMux()
 	m.HandleFunc("/actions/v1/domains/{domain}/upgrade", h.route(map[string]endpoint{
 		http.MethodGet:  {"upgrade_status", h.upgradeStatus, false},
@@ -139,21 +107,9 @@ func NewHandler(e *Engine, tokens []Token, opts HandlerOptions) *Handler {
 	return h
 }
 
-// SetTokens replaces the accepted tokens (on reload). No tokens disables the API.
-func (h *Handler) SetTokens(tokens []Token) {
-	hs := make([]hashedToken, 0, len(tokens))
-	for _, t := range tokens {
-		if t.Value == "" {
-			continue
-		}
-		hs = append(hs, hashedToken{name: t.Name, sum: sha256.Sum256([]byte(t.Value))})
-	}
-	h.tokens.Store(&hs)
-}
-
 // Enabled reports whether the API accepts requests.
 func (h *Handler) Enabled() bool {
-	return h.e != nil && len(*h.tokens.Load()) > 0
+	return h.e != nil && len(h.currentTokens()) > 0
 }
 
 type ctxKey struct{}
@@ -174,9 +130,6 @@ func info(r *http.Request) *reqInfo {
 
 // ServeHTTP authenticates, rate-limits failures, routes and audits.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if h.reload != nil {
-		h.reload()
-	}
 	if !h.Enabled() {
 		writeError(w, http.StatusNotFound, "not found")
 		return
@@ -186,17 +139,27 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	ri := &reqInfo{client: client, action: r.Method + " " + r.URL.Path}
 	rec := &statusRecorder{ResponseWriter: w}
 	defer func() {
-		h.opts.Logger.Info("actions audit", "token", ri.token, "client", client, "action", ri.action,
-			"detail", ri.detail, "status", rec.status, "result", http.StatusText(rec.status))
+		// Read-only calls of an authenticated client (a Home Assistant
+		// sensor polls the status every minute) are logged at debug level.
+		lvl := slog.LevelInfo
+		if ri.token != "" && r.Method == http.MethodGet {
+			lvl = slog.LevelDebug
+		}
+		// Paths and details come from the client: truncated, so that
+		// huge requests cannot flood the log.
+		h.opts.Logger.Log(r.Context(), lvl, "actions audit", "token", ri.token, "client", client, "action", truncate(ri.action, maxAuditField),
+			"detail", truncate(ri.detail, maxAuditField), "status", rec.status, "result", http.StatusText(rec.status))
 	}()
 
-	if retry, limited := h.limited(client); limited {
-		rec.Header().Set("Retry-After", strconv.Itoa(int(retry.Seconds())+1))
-		writeError(rec, http.StatusTooManyRequests, "too many failed authentication attempts; retry later")
-		return
-	}
+	// The right token always works; only wrong ones are slowed down, so
+	// that guessing from an address cannot lock its legitimate user out.
 	name, ok := h.authenticate(r)
 	if !ok {
+		if retry, limited := h.limited(client); limited {
+			rec.Header().Set("Retry-After", strconv.Itoa(int(retry.Seconds())+1))
+			writeError(rec, http.StatusTooManyRequests, "too many failed authentication attempts; retry later")
+			return
+		}
 		h.fail(client)
 		rec.Header().Set("WWW-Authenticate", `Bearer realm="vcf_exporter actions"`)
 		writeError(rec, http.StatusUnauthorized, "missing or invalid bearer token")
@@ -206,67 +169,27 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.mux.ServeHTTP(rec, r.WithContext(context.WithValue(r.Context(), ctxKey{}, ri)))
 }
 
+// maxAuditField bounds a client-supplied field of an audit line (bytes).
+const maxAuditField = 256
+
+// truncate cuts s to at most n bytes (on a rune boundary), marking the cut.
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	cut := n
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + fmt.Sprintf("…(%d bytes)", len(s))
+}
+
 func clientAddr(r *http.Request) string {
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
 		return r.RemoteAddr
 	}
 	return host
-}
-
-// authenticate compares the bearer token with every configured token in
-// constant time (hashes of equal length; no early exit).
-func (h *Handler) authenticate(r *http.Request) (string, bool) {
-	auth := r.Header.Get("Authorization")
-	const prefix = "bearer "
-	if len(auth) <= len(prefix) || !strings.EqualFold(auth[:len(prefix)], prefix) {
-		return "", false
-	}
-	sum := sha256.Sum256([]byte(strings.TrimSpace(auth[len(prefix):])))
-	name, found := "", 0
-	for _, t := range *h.tokens.Load() {
-		if subtle.ConstantTimeCompare(sum[:], t.sum[:]) == 1 {
-			if found == 0 {
-				name = t.name
-			}
-			found = 1
-		}
-	}
-	return name, found == 1
-}
-
-func (h *Handler) limited(client string) (time.Duration, bool) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	f := h.failures[client]
-	if f == nil {
-		return 0, false
-	}
-	left := h.opts.AuthFailureWindow - h.opts.Now().Sub(f.start)
-	if left <= 0 {
-		delete(h.failures, client)
-		return 0, false
-	}
-	return left, f.n >= h.opts.MaxAuthFailures
-}
-
-func (h *Handler) fail(client string) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	now := h.opts.Now()
-	if len(h.failures) > 10000 {
-		for k, f := range h.failures {
-			if now.Sub(f.start) > h.opts.AuthFailureWindow {
-				delete(h.failures, k)
-			}
-		}
-	}
-	f := h.failures[client]
-	if f == nil || now.Sub(f.start) > h.opts.AuthFailureWindow {
-		f = &failWindow{start: now}
-		h.failures[client] = f
-	}
-	f.n++
 }
 
 type endpoint struct {
@@ -320,54 +243,34 @@ func (h *Handler) route(eps map[string]endpoint) http.HandlerFunc {
 		defer cancel()
 		code, v, err := ep.fn(w, r.WithContext(ctx), body)
 		if err != nil {
-			var ae *Error
-			if errors.As(err, &ae) {
-				writeError(w, ae.Status, ae.Msg)
-				return
-			}
-			writeError(w, http.StatusInternalServerError, err.Error())
+			writeError(w, httpStatus(err), err.Error())
 			return
 		}
 		writeJSON(w, code, v)
 	}
 }
 
-// decode reads an optional JSON object strictly (unknown fields are errors).
-func decode(body []byte, v any) error {
-	if body == nil {
-		return nil
-	}
-	dec := json.NewDecoder(strings.NewReader(string(body)))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		return errf(http.StatusBadRequest, "malformed JSON body: %v", err)
-	}
-	if dec.More() {
-		return errf(http.StatusBadRequest, "malformed JSON body: trailing data")
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return errf(http.StatusBadRequest, "malformed JSON body: trailing data")
-	}
-	return nil
-}
-
 type empty struct{}
+
+// StartRequest is the body of POST .../upgrade.
+type StartRequest struct {
+	TargetVersion string `json:"target_version"`
+	DryRun        bool   `json:"dry_run"`
+}
 
 func (h *Handler) upgradeStart(w http.ResponseWriter, r *http.Request, body []byte) (int, any, error) {
 	var req StartRequest
 	if err := decode(body, &req); err != nil {
 		return 0, nil, err
 	}
-	ri := info(r)
-	ri.detail = fmt.Sprintf("domain=%s target=%s version=%s dry_run=%t", r.PathValue("domain"), r.URL.Query().Get("target"), req.TargetVersion, req.DryRun)
-	res, err := h.e.StartUpgrade(r.Context(), r.URL.Query().Get("target"), r.PathValue("domain"), req)
-	if err != nil {
-		return 0, nil, err
+	target, domain := r.URL.Query().Get("target"), r.PathValue("domain")
+	info(r).detail = fmt.Sprintf("domain=%s target=%s version=%s dry_run=%t", domain, target, req.TargetVersion, req.DryRun)
+	if req.DryRun {
+		p, err := h.e.PlanUpgrade(r.Context(), target, domain, req.TargetVersion)
+		return http.StatusOK, p, err
 	}
-	if _, ok := res.(*Plan); ok {
-		return http.StatusOK, res, nil
-	}
-	return http.StatusAccepted, res, nil
+	s, err := h.e.StartUpgrade(r.Context(), target, domain, req.TargetVersion)
+	return http.StatusAccepted, s, err
 }
 
 func (h *Handler) upgradeStatus(w http.ResponseWriter, r *http.Request, _ []byte) (int, any, error) {
@@ -439,7 +342,7 @@ func writeJSON(w http.ResponseWriter, code int, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	w.WriteHeader(code)
-	w.Write(append(b, '\n'))
+	_, _ = w.Write(append(b, '\n')) // a client that went away needs no answer
 }
 
 func writeError(w http.ResponseWriter, code int, msg string) {

@@ -13,7 +13,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
 	"github.com/vcf-exporter/vcf_exporter/config"
+	"github.com/vcf-exporter/vcf_exporter/internal/testutil"
 )
 
 // offlineEngine is an engine whose target never answers (security tests
@@ -25,9 +29,7 @@ func offlineEngine(t *testing.T, names ...string) *Engine {
 		ft.clients[n] = newTestClient(t, "http://127.0.0.1:1")
 	}
 	e, err := New(ft, testEngineOptions(t.TempDir(), nil))
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	e.Start(context.Background())
 	t.Cleanup(e.Stop)
 	return e
@@ -70,13 +72,10 @@ func serve(h http.Handler, method, path, remote string, hdr map[string]string, b
 
 func jsonError(t *testing.T, rec *httptest.ResponseRecorder) string {
 	t.Helper()
-	if ct := rec.Header().Get("Content-Type"); ct != "application/json" {
-		t.Errorf("Content-Type %q", ct)
-	}
+	assert.Equal(t, "application/json", rec.Header().Get("Content-Type"))
 	var m map[string]string
-	if err := json.Unmarshal(rec.Body.Bytes(), &m); err != nil || m["error"] == "" {
-		t.Errorf("not a JSON error: %q", rec.Body.String())
-	}
+	assert.NoError(t, json.Unmarshal(rec.Body.Bytes(), &m), "not a JSON error: %q", rec.Body)
+	assert.NotEmpty(t, m["error"], "not a JSON error: %q", rec.Body)
 	return m["error"]
 }
 
@@ -94,15 +93,11 @@ func TestDisabledWithoutToken(t *testing.T) {
 			return h
 		}(),
 	} {
-		if h.Enabled() {
-			t.Errorf("%s: enabled", name)
-		}
+		assert.False(t, h.Enabled(), name)
 		for _, p := range []string{"/actions/", "/actions/v1/upgrade-check", "/actions/v1/domains/d/upgrade"} {
 			for _, m := range []string{"GET", "POST"} {
 				rec := serve(h, m, p, "", authHdr, "")
-				if rec.Code != 404 {
-					t.Errorf("%s: %s %s = %d", name, m, p, rec.Code)
-				}
+				assert.Equal(t, 404, rec.Code, "=")
 				jsonError(t, rec)
 			}
 		}
@@ -122,24 +117,16 @@ func TestAuthentication(t *testing.T) {
 		"empty bearer": {"Authorization": "Bearer "},
 	} {
 		rec := serve(h, "POST", "/actions/v1/upgrade-check", "", hdr, "")
-		if rec.Code != 401 {
-			t.Errorf("%s: %d", name, rec.Code)
-		}
-		if !strings.HasPrefix(rec.Header().Get("WWW-Authenticate"), "Bearer") {
-			t.Errorf("%s: no WWW-Authenticate", name)
-		}
+		assert.Equal(t, 401, rec.Code, "")
+		assert.True(t, strings.HasPrefix(rec.Header().Get("WWW-Authenticate"), "Bearer"), "%s: WWW-Authenticate", name)
 		jsonError(t, rec)
 	}
 	// Unknown paths and wrong methods need authentication too.
-	if rec := serve(h, "DELETE", "/actions/v1/nothing", "", nil, ""); rec.Code != 401 {
-		t.Errorf("unauthenticated unknown path: %d", rec.Code)
-	}
+	assert.Equal(t, 401, serve(h, "DELETE", "/actions/v1/nothing", "", nil, "").Code, "unauthenticated unknown path")
 	// Both tokens work; case-insensitive scheme.
 	for _, tok := range []string{"bearer other-token", "Bearer " + testToken} {
 		rec := serve(h, "GET", "/actions/v1/nothing", "", map[string]string{"Authorization": tok}, "")
-		if rec.Code != 404 {
-			t.Errorf("%q: %d %s", tok, rec.Code, rec.Body)
-		}
+		assert.Equal(t, 404, rec.Code, "")
 	}
 }
 
@@ -149,23 +136,19 @@ func TestAuthFailureRateLimit(t *testing.T) {
 	h := NewHandler(eng, []Token{{Name: "ha", Value: testToken}}, HandlerOptions{MaxAuthFailures: 3, AuthFailureWindow: time.Minute, Now: clk.Now})
 	bad := map[string]string{"Authorization": "Bearer wrong"}
 	for i := range 3 {
-		if rec := serve(h, "GET", "/actions/v1/x", "192.0.2.1:1234", bad, ""); rec.Code != 401 {
-			t.Fatalf("attempt %d: %d", i, rec.Code)
-		}
+		require.Equal(t, 401, serve(h, "GET", "/actions/v1/x", "192.0.2.1:1234", bad, "").Code, "attempt %d", i)
 	}
-	// Limited now, even with the right token, from that address only.
-	rec := serve(h, "GET", "/actions/v1/x", "192.0.2.1:999", authHdr, "")
-	if rec.Code != 429 || rec.Header().Get("Retry-After") == "" {
-		t.Errorf("after 3 failures: %d, Retry-After %q", rec.Code, rec.Header().Get("Retry-After"))
-	}
+	// Wrong tokens from that address are slowed down now...
+	rec := serve(h, "GET", "/actions/v1/x", "192.0.2.1:999", bad, "")
+	assert.Equal(t, 429, rec.Code, "after 3 failures")
+	assert.NotEmpty(t, rec.Header().Get("Retry-After"))
 	jsonError(t, rec)
-	if rec := serve(h, "GET", "/actions/v1/x", "192.0.2.2:1", authHdr, ""); rec.Code != 404 {
-		t.Errorf("other address: %d", rec.Code)
-	}
+	// ...but the right token always works, from there and elsewhere.
+	assert.Equal(t, 404, serve(h, "GET", "/actions/v1/x", "192.0.2.1:999", authHdr, "").Code, "right token after 3 failures")
+	assert.Equal(t, 404, serve(h, "GET", "/actions/v1/x", "192.0.2.2:1", authHdr, "").Code, "other address")
+	assert.Equal(t, 401, serve(h, "GET", "/actions/v1/x", "192.0.2.2:1", bad, "").Code, "wrong token from another address")
 	clk.Add(61 * time.Second)
-	if rec := serve(h, "GET", "/actions/v1/x", "192.0.2.1:1", authHdr, ""); rec.Code != 404 {
-		t.Errorf("after the window: %d", rec.Code)
-	}
+	assert.Equal(t, 401, serve(h, "GET", "/actions/v1/x", "192.0.2.1:1", bad, "").Code, "wrong token after the window")
 }
 
 func TestRequestChecks(t *testing.T) {
@@ -182,6 +165,14 @@ func TestRequestChecks(t *testing.T) {
 		{"wrong type", "POST", p, "application/json", `{"dry_run":"yes"}`, 400},
 		{"trailing data", "POST", p, "application/json", `{} {}`, 400},
 		{"array", "POST", p, "application/json", `[]`, 400},
+		{"duplicate key", "POST", p, "application/json", `{"dry_run":true,"dry_run":false}`, 400},
+		{"duplicate key, other spelling", "POST", p, "application/json", `{"dry_run":true,"Dry_Run":false}`, 400},
+		{"key case", "POST", p, "application/json", `{"DRY_RUN":true}`, 400},
+		{"escaped key", "POST", p, "application/json", `{"dry\u005frun":true,"dry_run":false}`, 400},
+		{"null", "POST", p, "application/json", `null`, 400},
+		{"string", "POST", p, "application/json", `"x"`, 400},
+		{"number", "POST", p, "application/json", `1`, 400},
+		{"null on cancel", "POST", p + "/cancel", "application/json", `null`, 400},
 		{"text/plain", "POST", p, "text/plain", `{}`, 415},
 		{"no content type", "POST", p, "", `{}`, 415},
 		{"body on acknowledge", "POST", p + "/acknowledge", "application/json", `{"x":1}`, 400},
@@ -196,37 +187,25 @@ func TestRequestChecks(t *testing.T) {
 			hdr["Content-Type"] = c.ct
 		}
 		rec := serve(h, c.method, c.path, "", hdr, c.body)
-		if rec.Code != c.want {
-			t.Errorf("%s: %d, want %d (%s)", c.name, rec.Code, c.want, rec.Body)
+		assert.Equal(t, c.want, rec.Code, "%s: %s", c.name, rec.Body)
+		jsonError(t, rec)
+		if c.want == 405 {
+			assert.NotEmpty(t, rec.Header().Get("Allow"), "%s: Allow header", c.name)
 		}
-		msg := jsonError(t, rec)
-		if c.want == 405 && rec.Header().Get("Allow") == "" {
-			t.Errorf("%s: no Allow header", c.name)
-		}
-		_ = msg
 	}
 	// Charset parameter is fine (the request then fails upstream, not with 415).
 	rec := serve(h, "POST", p, "", map[string]string{"Authorization": "Bearer " + testToken, "Content-Type": "application/json; charset=utf-8"}, `{}`)
-	if rec.Code == 415 || rec.Code == 400 {
-		t.Errorf("charset: %d %s", rec.Code, rec.Body)
-	}
+	assert.NotContains(t, []int{400, 415}, rec.Code, "charset: %s", rec.Body)
 }
 
 func TestTargetSelection(t *testing.T) {
 	eng := offlineEngine(t, "a", "b")
 	h := NewHandler(eng, []Token{{Name: "ha", Value: testToken}}, HandlerOptions{})
 	rec := serve(h, "POST", "/actions/v1/upgrade-check", "", authHdr, "")
-	if rec.Code != 400 || !strings.Contains(jsonError(t, rec), "?target=") {
-		t.Errorf("missing target: %d %s", rec.Code, rec.Body)
-	}
-	rec = serve(h, "POST", "/actions/v1/upgrade-check?target=zzz", "", authHdr, "")
-	if rec.Code != 404 {
-		t.Errorf("unknown target: %d %s", rec.Code, rec.Body)
-	}
-	rec = serve(h, "POST", "/actions/v1/upgrade-check?target=b", "", authHdr, "")
-	if rec.Code != 200 {
-		t.Errorf("target b: %d %s", rec.Code, rec.Body)
-	}
+	assert.Equal(t, 400, rec.Code, "missing target")
+	assert.Contains(t, jsonError(t, rec), "?target=")
+	assert.Equal(t, 404, serve(h, "POST", "/actions/v1/upgrade-check?target=zzz", "", authHdr, "").Code, "unknown target")
+	assert.Equal(t, 200, serve(h, "POST", "/actions/v1/upgrade-check?target=b", "", authHdr, "").Code, "target b")
 }
 
 func TestAuditLog(t *testing.T) {
@@ -236,9 +215,8 @@ func TestAuditLog(t *testing.T) {
 	e.doWith("POST", e.upgradePath(), "", map[string]string{"Authorization": "Bearer not-the-token"})
 	e.do("POST", e.upgradePath(), `{"dry_run": true}`)
 	log := e.audit.String()
-	if strings.Contains(log, testToken) || strings.Contains(log, "not-the-token") {
-		t.Fatalf("a token leaked into the audit log:\n%s", log)
-	}
+	require.NotContains(t, log, testToken, "a token leaked into the audit log")
+	require.NotContains(t, log, "not-the-token", "a token leaked into the audit log")
 	for _, want := range []string{
 		`token=tests client=127.0.0.1 action=upgrade_check`,
 		`action=token_refresh`,
@@ -246,46 +224,31 @@ func TestAuditLog(t *testing.T) {
 		`action=upgrade_start detail="domain=` + e.domain.Name,
 		`dry_run=true" status=200`,
 	} {
-		if !strings.Contains(log, want) {
-			t.Errorf("audit log lacks %q:\n%s", want, log)
-		}
+		assert.Contains(t, log, want)
 	}
-	if n := strings.Count(log, "actions audit"); n != 4 {
-		t.Errorf("%d audit lines, want 4", n)
-	}
+	assert.Equal(t, 4, strings.Count(log, "actions audit"), "audit lines")
 }
 
 func TestLoadTokens(t *testing.T) {
 	dir := t.TempDir()
-	f := filepath.Join(dir, "token")
-	if err := os.WriteFile(f, []byte(testToken+"\n"), 0o600); err != nil {
-		t.Fatal(err)
+	write := func(name, content string) string {
+		p := filepath.Join(dir, name)
+		require.NoError(t, os.WriteFile(p, []byte(content), 0o600))
+		return p
 	}
-	f2 := filepath.Join(dir, "ha")
-	if err := os.WriteFile(f2, []byte("ha-token\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	f, f2 := write("token", testToken+"\n"), write("ha", "ha-token\n")
 	toks, err := LoadTokens(f, config.ActionsConfig{Tokens: []config.ActionsToken{
 		{Name: "inline", Token: "inline-token"}, {Name: "ha", TokenFile: f2},
 	}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := []Token{{"token-file", testToken}, {"inline", "inline-token"}, {"ha", "ha-token"}}
-	if len(toks) != 3 || toks[0] != want[0] || toks[1] != want[1] || toks[2] != want[2] {
-		t.Errorf("tokens %v", toks)
-	}
-	empty := filepath.Join(dir, "empty")
-	os.WriteFile(empty, []byte("\n"), 0o600)
-	if _, err := LoadTokens(empty, config.ActionsConfig{}); err == nil {
-		t.Error("empty token file accepted")
-	}
-	if _, err := LoadTokens(filepath.Join(dir, "missing"), config.ActionsConfig{}); err == nil {
-		t.Error("missing token file accepted")
-	}
-	if toks, err := LoadTokens("", config.ActionsConfig{}); err != nil || len(toks) != 0 {
-		t.Errorf("no tokens: %v %v", toks, err)
-	}
+	require.NoError(t, err)
+	assert.Equal(t, []Token{{"token-file", testToken}, {"inline", "inline-token"}, {"ha", "ha-token"}}, toks)
+	_, err = LoadTokens(write("empty", "\n"), config.ActionsConfig{})
+	assert.Error(t, err, "empty token file accepted")
+	_, err = LoadTokens(filepath.Join(dir, "missing"), config.ActionsConfig{})
+	assert.Error(t, err, "missing token file accepted")
+	toks, err = LoadTokens("", config.ActionsConfig{})
+	assert.NoError(t, err)
+	assert.Empty(t, toks)
 }
 
 func TestConfigValidation(t *testing.T) {
@@ -303,16 +266,14 @@ actions:
   esx:
     enable_quickboot: true
 `))
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	a := c.Actions
-	if a.NSX.EdgeClustersParallelOrDefault() || !a.NSX.EdgeParallelUpgradeOrDefault() || a.VCenter.UpgradeMechanismOrDefault() != "Migration" || !a.ESX.EnableQuickboot {
-		t.Errorf("options %+v", a)
-	}
-	if time.Duration(a.Timeouts.WithDefaults().NSX) != 2*time.Hour || time.Duration(a.Timeouts.WithDefaults().VCenter) != 8*time.Hour {
-		t.Errorf("timeouts %+v", a.Timeouts.WithDefaults())
-	}
+	assert.False(t, a.NSX.EdgeClustersParallelOrDefault())
+	assert.True(t, a.NSX.EdgeParallelUpgradeOrDefault())
+	assert.Equal(t, "Migration", a.VCenter.UpgradeMechanismOrDefault())
+	assert.True(t, a.ESX.EnableQuickboot)
+	assert.Equal(t, 2*time.Hour, time.Duration(a.Timeouts.WithDefaults().NSX))
+	assert.Equal(t, 8*time.Hour, time.Duration(a.Timeouts.WithDefaults().VCenter))
 	for _, bad := range []string{
 		"actions:\n  tokens:\n    - name: x\n",
 		"actions:\n  tokens:\n    - token: x\n",
@@ -320,35 +281,84 @@ actions:
 		"actions:\n  vcenter:\n    upgrade_mechanism: Magic\n",
 		"actions:\n  timeouts:\n    nsx: 1h\n    nsxx: 1h\n",
 	} {
-		if _, err := config.Parse([]byte(bad)); err == nil {
-			t.Errorf("accepted:\n%s", bad)
-		}
+		_, err := config.Parse([]byte(bad))
+		assert.Error(t, err, "accepted:\n%s", bad)
 	}
-	_ = slog.Default
 }
 
+// A reload reaches the engine at once (it reads the configuration where it
+// uses it) and the handler's tokens at the next authentication, without
+// the lock of the authentication-failure table.
 func TestConfigReloadReplacesTokens(t *testing.T) {
-	eng := offlineEngine(t, "sim")
-	h := NewHandler(eng, []Token{{Name: "old", Value: "old-token"}}, HandlerOptions{MaxAuthFailures: 1000})
 	var mu sync.Mutex
 	cur := &config.Config{Actions: config.ActionsConfig{Tokens: []config.ActionsToken{{Name: "old", Token: "old-token"}}}}
-	h.follow("", func() *config.Config { mu.Lock(); defer mu.Unlock(); return cur }, cur, slog.New(slog.DiscardHandler))
+	current := func() *config.Config { mu.Lock(); defer mu.Unlock(); return cur }
+	opts := testEngineOptions(t.TempDir(), nil)
+	opts.Config = func() config.ActionsConfig { return current().Actions }
+	eng, err := New(&fakeTargets{clients: map[string]Client{}}, opts)
+	require.NoError(t, err)
+	t.Cleanup(eng.Stop)
+	h := NewHandler(eng, []Token{{Name: "old", Value: "old-token"}}, HandlerOptions{MaxAuthFailures: 1000, Config: current})
 	get := func(tok string) int {
 		return serve(h, "GET", "/actions/v1/x", "", map[string]string{"Authorization": "Bearer " + tok}, "").Code
 	}
-	if get("old-token") != 404 || get("new-token") != 401 {
-		t.Fatal("before reload")
-	}
+	require.Equal(t, 404, get("old-token"))
+	require.Equal(t, 401, get("new-token"))
 	mu.Lock()
 	cur = &config.Config{Actions: config.ActionsConfig{
 		Tokens:   []config.ActionsToken{{Name: "new", Token: "new-token"}},
 		Timeouts: config.ActionsTimeouts{NSX: modelDuration(time.Minute)},
 	}}
 	mu.Unlock()
-	if get("old-token") != 401 || get("new-token") != 404 {
-		t.Error("after reload")
+	assert.Equal(t, time.Minute, time.Duration(eng.config().Timeouts.NSX), "the engine sees the reload before any request")
+	// The failure table's lock is held: authentication does not need it.
+	h.mu.Lock()
+	assert.Equal(t, 404, get("new-token"))
+	h.mu.Unlock()
+	assert.Equal(t, 401, get("old-token"))
+	// A reload whose token file is missing keeps the tokens in force.
+	mu.Lock()
+	cur = &config.Config{Actions: config.ActionsConfig{Tokens: []config.ActionsToken{{Name: "f", TokenFile: "/nonexistent/token"}}}}
+	mu.Unlock()
+	assert.Equal(t, 404, get("new-token"))
+}
+
+// The audit log is bounded by what the exporter writes, not by what a
+// client sends: paths and details are truncated, also for 401 and 429.
+func TestAuditLogTruncatesClientInput(t *testing.T) {
+	eng := offlineEngine(t, "sim")
+	var buf testutil.Buffer
+	h := NewHandler(eng, []Token{{Name: "ha", Value: testToken}}, HandlerOptions{
+		MaxAuthFailures: 3, Logger: slog.New(slog.NewTextHandler(&buf, nil)),
+	})
+	long := "/actions/" + strings.Repeat("a", 100<<10)
+	codes := map[int]int{}
+	for range 30 {
+		codes[serve(h, "GET", long, "192.0.2.9:1", map[string]string{"Authorization": "Bearer wrong"}, "").Code]++
 	}
-	if got := time.Duration(eng.config().Timeouts.NSX); got != time.Minute {
-		t.Errorf("NSX timeout after reload: %s", got)
-	}
+	require.Equal(t, map[int]int{401: 3, 429: 27}, codes)
+	lines := strings.Count(buf.String(), "actions audit")
+	require.Equal(t, 30, lines)
+	assert.Less(t, len(buf.String()), 30*600, "audit log of 30 requests with 100 KiB paths")
+	assert.Contains(t, buf.String(), "bytes)")
+}
+
+// Read-only calls (a Home Assistant sensor polling the status) are audited
+// at debug level; changes and failed authentications at info.
+func TestAuditLogLevels(t *testing.T) {
+	eng := offlineEngine(t, "sim")
+	var buf testutil.Buffer
+	h := NewHandler(eng, []Token{{Name: "ha", Value: testToken}}, HandlerOptions{
+		Logger: slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug})),
+	})
+	serve(h, "GET", "/actions/v1/domains/d1/upgrade", "", authHdr, "")
+	serve(h, "POST", "/actions/v1/upgrade-check", "", authHdr, "")
+	serve(h, "GET", "/actions/v1/domains/d1/upgrade", "", map[string]string{"Authorization": "Bearer wrong"}, "")
+	lines := strings.Split(strings.TrimSpace(buf.String()), "\n")
+	require.Len(t, lines, 3)
+	assert.Contains(t, lines[0], "level=DEBUG")
+	assert.Contains(t, lines[0], "action=upgrade_status")
+	assert.Contains(t, lines[1], "level=INFO")
+	assert.Contains(t, lines[2], "level=INFO")
+	assert.Contains(t, lines[2], "status=401")
 }

@@ -15,8 +15,8 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/common/model"
+	"github.com/stretchr/testify/require"
 
-	"github.com/vcf-exporter/vcf_exporter/config"
 	"github.com/vcf-exporter/vcf_exporter/internal/testutil"
 	"github.com/vcf-exporter/vcf_exporter/vcfclient"
 	"github.com/vcf-exporter/vcf_exporter/vcfsim"
@@ -90,9 +90,7 @@ func newTestClient(t *testing.T, url string) *vcfclient.Client {
 		MaxRetryAfter: 10 * time.Millisecond, LoginBackoff: 5 * time.Millisecond, LoginBackoffMax: 20 * time.Millisecond,
 		TokenTimeout: 5 * time.Second,
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	return c
 }
 
@@ -103,17 +101,13 @@ func newEnv(t *testing.T, mutate func(*vcfsim.Config)) *env {
 		mutate(&cfg)
 	}
 	srv, err := vcfsim.NewServer(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { srv.Close() })
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = srv.Close() })
 	e := &env{t: t, srv: srv, dir: t.TempDir(), audit: &testutil.Buffer{}}
 	e.client = newTestClient(t, srv.URL)
 	e.targets = &fakeTargets{clients: map[string]Client{"sim": e.client}, url: srv.URL}
 	ds, err := e.client.Domains(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	e.domain = ds[0]
 	e.start(nil)
 	return e
@@ -140,9 +134,7 @@ func (e *env) start(mutate func(*Options)) {
 		mutate(&opts)
 	}
 	eng, err := New(e.targets, opts)
-	if err != nil {
-		e.t.Fatal(err)
-	}
+	require.NoError(e.t, err)
 	eng.Start(context.Background())
 	e.t.Cleanup(eng.Stop)
 	e.eng = eng
@@ -171,17 +163,13 @@ func (e *env) doWith(method, path, body string, hdr map[string]string) (int, map
 		rd = strings.NewReader(body)
 	}
 	req, err := http.NewRequest(method, e.http.URL+path, rd)
-	if err != nil {
-		e.t.Fatal(err)
-	}
+	require.NoError(e.t, err)
 	for k, v := range hdr {
 		req.Header.Set(k, v)
 	}
 	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	defer resp.Body.Close()
+	require.NoError(e.t, err)
+	defer func() { _ = resp.Body.Close() }()
 	b, _ := io.ReadAll(resp.Body)
 	if ct := resp.Header.Get("Content-Type"); ct != "application/json" {
 		e.t.Errorf("%s %s: Content-Type %q, body %s", method, path, ct, b)
@@ -190,7 +178,24 @@ func (e *env) doWith(method, path, body string, hdr map[string]string) (int, map
 	if err := json.Unmarshal(b, &m); err != nil {
 		e.t.Errorf("%s %s: answer is not a JSON object: %s", method, path, b)
 	}
-	return resp.StatusCode, m
+	return resp.StatusCode, typed(m)
+}
+
+// typed gives an answer's "state" its type, so that it compares with the
+// State constants.
+func typed(m map[string]any) map[string]any {
+	if s, ok := m["state"].(string); ok {
+		m["state"] = State(s)
+	}
+	return m
+}
+
+// mustStart starts the upgrade (body "" sends none) and requires a 202.
+func (e *env) mustStart(body string) map[string]any {
+	e.t.Helper()
+	code, m := e.do("POST", e.upgradePath(), body)
+	require.Equal(e.t, 202, code, "start: %v", m)
+	return m
 }
 
 func (e *env) upgradePath() string { return "/actions/v1/domains/" + e.domain.Name + "/upgrade" }
@@ -205,7 +210,7 @@ func (e *env) status() map[string]any {
 }
 
 // waitState waits until the workflow is in one of states.
-func (e *env) waitState(timeout time.Duration, states ...string) map[string]any {
+func (e *env) waitState(timeout time.Duration, states ...State) map[string]any {
 	e.t.Helper()
 	deadline := time.Now().Add(timeout)
 	var last map[string]any
@@ -226,13 +231,22 @@ func (e *env) waitState(timeout time.Duration, states ...string) map[string]any 
 func (e *env) snapshot() map[string]any {
 	e.t.Helper()
 	s, err := e.eng.UpgradeStatus(context.Background(), "sim", e.domain.ID)
-	if err != nil {
-		e.t.Fatal(err)
-	}
+	require.NoError(e.t, err)
 	b, _ := json.Marshal(s)
 	var m map[string]any
 	_ = json.Unmarshal(b, &m)
-	return m
+	return typed(m)
+}
+
+// remoteChanges counts the requests that change something on SDDC Manager.
+func (e *env) remoteChanges() int64 {
+	n := int64(0)
+	for k, v := range e.srv.Sim.Stats() {
+		if !strings.HasPrefix(k, "GET ") && !strings.HasPrefix(k, "POST /v1/tokens") {
+			n += v
+		}
+	}
+	return n
 }
 
 func (e *env) posts() int64 { return e.srv.Sim.Stats()["POST /v1/upgrades"] }
@@ -249,9 +263,7 @@ func (e *env) currentVersion() string {
 func (e *env) metric(name string, labels map[string]string) float64 {
 	e.t.Helper()
 	mfs, err := e.reg.Gather()
-	if err != nil {
-		e.t.Fatal(err)
-	}
+	require.NoError(e.t, err)
 	for _, mf := range mfs {
 		if mf.GetName() != name {
 			continue
@@ -272,22 +284,15 @@ func (e *env) metric(name string, labels map[string]string) float64 {
 	return -1
 }
 
-var _ = config.ActionsConfig{}
+// runCounters reads the domain's run counters (-1: absent).
+func (e *env) runCounters() map[string]float64 {
+	e.t.Helper()
+	l := map[string]string{"target": "sim", "domain": e.domain.Name}
+	return map[string]float64{
+		"runs":          e.metric("vcf_upgrade_workflow_runs_total", l),
+		"failures":      e.metric("vcf_upgrade_workflow_failures_total", l),
+		"cancellations": e.metric("vcf_upgrade_workflow_cancellations_total", l),
+	}
+}
 
 func modelDuration(d time.Duration) model.Duration { return model.Duration(d) }
-
-// waitComponentRunning waits until the current component's upgrade id is
-// recorded (its POST is done).
-func (e *env) waitComponentRunning(timeout time.Duration) {
-	e.t.Helper()
-	deadline := time.Now().Add(timeout)
-	for time.Now().Before(deadline) {
-		if w := e.eng.known("sim", e.domain.ID); w != nil && len(w.Components) > 0 {
-			if c := w.Components[len(w.Components)-1]; c.Phase == PhaseRunning && c.UpgradeID != "" {
-				return
-			}
-		}
-		time.Sleep(time.Millisecond)
-	}
-	e.t.Fatal("component upgrade not running in time")
-}

@@ -2,5 +2,12 @@
 
 package actions
 
-// lockDir is a no-op where flock is not available.
-func lockDir(dir string) (func(), error) { return func() {}, nil }
+import "errors"
+
+// errNoLock: without flock two exporters could drive the same workflows and
+// send an upgrade twice, so actions are refused here.
+var errNoLock = errors.New("actions: this platform has no exclusive lock for --storage.path (flock); the upgrade workflow needs one to never send an upgrade twice, so /actions cannot be enabled here")
+
+func lockDir(string) (func(), error) { return nil, errNoLock }
+
+func storageLockSupported() error { return errNoLock }

@@ -1,7 +1,6 @@
 package actions
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -16,6 +15,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
 	"github.com/vcf-exporter/vcf_exporter/internal/testutil"
 	"github.com/vcf-exporter/vcf_exporter/vcfsim"
 )
@@ -24,18 +26,74 @@ import (
 type exporterProc struct {
 	cmd  *exec.Cmd
 	addr string
-	out  *bytes.Buffer
 	done chan struct{}
 }
 
 func freeAddr(t *testing.T) string {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
+	require.NoError(t, err)
+	defer func() { _ = l.Close() }()
+	return l.Addr().String()
+}
+
+// startExporter runs the exporter binary with args until ready reports it
+// answers; the test's end kills it.
+func startExporter(t *testing.T, bin string, logs *testutil.Buffer, ready func() bool, args ...string) *exporterProc {
+	t.Helper()
+	cmd := exec.Command(bin, args...)
+	cmd.Env = append(os.Environ(), "VCF_PASSWORD=VMware1!VMware1!")
+	cmd.Stdout, cmd.Stderr = logs, logs
+	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	defer l.Close()
-	return l.Addr().String()
+	p := &exporterProc{cmd: cmd, done: make(chan struct{})}
+	for _, a := range args {
+		if v, ok := strings.CutPrefix(a, "--web.listen-address="); ok {
+			p.addr = v
+		}
+	}
+	go func() { _ = cmd.Wait(); close(p.done) }() // killed: the exit status says nothing
+	t.Cleanup(func() { _ = cmd.Process.Kill(); <-p.done })
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		if ready() {
+			return p
+		}
+		select {
+		case <-p.done:
+			t.Fatalf("exporter exited:\n%s", logs.String())
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+	t.Fatalf("exporter not up:\n%s", logs.String())
+	return nil
+}
+
+// requests counts the requests a simulator answered.
+func requests(srv *vcfsim.Server) int64 {
+	n := int64(0)
+	for _, v := range srv.Sim.Stats() {
+		n += v
+	}
+	return n
+}
+
+// get answers a GET's status code (0: no answer).
+func get(url string, hdr map[string]string) int {
+	req, err := http.NewRequest("GET", url, nil)
+	if err != nil {
+		return 0
+	}
+	for k, v := range hdr {
+		req.Header.Set(k, v)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return 0
+	}
+	_ = resp.Body.Close()
+	return resp.StatusCode
 }
 
 // TestRestartAfterSIGKILL builds the exporter, drives an upgrade through
@@ -44,22 +102,13 @@ func freeAddr(t *testing.T) string {
 // the same --storage.path. The upgrade must complete with exactly one
 // POST /v1/upgrades per component.
 func TestRestartAfterSIGKILL(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds and runs the exporter binary")
-	}
+	bin := exporterBinary(t)
 	dir := t.TempDir()
-	bin := filepath.Join(dir, "vcf_exporter")
-	build := exec.Command("go", "build", "-o", bin, "..")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
 	cfg := simConfig()
 	cfg.TimeScale = 2400 // 40 simulated minutes per second
 	srv, err := vcfsim.NewServer(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Close()
+	require.NoError(t, err)
+	defer func() { _ = srv.Close() }()
 	tokenFile := filepath.Join(dir, "token")
 	if err := os.WriteFile(tokenFile, []byte(testToken+"\n"), 0o600); err != nil {
 		t.Fatal(err)
@@ -67,9 +116,7 @@ func TestRestartAfterSIGKILL(t *testing.T) {
 	storage := filepath.Join(dir, "storage")
 	c := newTestClient(t, srv.URL)
 	ds, err := c.Domains(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	domain := ds[0].Name
 	rels, _ := c.Releases(context.Background(), ds[0].ID)
 	from := rels[0].Version
@@ -77,35 +124,14 @@ func TestRestartAfterSIGKILL(t *testing.T) {
 	var logs testutil.Buffer
 	start := func() *exporterProc {
 		addr := freeAddr(t)
-		cmd := exec.Command(bin,
+		return startExporter(t, bin, &logs, func() bool { return get("http://"+addr+"/-/healthy", nil) == 200 },
 			"--vcf.url="+srv.URL, "--vcf.username=admin@local", "--vcf.target-name=lab",
 			"--web.listen-address="+addr,
 			"--actions.token-file="+tokenFile, "--actions.poll-interval=20ms", "--actions.settle-time=100ms",
 			"--storage.path="+storage, "--log.level=info")
-		cmd.Env = append(os.Environ(), "VCF_PASSWORD=VMware1!VMware1!")
-		cmd.Stdout, cmd.Stderr = &logs, &logs
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		p := &exporterProc{cmd: cmd, addr: addr, done: make(chan struct{})}
-		go func() { cmd.Wait(); close(p.done) }()
-		deadline := time.Now().Add(20 * time.Second)
-		for time.Now().Before(deadline) {
-			if resp, err := http.Get("http://" + addr + "/-/healthy"); err == nil {
-				resp.Body.Close()
-				return p
-			}
-			select {
-			case <-p.done:
-				t.Fatalf("exporter exited:\n%s", logs.String())
-			case <-time.After(20 * time.Millisecond):
-			}
-		}
-		t.Fatalf("exporter not up:\n%s", logs.String())
-		return nil
 	}
 	kill := func(p *exporterProc) {
-		p.cmd.Process.Signal(syscall.SIGKILL)
+		_ = p.cmd.Process.Signal(syscall.SIGKILL) // fails only when it exited already
 		<-p.done
 	}
 	call := func(p *exporterProc, method, path string) (int, map[string]any) {
@@ -115,9 +141,11 @@ func TestRestartAfterSIGKILL(t *testing.T) {
 		if err != nil {
 			return 0, nil
 		}
-		defer resp.Body.Close()
+		defer func() { _ = resp.Body.Close() }()
 		var m map[string]any
-		json.NewDecoder(resp.Body).Decode(&m)
+		if err := json.NewDecoder(resp.Body).Decode(&m); err != nil {
+			return resp.StatusCode, nil
+		}
 		return resp.StatusCode, m
 	}
 
@@ -130,20 +158,24 @@ func TestRestartAfterSIGKILL(t *testing.T) {
 	}
 	target := m["target_version"].(string)
 
-	killStates := []string{StateDownloading, StatePrechecks, StateUpgradingSDDCManager, StateUpgradingNSX, StateUpgradingVCenter, StateUpgradingESX}
-	var killedIn []string
+	killStates := []State{StateDownloading, StatePrechecks, StateUpgradingSDDCManager, StateUpgradingNSX, StateUpgradingVCenter, StateUpgradingESX}
+	var killedIn []State
 	deadline := time.Now().Add(120 * time.Second)
-	final := ""
+	final := State("")
 	for time.Now().Before(deadline) {
 		_, s := call(p, "GET", upgrade)
-		st, _ := s["state"].(string)
+		str, _ := s["state"].(string)
+		st := State(str)
 		if st != "" && Terminal(st) {
 			final = st
 			break
 		}
 		if len(killedIn) < len(killStates) && st == killStates[len(killedIn)] {
-			// Let the step's remote work get going, then kill.
-			time.Sleep(30 * time.Millisecond)
+			// Kill once the step's remote work got going: SDDC Manager
+			// saw two more requests since the state showed.
+			for n := requests(srv); requests(srv) < n+2 && time.Now().Before(deadline); {
+				time.Sleep(time.Millisecond)
+			}
 			kill(p)
 			killedIn = append(killedIn, st)
 			t.Logf("SIGKILL in %s (POST /v1/upgrades so far: %d)", st, srv.Sim.Stats()["POST /v1/upgrades"])
@@ -156,31 +188,23 @@ func TestRestartAfterSIGKILL(t *testing.T) {
 		_, s := call(p, "GET", upgrade)
 		t.Fatalf("final state %q: %v\nexporter log:\n%s", final, s["log_markdown"], logs.String())
 	}
-	if len(killedIn) != len(killStates) {
-		t.Errorf("killed in %v, want %v", killedIn, killStates)
-	}
-	if n := srv.Sim.Stats()["POST /v1/upgrades"]; n != 4 {
-		t.Errorf("POST /v1/upgrades = %d, want exactly 4 (one per component)", n)
-	}
-	if v, _ := c.Releases(context.Background(), ds[0].ID); len(v) == 0 || v[0].Version != target || target == from {
-		t.Errorf("domain version %v, want %s (was %s)", v, target, from)
-	}
+	assert.Equal(t, killStates, killedIn, "killed in every state with remote work")
+	assert.EqualValues(t, 4, srv.Sim.Stats()["POST /v1/upgrades"], "POST /v1/upgrades: exactly one per component")
+	v, err := c.Releases(context.Background(), ds[0].ID)
+	require.NoError(t, err)
+	require.NotEmpty(t, v)
+	assert.True(t, v[0].Version == target && target != from, "domain version %s, want %s (was %s)", v[0].Version, target, from)
 	// The exporter's metrics show the workflow's end and the new version.
 	resp, err := http.Get("http://" + p.addr + "/metrics")
-	if err != nil {
-		t.Fatal(err)
-	}
-	body, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
+	require.NoError(t, err)
+	body, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	require.NoError(t, resp.Body.Close())
 	for _, want := range []string{
 		fmt.Sprintf(`vcf_upgrade_workflow_state{domain=%q,state="successfully_completed",target="lab"} 1`, domain),
 		fmt.Sprintf(`vcf_domain_version_info{domain=%q,target="lab",version=%q} 1`, domain, target),
 	} {
-		if !strings.Contains(string(body), want) {
-			t.Errorf("/metrics lacks %s", want)
-		}
+		assert.Contains(t, string(body), want)
 	}
-	if strings.Contains(logs.String(), testToken) {
-		t.Error("the token appears in the exporter's log")
-	}
+	assert.NotContains(t, logs.String(), testToken, "the token appears in the exporter's log")
 }

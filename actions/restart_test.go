@@ -1,15 +1,18 @@
 package actions
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/vcf-exporter/vcf_exporter/vcfclient"
 	"github.com/vcf-exporter/vcf_exporter/vcfsim"
@@ -100,27 +103,34 @@ func (c *crashClient) n(method string) int {
 func TestRestartResumes(t *testing.T) {
 	cases := []struct {
 		name    string
-		state   string // state the crash happens in
+		state   State // state the crash happens in
 		trigger func(method string, n int, err error) bool
+		scale   float64 // simulator time scale (default 36000)
 	}{
-		{"download requested, not recorded", StateDownloading, func(m string, n int, _ error) bool { return m == "DownloadBundle" && n == 2 }},
-		{"download polling", StateDownloading, func(m string, n int, _ error) bool { return m == "Bundle" && n == 6 }},
-		{"pre-check started, not recorded", StatePrechecks, func(m string, n int, _ error) bool { return m == "RunCheckSets" }},
-		{"pre-check polling", StatePrechecks, func(m string, n int, _ error) bool { return m == "CheckSetRun" && n == 1 }},
-		{"SDDC Manager upgrade posted, not recorded", StateUpgradingSDDCManager, func(m string, n int, _ error) bool { return m == "StartUpgrade" && n == 1 }},
-		{"SDDC Manager API gone", StateUpgradingSDDCManager, func(m string, n int, err error) bool { return m == "Upgrade#1" && err != nil }},
-		{"NSX upgrade posted, not recorded", StateUpgradingNSX, func(m string, n int, _ error) bool { return m == "StartUpgrade" && n == 2 }},
-		{"NSX upgrade polling", StateUpgradingNSX, func(m string, n int, _ error) bool { return m == "Upgrade#2" && n == 3 }},
-		{"vCenter upgrade posted, not recorded", StateUpgradingVCenter, func(m string, n int, _ error) bool { return m == "StartUpgrade" && n == 3 }},
-		{"vCenter upgrade polling", StateUpgradingVCenter, func(m string, n int, _ error) bool { return m == "Upgrade#3" && n == 3 }},
-		{"ESX upgrade posted, not recorded", StateUpgradingESX, func(m string, n int, _ error) bool { return m == "StartUpgrade" && n == 4 }},
-		{"ESX upgrade polling", StateUpgradingESX, func(m string, n int, _ error) bool { return m == "Upgrade#4" && n == 3 }},
-		{"validation started, not recorded", StateValidating, func(m string, n int, _ error) bool { return m == "ValidateRelease" }},
+		{"download requested, not recorded", StateDownloading, func(m string, n int, _ error) bool { return m == "DownloadBundle" && n == 2 }, 0},
+		{"download polling", StateDownloading, func(m string, n int, _ error) bool { return m == "Bundle" && n == 6 }, 0},
+		{"pre-check started, not recorded", StatePrechecks, func(m string, n int, _ error) bool { return m == "RunCheckSets" }, 0},
+		{"pre-check polling", StatePrechecks, func(m string, n int, _ error) bool { return m == "CheckSetRun" && n == 1 }, 0},
+		{"SDDC Manager upgrade posted, not recorded", StateUpgradingSDDCManager, func(m string, n int, _ error) bool { return m == "StartUpgrade" && n == 1 }, 0},
+		// Slower clock: the SDDC Manager outage (one simulated hour) lasts a
+		// second, so a busy machine cannot poll past it.
+		{"SDDC Manager API gone", StateUpgradingSDDCManager, func(m string, n int, err error) bool { return m == "Upgrade#1" && err != nil }, 3600},
+		{"NSX upgrade posted, not recorded", StateUpgradingNSX, func(m string, n int, _ error) bool { return m == "StartUpgrade" && n == 2 }, 0},
+		{"NSX upgrade polling", StateUpgradingNSX, func(m string, n int, _ error) bool { return m == "Upgrade#2" && n == 2 }, 0},
+		{"vCenter upgrade posted, not recorded", StateUpgradingVCenter, func(m string, n int, _ error) bool { return m == "StartUpgrade" && n == 3 }, 0},
+		{"vCenter upgrade polling", StateUpgradingVCenter, func(m string, n int, _ error) bool { return m == "Upgrade#3" && n == 2 }, 0},
+		{"ESX upgrade posted, not recorded", StateUpgradingESX, func(m string, n int, _ error) bool { return m == "StartUpgrade" && n == 4 }, 0},
+		{"ESX upgrade polling", StateUpgradingESX, func(m string, n int, _ error) bool { return m == "Upgrade#4" && n == 2 }, 0},
+		{"validation started, not recorded", StateValidating, func(m string, n int, _ error) bool { return m == "ValidateRelease" }, 0},
 	}
+	// The polling cases crash on the component's second GET /v1/upgrades
+	// call after its POST (the look-up of the upgrade, then the first poll):
+	// a third call may never come when a busy machine polls late and finds
+	// the upgrade done.
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			e := newEnv(t, func(c *vcfsim.Config) { c.TimeScale = 36000 })
+			e := newEnv(t, func(c *vcfsim.Config) { c.TimeScale = cmp.Or(tc.scale, 36000) })
 			real := e.targets
 			cc := &crashClient{Client: e.client, trigger: tc.trigger, crashed: make(chan struct{})}
 			e.targets = &fakeTargets{clients: map[string]Client{"sim": cc}, url: real.url}
@@ -128,76 +138,54 @@ func TestRestartResumes(t *testing.T) {
 			e.start(nil)
 			cc.eng = e.eng
 			from := e.currentVersion()
-			code, m := e.do("POST", e.upgradePath(), "")
-			if code != 202 {
-				t.Fatalf("start: %d %v", code, m)
-			}
-			target := m["target_version"].(string)
+			target := e.mustStart("")["target_version"].(string)
 			select {
 			case <-cc.crashed:
 			case <-time.After(60 * time.Second):
 				t.Fatalf("never crashed; state %v", e.snapshot()["state"])
 			}
 			dead := e.eng
-			if st := dead.known("sim", e.domain.ID).State; st != tc.state {
-				t.Errorf("crashed in state %s, want %s", st, tc.state)
-			}
+			assert.Equal(t, tc.state, dead.known("sim", e.domain.ID).State, "the crash's state")
 			// A new process over the same storage path (the kernel
 			// releases a dead process's lock).
 			dead.stopOnce.Do(dead.unlock)
 			e.targets = real
 			e.start(nil)
 			s := e.waitState(60*time.Second, StateSucceeded, StateFailed)
-			if s["state"] != StateSucceeded {
-				t.Fatalf("after restart: %v\n%s", s["state"], s["log_markdown"])
-			}
-			if n := e.posts(); n != 4 {
-				t.Errorf("POST /v1/upgrades sent %d times, want 4", n)
-			}
-			if v := e.currentVersion(); v != target || v == from {
-				t.Errorf("version %s → %s, want %s", from, v, target)
-			}
+			require.Equal(t, StateSucceeded, s["state"], "after restart:\n%s", s["log_markdown"])
+			assert.EqualValues(t, 4, e.posts(), "POST /v1/upgrades: exactly one per component")
+			v := e.currentVersion()
+			assert.True(t, v == target && v != from, "version %s → %s, want %s", from, v, target)
 			dead.Stop()
 		})
 	}
 }
 
-// TestStoreAtomic checks the files are complete JSON and survive reload.
+// TestStoreRoundTrip checks the files are complete JSON and survive reload.
 func TestStoreRoundTrip(t *testing.T) {
-	dir := t.TempDir()
-	st, err := NewStore(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
+	st, err := NewStore(t.TempDir())
+	require.NoError(t, err)
 	w := &Workflow{Target: "a/b", DomainID: "d 1", State: StateUpgradingNSX, Components: []ComponentRun{{BundleID: "b", Phase: PhasePosting}}}
-	if err := st.Save(w); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, st.Save(w))
 	w.State = StateUpgradingVCenter
-	if err := st.Save(w); err != nil {
-		t.Fatal(err)
-	}
-	wfs, errs := st.Load()
-	if len(errs) != 0 || len(wfs) != 1 || wfs[0].State != StateUpgradingVCenter || wfs[0].Components[0].Phase != PhasePosting {
-		t.Fatalf("loaded %+v, %v", wfs, errs)
-	}
-	if _, err := NewStore(""); err == nil {
-		t.Error("empty storage path accepted")
-	}
+	require.NoError(t, st.Save(w))
+	wfs, bad, err := st.Load()
+	require.NoError(t, err)
+	require.Empty(t, bad)
+	require.Len(t, wfs, 1)
+	assert.Equal(t, StateUpgradingVCenter, wfs[0].State)
+	assert.Equal(t, PhasePosting, wfs[0].Components[0].Phase)
+	_, err = NewStore("")
+	assert.Error(t, err, "empty storage path accepted")
 	// Only the workflow file is left (no temporary files); a corrupt file is
-	// reported and skipped, never half-read.
+	// reported apart, never half-read.
 	entries, _ := os.ReadDir(st.Dir())
-	if len(entries) != 1 {
-		t.Errorf("files after saves: %v", entries)
-	}
-	if err := os.WriteFile(filepath.Join(st.Dir(), "workflow_x_y.json"), []byte(`{"schema_version":1,"target":"x"`), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	wfs, errs = st.Load()
-	if len(wfs) != 1 || len(errs) != 1 {
-		t.Errorf("with a corrupt file: %d workflows, errors %v", len(wfs), errs)
-	}
-	_ = errors.New
+	assert.Len(t, entries, 1, "files after saves: %v", entries)
+	require.NoError(t, os.WriteFile(filepath.Join(st.Dir(), "workflow_x_y.json"), []byte(`{"schema_version":1,"target":"x"`), 0o600))
+	wfs, bad, _ = st.Load()
+	assert.Len(t, wfs, 1)
+	require.Len(t, bad, 1)
+	assert.Equal(t, "x", bad[0].Target, "identity salvaged from the readable part")
 }
 
 // authFlakyClient answers 401 to the first polls of the vCenter upgrade,
@@ -234,18 +222,12 @@ func TestVCenterAuthorizationErrorsRiddenOut(t *testing.T) {
 	e.targets = &fakeTargets{clients: map[string]Client{"sim": fc}, url: e.targets.url}
 	e.eng.Stop()
 	e.start(nil)
-	if code, m := e.do("POST", e.upgradePath(), ""); code != 202 {
-		t.Fatalf("start: %d %v", code, m)
-	}
+	e.mustStart("")
 	s := e.waitState(60*time.Second, StateSucceeded, StateFailed)
-	if s["state"] != StateSucceeded {
-		t.Fatalf("state %v: %v", s["state"], s["last_error"])
-	}
+	require.Equal(t, StateSucceeded, s["state"], "%v", s["last_error"])
 	fc.mu.Lock()
 	defer fc.mu.Unlock()
-	if fc.failures != 5 {
-		t.Errorf("%d authorization errors injected", fc.failures)
-	}
+	assert.Equal(t, 5, fc.failures, "authorization errors injected")
 }
 
 // unauthorizedClient rejects the target change: outside SDDC Manager's and
@@ -261,29 +243,41 @@ func TestUnauthorizedOutsideUpgradeFails(t *testing.T) {
 	e.targets = &fakeTargets{clients: map[string]Client{"sim": unauthorizedClient{e.client}}, url: e.targets.url}
 	e.eng.Stop()
 	e.start(nil)
-	if code, m := e.do("POST", e.upgradePath(), ""); code != 202 {
-		t.Fatalf("start: %d %v", code, m)
-	}
+	e.mustStart("")
 	s := e.waitState(10*time.Second, StateFailed, StateSucceeded)
-	if s["state"] != StateFailed || !strings.Contains(s["last_error"].(string), "setting the target version") {
-		t.Fatalf("state %v: %v", s["state"], s["last_error"])
-	}
+	assert.Equal(t, StateFailed, s["state"])
+	assert.Contains(t, s["last_error"], "setting the target version")
+}
+
+// unknownErrorClient fails a call with an error that is on no transient
+// list: the workflow fails at once instead of retrying it for hours.
+type unknownErrorClient struct{ Client }
+
+func (unknownErrorClient) SetTargetRelease(context.Context, string, vcfclient.DomainRelease) error {
+	return errors.New("something nobody foresaw")
+}
+
+func TestUnknownErrorsFailAtOnce(t *testing.T) {
+	e := newEnv(t, nil)
+	e.targets = &fakeTargets{clients: map[string]Client{"sim": unknownErrorClient{e.client}}, url: e.targets.url}
+	e.eng.Stop()
+	e.start(nil)
+	e.mustStart("")
+	s := e.waitState(10*time.Second, StateFailed, StateSucceeded)
+	assert.Equal(t, StateFailed, s["state"])
+	assert.Contains(t, s["last_error"], "something nobody foresaw")
+	assert.NotContains(t, s["log_markdown"], "retrying", "an unknown error is not retried")
 }
 
 func TestStorageLockedByOneEngine(t *testing.T) {
 	dir := t.TempDir()
 	ft := &fakeTargets{clients: map[string]Client{}}
 	e1, err := New(ft, testEngineOptions(dir, nil))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := New(ft, testEngineOptions(dir, nil)); err == nil || !strings.Contains(err.Error(), "in use") {
-		t.Fatalf("second engine over the same storage: %v", err)
-	}
+	require.NoError(t, err)
+	_, err = New(ft, testEngineOptions(dir, nil))
+	require.ErrorContains(t, err, "in use", "second engine over the same storage")
 	e1.Stop()
 	e2, err := New(ft, testEngineOptions(dir, nil))
-	if err != nil {
-		t.Fatalf("after Stop: %v", err)
-	}
+	require.NoError(t, err, "after Stop")
 	e2.Stop()
 }

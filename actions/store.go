@@ -1,6 +1,7 @@
 package actions
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -9,45 +10,6 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
-)
-
-// Workflow states, as shown to users (UPGRADE-FLOW.md).
-const (
-	StateWaitingForInitiation = "waiting_for_initiation"
-	StateTargeting            = "targeting_new_vcf_version"
-	StateDownloading          = "downloading_bundles"
-	StatePrechecks            = "running_prechecks"
-	StateWaitingAck           = "waiting_acknowledgement"
-	StateStartingUpgrades     = "starting_upgrades"
-	StateUpgradingSDDCManager = "upgrading_sddcmanager"
-	StateUpgradingNSX         = "upgrading_nsx"
-	StateUpgradingVCenter     = "upgrading_vcenter"
-	StateUpgradingESX         = "upgrading_esx_cluster"
-	StateValidating           = "validating"
-	StateSucceeded            = "successfully_completed"
-	StateFailed               = "failed"
-	StateCancelled            = "cancelled"
-)
-
-// States lists every state, in workflow order.
-var States = []string{
-	StateWaitingForInitiation, StateTargeting, StateDownloading, StatePrechecks,
-	StateWaitingAck, StateStartingUpgrades, StateUpgradingSDDCManager, StateUpgradingNSX,
-	StateUpgradingVCenter, StateUpgradingESX, StateValidating, StateSucceeded,
-	StateFailed, StateCancelled,
-}
-
-// Terminal reports whether a workflow in state s is over.
-func Terminal(s string) bool {
-	return s == StateSucceeded || s == StateFailed || s == StateCancelled || s == StateWaitingForInitiation || s == ""
-}
-
-// Component kinds, from a bundle's components[0].type.
-const (
-	KindSDDCManager = "SDDC_MANAGER"
-	KindNSX         = "NSX_T_MANAGER"
-	KindVCenter     = "VCENTER"
-	KindESX         = "ESX_HOST"
 )
 
 // storeVersion is the schema version of the files; bumped on incompatible change.
@@ -61,7 +23,7 @@ type Workflow struct {
 	DomainID      string `json:"domain_id"`
 	DomainName    string `json:"domain_name"`
 
-	State       string    `json:"state"`
+	State       State     `json:"state"`
 	StepStarted time.Time `json:"step_started"`
 	Started     time.Time `json:"started"`
 	Finished    time.Time `json:"finished,omitzero"`
@@ -120,21 +82,13 @@ type PrecheckState struct {
 	ResourceIDs map[string]string `json:"resource_ids,omitempty"`
 }
 
-// Component run phases.
-const (
-	PhasePosting = "posting" // intent recorded, POST /v1/upgrades about to be sent
-	PhaseRunning = "running" // upgrade id recorded
-	PhaseDone    = "done"    // COMPLETED_WITH_SUCCESS
-	PhaseFailed  = "failed"  // ended otherwise
-)
-
 // ComponentRun is one POST /v1/upgrades of the workflow.
 type ComponentRun struct {
 	BundleID     string    `json:"bundle_id"`
-	Kind         string    `json:"kind"`
+	Kind         Kind      `json:"kind"`
 	ResourceType string    `json:"resource_type"`
 	ResourceIDs  []string  `json:"resource_ids"`
-	Phase        string    `json:"phase"`
+	Phase        Phase     `json:"phase"`
 	UpgradeID    string    `json:"upgrade_id,omitempty"`
 	TaskID       string    `json:"task_id,omitempty"`
 	Status       string    `json:"status,omitempty"`
@@ -186,20 +140,39 @@ func (s *Store) path(target, domainID string) string {
 
 // Save writes w atomically.
 func (s *Store) Save(w *Workflow) error {
-	w.SchemaVersion = storeVersion
-	b, err := json.MarshalIndent(w, "", "  ")
+	b, err := encodeWorkflow(w)
 	if err != nil {
 		return err
 	}
 	return writeAtomic(s.path(w.Target, w.DomainID), b)
 }
 
-// Load reads every workflow file. Unreadable files are reported in errs and
-// skipped (left in place for inspection).
-func (s *Store) Load() (wfs []*Workflow, errs []error) {
+// encodeWorkflow is the content of w's file (parseWorkflow reads it back).
+func encodeWorkflow(w *Workflow) ([]byte, error) {
+	w.SchemaVersion = storeVersion
+	return json.MarshalIndent(w, "", "  ")
+}
+
+// Unreadable is a workflow file the exporter cannot use: corrupt,
+// truncated, empty, or written by a newer exporter. It may describe a
+// running upgrade, so it is never overwritten and its domain is blocked.
+type Unreadable struct {
+	File string // base name
+	Err  error
+	// Identity read from the file's readable beginning (may be empty).
+	Target, DomainID, DomainName string
+}
+
+func (u Unreadable) Error() string {
+	return fmt.Sprintf("workflow file %s is unreadable (%v): it may describe a running upgrade, so no new work starts on this domain; inspect the file, then move it out of the storage directory", u.File, u.Err)
+}
+
+// Load reads every workflow file. Unreadable files are returned apart and
+// left in place, untouched.
+func (s *Store) Load() (wfs []*Workflow, bad []Unreadable, err error) {
 	entries, err := os.ReadDir(s.dir)
 	if err != nil {
-		return nil, []error{err}
+		return nil, nil, err
 	}
 	for _, e := range entries {
 		name := e.Name()
@@ -208,25 +181,75 @@ func (s *Store) Load() (wfs []*Workflow, errs []error) {
 		}
 		b, err := os.ReadFile(filepath.Join(s.dir, name))
 		if err != nil {
-			errs = append(errs, err)
+			bad = append(bad, Unreadable{File: name, Err: err})
 			continue
 		}
-		var w Workflow
-		if err := json.Unmarshal(b, &w); err != nil {
-			errs = append(errs, fmt.Errorf("%s: %w", name, err))
+		w, err := parseWorkflow(b)
+		if err != nil {
+			u := Unreadable{File: name, Err: err}
+			u.Target, u.DomainID, u.DomainName = salvageIdentity(b)
+			bad = append(bad, u)
 			continue
 		}
-		if w.SchemaVersion != storeVersion {
-			errs = append(errs, fmt.Errorf("%s: unsupported schema version %d", name, w.SchemaVersion))
-			continue
-		}
-		if w.Target == "" && w.DomainID == "" {
-			errs = append(errs, fmt.Errorf("%s: no target/domain", name))
-			continue
-		}
-		wfs = append(wfs, &w)
+		wfs = append(wfs, w)
 	}
-	return wfs, errs
+	return wfs, bad, nil
+}
+
+// parseWorkflow decodes one workflow file strictly.
+func parseWorkflow(b []byte) (*Workflow, error) {
+	var w Workflow
+	if err := json.Unmarshal(b, &w); err != nil {
+		return nil, err
+	}
+	switch {
+	case w.SchemaVersion > storeVersion:
+		return nil, fmt.Errorf("schema version %d is newer than this exporter's (%d): written by a newer vcf_exporter", w.SchemaVersion, storeVersion)
+	case w.SchemaVersion != storeVersion:
+		return nil, fmt.Errorf("unsupported schema version %d", w.SchemaVersion)
+	case w.Target == "" || w.DomainID == "":
+		return nil, errors.New("no target or domain id")
+	}
+	return &w, nil
+}
+
+// stillThere reports whether a file is still in the storage directory
+// (moving an unreadable file away lifts its block).
+func (s *Store) stillThere(file string) bool {
+	_, err := os.Lstat(filepath.Join(s.dir, file))
+	return err == nil
+}
+
+// salvageIdentity reads the top-level string fields target, domain_id and
+// domain_name from the readable beginning of a damaged file.
+func salvageIdentity(b []byte) (target, domainID, domainName string) {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+		return
+	}
+	for {
+		k, err := dec.Token()
+		if err != nil {
+			return
+		}
+		key, ok := k.(string)
+		if !ok {
+			return
+		}
+		var v any
+		if err := dec.Decode(&v); err != nil {
+			return
+		}
+		s, _ := v.(string)
+		switch key {
+		case "target":
+			target = s
+		case "domain_id":
+			domainID = s
+		case "domain_name":
+			domainName = s
+		}
+	}
 }
 
 func writeAtomic(path string, data []byte) error {
@@ -238,9 +261,9 @@ func writeAtomic(path string, data []byte) error {
 	tmp := f.Name()
 	ok := false
 	defer func() {
-		if !ok {
-			f.Close()
-			os.Remove(tmp)
+		if !ok { // the write failed already: this is only cleanup
+			_ = f.Close()
+			_ = os.Remove(tmp)
 		}
 	}()
 	if _, err := f.Write(data); err != nil {
@@ -260,8 +283,8 @@ func writeAtomic(path string, data []byte) error {
 	if err != nil {
 		return err
 	}
-	defer d.Close()
-	return d.Sync()
+	err = d.Sync()
+	return errors.Join(err, d.Close())
 }
 
 // clone deep-copies a workflow.

@@ -3,338 +3,260 @@ package actions
 import (
 	"context"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
 	"github.com/vcf-exporter/vcf_exporter/config"
+	"github.com/vcf-exporter/vcf_exporter/vcfclient"
 	"github.com/vcf-exporter/vcf_exporter/vcfsim"
 )
 
 func TestUpgradeEndToEnd(t *testing.T) {
-	e := newEnv(t, nil)
+	// At 3600x SDDC Manager's own outage (one simulated hour) lasts a
+	// second: a busy machine cannot poll past it.
+	t.Parallel()
+	e := newEnv(t, func(c *vcfsim.Config) { c.TimeScale = 3600 })
 	from := e.currentVersion()
 
-	code, m := e.do("POST", e.upgradePath(), "")
-	if code != 202 {
-		t.Fatalf("start: %d %v", code, m)
-	}
-	if m["state"] != StateTargeting {
-		t.Errorf("state after start = %v", m["state"])
-	}
+	m := e.mustStart("")
+	assert.Equal(t, StateTargeting, m["state"])
 	target := m["target_version"].(string)
 
-	// Every state with remote work is seen on the way (ESX included).
-	seen := map[string]bool{}
-	deadline := time.Now().Add(60 * time.Second)
-	for time.Now().Before(deadline) {
-		s := e.snapshot()
-		seen[s["state"].(string)] = true
-		if Terminal(s["state"].(string)) {
-			break
-		}
-		time.Sleep(2 * time.Millisecond)
+	s := e.waitState(60*time.Second, StateSucceeded, StateFailed)
+	require.Equal(t, StateSucceeded, s["state"], "%v", s["log_markdown"])
+	// Every component upgraded, in order, in its own state.
+	var kinds []Kind
+	for _, c := range e.eng.known("sim", e.domain.ID).Components {
+		kinds = append(kinds, c.Kind)
+		assert.Equal(t, PhaseDone, c.Phase, "component %s", c.Kind)
 	}
-	s := e.status()
-	if s["state"] != StateSucceeded {
-		t.Fatalf("final state %v: %v", s["state"], s["log_markdown"])
-	}
-	for _, st := range []string{StateUpgradingSDDCManager, StateUpgradingNSX, StateUpgradingVCenter, StateUpgradingESX} {
-		if !seen[st] {
-			t.Errorf("state %s never seen (seen %v)", st, seen)
-		}
-	}
-	if got := e.currentVersion(); got != target || got == from {
-		t.Errorf("domain version %s → %s, want %s", from, got, target)
-	}
-	if n := e.posts(); n != 4 {
-		t.Errorf("POST /v1/upgrades sent %d times, want 4 (SDDC Manager, NSX, vCenter, ESX)", n)
-	}
+	assert.Equal(t, []Kind{KindSDDCManager, KindNSX, KindVCenter, KindESX}, kinds)
+	got := e.currentVersion()
+	assert.True(t, got == target && got != from, "domain version %s → %s, want %s", from, got, target)
+	assert.EqualValues(t, 4, e.posts(), "POST /v1/upgrades: one per component")
 	log := s["log_markdown"].(string)
-	if !strings.Contains(log, "answers again") {
-		t.Errorf("SDDC Manager outage not ridden out visibly:\n%s", log)
-	}
-	if !strings.Contains(log, "ESXi (2 cluster(s))") {
-		t.Errorf("ESX clusters not upgraded:\n%s", log)
-	}
-	if e.targets.checks.Load() == 0 {
-		t.Error("upgrade check not refreshed after the upgrade")
-	}
-	if v := e.metric("vcf_upgrade_workflow_state", map[string]string{"state": StateSucceeded}); v != 1 {
-		t.Errorf("state metric successfully_completed = %v", v)
-	}
-	if v := e.metric("vcf_upgrade_workflow_state", map[string]string{"state": StateFailed}); v != 0 {
-		t.Errorf("state metric failed = %v", v)
-	}
-	if v := e.metric("vcf_upgrade_workflow_runs_total", map[string]string{"result": "success"}); v != 1 {
-		t.Errorf("runs_total{result=success} = %v", v)
-	}
-	if v := e.metric("vcf_upgrade_workflow_step_start_timestamp_seconds", nil); v <= 0 {
-		t.Errorf("step start metric = %v", v)
-	}
+	assert.Contains(t, log, "answers again", "the SDDC Manager outage is ridden out visibly")
+	assert.Contains(t, log, "ESXi (2 cluster(s))")
+	assert.NotZero(t, e.targets.checks.Load(), "upgrade check refreshed after the upgrade")
+	assert.Equal(t, 1.0, e.metric("vcf_upgrade_workflow_state", map[string]string{"state": string(StateSucceeded)}))
+	assert.Equal(t, 0.0, e.metric("vcf_upgrade_workflow_state", map[string]string{"state": string(StateFailed)}))
+	assert.Equal(t, map[string]float64{"runs": 1, "failures": 0, "cancellations": 0}, e.runCounters())
+	assert.Positive(t, e.metric("vcf_upgrade_workflow_step_start_timestamp_seconds", nil))
 	// The version just installed is no upgrade path any more.
-	if code, m := e.do("POST", e.upgradePath(), `{"target_version": "`+target+`"}`); code != 422 {
-		t.Errorf("second start: %d %v", code, m)
-	}
+	code, m := e.do("POST", e.upgradePath(), `{"target_version": "`+target+`"}`)
+	assert.Equal(t, 422, code, "second start: %v", m)
 }
 
 func TestPrecheckWarningsNeedAcknowledgement(t *testing.T) {
 	e := newEnv(t, func(c *vcfsim.Config) { c.PrecheckWarnings = 3 })
-	if code, m := e.do("POST", e.upgradePath()+"/acknowledge", ""); code != 409 {
-		t.Errorf("acknowledge with nothing running: %d %v", code, m)
-	}
-	if code, m := e.do("POST", e.upgradePath(), `{"dry_run": false}`); code != 202 {
-		t.Fatalf("start: %d %v", code, m)
-	}
-	s := e.waitState(30*time.Second, StateWaitingAck)
-	if s["precheck_warnings"].(float64) != 3 {
-		t.Errorf("warnings = %v", s["precheck_warnings"])
-	}
-	// It stays there: no upgrade is started while waiting.
-	for range 20 {
-		time.Sleep(5 * time.Millisecond)
-		if st := e.snapshot()["state"]; st != StateWaitingAck {
-			t.Fatalf("left %s without acknowledgement: %v", StateWaitingAck, st)
-		}
-	}
-	if n := e.posts(); n != 0 {
-		t.Fatalf("%d upgrades posted before the acknowledgement", n)
-	}
-	if !strings.Contains(s["log_markdown"].(string), "3 warning(s)") {
-		t.Errorf("log: %v", s["log_markdown"])
-	}
 	code, m := e.do("POST", e.upgradePath()+"/acknowledge", "")
-	if code != 200 {
-		t.Fatalf("acknowledge: %d %v", code, m)
-	}
+	assert.Equal(t, 409, code, "acknowledge with nothing running: %v", m)
+	e.mustStart(`{"dry_run": false}`)
+	s := e.waitState(30*time.Second, StateWaitingAck)
+	assert.Equal(t, 3.0, s["precheck_warnings"])
+	assert.Contains(t, s["log_markdown"], "3 warning(s)")
+	// It stays there: no upgrade is started while waiting.
+	assert.Never(t, func() bool { return e.snapshot()["state"] != StateWaitingAck }, 100*time.Millisecond, 5*time.Millisecond)
+	require.Zero(t, e.posts(), "upgrades posted before the acknowledgement")
+	code, m = e.do("POST", e.upgradePath()+"/acknowledge", "")
+	require.Equal(t, 200, code, "acknowledge: %v", m)
 	s = e.waitState(60*time.Second, StateSucceeded, StateFailed)
-	if s["state"] != StateSucceeded {
-		t.Fatalf("after acknowledgement: %v", s)
-	}
+	assert.Equal(t, StateSucceeded, s["state"], "after acknowledgement: %v", s)
 }
 
 func TestFailingUpgradeEndsFailed(t *testing.T) {
 	e := newEnv(t, func(c *vcfsim.Config) { c.Faults.FailUpgrade = "NSX_T_MANAGER" })
-	if code, m := e.do("POST", e.upgradePath(), ""); code != 202 {
-		t.Fatalf("start: %d %v", code, m)
-	}
+	e.mustStart("")
 	s := e.waitState(60*time.Second, StateSucceeded, StateFailed)
-	if s["state"] != StateFailed {
-		t.Fatalf("state %v", s["state"])
-	}
+	require.Equal(t, StateFailed, s["state"])
 	for _, want := range []string{"UPGRADE_FAILED", "Upgrade of VMware NSX"} {
-		if !strings.Contains(s["last_error"].(string), want) || !strings.Contains(s["log_markdown"].(string), want) {
-			t.Errorf("VCF error %q missing: last_error=%v log=%v", want, s["last_error"], s["log_markdown"])
-		}
+		assert.Contains(t, s["last_error"], want)
+		assert.Contains(t, s["log_markdown"], want)
 	}
-	if n := e.posts(); n != 2 {
-		t.Errorf("POST /v1/upgrades = %d, want 2 (SDDC Manager, NSX)", n)
-	}
-	if v := e.metric("vcf_upgrade_workflow_runs_total", map[string]string{"result": "failed"}); v != 1 {
-		t.Errorf("runs_total{result=failed} = %v", v)
-	}
+	assert.EqualValues(t, 2, e.posts(), "POST /v1/upgrades: SDDC Manager, NSX")
+	assert.Equal(t, map[string]float64{"runs": 1, "failures": 1, "cancellations": 0}, e.runCounters())
 	// A new workflow may start after a failure.
-	if code, m := e.do("POST", e.upgradePath(), `{"dry_run": true}`); code != 200 {
-		t.Errorf("dry run after failure: %d %v", code, m)
+	code, m := e.do("POST", e.upgradePath(), `{"dry_run": true}`)
+	assert.Equal(t, 200, code, "dry run after failure: %v", m)
+}
+
+// onUpgradeStarted runs f once, when the n-th component's upgrade has been
+// started and recorded (its POST answered).
+func (e *env) onUpgradeStarted(n int, f func()) {
+	var seen atomic.Int32
+	e.eng.hook = func(s string) {
+		if s == "upgrade-started" && seen.Add(1) == int32(n) {
+			f()
+		}
 	}
 }
 
 func TestOutageMidUpgradeIsRiddenOut(t *testing.T) {
 	e := newEnv(t, nil)
-	if code, m := e.do("POST", e.upgradePath(), ""); code != 202 {
-		t.Fatalf("start: %d %v", code, m)
-	}
-	e.waitState(60*time.Second, StateUpgradingVCenter)
-	e.waitComponentRunning(10 * time.Second)
 	// The API refuses connections for a while during the vCenter upgrade.
-	e.srv.Sim.SetFaults(vcfsim.Faults{Outage: 300 * time.Millisecond, OutageMode: "refuse"})
+	e.onUpgradeStarted(3, func() { e.srv.Sim.SetFaults(vcfsim.Faults{Outage: 300 * time.Millisecond, OutageMode: "refuse"}) })
+	e.mustStart("")
 	s := e.waitState(60*time.Second, StateSucceeded, StateFailed)
-	if s["state"] != StateSucceeded {
-		t.Fatalf("state %v: %v", s["state"], s["log_markdown"])
-	}
-	if strings.Count(s["log_markdown"].(string), "answers again") < 2 {
-		t.Errorf("expected two outages in the log:\n%s", s["log_markdown"])
-	}
-	if n := e.posts(); n != 4 {
-		t.Errorf("POST /v1/upgrades = %d, want 4", n)
-	}
+	require.Equal(t, StateSucceeded, s["state"], "%v", s["log_markdown"])
+	// The outage during the vCenter upgrade shows in the log, and its end.
+	log := s["log_markdown"].(string)
+	vc := strings.Index(log, "vCenter upgrade started")
+	require.GreaterOrEqual(t, vc, 0, log)
+	assert.Contains(t, log[vc:], "SDDC Manager API not available while")
+	assert.Contains(t, log[vc:], "answers again")
+	assert.EqualValues(t, 4, e.posts())
 }
 
 func TestOutageLongerThanLimitFails(t *testing.T) {
 	e := newEnv(t, nil)
 	e.eng.Stop()
-	e.start(func(o *Options) { o.Config.Timeouts.APIOutage = modelDuration(100 * time.Millisecond) })
-	e.srv.Sim.SetFaults(vcfsim.Faults{Outage: time.Hour})
-	e.srv.Sim.SetFaults(vcfsim.Faults{}) // start works
-	if code, m := e.do("POST", e.upgradePath(), ""); code != 202 {
-		t.Fatalf("start: %d %v", code, m)
-	}
+	e.start(func(o *Options) {
+		o.Config = func() config.ActionsConfig {
+			return config.ActionsConfig{Timeouts: config.ActionsTimeouts{APIOutage: modelDuration(100 * time.Millisecond)}}
+		}
+	})
+	e.mustStart("")
 	e.srv.Sim.SetFaults(vcfsim.Faults{Outage: time.Hour})
 	s := e.waitState(30*time.Second, StateFailed, StateSucceeded)
-	if s["state"] != StateFailed || !strings.Contains(s["last_error"].(string), "SDDC Manager API unavailable") {
-		t.Fatalf("state %v, error %v", s["state"], s["last_error"])
-	}
+	assert.Equal(t, StateFailed, s["state"])
+	assert.Contains(t, s["last_error"], "SDDC Manager API unavailable")
 }
 
 func TestCancel(t *testing.T) {
 	t.Run("waiting_acknowledgement", func(t *testing.T) {
 		e := newEnv(t, func(c *vcfsim.Config) { c.PrecheckErrors = 1 })
-		if code, m := e.do("POST", e.upgradePath(), ""); code != 202 {
-			t.Fatalf("start: %d %v", code, m)
-		}
+		e.mustStart("")
 		e.waitState(30*time.Second, StateWaitingAck)
 		code, m := e.do("POST", e.upgradePath()+"/cancel", "")
-		if code != 202 {
-			t.Fatalf("cancel: %d %v", code, m)
-		}
+		require.Equal(t, 202, code, "cancel: %v", m)
 		e.waitState(10*time.Second, StateCancelled)
-		if n := e.posts(); n != 0 {
-			t.Errorf("%d upgrades posted", n)
-		}
-		if v := e.metric("vcf_upgrade_workflow_runs_total", map[string]string{"result": "cancelled"}); v != 1 {
-			t.Errorf("runs_total{cancelled} = %v", v)
-		}
+		assert.Zero(t, e.posts())
+		assert.Equal(t, map[string]float64{"runs": 1, "failures": 0, "cancellations": 1}, e.runCounters())
 	})
 	t.Run("downloading", func(t *testing.T) {
 		e := newEnv(t, func(c *vcfsim.Config) { c.TimeScale = 30 }) // downloads take seconds
-		if code, m := e.do("POST", e.upgradePath(), ""); code != 202 {
-			t.Fatalf("start: %d %v", code, m)
-		}
+		e.mustStart("")
 		e.waitState(10*time.Second, StateDownloading)
-		if code, m := e.do("POST", e.upgradePath()+"/cancel", ""); code != 202 {
-			t.Fatalf("cancel: %d %v", code, m)
-		}
+		code, m := e.do("POST", e.upgradePath()+"/cancel", "")
+		require.Equal(t, 202, code, "cancel: %v", m)
 		s := e.waitState(10*time.Second, StateCancelled, StateFailed, StateSucceeded)
 		// Cancelled while waiting for a download, or before requesting the next one.
-		if s["state"] != StateCancelled || e.posts() != 0 || e.srv.Sim.Stats()["POST /v1/system/check-sets"] != 0 {
-			t.Fatalf("state %v:\n%s", s["state"], s["log_markdown"])
-		}
-		if code, m := e.do("POST", e.upgradePath()+"/cancel", ""); code != 409 {
-			t.Errorf("cancel when nothing runs: %d %v", code, m)
-		}
+		require.Equal(t, StateCancelled, s["state"], "%s", s["log_markdown"])
+		assert.Zero(t, e.posts())
+		assert.Zero(t, e.srv.Sim.Stats()["POST /v1/system/check-sets"])
+		code, m = e.do("POST", e.upgradePath()+"/cancel", "")
+		assert.Equal(t, 409, code, "cancel when nothing runs: %v", m)
 	})
 	t.Run("during an upgrade", func(t *testing.T) {
 		e := newEnv(t, func(c *vcfsim.Config) { c.TimeScale = 3600 })
-		if code, m := e.do("POST", e.upgradePath(), ""); code != 202 {
-			t.Fatalf("start: %d %v", code, m)
-		}
-		e.waitState(60*time.Second, StateUpgradingSDDCManager)
-		code, m := e.do("POST", e.upgradePath()+"/cancel", "")
-		if code != 202 || !strings.Contains(m["message"].(string), "not aborted") {
-			t.Fatalf("cancel: %d %v", code, m)
-		}
+		// Cancel once the SDDC Manager upgrade runs.
+		var msg atomic.Value
+		e.onUpgradeStarted(1, func() {
+			st, err := e.eng.Cancel(context.Background(), "sim", e.domain.ID)
+			if err == nil {
+				msg.Store(st.Message)
+			}
+		})
+		e.mustStart("")
 		s := e.waitState(60*time.Second, StateCancelled, StateFailed, StateSucceeded)
-		if s["state"] != StateCancelled {
-			t.Fatalf("state %v", s)
-		}
-		if n := e.posts(); n != 1 {
-			t.Errorf("POST /v1/upgrades = %d, want 1 (the SDDC Manager upgrade ran to its end)", n)
-		}
-		if !strings.Contains(s["log_markdown"].(string), "SDDC Manager upgrade completed") {
-			t.Errorf("log:\n%s", s["log_markdown"])
-		}
+		require.Equal(t, StateCancelled, s["state"], "%v", s)
+		assert.Contains(t, msg.Load(), "not aborted")
+		assert.EqualValues(t, 1, e.posts(), "the SDDC Manager upgrade ran to its end, nothing more")
+		assert.Contains(t, s["log_markdown"], "SDDC Manager upgrade completed")
 	})
 }
 
 func TestStartValidation(t *testing.T) {
 	e := newEnv(t, nil)
 	e.targets.domains = []string{e.domain.Name}
-	if v := e.metric("vcf_upgrade_workflow_state", map[string]string{"domain": e.domain.Name, "state": StateWaitingForInitiation}); v != 1 {
-		t.Errorf("idle domain: waiting_for_initiation = %v", v)
-	}
-	if code, m := e.do("POST", "/actions/v1/domains/nope/upgrade", ""); code != 404 {
-		t.Errorf("unknown domain: %d %v", code, m)
-	}
-	if code, m := e.do("POST", e.upgradePath(), `{"target_version": "9.9.9.9"}`); code != 422 {
-		t.Errorf("bad version: %d %v", code, m)
-	}
-	if code, m := e.do("GET", e.upgradePath(), ""); code != 200 || m["state"] != StateWaitingForInitiation || m["log_markdown"] != "No messages" {
-		t.Errorf("idle status: %d %v", code, m)
-	}
+	// The counters of a known domain exist before its first run ends.
+	assert.Equal(t, map[string]float64{"runs": 0, "failures": 0, "cancellations": 0}, e.runCounters())
+	assert.Equal(t, 1.0, e.metric("vcf_upgrade_workflow_state", map[string]string{"domain": e.domain.Name, "state": string(StateWaitingForInitiation)}))
+	code, m := e.do("POST", "/actions/v1/domains/nope/upgrade", "")
+	assert.Equal(t, 404, code, "unknown domain: %v", m)
+	code, m = e.do("POST", e.upgradePath(), `{"target_version": "9.9.9.9"}`)
+	assert.Equal(t, 422, code, "bad version: %v", m)
+	code, m = e.do("GET", e.upgradePath(), "")
+	assert.Equal(t, 200, code)
+	assert.Equal(t, StateWaitingForInitiation, m["state"])
+	assert.Equal(t, "No messages", m["log_markdown"])
 	// By id too.
-	if code, m := e.do("GET", "/actions/v1/domains/"+e.domain.ID+"/upgrade", ""); code != 200 || m["domain_name"] != e.domain.Name {
-		t.Errorf("status by id: %d %v", code, m)
-	}
+	code, m = e.do("GET", "/actions/v1/domains/"+e.domain.ID+"/upgrade", "")
+	assert.Equal(t, 200, code)
+	assert.Equal(t, e.domain.Name, m["domain_name"])
 	// Dry run: a plan, and nothing changes on SDDC Manager.
-	before := e.srv.Sim.Stats()
+	before := e.remoteChanges()
 	code, plan := e.do("POST", e.upgradePath(), `{"dry_run": true}`)
-	if code != 200 || plan["dry_run"] != true {
-		t.Fatalf("dry run: %d %v", code, plan)
-	}
-	order, _ := plan["component_order"].([]any)
-	if len(order) != 4 || order[0] != KindSDDCManager || order[3] != KindESX {
-		t.Errorf("component order %v", order)
-	}
-	if bs, _ := plan["bundles"].([]any); len(bs) != 4 || plan["download_bytes"].(float64) <= 0 {
-		t.Errorf("bundles %v, %v bytes", bs, plan["download_bytes"])
-	}
-	for k, v := range e.srv.Sim.Stats() {
-		if !strings.HasPrefix(k, "GET ") && !strings.HasPrefix(k, "POST /v1/tokens") && v != before[k] {
-			t.Errorf("dry run sent %s", k)
-		}
-	}
+	require.Equal(t, 200, code, "dry run: %v", plan)
+	assert.Equal(t, true, plan["dry_run"])
+	assert.Equal(t, []any{string(KindSDDCManager), string(KindNSX), string(KindVCenter), string(KindESX)}, plan["component_order"])
+	assert.Len(t, plan["bundles"], 4)
+	assert.Positive(t, plan["download_bytes"])
+	assert.Equal(t, before, e.remoteChanges(), "the dry run changed something")
 	// Explicit version; then a second start conflicts.
-	target := plan["target_version"].(string)
-	if code, m := e.do("POST", e.upgradePath(), `{"target_version": "`+target+`"}`); code != 202 {
-		t.Fatalf("start: %d %v", code, m)
-	}
-	if code, m := e.do("POST", e.upgradePath(), ""); code != 409 {
-		t.Errorf("second start while running: %d %v", code, m)
-	}
+	e.mustStart(`{"target_version": "` + plan["target_version"].(string) + `"}`)
+	code, m = e.do("POST", e.upgradePath(), "")
+	assert.Equal(t, 409, code, "second start while running: %v", m)
 	e.waitState(60*time.Second, StateSucceeded)
 }
 
 func TestUpgradeSpecsFromConfig(t *testing.T) {
 	e := newEnv(t, nil)
 	cls, err := e.client.Clusters(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	var ids []string
 	for _, c := range cls {
 		if c.DomainID == e.domain.ID {
 			ids = append(ids, c.ID)
 		}
 	}
+	// The engine reads the options where it uses them: mk changes them
+	// (no workflow runs meanwhile).
+	var cfg config.ActionsConfig
+	e.eng.Stop()
+	e.start(func(o *Options) { o.Config = func() config.ActionsConfig { return cfg } })
 	mk := func(c config.ActionsConfig) *run {
-		e.eng.SetConfig(c)
+		cfg = c
 		w := &Workflow{Target: "sim", DomainID: e.domain.ID, Precheck: PrecheckState{ResourceIDs: map[string]string{"VCENTER": "vc-1"}}}
 		return e.eng.newRun(w, e.client)
 	}
 	// Defaults: the safe options.
 	r := mk(config.ActionsConfig{})
 	esx, err := r.spec(context.Background(), &ComponentRun{Kind: KindESX, BundleID: "b", ResourceType: "CLUSTER", ResourceIDs: ids})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if esx.ParallelUpgrade || len(esx.ResourceUpgradeSpecs) != len(ids) || esx.ResourceType != "CLUSTER" {
-		t.Errorf("ESX spec %+v", esx)
-	}
+	require.NoError(t, err)
+	assert.False(t, esx.ParallelUpgrade)
+	assert.Len(t, esx.ResourceUpgradeSpecs, len(ids))
+	assert.Equal(t, "CLUSTER", esx.ResourceType)
 	for _, rs := range esx.ResourceUpgradeSpecs {
-		if rs.EnableQuickboot || rs.EvacuateOfflineVms || rs.EsxUpgradeOptionsSpec.EnableQuickboot || !rs.UpgradeNow || rs.PersonalitySpec != nil {
-			t.Errorf("ESX resource spec %+v", rs)
-		}
+		assert.True(t, rs.UpgradeNow)
+		assert.False(t, rs.EnableQuickboot || rs.EvacuateOfflineVms || rs.EsxUpgradeOptionsSpec.EnableQuickboot, "ESX resource spec %+v", rs)
+		assert.Nil(t, rs.PersonalitySpec)
 	}
 	vc, err := r.spec(context.Background(), &ComponentRun{Kind: KindVCenter, BundleID: "b", ResourceType: "DOMAIN", ResourceIDs: []string{e.domain.ID}})
-	if err != nil || len(vc.VcenterUpgradeUserInputSpecs) != 1 || vc.VcenterUpgradeUserInputSpecs[0].UpgradeMechanism != "InPlace" || vc.VcenterUpgradeUserInputSpecs[0].ResourceID != "vc-1" {
-		t.Errorf("vCenter spec %+v %v", vc, err)
-	}
+	require.NoError(t, err)
+	assert.Equal(t, []vcfclient.VcenterUpgradeUserInputSpec{{ResourceID: "vc-1", UpgradeMechanism: "InPlace"}}, vc.VcenterUpgradeUserInputSpecs)
 	ups, _ := e.client.FutureReleases(context.Background(), e.domain.ID)
 	nsxBundle := ""
 	for _, b := range ups[0].PatchBundles {
-		if bd, _ := e.client.Bundle(context.Background(), b.BundleID); bd != nil && kindOf(bd.Components[0].Type) == KindNSX {
+		if bd, _ := e.client.Bundle(context.Background(), b.BundleID); bd != nil && bd.Components[0].Type == string(KindNSX) {
 			nsxBundle = b.BundleID
 		}
 	}
 	nsx, err := r.spec(context.Background(), &ComponentRun{Kind: KindNSX, BundleID: nsxBundle, ResourceType: "DOMAIN", ResourceIDs: []string{e.domain.ID}})
-	if err != nil || len(nsx.NsxtUpgradeUserInputSpecs) != 1 {
-		t.Fatalf("NSX spec %+v %v", nsx, err)
-	}
+	require.NoError(t, err)
+	require.Len(t, nsx.NsxtUpgradeUserInputSpecs, 1)
 	in := nsx.NsxtUpgradeUserInputSpecs[0]
-	if in.NsxtID == "" || in.NsxtUpgradeOptions.IsHostClustersUpgradeParallel || !in.NsxtUpgradeOptions.IsEdgeClustersUpgradeParallel ||
-		len(in.NsxtHostClusterUpgradeSpecs) != len(ids) || in.NsxtHostClusterUpgradeSpecs[0].LiveUpgrade || in.NsxtHostClusterUpgradeSpecs[0].HostParallelUpgrade ||
-		len(in.NsxtEdgeClusterUpgradeSpecs) == 0 || !in.NsxtEdgeClusterUpgradeSpecs[0].EdgeParallelUpgrade {
-		t.Errorf("NSX input %+v", in)
-	}
+	assert.NotEmpty(t, in.NsxtID)
+	assert.False(t, in.NsxtUpgradeOptions.IsHostClustersUpgradeParallel)
+	assert.True(t, in.NsxtUpgradeOptions.IsEdgeClustersUpgradeParallel)
+	require.Len(t, in.NsxtHostClusterUpgradeSpecs, len(ids))
+	assert.False(t, in.NsxtHostClusterUpgradeSpecs[0].LiveUpgrade || in.NsxtHostClusterUpgradeSpecs[0].HostParallelUpgrade)
+	require.NotEmpty(t, in.NsxtEdgeClusterUpgradeSpecs)
+	assert.True(t, in.NsxtEdgeClusterUpgradeSpecs[0].EdgeParallelUpgrade)
 	// Configured.
 	no := false
 	r = mk(config.ActionsConfig{
@@ -343,23 +265,19 @@ func TestUpgradeSpecsFromConfig(t *testing.T) {
 		ESX:     config.ESXUpgradeOptions{EnableQuickboot: true, ParallelClusterUpgrade: true, Personalities: map[string]string{cls[0].Name: "image-1"}},
 	})
 	esx, _ = r.spec(context.Background(), &ComponentRun{Kind: KindESX, BundleID: "b", ResourceType: "CLUSTER", ResourceIDs: ids})
-	if !esx.ParallelUpgrade || !esx.ResourceUpgradeSpecs[0].EsxUpgradeOptionsSpec.EnableQuickboot {
-		t.Errorf("configured ESX spec %+v", esx)
-	}
+	assert.True(t, esx.ParallelUpgrade)
+	assert.True(t, esx.ResourceUpgradeSpecs[0].EsxUpgradeOptionsSpec.EnableQuickboot)
 	for _, rs := range esx.ResourceUpgradeSpecs {
-		if (rs.ResourceID == cls[0].ID) != (rs.PersonalitySpec != nil && rs.PersonalitySpec.PersonalityID == "image-1") {
-			t.Errorf("personality of %s: %+v", rs.ResourceID, rs.PersonalitySpec)
-		}
+		hasImage := rs.PersonalitySpec != nil && rs.PersonalitySpec.PersonalityID == "image-1"
+		assert.Equal(t, rs.ResourceID == cls[0].ID, hasImage, "personality of %s: %+v", rs.ResourceID, rs.PersonalitySpec)
 	}
 	vc, _ = r.spec(context.Background(), &ComponentRun{Kind: KindVCenter, BundleID: "b", ResourceType: "DOMAIN", ResourceIDs: []string{e.domain.ID}})
-	if vc.VcenterUpgradeUserInputSpecs[0].UpgradeMechanism != "Migration" {
-		t.Errorf("configured vCenter spec %+v", vc)
-	}
+	assert.Equal(t, "Migration", vc.VcenterUpgradeUserInputSpecs[0].UpgradeMechanism)
 	nsx, _ = r.spec(context.Background(), &ComponentRun{Kind: KindNSX, BundleID: nsxBundle, ResourceType: "DOMAIN", ResourceIDs: []string{e.domain.ID}})
 	in = nsx.NsxtUpgradeUserInputSpecs[0]
-	if !in.NsxtUpgradeOptions.IsHostClustersUpgradeParallel || in.NsxtUpgradeOptions.IsEdgeClustersUpgradeParallel || !in.NsxtHostClusterUpgradeSpecs[0].LiveUpgrade {
-		t.Errorf("configured NSX input %+v", in)
-	}
+	assert.True(t, in.NsxtUpgradeOptions.IsHostClustersUpgradeParallel)
+	assert.False(t, in.NsxtUpgradeOptions.IsEdgeClustersUpgradeParallel)
+	assert.True(t, in.NsxtHostClusterUpgradeSpecs[0].LiveUpgrade)
 }
 
 // A POST /v1/upgrades answered with an error has an unknown outcome: the
@@ -367,23 +285,19 @@ func TestUpgradeSpecsFromConfig(t *testing.T) {
 // upgrade per component.
 func TestFailedPostIsLookedUpBeforeRetry(t *testing.T) {
 	e := newEnv(t, nil)
-	if code, m := e.do("POST", e.upgradePath(), ""); code != 202 {
-		t.Fatalf("start: %d %v", code, m)
+	// The NSX upgrade's POST (the second) fails once with 503.
+	var posts atomic.Int32
+	e.eng.hook = func(s string) {
+		if s == "before-post-upgrade" && posts.Add(1) == 2 {
+			e.srv.Sim.SetFaults(vcfsim.Faults{FailEndpoint: "POST /v1/upgrades", FailCode: 503, FailCount: 1})
+		}
 	}
-	e.waitState(60*time.Second, StateUpgradingNSX)
-	e.srv.Sim.SetFaults(vcfsim.Faults{FailEndpoint: "POST /v1/upgrades", FailCode: 503, FailCount: 1})
+	e.mustStart("")
 	s := e.waitState(60*time.Second, StateSucceeded, StateFailed)
-	if s["state"] != StateSucceeded {
-		t.Fatalf("state %v: %v", s["state"], s["last_error"])
-	}
+	require.Equal(t, StateSucceeded, s["state"], "%v", s["last_error"])
 	ups, err := e.client.Upgrades(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(ups) != 4 {
-		t.Errorf("%d upgrades on SDDC Manager, want 4", len(ups))
-	}
-	if n := e.posts(); n != 5 || !strings.Contains(s["log_markdown"].(string), "checking whether it started") {
-		t.Errorf("the failed POST was not retried after a look-up: %d POSTs\n%s", n, s["log_markdown"])
-	}
+	require.NoError(t, err)
+	assert.Len(t, ups, 4, "upgrades on SDDC Manager")
+	assert.EqualValues(t, 5, e.posts(), "the failed POST is sent again after a look-up")
+	assert.Contains(t, s["log_markdown"], "checking whether it started")
 }

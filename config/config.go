@@ -295,17 +295,6 @@ func (sc *SafeConfig) Set(c *Config) {
 	sc.mu.Unlock()
 }
 
-// ReloadConfig loads path and, if it is valid, makes it current. On error the
-// previous configuration stays in place.
-func (sc *SafeConfig) ReloadConfig(path string) error {
-	c, err := Load(path)
-	if err != nil {
-		return err
-	}
-	sc.Set(c)
-	return nil
-}
-
 // DurationFlag defines a duration flag whose parse error names the flag
 // (kingpin's own error only quotes the value).
 func DurationFlag(a *kingpin.Application, name, help, def string, d *time.Duration) {

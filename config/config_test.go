@@ -82,22 +82,19 @@ func TestEmptyPasswordFile(t *testing.T) {
 	require.ErrorContains(t, err, "reading password_file")
 }
 
-func TestSafeConfigReload(t *testing.T) {
+func TestLoadErrorsNameTheFile(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "c.yml")
 	write := func(s string) { require.NoError(t, os.WriteFile(path, []byte(s), 0o600)) }
-	sc := NewSafeConfig()
-	require.Empty(t, sc.Get().Targets)
-
 	write("targets:\n  - name: a\n    url: https://a\n    username: u\n    password: p\n")
-	require.NoError(t, sc.ReloadConfig(path))
-	require.Equal(t, "a", sc.Get().Targets[0].Name)
+	c, err := Load(path)
+	require.NoError(t, err)
+	require.Equal(t, "a", c.Targets[0].Name)
 
 	write("targets:\n  - name: a\n    urll: https://a\n")
-	err := sc.ReloadConfig(path)
+	_, err = Load(path)
 	require.Error(t, err)
 	require.Contains(t, err.Error(), path)
-	require.Equal(t, "a", sc.Get().Targets[0].Name, "failed reload keeps the old config")
 }
 
 func TestErrorsNameTheTarget(t *testing.T) {

@@ -1,0 +1,103 @@
+package actions
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/prometheus/common/model"
+
+	"github.com/vcf-exporter/vcf_exporter/config"
+	"github.com/vcf-exporter/vcf_exporter/vcfclient"
+)
+
+// Kind is an upgradable component, from a bundle's components[0].type.
+type Kind string
+
+// Component kinds.
+const (
+	KindSDDCManager Kind = "SDDC_MANAGER"
+	KindNSX         Kind = "NSX_T_MANAGER"
+	KindVCenter     Kind = "VCENTER"
+	KindESX         Kind = "ESX_HOST"
+)
+
+// component is one row of the component table: how one kind of component
+// is upgraded.
+type component struct {
+	Kind Kind
+	// State is the workflow's state while the component upgrades.
+	State State
+	// name is the component as the log names it; n is the number of
+	// resources (clusters for ESXi).
+	name func(n int) string
+	// perCluster: the upgrade targets the domain's clusters (resource type
+	// CLUSTER), not the domain.
+	perCluster bool
+	// timeout is the upgrade's limit from the config's actions.timeouts.
+	timeout func(config.ActionsTimeouts) model.Duration
+	// spec fills the component's part of the upgrade request (nil: none).
+	spec func(r *run, ctx context.Context, c *ComponentRun, s *vcfclient.UpgradeSpec) error
+	// settle: let SDDC Manager settle after this upgrade (--actions.settle-time).
+	settle bool
+}
+
+// componentTable lists the components in upgrade order.
+type componentTable []component
+
+// components is the production component table (init: the spec functions
+// reach the run, which reaches the tables).
+var components componentTable
+
+func init() {
+	components = componentTable{
+		{Kind: KindSDDCManager, State: StateUpgradingSDDCManager, name: fixedName("SDDC Manager"), settle: true,
+			timeout: func(t config.ActionsTimeouts) model.Duration { return t.SDDCManager }},
+		{Kind: KindNSX, State: StateUpgradingNSX, name: fixedName("NSX"), spec: (*run).nsxSpec,
+			timeout: func(t config.ActionsTimeouts) model.Duration { return t.NSX }},
+		{Kind: KindVCenter, State: StateUpgradingVCenter, name: fixedName("vCenter"), spec: (*run).vcenterSpec,
+			timeout: func(t config.ActionsTimeouts) model.Duration { return t.VCenter }},
+		{Kind: KindESX, State: StateUpgradingESX, name: func(n int) string { return fmt.Sprintf("ESXi (%d cluster(s))", n) },
+			perCluster: true, spec: (*run).esxSpec,
+			timeout: func(t config.ActionsTimeouts) model.Duration { return t.ESXCluster }},
+	}
+}
+
+func fixedName(s string) func(int) string { return func(int) string { return s } }
+
+// of finds the component of a bundle's components[0].type.
+func (t componentTable) of(componentType string) (component, bool) {
+	u := strings.ToUpper(componentType)
+	i := slices.IndexFunc(t, func(c component) bool { return strings.Contains(u, string(c.Kind)) })
+	if i < 0 {
+		return component{}, false
+	}
+	return t[i], true
+}
+
+// kind finds a kind's row.
+func (t componentTable) kind(k Kind) (component, bool) {
+	i := slices.IndexFunc(t, func(c component) bool { return c.Kind == k })
+	if i < 0 {
+		return component{}, false
+	}
+	return t[i], true
+}
+
+// byState finds the component upgraded in state s.
+func (t componentTable) byState(s State) (component, bool) {
+	i := slices.IndexFunc(t, func(c component) bool { return c.State == s })
+	if i < 0 {
+		return component{}, false
+	}
+	return t[i], true
+}
+
+// nameOf names a kind for the log (the kind itself when unknown).
+func (t componentTable) nameOf(k Kind, n int) string {
+	if c, ok := t.kind(k); ok {
+		return c.name(n)
+	}
+	return string(k)
+}

@@ -1,0 +1,27 @@
+// Package actions is the authenticated /actions API of the exporter and the
+// resumable VCF domain upgrade workflow behind it.
+//
+// The workflow's state is kept in files under --storage.path and written
+// atomically before and after every remote call that changes something, so a
+// restarted exporter resumes where it stopped and never sends the same
+// upgrade request twice.
+//
+// Where things are:
+//   - state.go: the workflow's states, one table row each (step function,
+//     timeout, expected restarts); component.go: the upgradable components,
+//     one row each (state, name, request spec).
+//   - run.go: the run loop and its plumbing (save, log, call, poll, sleep,
+//     error classification). Every SDDC Manager call of a workflow goes
+//     through call/poll there.
+//   - step_*.go: the steps, one file per phase; spec.go builds the upgrade
+//     requests.
+//   - engine.go: lifecycle; operations.go: what the API can ask (start,
+//     status, acknowledge, cancel, ...); plan.go: the dry run; errors.go:
+//     the domain errors and their HTTP codes; status.go: the status view
+//     (with the Home Assistant markdown log).
+//   - handler.go, body.go, auth.go: the HTTP API (routes, strict JSON
+//     bodies, bearer tokens); metrics.go: where every metric is born;
+//     store.go: the workflow files; client.go: what the engine needs of
+//     SDDC Manager; wiring.go: flags, the optional own listener, main's
+//     wiring.
+package actions

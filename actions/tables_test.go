@@ -1,0 +1,96 @@
+package actions
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/prometheus/common/model"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/vcf-exporter/vcf_exporter/config"
+	"github.com/vcf-exporter/vcf_exporter/vcfclient"
+)
+
+// renamingClient makes SDDC Manager describe the NSX bundle as a component
+// the production table does not know.
+type renamingClient struct{ Client }
+
+const fictitiousKind Kind = "FICTITIOUS_APPLIANCE"
+
+func (c renamingClient) Bundle(ctx context.Context, id string) (*vcfclient.Bundle, error) {
+	b, err := c.Client.Bundle(ctx, id)
+	if b != nil {
+		for i := range b.Components {
+			if b.Components[i].Type == string(KindNSX) {
+				b.Components[i].Type = string(fictitiousKind)
+			}
+		}
+	}
+	return b, err
+}
+
+// A new step and a new component are one table row and one function each:
+// given only that (test-only rows), the engine runs both, shows their
+// states in the status and the metrics, and sends one upgrade per
+// component as before.
+func TestTablesTakeNewRows(t *testing.T) {
+	const (
+		inspecting State = "inspecting_bundles"
+		upgrading  State = "upgrading_fictitious_appliance"
+	)
+	var stepRuns, specRuns atomic.Int32
+	var specState atomic.Value // the state the component's spec was built in
+	inspect := stateRow{State: inspecting,
+		step: func(r *run, ctx context.Context) (State, error) {
+			stepRuns.Add(1)
+			r.logf(levelInfo, "Inspected %d bundle(s).", len(r.w.Bundles))
+			return "", nil
+		},
+		timeout: func(t config.ActionsTimeouts) model.Duration { return t.Download }}
+	var states []stateRow
+	for _, row := range baseStates {
+		states = append(states, row)
+		if row.State == StateDownloading {
+			states = append(states, inspect)
+		}
+	}
+	comps := append(slices.Clone(components), component{Kind: fictitiousKind, State: upgrading, name: fixedName("Fictitious appliance"),
+		timeout: func(t config.ActionsTimeouts) model.Duration { return t.NSX },
+		spec: func(r *run, _ context.Context, c *ComponentRun, s *vcfclient.UpgradeSpec) error {
+			specRuns.Add(1)
+			specState.Store(r.w.State)
+			return nil
+		}})
+
+	e := newEnv(t, nil)
+	e.targets = &fakeTargets{clients: map[string]Client{"sim": renamingClient{e.client}}, url: e.targets.url, domains: []string{e.domain.Name}}
+	e.eng.Stop()
+	e.start(func(o *Options) { o.states, o.components = states, comps })
+
+	code, plan := e.do("POST", e.upgradePath(), `{"dry_run":true}`)
+	require.Equal(t, 200, code)
+	assert.Contains(t, plan["component_order"], string(fictitiousKind))
+	assert.Contains(t, plan["steps"], "upgrade Fictitious appliance")
+
+	code, m := e.do("POST", e.upgradePath(), "")
+	require.Equal(t, 202, code, "start: %v", m)
+	require.EventuallyWithT(t, func(c *assert.CollectT) {
+		assert.True(c, e.eng.states.terminal(e.snapshot()["state"].(State)))
+	}, 60*time.Second, 5*time.Millisecond)
+	s := e.status()
+	require.Equal(t, StateSucceeded, s["state"], "%v", s["log_markdown"])
+	assert.Equal(t, upgrading, specState.Load(), "the fictitious component upgrades in its own state")
+	assert.EqualValues(t, 1, stepRuns.Load())
+	assert.EqualValues(t, 1, specRuns.Load())
+	assert.EqualValues(t, 4, e.posts(), "one POST per component")
+	log := s["log_markdown"].(string)
+	assert.True(t, strings.Contains(log, "Inspected 4 bundle(s).") && strings.Contains(log, "Upgrading Fictitious appliance"), log)
+	for _, st := range []State{inspecting, upgrading} {
+		assert.Equal(t, 0.0, e.metric("vcf_upgrade_workflow_state", map[string]string{"state": string(st)}), "state %s in the metric's state set", st)
+	}
+}
