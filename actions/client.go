@@ -27,6 +27,7 @@ type Client interface {
 	Task(ctx context.Context, id string) (*vcfclient.Task, error)
 	ValidateRelease(ctx context.Context, domainID string, r vcfclient.DomainRelease) (*vcfclient.Validation, error)
 	Validation(ctx context.Context, id string) (*vcfclient.Validation, error)
+	SddcManagers(ctx context.Context) ([]vcfclient.SddcManager, error)
 	RefreshToken(ctx context.Context) error
 }
 

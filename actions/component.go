@@ -101,3 +101,42 @@ func (t componentTable) nameOf(k Kind, n int) string {
 	}
 	return string(k)
 }
+
+// managedBySDDCManager is the lifecycleManagedBy of the components SDDC
+// Manager upgrades (VCF 9; 5.2 names nobody: SDDC Manager upgrades all).
+const managedBySDDCManager = "SDDC_MANAGER_VCF"
+
+// Upgraders as the dry-run plan names them.
+const (
+	upgraderSDDCManager   = "SDDC Manager"
+	upgraderVCFOperations = "VCF Operations fleet management"
+)
+
+// managedBy is who upgrades kind k according to the release's bill of
+// materials ("" or managedBySDDCManager: SDDC Manager itself).
+func (t componentTable) managedBy(bom []BomEntry, k Kind) string {
+	for _, b := range bom {
+		if c, ok := t.of(b.Name); ok && c.Kind == k {
+			return b.ManagedBy
+		}
+	}
+	return ""
+}
+
+// external reports whether SDDC Manager does not upgrade kind k: its
+// lifecycle is managed elsewhere (VCF Operations fleet management on 9.x).
+func (t componentTable) external(bom []BomEntry, k Kind) bool {
+	m := t.managedBy(bom, k)
+	return m != "" && m != managedBySDDCManager
+}
+
+// upgrader names who upgrades kind k, for the dry-run plan.
+func (t componentTable) upgrader(bom []BomEntry, k Kind) string {
+	if !t.external(bom, k) {
+		return upgraderSDDCManager
+	}
+	if m := t.managedBy(bom, k); m == "VCF_OPERATIONS" {
+		return upgraderVCFOperations
+	}
+	return t.managedBy(bom, k)
+}

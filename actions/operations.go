@@ -140,9 +140,7 @@ func (e *Engine) StartUpgrade(ctx context.Context, targetName, ref, version stri
 		Target: p.target, DomainID: d.ID, DomainName: d.Name,
 		Started: e.now().UTC(), FromVersion: p.current, TargetVersion: next.Version,
 	}
-	for _, b := range next.Bom {
-		w.Bom = append(w.Bom, BomEntry{Name: b.Name, Version: b.Version})
-	}
+	w.Bom = bomOf(next)
 	for _, pb := range next.PatchBundles {
 		w.Bundles = append(w.Bundles, BundleState{ID: pb.BundleID, Type: pb.BundleType})
 	}
@@ -298,4 +296,13 @@ func (e *Engine) RefreshToken(ctx context.Context, targetName string) (string, e
 		return "", remoteErr("token refresh", err)
 	}
 	return target, nil
+}
+
+// bomOf is a release's bill of materials as the workflow keeps it.
+func bomOf(rel vcfclient.Release) []BomEntry {
+	var out []BomEntry
+	for _, b := range rel.Bom {
+		out = append(out, BomEntry{Name: b.Name, Version: b.Version, ManagedBy: b.LifecycleManagedBy})
+	}
+	return out
 }

@@ -30,6 +30,9 @@ type PlanBundle struct {
 	SizeBytes      float64 `json:"size_bytes"`
 	DownloadStatus string  `json:"download_status"`
 	NeedsDownload  bool    `json:"needs_download"`
+	// UpgradedBy: SDDC Manager, or VCF Operations fleet management (SDDC
+	// Manager itself on VCF 9; the workflow waits for it).
+	UpgradedBy string `json:"upgraded_by,omitempty"`
 }
 
 // PlanUpgrade answers what StartUpgrade would do, changing nothing (only
@@ -42,6 +45,7 @@ func (e *Engine) PlanUpgrade(ctx context.Context, targetName, ref, version strin
 	c, d, next := u.client, u.domain, u.next
 	p := &Plan{DryRun: true, Target: u.target, DomainID: d.ID, DomainName: d.Name, CurrentVersion: u.current, TargetVersion: next.Version}
 	kinds := map[Kind]bool{}
+	bom := bomOf(next)
 	for _, pb := range next.PatchBundles {
 		b, err := c.Bundle(ctx, pb.BundleID)
 		if err != nil {
@@ -50,7 +54,7 @@ func (e *Engine) PlanUpgrade(ctx context.Context, targetName, ref, version strin
 		pbv := PlanBundle{ID: b.ID, Type: b.Type, Version: b.Version, SizeBytes: math.Round(b.SizeBytes), DownloadStatus: b.DownloadStatus, NeedsDownload: b.DownloadStatus != "SUCCESSFUL"}
 		if len(b.Components) > 0 {
 			if comp, ok := e.components.of(b.Components[0].Type); ok {
-				pbv.Component = comp.Kind
+				pbv.Component, pbv.UpgradedBy = comp.Kind, e.components.upgrader(bom, comp.Kind)
 				kinds[comp.Kind] = true
 			}
 		}
@@ -83,7 +87,12 @@ func (e *Engine) PlanUpgrade(ctx context.Context, targetName, ref, version strin
 		"run the upgrade pre-checks (findings wait for an acknowledgement)",
 	}
 	for _, k := range p.ComponentOrder {
-		p.Steps = append(p.Steps, "upgrade "+e.components.nameOf(k, len(p.Clusters)))
+		name := e.components.nameOf(k, len(p.Clusters))
+		if e.components.external(bom, k) {
+			p.Steps = append(p.Steps, "wait for "+e.components.upgrader(bom, k)+" to upgrade "+name)
+			continue
+		}
+		p.Steps = append(p.Steps, "upgrade "+name)
 	}
 	p.Steps = append(p.Steps, "validate the domain at "+next.Version)
 	return p, nil

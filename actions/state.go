@@ -22,6 +22,7 @@ const (
 	StateDownloading          State = "downloading_bundles"
 	StatePrechecks            State = "running_prechecks"
 	StateWaitingAck           State = "waiting_acknowledgement"
+	StateWaitingSDDCManager   State = "waiting_for_sddc_manager_upgrade"
 	StateStartingUpgrades     State = "starting_upgrades"
 	StateUpgradingSDDCManager State = "upgrading_sddcmanager"
 	StateUpgradingNSX         State = "upgrading_nsx"
@@ -52,6 +53,8 @@ type stateRow struct {
 	restarts bool
 	// skip: the workflow passes over this state (nil: never).
 	skip func(w *Workflow) bool
+	// message explains the state in the status (nil: none).
+	message func(w *Workflow) string
 	// component: the state of a component's upgrade, entered only from
 	// starting_upgrades (never as "the next row").
 	component bool
@@ -74,6 +77,8 @@ func init() {
 		{State: StateDownloading, step: (*run).doDownload, timeout: func(t config.ActionsTimeouts) model.Duration { return t.Download }},
 		{State: StatePrechecks, step: (*run).doPrechecks, timeout: func(t config.ActionsTimeouts) model.Duration { return t.Prechecks }},
 		{State: StateWaitingAck, step: (*run).doWaitAck, timeout: func(t config.ActionsTimeouts) model.Duration { return t.Acknowledgement }, skip: noFindingsToAcknowledge},
+		{State: StateWaitingSDDCManager, step: (*run).doWaitSDDCManager, timeout: func(t config.ActionsTimeouts) model.Duration { return t.SDDCManager }, restarts: true, skip: sddcManagerUpgradesItself,
+			message: sddcManagerWaitMessage},
 		{State: StateStartingUpgrades, step: (*run).doNextComponent, timeout: func(t config.ActionsTimeouts) model.Duration { return t.StartingUpgrade }, restarts: true},
 		{State: StateValidating, step: (*run).doValidate, timeout: func(t config.ActionsTimeouts) model.Duration { return t.Validation }, restarts: true},
 		{State: StateSucceeded},

@@ -51,6 +51,9 @@ func (e *Engine) statusOf(w *Workflow) *Status {
 			s.ComponentsDone++
 		}
 	}
+	if row, ok := e.states.row(w.State); ok && row.message != nil {
+		s.Message = row.message(w)
+	}
 	if _, upgrading := e.components.byState(w.State); upgrading && len(w.Components) > 0 {
 		s.Component = w.Components[len(w.Components)-1].Kind
 	}

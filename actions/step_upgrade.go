@@ -38,6 +38,17 @@ func (r *run) doNextComponent(ctx context.Context) (State, error) {
 		var avail []vcfclient.Upgradable
 		busy, pending := false, ""
 		for _, u := range ups {
+			if u.Status == "AVAILABLE" || u.Status == "PENDING" {
+				// Never sent to SDDC Manager, nor waited for here: what it does
+				// not upgrade (SDDC Manager itself on 9.x) was waited for in
+				// waiting_for_sddc_manager_upgrade.
+				if ext, err := r.upgradedElsewhere(ctx, u.BundleID); ext || (err != nil && u.Status == "AVAILABLE") {
+					if err != nil {
+						return "", err
+					}
+					continue
+				}
+			}
 			switch u.Status {
 			case "AVAILABLE":
 				avail = append(avail, u)
@@ -111,6 +122,19 @@ func (r *run) alreadyUpgraded(bundleID string, ids []string) bool {
 
 func overlaps(a, b []string) bool {
 	return slices.ContainsFunc(a, func(x string) bool { return slices.Contains(b, x) })
+}
+
+// upgradedElsewhere: the release's BOM says SDDC Manager does not upgrade
+// the bundle's component (lifecycleManagedBy, VCF 9).
+func (r *run) upgradedElsewhere(ctx context.Context, bundleID string) (bool, error) {
+	if !slices.ContainsFunc(r.w.Bom, func(b BomEntry) bool { return b.ManagedBy != "" && b.ManagedBy != managedBySDDCManager }) {
+		return false, nil // 5.2: SDDC Manager upgrades everything
+	}
+	comp, err := r.bundleComponent(ctx, bundleID)
+	if err != nil {
+		return false, err
+	}
+	return r.e.components.external(r.w.Bom, comp.Kind), nil
 }
 
 // bundleComponent finds the component a bundle upgrades.

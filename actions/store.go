@@ -55,6 +55,9 @@ type Workflow struct {
 type BomEntry struct {
 	Name    string `json:"name"`
 	Version string `json:"version"`
+	// ManagedBy is the entry's lifecycleManagedBy (VCF 9; empty: SDDC
+	// Manager upgrades it, as on 5.2).
+	ManagedBy string `json:"managed_by,omitempty"`
 }
 
 // BundleState tracks one bundle of the target release.
@@ -80,6 +83,10 @@ type PrecheckState struct {
 	// ResourceIDs maps a pre-check resourceType to its resourceId (the
 	// vCenter's is needed for its upgrade).
 	ResourceIDs map[string]string `json:"resource_ids,omitempty"`
+	// ValidationID is the release validation whose checks say which
+	// findings need an acknowledgement (VCF 9); Acknowledge counts them.
+	ValidationID string `json:"validation_id,omitempty"`
+	Acknowledge  int    `json:"acknowledge"`
 }
 
 // ComponentRun is one POST /v1/upgrades of the workflow.

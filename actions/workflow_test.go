@@ -16,39 +16,59 @@ import (
 )
 
 func TestUpgradeEndToEnd(t *testing.T) {
-	// At 3600x SDDC Manager's own outage (one simulated hour) lasts a
-	// second: a busy machine cannot poll past it.
-	t.Parallel()
-	e := newEnv(t, func(c *vcfsim.Config) { c.TimeScale = 3600 })
-	from := e.currentVersion()
+	for _, version := range []string{vcfsim.VCF521, vcfsim.VCF902} {
+		t.Run(version, func(t *testing.T) {
+			// At 3600x SDDC Manager's own outage (one simulated hour) lasts
+			// a second: a busy machine cannot poll past it.
+			t.Parallel()
+			e := newEnv(t, func(c *vcfsim.Config) { c.TimeScale, c.VCFVersion = 3600, version })
+			from := e.currentVersion()
 
-	m := e.mustStart("")
-	assert.Equal(t, StateTargeting, m["state"])
-	target := m["target_version"].(string)
+			m := e.mustStart("")
+			assert.Equal(t, StateTargeting, m["state"])
+			target := m["target_version"].(string)
+			// What SDDC Manager upgrades: all on 5.2; on 9.x not itself.
+			want := []Kind{KindSDDCManager, KindNSX, KindVCenter, KindESX}
+			if version == vcfsim.VCF902 {
+				want = want[1:]
+				s := e.waitState(60*time.Second, StateWaitingSDDCManager, StateFailed)
+				require.Equal(t, StateWaitingSDDCManager, s["state"], "%v", s["log_markdown"])
+				assert.Contains(t, s["message"], "VCF Operations fleet management")
+				assert.Contains(t, s["log_markdown"], "VCF Operations fleet management")
+				// It waits for SDDC Manager and posts nothing meanwhile.
+				assert.Never(t, func() bool { return e.snapshot()["state"] != StateWaitingSDDCManager }, 100*time.Millisecond, 5*time.Millisecond)
+				require.Zero(t, e.posts(), "upgrades posted before SDDC Manager runs the target")
+				_, err := e.srv.Sim.UpgradeSddcManager(target)
+				require.NoError(t, err)
+			}
 
-	s := e.waitState(60*time.Second, StateSucceeded, StateFailed)
-	require.Equal(t, StateSucceeded, s["state"], "%v", s["log_markdown"])
-	// Every component upgraded, in order, in its own state.
-	var kinds []Kind
-	for _, c := range e.eng.known("sim", e.domain.ID).Components {
-		kinds = append(kinds, c.Kind)
-		assert.Equal(t, PhaseDone, c.Phase, "component %s", c.Kind)
+			s := e.waitState(60*time.Second, StateSucceeded, StateFailed)
+			require.Equal(t, StateSucceeded, s["state"], "%v", s["log_markdown"])
+			// Every component upgraded, in order, in its own state.
+			var kinds []Kind
+			for _, c := range e.eng.known("sim", e.domain.ID).Components {
+				kinds = append(kinds, c.Kind)
+				assert.Equal(t, PhaseDone, c.Phase, "component %s", c.Kind)
+			}
+			assert.Equal(t, want, kinds)
+			got := e.currentVersion()
+			assert.True(t, got == target && got != from, "domain version %s → %s, want %s", from, got, target)
+			assert.EqualValues(t, len(want), e.posts(), "POST /v1/upgrades: one per component SDDC Manager upgrades")
+			assert.Equal(t, target, strings.SplitN(e.srv.Sim.SddcManagerVersion(), "-", 2)[0])
+			log := s["log_markdown"].(string)
+			assert.Contains(t, log, "answers again", "the SDDC Manager outage is ridden out visibly")
+			assert.Contains(t, log, "ESXi (2 cluster(s))")
+			assert.NotZero(t, e.targets.checks.Load(), "upgrade check refreshed after the upgrade")
+			assert.Equal(t, 1.0, e.metric("vcf_upgrade_workflow_state", map[string]string{"state": string(StateSucceeded)}))
+			assert.Equal(t, 0.0, e.metric("vcf_upgrade_workflow_state", map[string]string{"state": string(StateFailed)}))
+			assert.Equal(t, 0.0, e.metric("vcf_upgrade_workflow_state", map[string]string{"state": string(StateWaitingSDDCManager)}))
+			assert.Equal(t, map[string]float64{"runs": 1, "failures": 0, "cancellations": 0}, e.runCounters())
+			assert.Positive(t, e.metric("vcf_upgrade_workflow_step_start_timestamp_seconds", nil))
+			// The version just installed is no upgrade path any more.
+			code, m := e.do("POST", e.upgradePath(), `{"target_version": "`+target+`"}`)
+			assert.Equal(t, 422, code, "second start: %v", m)
+		})
 	}
-	assert.Equal(t, []Kind{KindSDDCManager, KindNSX, KindVCenter, KindESX}, kinds)
-	got := e.currentVersion()
-	assert.True(t, got == target && got != from, "domain version %s → %s, want %s", from, got, target)
-	assert.EqualValues(t, 4, e.posts(), "POST /v1/upgrades: one per component")
-	log := s["log_markdown"].(string)
-	assert.Contains(t, log, "answers again", "the SDDC Manager outage is ridden out visibly")
-	assert.Contains(t, log, "ESXi (2 cluster(s))")
-	assert.NotZero(t, e.targets.checks.Load(), "upgrade check refreshed after the upgrade")
-	assert.Equal(t, 1.0, e.metric("vcf_upgrade_workflow_state", map[string]string{"state": string(StateSucceeded)}))
-	assert.Equal(t, 0.0, e.metric("vcf_upgrade_workflow_state", map[string]string{"state": string(StateFailed)}))
-	assert.Equal(t, map[string]float64{"runs": 1, "failures": 0, "cancellations": 0}, e.runCounters())
-	assert.Positive(t, e.metric("vcf_upgrade_workflow_step_start_timestamp_seconds", nil))
-	// The version just installed is no upgrade path any more.
-	code, m := e.do("POST", e.upgradePath(), `{"target_version": "`+target+`"}`)
-	assert.Equal(t, 422, code, "second start: %v", m)
 }
 
 func TestPrecheckWarningsNeedAcknowledgement(t *testing.T) {
