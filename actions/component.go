@@ -130,6 +130,13 @@ func (t componentTable) external(bom []BomEntry, k Kind) bool {
 	return m != "" && m != managedBySDDCManager
 }
 
+// reportsManagers: the release's BOM says who manages each component's
+// lifecycle (VCF 9), and so its validation checks say which findings need
+// an acknowledgement.
+func reportsManagers(bom []BomEntry) bool {
+	return slices.ContainsFunc(bom, func(b BomEntry) bool { return b.ManagedBy != "" })
+}
+
 // upgrader names who upgrades kind k, for the dry-run plan.
 func (t componentTable) upgrader(bom []BomEntry, k Kind) string {
 	if !t.external(bom, k) {

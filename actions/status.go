@@ -22,10 +22,12 @@ type Status struct {
 	BundlesDone      int       `json:"bundles_downloaded"`
 	PrecheckErrors   int       `json:"precheck_errors"`
 	PrecheckWarnings int       `json:"precheck_warnings"`
-	ComponentsDone   int       `json:"components_upgraded"`
-	CancelRequested  bool      `json:"cancel_requested"`
-	APIUnavailable   bool      `json:"sddc_manager_unavailable"`
-	LastError        string    `json:"last_error"`
+	// PrecheckAcknowledge: findings VCF 9 marks for acknowledgement.
+	PrecheckAcknowledge int    `json:"precheck_acknowledge"`
+	ComponentsDone      int    `json:"components_upgraded"`
+	CancelRequested     bool   `json:"cancel_requested"`
+	APIUnavailable      bool   `json:"sddc_manager_unavailable"`
+	LastError           string `json:"last_error"`
 	// LogMarkdown is the end of the workflow's log for a Home Assistant
 	// markdown card.
 	LogMarkdown string `json:"log_markdown"`
@@ -38,7 +40,8 @@ func (e *Engine) statusOf(w *Workflow) *Status {
 		StepStarted: w.StepStarted, Started: w.Started, Finished: w.Finished,
 		FromVersion: w.FromVersion, TargetVersion: w.TargetVersion,
 		BundlesTotal: len(w.Bundles), PrecheckErrors: w.Precheck.Errors, PrecheckWarnings: w.Precheck.Warnings,
-		CancelRequested: w.CancelRequested, APIUnavailable: !w.OutageSince.IsZero(), LastError: w.LastError,
+		PrecheckAcknowledge: w.Precheck.Acknowledge,
+		CancelRequested:     w.CancelRequested, APIUnavailable: !w.OutageSince.IsZero(), LastError: w.LastError,
 		LogMarkdown: logMarkdown(w.Log),
 	}
 	for _, b := range w.Bundles {

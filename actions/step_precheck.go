@@ -44,7 +44,13 @@ func (r *run) doPrechecks(ctx context.Context) (State, error) {
 	if err != nil {
 		return "", fmt.Errorf("reading the pre-check summary: %w", err)
 	}
-	p.Errors, p.Warnings, p.Done = errs, warns, true
+	p.Errors, p.Warnings = errs, warns
+	if reportsManagers(r.w.Bom) {
+		if err := r.findingsToAcknowledge(ctx); err != nil {
+			return "", err
+		}
+	}
+	p.Done = true
 	if noFindingsToAcknowledge(r.w) {
 		r.logf(levelInfo, "Pre-checks passed (%d errors, %d warnings).", errs, warns)
 		return "", nil
@@ -55,7 +61,7 @@ func (r *run) doPrechecks(ctx context.Context) (State, error) {
 			link = fmt.Sprintf(" Review them in the [SDDC Manager UI](%s/) (Lifecycle Management, the domain's pre-check results),", base)
 		}
 	}
-	r.logf(levelInfo, "Pre-checks found %d error(s) and %d warning(s).%s then acknowledge to continue.", errs, warns, link)
+	r.logf(levelInfo, "Pre-checks found %d error(s) and %d warning(s)%s.%s then acknowledge to continue.", errs, warns, ackNote(p.Acknowledge), link)
 	return "", nil
 }
 
@@ -128,7 +134,47 @@ func (r *run) bomVersion(resourceType string) string {
 // noFindingsToAcknowledge: the pre-checks found nothing, or the findings
 // were acknowledged (the waiting_acknowledgement state is skipped).
 func noFindingsToAcknowledge(w *Workflow) bool {
-	return w.Precheck.Errors+w.Precheck.Warnings == 0 || w.Acknowledged
+	return w.Precheck.Errors+w.Precheck.Warnings+w.Precheck.Acknowledge == 0 || w.Acknowledged
+}
+
+func ackNote(n int) string {
+	if n == 0 {
+		return ""
+	}
+	return fmt.Sprintf(", %d of them marked for acknowledgement", n)
+}
+
+// findingsToAcknowledge counts the checks that VCF 9 marks as needing an
+// acknowledgement (ValidationCheck.acknowledge), from a release validation
+// of the target version. A validation changes nothing: one whose id was
+// not recorded is simply started again.
+func (r *run) findingsToAcknowledge(ctx context.Context) error {
+	p := &r.w.Precheck
+	if p.ValidationID == "" {
+		val, err := call(ctx, r, "validating the target release", func(ctx context.Context, c Client) (*vcfclient.Validation, error) {
+			return c.ValidateRelease(ctx, r.w.DomainID, vcfclient.DomainRelease{TargetVersion: r.w.TargetVersion})
+		})
+		if err != nil {
+			return err
+		}
+		p.ValidationID = val.ID
+		if err := r.save(); err != nil {
+			return err
+		}
+	}
+	return r.poll(ctx, "waiting for the release validation", true, func(ctx context.Context, c Client) (bool, error) {
+		val, err := c.Validation(ctx, p.ValidationID)
+		if err != nil || val.ExecutionStatus == "IN_PROGRESS" || val.ExecutionStatus == "" {
+			return false, err
+		}
+		p.Acknowledge = 0
+		for _, ch := range val.ValidationChecks {
+			if ch.Acknowledge {
+				p.Acknowledge++
+			}
+		}
+		return true, nil
+	})
 }
 
 // doWaitAck waits for the acknowledgement of the pre-check findings.

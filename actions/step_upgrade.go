@@ -127,7 +127,7 @@ func overlaps(a, b []string) bool {
 // upgradedElsewhere: the release's BOM says SDDC Manager does not upgrade
 // the bundle's component (lifecycleManagedBy, VCF 9).
 func (r *run) upgradedElsewhere(ctx context.Context, bundleID string) (bool, error) {
-	if !slices.ContainsFunc(r.w.Bom, func(b BomEntry) bool { return b.ManagedBy != "" && b.ManagedBy != managedBySDDCManager }) {
+	if !reportsManagers(r.w.Bom) {
 		return false, nil // 5.2: SDDC Manager upgrades everything
 	}
 	comp, err := r.bundleComponent(ctx, bundleID)

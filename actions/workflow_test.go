@@ -72,20 +72,74 @@ func TestUpgradeEndToEnd(t *testing.T) {
 }
 
 func TestPrecheckWarningsNeedAcknowledgement(t *testing.T) {
-	e := newEnv(t, func(c *vcfsim.Config) { c.PrecheckWarnings = 3 })
+	for _, version := range []string{vcfsim.VCF521, vcfsim.VCF902} {
+		t.Run(version, func(t *testing.T) {
+			t.Parallel()
+			e := newEnv(t, func(c *vcfsim.Config) { c.PrecheckWarnings, c.VCFVersion = 3, version })
+			code, m := e.do("POST", e.upgradePath()+"/acknowledge", "")
+			assert.Equal(t, 409, code, "acknowledge with nothing running: %v", m)
+			e.mustStart(`{"dry_run": false}`)
+			s := e.waitState(30*time.Second, StateWaitingAck)
+			assert.Equal(t, 3.0, s["precheck_warnings"])
+			assert.Contains(t, s["log_markdown"], "3 warning(s)")
+			if version == vcfsim.VCF902 {
+				// 9.x marks the warnings as findings to acknowledge.
+				assert.Equal(t, 3.0, s["precheck_acknowledge"])
+				assert.Contains(t, s["log_markdown"], "3 of them marked for acknowledgement")
+			}
+			// It stays there: no upgrade is started while waiting.
+			assert.Never(t, func() bool { return e.snapshot()["state"] != StateWaitingAck }, 100*time.Millisecond, 5*time.Millisecond)
+			require.Zero(t, e.posts(), "upgrades posted before the acknowledgement")
+			code, m = e.do("POST", e.upgradePath()+"/acknowledge", "")
+			require.Equal(t, 200, code, "acknowledge: %v", m)
+			e.finish(version, s["target_version"].(string))
+		})
+	}
+}
+
+// findingsAfterCheckSets gives the pre-check warnings to the release
+// validation only: the check-set run, started before, reports none.
+type findingsAfterCheckSets struct {
+	Client
+	sim *vcfsim.Simulator
+}
+
+func (c findingsAfterCheckSets) RunCheckSets(ctx context.Context, in vcfclient.CheckSetRunInput) (*vcfclient.Task, error) {
+	t, err := c.Client.RunCheckSets(ctx, in)
+	c.sim.SetPrecheckFindings(0, 2)
+	return t, err
+}
+
+// On 9.x a validation check marked "acknowledge" waits for the
+// acknowledgement even when the pre-checks report no finding.
+func TestAcknowledgeFindingsWait902(t *testing.T) {
+	e := newEnv(t, func(c *vcfsim.Config) { c.VCFVersion = vcfsim.VCF902 })
+	e.targets = &fakeTargets{clients: map[string]Client{"sim": findingsAfterCheckSets{e.client, e.srv.Sim}}, url: e.srv.URL}
+	e.eng.Stop()
+	e.start(nil)
+	target := e.mustStart("")["target_version"].(string)
+	s := e.waitState(30*time.Second, StateWaitingAck, StateWaitingSDDCManager)
+	require.Equal(t, StateWaitingAck, s["state"], "%v", s["log_markdown"])
+	assert.Equal(t, 0.0, s["precheck_warnings"])
+	assert.Equal(t, 2.0, s["precheck_acknowledge"])
 	code, m := e.do("POST", e.upgradePath()+"/acknowledge", "")
-	assert.Equal(t, 409, code, "acknowledge with nothing running: %v", m)
-	e.mustStart(`{"dry_run": false}`)
-	s := e.waitState(30*time.Second, StateWaitingAck)
-	assert.Equal(t, 3.0, s["precheck_warnings"])
-	assert.Contains(t, s["log_markdown"], "3 warning(s)")
-	// It stays there: no upgrade is started while waiting.
-	assert.Never(t, func() bool { return e.snapshot()["state"] != StateWaitingAck }, 100*time.Millisecond, 5*time.Millisecond)
-	require.Zero(t, e.posts(), "upgrades posted before the acknowledgement")
-	code, m = e.do("POST", e.upgradePath()+"/acknowledge", "")
 	require.Equal(t, 200, code, "acknowledge: %v", m)
-	s = e.waitState(60*time.Second, StateSucceeded, StateFailed)
-	assert.Equal(t, StateSucceeded, s["state"], "after acknowledgement: %v", s)
+	e.finish(vcfsim.VCF902, target)
+}
+
+// finish lets the started workflow end successfully: on 9.x it upgrades
+// SDDC Manager the way VCF Operations fleet management does, once the
+// workflow waits for it.
+func (e *env) finish(version, target string) {
+	e.t.Helper()
+	if version == vcfsim.VCF902 {
+		s := e.waitState(60*time.Second, StateWaitingSDDCManager, StateFailed)
+		require.Equal(e.t, StateWaitingSDDCManager, s["state"], "%v", s["log_markdown"])
+		_, err := e.srv.Sim.UpgradeSddcManager(target)
+		require.NoError(e.t, err)
+	}
+	s := e.waitState(60*time.Second, StateSucceeded, StateFailed)
+	require.Equal(e.t, StateSucceeded, s["state"], "%v", s["log_markdown"])
 }
 
 func TestFailingUpgradeEndsFailed(t *testing.T) {
@@ -320,4 +374,30 @@ func TestFailedPostIsLookedUpBeforeRetry(t *testing.T) {
 	assert.Len(t, ups, 4, "upgrades on SDDC Manager")
 	assert.EqualValues(t, 5, e.posts(), "the failed POST is sent again after a look-up")
 	assert.Contains(t, s["log_markdown"], "checking whether it started")
+}
+
+// The dry run says who upgrades each component: SDDC Manager everything on
+// 5.2, VCF Operations fleet management SDDC Manager itself on 9.x.
+func TestDryRunPlanNamesUpgraders(t *testing.T) {
+	for version, sddc := range map[string]string{vcfsim.VCF521: upgraderSDDCManager, vcfsim.VCF902: upgraderVCFOperations} {
+		t.Run(version, func(t *testing.T) {
+			t.Parallel()
+			e := newEnv(t, func(c *vcfsim.Config) { c.VCFVersion = version })
+			code, plan := e.do("POST", e.upgradePath(), `{"dry_run": true}`)
+			require.Equal(t, 200, code, "dry run: %v", plan)
+			by := map[string]any{}
+			for _, b := range plan["bundles"].([]any) {
+				b := b.(map[string]any)
+				by[b["component"].(string)] = b["upgraded_by"]
+			}
+			assert.Equal(t, map[string]any{string(KindSDDCManager): sddc, string(KindNSX): upgraderSDDCManager,
+				string(KindVCenter): upgraderSDDCManager, string(KindESX): upgraderSDDCManager}, by)
+			steps := plan["steps"].([]any)
+			if version == vcfsim.VCF902 {
+				assert.Contains(t, steps, "wait for VCF Operations fleet management to upgrade SDDC Manager")
+			} else {
+				assert.Contains(t, steps, "upgrade SDDC Manager")
+			}
+		})
+	}
 }
