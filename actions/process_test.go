@@ -101,11 +101,24 @@ func get(url string, hdr map[string]string) int {
 // that has remote work in flight. Each time a new process is started over
 // the same --storage.path. The upgrade must complete with exactly one
 // POST /v1/upgrades per component.
+// On 9.x it also kills the process while it waits for SDDC Manager's own
+// upgrade (started here the way VCF Operations fleet management does),
+// during that upgrade's API outage.
 func TestRestartAfterSIGKILL(t *testing.T) {
 	bin := exporterBinary(t)
+	for _, version := range []string{vcfsim.VCF521, vcfsim.VCF902} {
+		t.Run(version, func(t *testing.T) {
+			t.Parallel()
+			restartAfterSIGKILL(t, bin, version)
+		})
+	}
+}
+
+func restartAfterSIGKILL(t *testing.T, bin, version string) {
 	dir := t.TempDir()
 	cfg := simConfig()
 	cfg.TimeScale = 2400 // 40 simulated minutes per second
+	cfg.VCFVersion = version
 	srv, err := vcfsim.NewServer(cfg)
 	require.NoError(t, err)
 	defer func() { _ = srv.Close() }()
@@ -159,6 +172,10 @@ func TestRestartAfterSIGKILL(t *testing.T) {
 	target := m["target_version"].(string)
 
 	killStates := []State{StateDownloading, StatePrechecks, StateUpgradingSDDCManager, StateUpgradingNSX, StateUpgradingVCenter, StateUpgradingESX}
+	posts := 4
+	if version == vcfsim.VCF902 {
+		killStates[2], posts = StateWaitingSDDCManager, 3
+	}
 	var killedIn []State
 	deadline := time.Now().Add(120 * time.Second)
 	final := State("")
@@ -171,6 +188,10 @@ func TestRestartAfterSIGKILL(t *testing.T) {
 			break
 		}
 		if len(killedIn) < len(killStates) && st == killStates[len(killedIn)] {
+			if st == StateWaitingSDDCManager {
+				_, err := srv.Sim.UpgradeSddcManager(target)
+				require.NoError(t, err)
+			}
 			// Kill once the step's remote work got going: SDDC Manager
 			// saw two more requests since the state showed.
 			for n := requests(srv); requests(srv) < n+2 && time.Now().Before(deadline); {
@@ -189,7 +210,7 @@ func TestRestartAfterSIGKILL(t *testing.T) {
 		t.Fatalf("final state %q: %v\nexporter log:\n%s", final, s["log_markdown"], logs.String())
 	}
 	assert.Equal(t, killStates, killedIn, "killed in every state with remote work")
-	assert.EqualValues(t, 4, srv.Sim.Stats()["POST /v1/upgrades"], "POST /v1/upgrades: exactly one per component")
+	assert.EqualValues(t, posts, srv.Sim.Stats()["POST /v1/upgrades"], "POST /v1/upgrades: exactly one per component SDDC Manager upgrades")
 	v, err := c.Releases(context.Background(), ds[0].ID)
 	require.NoError(t, err)
 	require.NotEmpty(t, v)
