@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -90,6 +91,26 @@ func (c *crashClient) ValidateRelease(ctx context.Context, id string, r vcfclien
 	return v, c.check("ValidateRelease", err)
 }
 
+func (c *crashClient) SddcManagers(ctx context.Context) ([]vcfclient.SddcManager, error) {
+	m, err := c.Client.SddcManagers(ctx)
+	return m, c.check("SddcManagers", err)
+}
+
+// fleetManagement plays VCF Operations fleet management on 9.x: the first
+// time the workflow asks for SDDC Manager's version (it waits for it), SDDC
+// Manager's upgrade to target starts.
+type fleetManagement struct {
+	Client
+	sim    *vcfsim.Simulator
+	target string
+	once   *sync.Once
+}
+
+func (f fleetManagement) SddcManagers(ctx context.Context) ([]vcfclient.SddcManager, error) {
+	f.once.Do(func() { _, _ = f.sim.UpgradeSddcManager(f.target) }) // refused once SDDC Manager runs it
+	return f.Client.SddcManagers(ctx)
+}
+
 func (c *crashClient) n(method string) int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -101,63 +122,93 @@ func (c *crashClient) n(method string) int {
 // checks that the upgrade completes with exactly one POST /v1/upgrades per
 // component.
 func TestRestartResumes(t *testing.T) {
-	cases := []struct {
+	type crashCase struct {
 		name    string
 		state   State // state the crash happens in
 		trigger func(method string, n int, err error) bool
 		scale   float64 // simulator time scale (default 36000)
-	}{
+	}
+	common := []crashCase{
 		{"download requested, not recorded", StateDownloading, func(m string, n int, _ error) bool { return m == "DownloadBundle" && n == 2 }, 0},
 		{"download polling", StateDownloading, func(m string, n int, _ error) bool { return m == "Bundle" && n == 6 }, 0},
 		{"pre-check started, not recorded", StatePrechecks, func(m string, n int, _ error) bool { return m == "RunCheckSets" }, 0},
 		{"pre-check polling", StatePrechecks, func(m string, n int, _ error) bool { return m == "CheckSetRun" && n == 1 }, 0},
-		{"SDDC Manager upgrade posted, not recorded", StateUpgradingSDDCManager, func(m string, n int, _ error) bool { return m == "StartUpgrade" && n == 1 }, 0},
-		// Slower clock: the SDDC Manager outage (one simulated hour) lasts a
-		// second, so a busy machine cannot poll past it.
-		{"SDDC Manager API gone", StateUpgradingSDDCManager, func(m string, n int, err error) bool { return m == "Upgrade#1" && err != nil }, 3600},
-		{"NSX upgrade posted, not recorded", StateUpgradingNSX, func(m string, n int, _ error) bool { return m == "StartUpgrade" && n == 2 }, 0},
-		{"NSX upgrade polling", StateUpgradingNSX, func(m string, n int, _ error) bool { return m == "Upgrade#2" && n == 2 }, 0},
-		{"vCenter upgrade posted, not recorded", StateUpgradingVCenter, func(m string, n int, _ error) bool { return m == "StartUpgrade" && n == 3 }, 0},
-		{"vCenter upgrade polling", StateUpgradingVCenter, func(m string, n int, _ error) bool { return m == "Upgrade#3" && n == 2 }, 0},
-		{"ESX upgrade posted, not recorded", StateUpgradingESX, func(m string, n int, _ error) bool { return m == "StartUpgrade" && n == 4 }, 0},
-		{"ESX upgrade polling", StateUpgradingESX, func(m string, n int, _ error) bool { return m == "Upgrade#4" && n == 2 }, 0},
-		{"validation started, not recorded", StateValidating, func(m string, n int, _ error) bool { return m == "ValidateRelease" }, 0},
+	}
+	// upgrades are the crash cases of the components SDDC Manager upgrades,
+	// the first being the first-th upgrade posted.
+	upgrades := func(first int) []crashCase {
+		var out []crashCase
+		for i, c := range []struct {
+			name  string
+			state State
+		}{{"NSX", StateUpgradingNSX}, {"vCenter", StateUpgradingVCenter}, {"ESX", StateUpgradingESX}} {
+			n := first + i
+			out = append(out,
+				crashCase{c.name + " upgrade posted, not recorded", c.state, func(m string, k int, _ error) bool { return m == "StartUpgrade" && k == n }, 0},
+				crashCase{c.name + " upgrade polling", c.state, func(m string, k int, _ error) bool { return m == fmt.Sprintf("Upgrade#%d", n) && k == 2 }, 0})
+		}
+		return out
+	}
+	cases := map[string][]crashCase{
+		vcfsim.VCF521: slices.Concat(common, []crashCase{
+			{"SDDC Manager upgrade posted, not recorded", StateUpgradingSDDCManager, func(m string, n int, _ error) bool { return m == "StartUpgrade" && n == 1 }, 0},
+			// Slower clock: the SDDC Manager outage (one simulated hour) lasts a
+			// second, so a busy machine cannot poll past it.
+			{"SDDC Manager API gone", StateUpgradingSDDCManager, func(m string, n int, err error) bool { return m == "Upgrade#1" && err != nil }, 3600},
+		}, upgrades(2), []crashCase{
+			{"validation started, not recorded", StateValidating, func(m string, n int, _ error) bool { return m == "ValidateRelease" }, 0},
+		}),
+		vcfsim.VCF902: slices.Concat(common, []crashCase{
+			{"pre-check validation started, not recorded", StatePrechecks, func(m string, n int, _ error) bool { return m == "ValidateRelease" && n == 1 }, 0},
+			{"SDDC Manager API gone while waiting for its upgrade", StateWaitingSDDCManager, func(m string, n int, err error) bool { return m == "SddcManagers" && err != nil }, 3600},
+		}, upgrades(1), []crashCase{
+			{"validation started, not recorded", StateValidating, func(m string, n int, _ error) bool { return m == "ValidateRelease" && n == 2 }, 0},
+		}),
 	}
 	// The polling cases crash on the component's second GET /v1/upgrades
 	// call after its POST (the look-up of the upgrade, then the first poll):
 	// a third call may never come when a busy machine polls late and finds
 	// the upgrade done.
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			e := newEnv(t, func(c *vcfsim.Config) { c.TimeScale = cmp.Or(tc.scale, 36000) })
-			real := e.targets
-			cc := &crashClient{Client: e.client, trigger: tc.trigger, crashed: make(chan struct{})}
-			e.targets = &fakeTargets{clients: map[string]Client{"sim": cc}, url: real.url}
-			e.eng.Stop()
-			e.start(nil)
-			cc.eng = e.eng
-			from := e.currentVersion()
-			target := e.mustStart("")["target_version"].(string)
-			select {
-			case <-cc.crashed:
-			case <-time.After(60 * time.Second):
-				t.Fatalf("never crashed; state %v", e.snapshot()["state"])
-			}
-			dead := e.eng
-			assert.Equal(t, tc.state, dead.known("sim", e.domain.ID).State, "the crash's state")
-			// A new process over the same storage path (the kernel
-			// releases a dead process's lock).
-			dead.stopOnce.Do(dead.unlock)
-			e.targets = real
-			e.start(nil)
-			s := e.waitState(60*time.Second, StateSucceeded, StateFailed)
-			require.Equal(t, StateSucceeded, s["state"], "after restart:\n%s", s["log_markdown"])
-			assert.EqualValues(t, 4, e.posts(), "POST /v1/upgrades: exactly one per component")
-			v := e.currentVersion()
-			assert.True(t, v == target && v != from, "version %s → %s, want %s", from, v, target)
-			dead.Stop()
-		})
+	for _, version := range []string{vcfsim.VCF521, vcfsim.VCF902} {
+		posts := 4
+		if version == vcfsim.VCF902 {
+			posts = 3 // not SDDC Manager
+		}
+		for _, tc := range cases[version] {
+			t.Run(version+"/"+tc.name, func(t *testing.T) {
+				t.Parallel()
+				e := newEnv(t, func(c *vcfsim.Config) { c.TimeScale, c.VCFVersion = cmp.Or(tc.scale, 36000), version })
+				_, plan := e.do("POST", e.upgradePath(), `{"dry_run": true}`)
+				target := plan["target_version"].(string)
+				fleet := fleetManagement{Client: e.client, sim: e.srv.Sim, target: target, once: &sync.Once{}}
+				real := &fakeTargets{clients: map[string]Client{"sim": fleet}, url: e.targets.url}
+				cc := &crashClient{Client: fleet, trigger: tc.trigger, crashed: make(chan struct{})}
+				e.targets = &fakeTargets{clients: map[string]Client{"sim": cc}, url: real.url}
+				e.eng.Stop()
+				e.start(nil)
+				cc.eng = e.eng
+				from := e.currentVersion()
+				e.mustStart(`{"target_version": "` + target + `"}`)
+				select {
+				case <-cc.crashed:
+				case <-time.After(60 * time.Second):
+					t.Fatalf("never crashed; state %v", e.snapshot()["state"])
+				}
+				dead := e.eng
+				assert.Equal(t, tc.state, dead.known("sim", e.domain.ID).State, "the crash's state")
+				// A new process over the same storage path (the kernel
+				// releases a dead process's lock).
+				dead.stopOnce.Do(dead.unlock)
+				e.targets = real
+				e.start(nil)
+				s := e.waitState(60*time.Second, StateSucceeded, StateFailed)
+				require.Equal(t, StateSucceeded, s["state"], "after restart:\n%s", s["log_markdown"])
+				assert.EqualValues(t, posts, e.posts(), "POST /v1/upgrades: exactly one per component SDDC Manager upgrades")
+				v := e.currentVersion()
+				assert.True(t, v == target && v != from, "version %s → %s, want %s", from, v, target)
+				dead.Stop()
+			})
+		}
 	}
 }
 
