@@ -34,7 +34,13 @@ func TestUpgradeEndToEnd(t *testing.T) {
 				s := e.waitState(60*time.Second, StateWaitingSDDCManager, StateFailed)
 				require.Equal(t, StateWaitingSDDCManager, s["state"], "%v", s["log_markdown"])
 				assert.Contains(t, s["message"], "VCF Operations fleet management")
-				assert.Contains(t, s["log_markdown"], "VCF Operations fleet management")
+				// The log says so once the step read SDDC Manager's version.
+				require.EventuallyWithT(t, func(c *assert.CollectT) {
+					st, err := e.eng.UpgradeStatus(context.Background(), "sim", e.domain.ID)
+					if assert.NoError(c, err) {
+						assert.Contains(c, st.LogMarkdown, "VCF Operations fleet management")
+					}
+				}, 30*time.Second, 5*time.Millisecond)
 				// It waits for SDDC Manager and posts nothing meanwhile.
 				assert.Never(t, func() bool { return e.snapshot()["state"] != StateWaitingSDDCManager }, 100*time.Millisecond, 5*time.Millisecond)
 				require.Zero(t, e.posts(), "upgrades posted before SDDC Manager runs the target")
