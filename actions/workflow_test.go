@@ -44,6 +44,7 @@ func TestUpgradeEndToEnd(t *testing.T) {
 				// It waits for SDDC Manager and posts nothing meanwhile.
 				assert.Never(t, func() bool { return e.snapshot()["state"] != StateWaitingSDDCManager }, 100*time.Millisecond, 5*time.Millisecond)
 				require.Zero(t, e.posts(), "upgrades posted before SDDC Manager runs the target")
+				assert.Equal(t, 1.0, e.metric("vcf_upgrade_workflow_state", map[string]string{"state": string(StateWaitingSDDCManager)}))
 				_, err := e.srv.Sim.UpgradeSddcManager(target)
 				require.NoError(t, err)
 			}
