@@ -77,7 +77,7 @@ func init() {
 		{State: StateDownloading, step: (*run).doDownload, timeout: func(t config.ActionsTimeouts) model.Duration { return t.Download }},
 		{State: StatePrechecks, step: (*run).doPrechecks, timeout: func(t config.ActionsTimeouts) model.Duration { return t.Prechecks }},
 		{State: StateWaitingAck, step: (*run).doWaitAck, timeout: func(t config.ActionsTimeouts) model.Duration { return t.Acknowledgement }, skip: noFindingsToAcknowledge},
-		{State: StateWaitingSDDCManager, step: (*run).doWaitSDDCManager, timeout: func(t config.ActionsTimeouts) model.Duration { return t.SDDCManager }, restarts: true, skip: sddcManagerUpgradesItself,
+		{State: StateWaitingSDDCManager, step: (*run).doWaitSDDCManager, timeout: func(t config.ActionsTimeouts) model.Duration { return t.SDDCManagerExternal }, restarts: true, skip: sddcManagerUpgradesItself,
 			message: sddcManagerWaitMessage},
 		{State: StateStartingUpgrades, step: (*run).doNextComponent, timeout: func(t config.ActionsTimeouts) model.Duration { return t.StartingUpgrade }, restarts: true},
 		{State: StateValidating, step: (*run).doValidate, timeout: func(t config.ActionsTimeouts) model.Duration { return t.Validation }, restarts: true},

@@ -408,3 +408,19 @@ func TestDryRunPlanNamesUpgraders(t *testing.T) {
 		})
 	}
 }
+
+// Nobody upgrades SDDC Manager: the wait ends at timeouts.sddc_manager_external.
+func TestSDDCManagerWaitTimesOut902(t *testing.T) {
+	e := newEnv(t, func(c *vcfsim.Config) { c.VCFVersion = vcfsim.VCF902 })
+	e.eng.Stop()
+	e.start(func(o *Options) {
+		o.Config = func() config.ActionsConfig {
+			return config.ActionsConfig{Timeouts: config.ActionsTimeouts{SDDCManagerExternal: modelDuration(200 * time.Millisecond)}}
+		}
+	})
+	e.mustStart("")
+	s := e.waitState(30*time.Second, StateFailed, StateSucceeded)
+	require.Equal(t, StateFailed, s["state"])
+	assert.Contains(t, s["last_error"], "timed out in waiting_for_sddc_manager_upgrade")
+	assert.Zero(t, e.posts())
+}

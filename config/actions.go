@@ -52,17 +52,20 @@ type ActionsToken struct {
 // ActionsTimeouts are the per-step limits of the upgrade workflow. A zero
 // value means the default (shown in brackets).
 type ActionsTimeouts struct {
-	Targeting       model.Duration `yaml:"targeting,omitempty"`         // [15m]
-	Download        model.Duration `yaml:"download,omitempty"`          // [12h] for all bundles
-	Prechecks       model.Duration `yaml:"prechecks,omitempty"`         // [3h]
-	Acknowledgement model.Duration `yaml:"acknowledgement,omitempty"`   // [7d]
-	SDDCManager     model.Duration `yaml:"sddc_manager,omitempty"`      // [4h]
-	NSX             model.Duration `yaml:"nsx,omitempty"`               // [24h]
-	VCenter         model.Duration `yaml:"vcenter,omitempty"`           // [8h]
-	ESXCluster      model.Duration `yaml:"esx_cluster,omitempty"`       // [48h] for all clusters of a bundle
-	Validation      model.Duration `yaml:"validation,omitempty"`        // [1h]
-	StartingUpgrade model.Duration `yaml:"starting_upgrades,omitempty"` // [1h] to find the next component
-	APIOutage       model.Duration `yaml:"api_outage,omitempty"`        // [3h] SDDC Manager API unreachable
+	Targeting       model.Duration `yaml:"targeting,omitempty"`       // [15m]
+	Download        model.Duration `yaml:"download,omitempty"`        // [12h] for all bundles
+	Prechecks       model.Duration `yaml:"prechecks,omitempty"`       // [3h]
+	Acknowledgement model.Duration `yaml:"acknowledgement,omitempty"` // [7d]
+	SDDCManager     model.Duration `yaml:"sddc_manager,omitempty"`    // [4h]
+	// SDDCManagerExternal: VCF 9, waiting for SDDC Manager's upgrade from
+	// VCF Operations fleet management, which a person starts [7d].
+	SDDCManagerExternal model.Duration `yaml:"sddc_manager_external,omitempty"`
+	NSX                 model.Duration `yaml:"nsx,omitempty"`               // [24h]
+	VCenter             model.Duration `yaml:"vcenter,omitempty"`           // [8h]
+	ESXCluster          model.Duration `yaml:"esx_cluster,omitempty"`       // [48h] for all clusters of a bundle
+	Validation          model.Duration `yaml:"validation,omitempty"`        // [1h]
+	StartingUpgrade     model.Duration `yaml:"starting_upgrades,omitempty"` // [1h] to find the next component
+	APIOutage           model.Duration `yaml:"api_outage,omitempty"`        // [3h] SDDC Manager API unreachable
 }
 
 // NSXUpgradeOptions become nsxtUpgradeUserInputSpecs of the NSX upgrade.
@@ -180,7 +183,8 @@ func (t *ActionsTimeouts) fields() map[string]*model.Duration {
 	return map[string]*model.Duration{
 		"targeting": &t.Targeting, "download": &t.Download, "prechecks": &t.Prechecks,
 		"acknowledgement": &t.Acknowledgement, "sddc_manager": &t.SDDCManager, "nsx": &t.NSX,
-		"vcenter": &t.VCenter, "esx_cluster": &t.ESXCluster, "validation": &t.Validation,
+		"sddc_manager_external": &t.SDDCManagerExternal,
+		"vcenter":               &t.VCenter, "esx_cluster": &t.ESXCluster, "validation": &t.Validation,
 		"starting_upgrades": &t.StartingUpgrade, "api_outage": &t.APIOutage,
 	}
 }
@@ -220,16 +224,17 @@ func durOr(d model.Duration, def time.Duration) time.Duration {
 func (t ActionsTimeouts) WithDefaults() ActionsTimeouts {
 	d := func(v model.Duration, def time.Duration) model.Duration { return model.Duration(durOr(v, def)) }
 	return ActionsTimeouts{
-		Targeting:       d(t.Targeting, 15*time.Minute),
-		Download:        d(t.Download, 12*time.Hour),
-		Prechecks:       d(t.Prechecks, 3*time.Hour),
-		Acknowledgement: d(t.Acknowledgement, 7*24*time.Hour),
-		SDDCManager:     d(t.SDDCManager, 4*time.Hour),
-		NSX:             d(t.NSX, 24*time.Hour),
-		VCenter:         d(t.VCenter, 8*time.Hour),
-		ESXCluster:      d(t.ESXCluster, 48*time.Hour),
-		Validation:      d(t.Validation, time.Hour),
-		StartingUpgrade: d(t.StartingUpgrade, time.Hour),
-		APIOutage:       d(t.APIOutage, 3*time.Hour),
+		Targeting:           d(t.Targeting, 15*time.Minute),
+		Download:            d(t.Download, 12*time.Hour),
+		Prechecks:           d(t.Prechecks, 3*time.Hour),
+		Acknowledgement:     d(t.Acknowledgement, 7*24*time.Hour),
+		SDDCManager:         d(t.SDDCManager, 4*time.Hour),
+		SDDCManagerExternal: d(t.SDDCManagerExternal, 7*24*time.Hour),
+		NSX:                 d(t.NSX, 24*time.Hour),
+		VCenter:             d(t.VCenter, 8*time.Hour),
+		ESXCluster:          d(t.ESXCluster, 48*time.Hour),
+		Validation:          d(t.Validation, time.Hour),
+		StartingUpgrade:     d(t.StartingUpgrade, time.Hour),
+		APIOutage:           d(t.APIOutage, 3*time.Hour),
 	}
 }
