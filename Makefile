@@ -13,7 +13,12 @@ VPKG      := github.com/prometheus/common/version
 LDFLAGS   := -X $(VPKG).Version=$(VERSION) -X $(VPKG).Revision=$(REVISION) -X $(VPKG).Branch=$(BRANCH) \
              -X $(VPKG).BuildUser=$(shell id -un)@$(shell hostname) -X $(VPKG).BuildDate=$(shell date -u +%Y%m%d-%H:%M:%S)
 
-.PHONY: all build test vet fmt-check unit e2e bench bench-e2e fuzz run demo-upgrade check-config deps-prometheus deps-influxdb
+# golangci-lint is pinned; `make lint` installs this version with `go install`
+# when the one in GOBIN is missing or different.
+GOLANGCI_LINT_VERSION ?= v2.15.0
+GOLANGCI_LINT         := $(GOBIN)/golangci-lint
+
+.PHONY: all build test vet fmt-check lint unit e2e bench bench-e2e fuzz run demo-upgrade check-config deps-prometheus deps-influxdb
 
 all: build
 
@@ -27,6 +32,15 @@ fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 
+# lint runs golangci-lint with .golangci.yml (staticcheck, revive, errcheck,
+# misspell, gocritic, testifylint, ...).
+lint:
+	@if ! $(GOLANGCI_LINT) version 2>/dev/null | grep -q "version $(GOLANGCI_LINT_VERSION:v%=%) "; then \
+		echo "installing golangci-lint $(GOLANGCI_LINT_VERSION)"; \
+		$(GO) install github.com/golangci/golangci-lint/v2/cmd/golangci-lint@$(GOLANGCI_LINT_VERSION); \
+	fi
+	$(GOLANGCI_LINT) run ./...
+
 # Prometheus and promtool (Debian package "prometheus") for the end-to-end
 # test, which checks our output with `promtool check metrics` and has a real
 # Prometheus scrape the exporter.
@@ -38,6 +52,23 @@ deps-prometheus:
 		$(SUDO) apt-get update && \
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y --no-install-recommends prometheus; \
 	fi
+
+.PHONY: deps-jinja2 dashboards
+
+# python3 with jinja2 renders the Home Assistant templates of examples/ in
+# the consumers' acceptance test (consumers_test.go), as Home Assistant would.
+deps-jinja2:
+	@if python3 -c 'import jinja2' 2>/dev/null; then \
+		echo "python3 jinja2 present"; \
+	else \
+		echo "installing the Debian package python3-jinja2"; \
+		$(SUDO) apt-get update && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y --no-install-recommends python3-jinja2; \
+	fi
+
+# Regenerates dashboards/*.json from the Go code (TestGenerated checks it).
+dashboards:
+	$(GO) generate ./dashboards
 
 # InfluxDB 1.8.10 (influxd, with Flux) for the InfluxDB sink's tests, built
 # once into GOPATH/bin (about two minutes). The tests find it there or in
@@ -61,7 +92,7 @@ e2e: deps-prometheus
 	$(GO) test -race -count=1 -run 'TestE2E' . $(if $(UPDATE),-args -update)
 
 # test is the project's test command (README, .ci/run).
-test: vet fmt-check deps-prometheus deps-influxdb unit
+test: vet fmt-check lint deps-prometheus deps-jinja2 deps-influxdb unit
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem $(PKGS)

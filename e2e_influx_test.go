@@ -8,13 +8,13 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/vcf-exporter/vcf_exporter/internal/influxtest"
+	"github.com/vcf-exporter/vcf_exporter/internal/testutil"
 )
 
 // TestE2EInfluxDB: the binary with --simulator writes to a real InfluxDB
@@ -35,7 +35,7 @@ func TestE2EInfluxDB(t *testing.T) {
 		"--simulator", "--influxdb.url="+db.URL, "--influxdb.bucket="+bucket, "--influxdb.interval=1h")
 	base := "http://" + exp.addr
 	var n int
-	waitFor(t, 30*time.Second, func() bool {
+	testutil.WaitFor(t, 30*time.Second, "points written", func() bool {
 		_, body := get(t, base+"/metrics")
 		m := written.FindStringSubmatch(body)
 		if m == nil {
@@ -43,29 +43,21 @@ func TestE2EInfluxDB(t *testing.T) {
 		}
 		n, _ = strconv.Atoi(m[1])
 		return n > 0
-	}, "points written")
+	})
 	recs := db.Query(t, `from(bucket: "`+bucket+`") |> range(start: -15m) |> filter(fn: (r) => r._measurement == "vcf_host" and r._field == "cpu_used_hertz" and r.target == "simulator")`)
 	require.NotEmpty(t, recs)
-	require.NoError(t, exp.cmd.Process.Signal(syscall.SIGTERM))
-	select {
-	case err := <-exp.done:
-		require.NoError(t, err)
-	case <-time.After(30 * time.Second):
-		t.Fatal("exporter did not stop after SIGTERM")
-	}
-	require.Contains(t, exp.stderr.String(), "InfluxDB sink ready")
+	require.NoError(t, exp.Stop(t, 30*time.Second), "exit status after SIGTERM")
+	require.Contains(t, exp.Output.String(), "InfluxDB sink ready")
 
 	const wrong = "admin:wrong-token-0815"
 	exp = startExporter(t, bin, []string{"INFLUXDB_TOKEN=" + wrong},
 		"--simulator", "--influxdb.url="+db.URL, "--influxdb.bucket="+bucket)
-	waitFor(t, 30*time.Second, func() bool {
-		return strings.Contains(exp.stderr.String(), "rejected the token")
-	}, "the bad token reported")
+	exp.WaitLog(t, 30*time.Second, "rejected the token")
 	code, body := get(t, "http://"+exp.addr+"/metrics")
 	require.Equal(t, http.StatusOK, code)
 	require.Contains(t, body, `vcf_up{target="simulator"} 1`)
-	require.Equal(t, 1, strings.Count(exp.stderr.String(), "component=influxdb"), "one line about InfluxDB: %s", exp.stderr)
-	require.NotContains(t, exp.stderr.String(), "wrong-token-0815")
+	require.Equal(t, 1, strings.Count(exp.Output.String(), "component=influxdb"), "one line about InfluxDB: %s", exp.Output)
+	require.NotContains(t, exp.Output.String(), "wrong-token-0815")
 
 	dir := t.TempDir()
 	cfg := filepath.Join(dir, "vcf.yml")

@@ -7,14 +7,12 @@ package main
 //	go test -run TestE2E . -args -update   # rewrite testdata/*.golden
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"flag"
 	"fmt"
 	"html"
 	"io"
-	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -23,7 +21,6 @@ import (
 	"regexp"
 	"slices"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -41,94 +38,30 @@ var update = flag.Bool("update", false, "rewrite testdata/*.golden")
 // e2eNow freezes the simulator clock so that host usage does not drift.
 var e2eNow = time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 
+// exporterProc is a running vcf_exporter and the address it serves on.
 type exporterProc struct {
-	addr   string
-	cmd    *exec.Cmd
-	stderr *testutil.Buffer
-	done   chan error
+	*testutil.Process
+	addr string
 }
-
-var (
-	buildOnce sync.Once
-	binPath   string
-	buildErr  error
-	buildDir  string
-)
 
 func TestMain(m *testing.M) {
 	flag.Parse()
 	code := m.Run()
-	if buildDir != "" {
-		os.RemoveAll(buildDir)
-	}
+	testutil.RemoveBuilds()
 	os.Exit(code)
 }
 
 // buildExporter builds the binary once per test run.
-func buildExporter(t *testing.T) string {
-	t.Helper()
-	buildOnce.Do(func() {
-		if buildDir, buildErr = os.MkdirTemp("", "vcf_exporter-e2e-"); buildErr != nil {
-			return
-		}
-		binPath = filepath.Join(buildDir, "vcf_exporter")
-		out, err := exec.Command("go", "build", "-o", binPath, ".").CombinedOutput()
-		if err != nil {
-			buildErr = fmt.Errorf("go build: %w: %s", err, out)
-		}
-	})
-	require.NoError(t, buildErr)
-	return binPath
-}
-
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	addr := l.Addr().String()
-	require.NoError(t, l.Close())
-	return addr
-}
+func buildExporter(t *testing.T) string { return testutil.Build(t, ".") }
 
 // startExporter runs the binary and waits until /-/healthy answers.
 func startExporter(t *testing.T, bin string, env []string, args ...string) *exporterProc {
 	t.Helper()
-	p := &exporterProc{addr: freeAddr(t), stderr: &testutil.Buffer{}, done: make(chan error, 1)}
-	p.cmd = exec.Command(bin, append([]string{"--web.listen-address=" + p.addr}, args...)...)
-	p.cmd.Env = append(os.Environ(), env...)
-	p.cmd.Stderr = p.stderr
-	p.cmd.Stdout = p.stderr
-	require.NoError(t, p.cmd.Start())
-	go func() { p.done <- p.cmd.Wait() }()
-	t.Cleanup(func() {
-		if p.cmd.ProcessState == nil {
-			_ = p.cmd.Process.Kill()
-			<-p.done
-		}
-		if t.Failed() {
-			t.Logf("exporter output:\n%s", p.stderr)
-		}
-	})
-	waitFor(t, 20*time.Second, func() bool {
-		resp, err := http.Get("http://" + p.addr + "/-/healthy")
-		if err != nil {
-			return false
-		}
-		resp.Body.Close()
-		return resp.StatusCode == http.StatusOK
-	}, "exporter healthy")
-	return p
-}
-
-func waitFor(t *testing.T, d time.Duration, cond func() bool, what string) {
-	t.Helper()
-	deadline := time.Now().Add(d)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %s waiting for %s", d, what)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	addr := testutil.FreeAddr(t)
+	p := testutil.Start(t, testutil.Command{Path: bin, Env: env,
+		Args: append([]string{"--web.listen-address=" + addr}, args...)})
+	p.WaitHTTP(t, 20*time.Second, "http://"+addr+"/-/healthy")
+	return &exporterProc{Process: p, addr: addr}
 }
 
 func get(t *testing.T, u string) (int, string) {
@@ -203,22 +136,35 @@ func requireToolOrSkip(t *testing.T, tool string) {
 	t.Skipf("%s not found in PATH; run `make deps-prometheus` (Debian package prometheus) to run this test", tool)
 }
 
-func startE2ESim(t *testing.T) *vcfsim.Server {
+// e2eHostsPageSize makes the 9.x simulator page its 26 hosts in three
+// pages, so the end-to-end test reads more than one.
+const e2eHostsPageSize = 10
+
+func startE2ESim(t *testing.T, opts ...vcfsim.Option) *vcfsim.Server {
 	t.Helper()
-	cfg := vcfsim.DefaultConfig()
-	cfg.Now = func() time.Time { return e2eNow }
-	srv, err := vcfsim.NewServer(cfg)
-	require.NoError(t, err)
-	t.Cleanup(func() { srv.Close() })
-	return srv
+	return vcfsim.NewTest(t, append([]vcfsim.Option{vcfsim.FrozenAt(e2eNow), vcfsim.WithHostsPageSize(e2eHostsPageSize)}, opts...)...)
 }
 
+// TestE2E runs against each simulated SDDC Manager API version, with
+// golden files testdata/{metrics,probe}.golden (5.2.1) and
+// testdata/{metrics,probe}-<version>.golden.
 func TestE2E(t *testing.T) {
 	if testing.Short() {
 		t.Skip("end-to-end test skipped in -short mode")
 	}
+	for _, version := range vcfsim.Versions() {
+		t.Run(version, func(t *testing.T) { testE2E(t, version) })
+	}
+}
+
+func testE2E(t *testing.T, version string) {
 	bin := buildExporter(t)
-	srv := startE2ESim(t)
+	srv := startE2ESim(t, vcfsim.WithVCFVersion(version))
+	suffix, hostPages := "", 1
+	if version != vcfsim.VCF521 {
+		suffix = "-" + version
+		hostPages = 3 // 26 hosts, 10 a page
+	}
 	simCfg := srv.Sim.Config()
 	exp := startExporter(t, bin, []string{"VCF_PASSWORD=" + simCfg.Password},
 		"--vcf.url="+srv.URL, "--vcf.username="+simCfg.Username, "--vcf.target-name=lab",
@@ -229,15 +175,16 @@ func TestE2E(t *testing.T) {
 		code, body := get(t, base+"/metrics")
 		require.Equal(t, http.StatusOK, code)
 		promtoolCheck(t, body)
-		compareGolden(t, "metrics.golden", body)
+		compareGolden(t, "metrics"+suffix+".golden", body)
 	})
 	t.Run("probe", func(t *testing.T) {
 		code, body := get(t, base+"/probe?target=lab")
 		require.Equal(t, http.StatusOK, code)
 		promtoolCheck(t, body)
-		compareGolden(t, "probe.golden", body)
-		// The snapshot of the /metrics scrape was reused: one fetch only.
-		require.EqualValues(t, 1, srv.Sim.Stats()["GET /v1/hosts"])
+		compareGolden(t, "probe"+suffix+".golden", body)
+		// The snapshot of the /metrics scrape was reused: one fetch only
+		// (of every page).
+		require.EqualValues(t, hostPages, srv.Sim.Stats()["GET /v1/hosts"])
 	})
 	t.Run("probe errors", func(t *testing.T) {
 		code, body := get(t, base+"/probe?target=nope")
@@ -288,10 +235,10 @@ func TestE2E(t *testing.T) {
 		promtoolCheck(t, body)
 		for _, want := range []string{"\nvcf_exporter_build_info{", "\ngo_goroutines ", "\nvcf_exporter_scrape_errors_total{",
 			`vcf_api_requests_total{code="200",endpoint="/v1/hosts",method="GET",target="lab"}`} {
-			require.True(t, strings.Contains(body, want), "missing %s", want)
+			require.Contains(t, body, want)
 		}
 		for _, unwanted := range []string{"\nvcf_up{", "\nvcf_host_info{", "\nvcf_scrape_duration_seconds{"} {
-			require.False(t, strings.Contains(body, unwanted), "unexpected %s", unwanted)
+			require.NotContains(t, body, unwanted)
 		}
 		require.Equal(t, before, srv.Sim.Stats()["GET /v1/hosts"], "no SDDC Manager scraped")
 		code, _ = get(t, base+"/probe?target=lab&collect[]=exporter")
@@ -319,14 +266,8 @@ func TestE2E(t *testing.T) {
 	})
 	t.Run("prometheus", func(t *testing.T) { testPrometheus(t, exp.addr, srv) })
 	t.Run("graceful shutdown", func(t *testing.T) {
-		require.NoError(t, exp.cmd.Process.Signal(syscall.SIGTERM))
-		select {
-		case err := <-exp.done:
-			require.NoError(t, err, "exit status after SIGTERM")
-		case <-time.After(15 * time.Second):
-			t.Fatal("exporter did not stop after SIGTERM")
-		}
-		require.Contains(t, exp.stderr.String(), "shutting down")
+		require.NoError(t, exp.Stop(t, 15*time.Second), "exit status after SIGTERM")
+		require.Contains(t, exp.Output.String(), "shutting down")
 	})
 }
 
@@ -338,8 +279,7 @@ func testPrometheus(t *testing.T, exporterAddr string, srv *vcfsim.Server) {
 		requireToolOrSkip(t, "prometheus")
 		return
 	}
-	dir := t.TempDir()
-	cfg := fmt.Sprintf(`global:
+	addr := startPrometheus(t, prom, fmt.Sprintf(`global:
   scrape_interval: 1s
   scrape_timeout: 1s
   evaluation_interval: 1s
@@ -347,51 +287,8 @@ scrape_configs:
   - job_name: vcf
     static_configs:
       - targets: [%q]
-`, exporterAddr)
-	require.NoError(t, os.WriteFile(filepath.Join(dir, "prometheus.yml"), []byte(cfg), 0o644))
-	addr := freeAddr(t)
-	var out bytes.Buffer
-	cmd := exec.Command(prom, "--config.file="+filepath.Join(dir, "prometheus.yml"),
-		"--storage.tsdb.path="+filepath.Join(dir, "data"), "--web.listen-address="+addr)
-	cmd.Stdout, cmd.Stderr = &out, &out
-	require.NoError(t, cmd.Start())
-	done := make(chan struct{})
-	go func() { _ = cmd.Wait(); close(done) }()
-	t.Cleanup(func() {
-		_ = cmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case <-done:
-		case <-time.After(10 * time.Second):
-			_ = cmd.Process.Kill()
-			<-done
-		}
-		if t.Failed() {
-			t.Logf("prometheus output:\n%s", out.String())
-		}
-	})
-
-	query := func(q string) (model.Vector, error) {
-		resp, err := http.Get("http://" + addr + "/api/v1/query?query=" + url.QueryEscape(q))
-		if err != nil {
-			return nil, err
-		}
-		defer resp.Body.Close()
-		var r struct {
-			Status string `json:"status"`
-			Data   struct {
-				ResultType string          `json:"resultType"`
-				Result     json.RawMessage `json:"result"`
-			} `json:"data"`
-		}
-		if err := json.NewDecoder(resp.Body).Decode(&r); err != nil {
-			return nil, err
-		}
-		if r.Status != "success" || r.Data.ResultType != "vector" {
-			return nil, fmt.Errorf("query %q: status %s, type %s", q, r.Status, r.Data.ResultType)
-		}
-		var v model.Vector
-		return v, json.Unmarshal(r.Data.Result, &v)
-	}
+`, exporterAddr))
+	query := func(q string) (model.Vector, error) { return promQuery(addr, q) }
 
 	// What the exporter serves, parsed: the expected answers.
 	_, body := get(t, "http://"+exporterAddr+"/probe?target=lab")
@@ -454,6 +351,83 @@ scrape_configs:
 	t.Fatalf("Prometheus never answered as expected: %v", lastErr)
 }
 
+// startPrometheus runs a real Prometheus with the given configuration on a
+// free loopback port and a temporary storage directory, until the test ends.
+func startPrometheus(t *testing.T, prom, config string) string {
+	t.Helper()
+	dir := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "prometheus.yml"), []byte(config), 0o644))
+	addr := testutil.FreeAddr(t)
+	testutil.Start(t, testutil.Command{Path: prom, Args: []string{"--config.file=" + filepath.Join(dir, "prometheus.yml"),
+		"--storage.tsdb.path=" + filepath.Join(dir, "data"), "--web.listen-address=" + addr}})
+	return addr
+}
+
+// promQuery runs an instant query; an expression Prometheus cannot parse
+// or evaluate is an error naming it.
+func promQuery(addr, q string) (model.Vector, error) {
+	_, v, err := promQueryRaw(addr, q)
+	return v, err
+}
+
+// promQueryRaw also returns the response body (what Home Assistant's rest
+// sensors see as value_json).
+func promQueryRaw(addr, q string) ([]byte, model.Vector, error) {
+	resp, err := http.Get("http://" + addr + "/api/v1/query?query=" + url.QueryEscape(q))
+	if err != nil {
+		return nil, nil, err
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return nil, nil, err
+	}
+	var r struct {
+		Status string `json:"status"`
+		Error  string `json:"error"`
+		Data   struct {
+			ResultType string          `json:"resultType"`
+			Result     json.RawMessage `json:"result"`
+		} `json:"data"`
+	}
+	if err := json.Unmarshal(raw, &r); err != nil {
+		return nil, nil, err
+	}
+	if r.Status != "success" || r.Data.ResultType != "vector" {
+		return nil, nil, fmt.Errorf("query %q: status %s %s, type %s", q, r.Status, r.Error, r.Data.ResultType)
+	}
+	var v model.Vector
+	if err := json.Unmarshal(r.Data.Result, &v); err != nil {
+		return nil, nil, err
+	}
+	return raw, v, nil
+}
+
+// TestE2E10kHosts9x: a VCF 9 SDDC Manager with 10,000 hosts served in pages
+// of the simulator's default size: every host reaches /metrics.
+func TestE2E10kHosts9x(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end test skipped in -short mode")
+	}
+	bin := buildExporter(t)
+	srv := vcfsim.NewTest(t, vcfsim.WithVCFVersion(vcfsim.VCF902), vcfsim.WithInventory(20, 5, 100, 0), vcfsim.FrozenAt(e2eNow))
+	user, password := srv.Credentials()
+	exp := startExporter(t, bin, []string{"VCF_PASSWORD=" + password},
+		"--vcf.url="+srv.URL, "--vcf.username="+user, "--vcf.target-name=big")
+
+	code, body := get(t, "http://"+exp.addr+"/metrics?collect[]=host")
+	require.Equal(t, http.StatusOK, code)
+	hosts := map[string]bool{}
+	for _, line := range strings.Split(body, "\n") {
+		if strings.HasPrefix(line, "vcf_host_info{") {
+			i := strings.Index(line, `,host="`) + len(`,host="`)
+			hosts[line[i:i+strings.IndexByte(line[i:], '"')]] = true
+		}
+	}
+	require.Len(t, hosts, 10000, "distinct hosts in vcf_host_info")
+	require.EqualValues(t, 10000/vcfsim.DefaultHostsPageSize, srv.Sim.Stats()["GET /v1/hosts"], "one request per page")
+}
+
 // TestE2ENoTarget: without any SDDC Manager the exporter refuses to start
 // and says how to configure one.
 func TestE2ENoTarget(t *testing.T) {
@@ -461,7 +435,7 @@ func TestE2ENoTarget(t *testing.T) {
 		t.Skip("end-to-end test skipped in -short mode")
 	}
 	bin := buildExporter(t)
-	cmd := exec.Command(bin, "--web.listen-address="+freeAddr(t))
+	cmd := exec.Command(bin, "--web.listen-address="+testutil.FreeAddr(t))
 	cmd.Env = slices.DeleteFunc(os.Environ(), func(s string) bool { return strings.HasPrefix(s, "VCF_PASSWORD=") })
 	out, err := cmd.CombinedOutput()
 	require.Error(t, err)
@@ -508,11 +482,11 @@ func TestE2EReload(t *testing.T) {
 	require.Equal(t, http.StatusBadRequest, code)
 
 	require.NoError(t, os.WriteFile(cfgPath, []byte("targets:\n"+target("a")+target("b")), 0o600))
-	require.NoError(t, exp.cmd.Process.Signal(syscall.SIGHUP))
-	waitFor(t, 10*time.Second, func() bool {
+	exp.Signal(t, syscall.SIGHUP)
+	testutil.WaitFor(t, 10*time.Second, "target b after SIGHUP", func() bool {
 		code, _ := get(t, base+"/probe?target=b")
 		return code == http.StatusOK
-	}, "target b after SIGHUP")
+	})
 
 	require.NoError(t, os.WriteFile(cfgPath, []byte("targets:\n  - name: c\n    bogus: 1\n"), 0o600))
 	resp, err := http.Post(base+"/-/reload", "", nil)
@@ -532,11 +506,14 @@ func TestE2ESimulator(t *testing.T) {
 	if testing.Short() {
 		t.Skip("end-to-end test skipped in -short mode")
 	}
-	exp := startExporter(t, buildExporter(t), nil, "--simulator")
-	code, body := get(t, "http://"+exp.addr+"/probe?target=simulator")
-	require.Equal(t, http.StatusOK, code)
-	require.Contains(t, body, "\nvcf_up 1\n")
-	require.Contains(t, body, "vcf_domain_update_available{")
+	for _, version := range vcfsim.Versions() {
+		exp := startExporter(t, buildExporter(t), nil, "--simulator", "--simulator.vcf-version="+version)
+		code, body := get(t, "http://"+exp.addr+"/probe?target=simulator")
+		require.Equal(t, http.StatusOK, code)
+		require.Contains(t, body, "\nvcf_up 1\n")
+		require.Contains(t, body, "vcf_domain_update_available{")
+		require.Contains(t, body, `major_version="`+strings.Split(version, ".")[0]+`"`)
+	}
 }
 
 // TestE2ETLS: an HTTPS SDDC Manager is verified against --vcf.tls.ca-file;
@@ -547,24 +524,18 @@ func TestE2ETLS(t *testing.T) {
 		t.Skip("end-to-end test skipped in -short mode")
 	}
 	bin := buildExporter(t)
-	cfg := vcfsim.DefaultConfig()
-	cfg.TLS = true
-	cfg.Now = func() time.Time { return e2eNow }
-	srv, err := vcfsim.NewServer(cfg)
-	require.NoError(t, err)
-	t.Cleanup(func() { srv.Close() })
+	srv := startE2ESim(t, vcfsim.WithTLS())
 	require.True(t, strings.HasPrefix(srv.URL, "https://"))
-	ca := filepath.Join(t.TempDir(), "ca.pem")
-	require.NoError(t, os.WriteFile(ca, srv.CACertPEM, 0o600))
-	env := []string{"VCF_PASSWORD=" + cfg.Password}
-	common := []string{"--vcf.url=" + srv.URL, "--vcf.username=" + cfg.Username, "--vcf.target-name=tls", "--vcf.scrape-timeout=3s"}
+	user, pass := srv.Credentials()
+	env := []string{"VCF_PASSWORD=" + pass}
+	common := []string{"--vcf.url=" + srv.URL, "--vcf.username=" + user, "--vcf.target-name=tls", "--vcf.scrape-timeout=3s"}
 
 	for _, tc := range []struct {
 		name  string
 		extra []string
 		up    string
 	}{
-		{"ca file", []string{"--vcf.tls.ca-file=" + ca}, "1"},
+		{"ca file", []string{"--vcf.tls.ca-file=" + srv.CAFile}, "1"},
 		{"unknown CA", nil, "0"},
 		{"insecure", []string{"--vcf.tls.insecure-skip-verify"}, "1"},
 	} {
@@ -575,7 +546,7 @@ func TestE2ETLS(t *testing.T) {
 			require.Contains(t, body, "\nvcf_up "+tc.up+"\n")
 			if tc.up == "0" {
 				require.NotContains(t, body, "vcf_host_info")
-				waitFor(t, 5*time.Second, func() bool { return strings.Contains(exp.stderr.String(), "certificate is not trusted; vcf_up is 0") }, "the untrusted certificate log line")
+				exp.WaitLog(t, 5*time.Second, "certificate is not trusted; vcf_up is 0")
 			}
 		})
 	}
@@ -659,12 +630,7 @@ func TestE2EConfigCheck(t *testing.T) {
 // mustCAPEM is a valid CA certificate (the TLS simulator's).
 func mustCAPEM(t *testing.T) []byte {
 	t.Helper()
-	cfg := vcfsim.DefaultConfig()
-	cfg.TLS = true
-	srv, err := vcfsim.NewServer(cfg)
-	require.NoError(t, err)
-	require.NoError(t, srv.Close())
-	return srv.CACertPEM
+	return vcfsim.NewTest(t, vcfsim.WithTLS()).CACertPEM
 }
 
 // TestE2EDisableExporterMetrics: node_exporter's flag leaves out go_*,
@@ -677,9 +643,9 @@ func TestE2EDisableExporterMetrics(t *testing.T) {
 	code, body := get(t, "http://"+exp.addr+"/metrics")
 	require.Equal(t, http.StatusOK, code)
 	for _, unwanted := range []string{"\ngo_", "\nprocess_", "\npromhttp_"} {
-		require.False(t, strings.Contains(body, unwanted), "unexpected %s", unwanted)
+		require.NotContains(t, body, unwanted)
 	}
 	for _, want := range []string{"\nvcf_exporter_build_info{", `vcf_up{target="simulator"} 1`, "\nvcf_exporter_scrape_errors_total{"} {
-		require.True(t, strings.Contains(body, want), "missing %s", want)
+		require.Contains(t, body, want)
 	}
 }

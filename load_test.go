@@ -99,7 +99,10 @@ func TestLoad(t *testing.T) {
 					resp.Body.Close()
 				}
 				took := time.Since(begin)
-				for old := slowest.Load(); int64(took) > old && !slowest.CompareAndSwap(old, int64(took)); old = slowest.Load() {
+				for old := slowest.Load(); int64(took) > old; old = slowest.Load() {
+					if slowest.CompareAndSwap(old, int64(took)) {
+						break
+					}
 				}
 				mu.Lock()
 				switch {

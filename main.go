@@ -74,6 +74,7 @@ type flags struct {
 	simulator     bool
 	simSeed       int64
 	simTimeScale  float64
+	simVersion    string
 	// disableExporterMetrics leaves out go_*, process_* and promhttp_*
 	// (node_exporter's --web.disable-exporter-metrics).
 	disableExporterMetrics bool
@@ -104,6 +105,8 @@ func registerFlags(a *kingpin.Application) *flags {
 	a.Flag("web.max-connections", "Open HTTP connections accepted at once; more are closed at once. 0 means no limit.").Default("512").IntVar(&f.maxConns)
 	a.Flag("simulator", "Start an in-process SDDC Manager simulator (vcfsim) on loopback and watch it as target \""+simulatorTarget+"\": the one-command demo.").BoolVar(&f.simulator)
 	a.Flag("simulator.seed", "Seed of the simulator's inventory.").Default("1").Int64Var(&f.simSeed)
+	a.Flag("simulator.vcf-version", "SDDC Manager API version the simulator plays: "+strings.Join(vcfsim.Versions(), " or ")+".").
+		Default(vcfsim.VCF521).EnumVar(&f.simVersion, vcfsim.Versions()...)
 	a.Flag("simulator.time-scale", "Simulated time speed of the simulator (1 = real time).").Default("1").Float64Var(&f.simTimeScale)
 	f.actions = actions.RegisterFlags(a)
 	f.influx = influxsink.RegisterFlags(a)
@@ -353,6 +356,7 @@ func startSimulator(f *flags) (*vcfsim.Server, config.TargetConfig, error) {
 	cfg := vcfsim.DefaultConfig()
 	cfg.Seed = f.simSeed
 	cfg.TimeScale = f.simTimeScale
+	cfg.VCFVersion = f.simVersion
 	srv, err := vcfsim.NewServer(cfg)
 	if err != nil {
 		return nil, config.TargetConfig{}, err

@@ -151,24 +151,24 @@ func TestFaultMatrix(t *testing.T) {
 	for _, tc := range []struct {
 		name       string
 		tls        bool
-		break_     func(*testing.T, *env)
+		breakIt    func(*testing.T, *env)
 		fix        func(*testing.T, *env)
 		upDuringIt bool
 	}{
-		{name: "latency beyond the timeout", break_: setFaults(vcfsim.Faults{Latency: 3 * time.Second}), fix: clearFaults},
-		{name: "5xx storm", break_: setFaults(vcfsim.Faults{ErrorRate: 1, ErrorCode: 500}), fix: clearFaults},
-		{name: "outage 503", break_: setFaults(vcfsim.Faults{Outage: time.Hour}), fix: clearFaults},
-		{name: "outage refused", break_: setFaults(vcfsim.Faults{Outage: time.Hour, OutageMode: "refuse"}), fix: clearFaults},
-		{name: "malformed body", break_: setFaults(vcfsim.Faults{Malformed: "GET /v1/hosts"}), fix: clearFaults},
-		{name: "truncated body", break_: setFaults(vcfsim.Faults{Truncate: "GET /v1/domains"}), fix: clearFaults},
-		{name: "slow-drip body", break_: setFaults(vcfsim.Faults{SlowBody: 4 * time.Second}), fix: clearFaults},
-		{name: "oversized body", break_: apply(func(c *config.TargetConfig) { c.MaxResponseSize = 16 << 10 }), fix: apply(nil)},
-		{name: "revoked tokens", upDuringIt: true, break_: func(_ *testing.T, e *env) {
+		{name: "latency beyond the timeout", breakIt: setFaults(vcfsim.Faults{Latency: 3 * time.Second}), fix: clearFaults},
+		{name: "5xx storm", breakIt: setFaults(vcfsim.Faults{ErrorRate: 1, ErrorCode: 500}), fix: clearFaults},
+		{name: "outage 503", breakIt: setFaults(vcfsim.Faults{Outage: time.Hour}), fix: clearFaults},
+		{name: "outage refused", breakIt: setFaults(vcfsim.Faults{Outage: time.Hour, OutageMode: "refuse"}), fix: clearFaults},
+		{name: "malformed body", breakIt: setFaults(vcfsim.Faults{Malformed: "GET /v1/hosts"}), fix: clearFaults},
+		{name: "truncated body", breakIt: setFaults(vcfsim.Faults{Truncate: "GET /v1/domains"}), fix: clearFaults},
+		{name: "slow-drip body", breakIt: setFaults(vcfsim.Faults{SlowBody: 4 * time.Second}), fix: clearFaults},
+		{name: "oversized body", breakIt: apply(func(c *config.TargetConfig) { c.MaxResponseSize = 16 << 10 }), fix: apply(nil)},
+		{name: "revoked tokens", upDuringIt: true, breakIt: func(_ *testing.T, e *env) {
 			e.srv.Sim.ExpireTokens()
 			e.srv.Sim.RevokeRefreshTokens()
 		}, fix: func(*testing.T, *env) {}},
-		{name: "wrong CA", tls: true, break_: apply(func(c *config.TargetConfig) { c.TLSConfig.CAFile = "" }), fix: apply(nil)},
-		{name: "unresolvable host", break_: apply(func(c *config.TargetConfig) { c.URL = "https://sddc-manager.invalid" }), fix: apply(nil)},
+		{name: "wrong CA", tls: true, breakIt: apply(func(c *config.TargetConfig) { c.TLSConfig.CAFile = "" }), fix: apply(nil)},
+		{name: "unresolvable host", breakIt: apply(func(c *config.TargetConfig) { c.URL = "https://sddc-manager.invalid" }), fix: apply(nil)},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			ignore := goleak.IgnoreCurrent()
@@ -186,7 +186,7 @@ func TestFaultMatrix(t *testing.T) {
 			e.p = startInProcess(t, testFlags(), e.tc)
 			e.p.scrapeUntil(t, `vcf_up{target="sim"} 1`, 30*time.Second)
 
-			tc.break_(t, e)
+			tc.breakIt(t, e)
 			if tc.upDuringIt {
 				e.p.scrapeUntil(t, `vcf_up{target="sim"} 1`, 30*time.Second)
 				require.Positive(t, srv.Sim.Stats()["POST /v1/tokens"], "logged in again")

@@ -13,12 +13,14 @@ import (
 	"github.com/prometheus/exporter-toolkit/web"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/vcf-exporter/vcf_exporter/internal/testutil"
 )
 
 // startServer serves h through exporter-toolkit, as run() does, with l.
 func startServer(t *testing.T, h http.Handler, l serverLimits) string {
 	t.Helper()
-	addr := freeAddr(t)
+	addr := testutil.FreeAddr(t)
 	systemd, cfgFile := false, ""
 	flags := &web.FlagConfig{WebListenAddresses: &[]string{addr}, WebSystemdSocket: &systemd, WebConfigFile: &cfgFile}
 	srv := newHTTPServer(h, l, slog.New(slog.DiscardHandler))

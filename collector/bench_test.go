@@ -12,13 +12,21 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/vcf-exporter/vcf_exporter/targets"
+	"github.com/vcf-exporter/vcf_exporter/vcfsim"
 )
 
 // BenchmarkScrape10kHosts serves /metrics for a simulator with 10,000 hosts
-// (10 domains x 10 clusters x 100 hosts): "fetch" asks the simulator on every
-// scrape, "cached" reuses the snapshot (--vcf.min-refresh-interval).
+// (10 domains x 10 clusters x 100 hosts) per simulated API version (9.0.2
+// pages /v1/hosts by 100): "fetch" asks the simulator on every scrape,
+// "cached" reuses the snapshot (--vcf.min-refresh-interval).
 func BenchmarkScrape10kHosts(b *testing.B) {
-	srv := sizedSim(b, 10, 10, 100, 0)
+	for _, version := range vcfsim.Versions() {
+		b.Run(version, func(b *testing.B) { benchScrape10kHosts(b, version) })
+	}
+}
+
+func benchScrape10kHosts(b *testing.B, version string) {
+	srv := sizedSim(b, 10, 10, 100, 0, vcfsim.WithVCFVersion(version))
 
 	for _, bc := range []struct {
 		name       string
@@ -30,7 +38,7 @@ func BenchmarkScrape10kHosts(b *testing.B) {
 			h := MetricsHandler(HandlerOpts{Registry: r, Set: newSet(b, DefaultEnabled()...)})
 			scrape := func() int {
 				rec := httptest.NewRecorder()
-				req := httptest.NewRequest("GET", "/metrics", nil)
+				req := httptest.NewRequest(http.MethodGet, "/metrics", nil)
 				if bc.gzip {
 					req.Header.Set("Accept-Encoding", "gzip")
 				}

@@ -12,6 +12,7 @@ import (
 	"math"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -283,6 +284,20 @@ func (s *Scrape) clusterHostCount(c *vcfclient.Cluster) int {
 	return s.clusterHosts[c.ID]
 }
 
+// sddcManagerMajor is the highest major version of the target's SDDC
+// Managers (0 when unknown): what the API offers depends on it.
+func (s *Scrape) sddcManagerMajor() int {
+	major := 0
+	if s.Snapshot.Up() {
+		for _, m := range s.Snapshot.Inventory.SddcManagers {
+			if n, err := strconv.Atoi(vcfclient.MajorVersion(m.Version)); err == nil {
+				major = max(major, n)
+			}
+		}
+	}
+	return major
+}
+
 // upgradeStatus is the target's upgrade check as this scrape sees it, the
 // same for the render cache's key and for the upgrade collector. It waits
 // only for the very first check, and not at all while the SDDC Manager is
@@ -529,7 +544,8 @@ func (d stateSetDef[T]) descriptor() *prometheus.Desc { return d.desc }
 // series with 1, so nothing is lost; an empty one sets no state.
 func stateSets[T any](s *Scrape, ch chan<- prometheus.Metric, defs []stateSetDef[T], obj *T, labels ...string) {
 	// One label slice for every series: the metric copies the values.
-	lv := append(labels[:len(labels):len(labels)], "")
+	lv := make([]string, len(labels)+1)
+	copy(lv, labels)
 	last := len(lv) - 1
 	for _, d := range defs {
 		current := d.value(obj)

@@ -2,6 +2,7 @@ package collector
 
 import (
 	"context"
+	"strconv"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -18,6 +19,13 @@ var (
 		"domain", "cluster", "host", "host_id", "esxi_version", "status")
 	hostHardwareInfoDesc = newDesc("host", "hardware_info", "Hardware vendor and model of the ESXi host; always 1.",
 		"host", "vendor", "model")
+	hostGPUsDesc = newDesc("host", "gpus",
+		"Number of GPUs of the ESXi host (VCF 9 SDDC Managers report them; absent for older ones).",
+		"domain", "cluster", "host")
+	hostGPUInfoDesc = newDesc("host", "gpu_info",
+		"A GPU of the ESXi host (VCF 9): index is its position in the host's list (identical GPUs differ only there), "+
+			"device and vendor its deviceName and vendorName, vgpu_state its vgpuState (READY, DRIVER_MISSING, NOT_SUPPORTED, NO_NVIDIA_GPU); always 1.",
+		"domain", "cluster", "host", "index", "device", "vendor", "vgpu_state")
 	hostMetrics = []metricDef[vcfclient.Host]{
 		{newDesc("host", "cpu_used_hertz", "CPU used on the host, in hertz.", "domain", "cluster", "host"),
 			func(h *vcfclient.Host) float64 { return h.CPUUsedHertz }},
@@ -48,6 +56,8 @@ type hostCollector struct{}
 func (hostCollector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- hostInfoDesc
 	ch <- hostHardwareInfoDesc
+	ch <- hostGPUsDesc
+	ch <- hostGPUInfoDesc
 	describeDefs(ch, hostMetrics)
 	describeDefs(ch, hostStateSets)
 }
@@ -57,6 +67,8 @@ func (hostCollector) Update(_ context.Context, s *Scrape, ch chan<- prometheus.M
 	if err != nil {
 		return err
 	}
+	// 5.2 does not report GPUs: a count of 0 there would be a guess.
+	gpusReported := s.sddcManagerMajor() >= 9
 	for i := range inv.Hosts {
 		h := &inv.Hosts[i]
 		domainID, cluster := h.DomainID, ""
@@ -73,6 +85,12 @@ func (hostCollector) Update(_ context.Context, s *Scrape, ch chan<- prometheus.M
 		}
 		emitDefs(s, ch, hostMetrics, h, domain, cluster, h.FQDN)
 		stateSets(s, ch, hostStateSets, h, domain, cluster, h.FQDN)
+		if gpusReported || len(h.GPUs) > 0 {
+			ch <- s.gauge(hostGPUsDesc, float64(len(h.GPUs)), domain, cluster, h.FQDN)
+		}
+		for j, g := range h.GPUs {
+			ch <- s.gauge(hostGPUInfoDesc, 1, domain, cluster, h.FQDN, strconv.Itoa(j), g.DeviceName, g.VendorName, g.VGPUState)
+		}
 	}
 	return nil
 }

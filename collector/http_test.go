@@ -17,7 +17,7 @@ import (
 
 func TestScrapeTimeout(t *testing.T) {
 	req := func(h string) *http.Request {
-		r := httptest.NewRequest("GET", "/metrics", nil)
+		r := httptest.NewRequest(http.MethodGet, "/metrics", nil)
 		if h != "" {
 			r.Header.Set("X-Prometheus-Scrape-Timeout-Seconds", h)
 		}
@@ -39,7 +39,7 @@ func TestScrapeTimeout(t *testing.T) {
 func serve(t *testing.T, h http.Handler, target string) (int, string) {
 	t.Helper()
 	rec := httptest.NewRecorder()
-	h.ServeHTTP(rec, httptest.NewRequest("GET", target, nil))
+	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, target, nil))
 	b, err := io.ReadAll(rec.Result().Body)
 	require.NoError(t, err)
 	return rec.Code, string(b)
@@ -60,7 +60,7 @@ func TestHandlers(t *testing.T) {
 	require.Equal(t, http.StatusOK, code)
 	require.Contains(t, body, `vcf_up{target="a"} 1`)
 	require.Contains(t, body, `vcf_up{target="b"} 1`)
-	require.Contains(t, body, `vcf_sddc_manager_info{domain="mgmt-domain",fqdn="sfo-vcf01.sfo.rainpole.io",target="b",version=`)
+	require.Contains(t, body, `vcf_sddc_manager_info{domain="mgmt-domain",fqdn="sfo-vcf01.sfo.rainpole.io",major_version="5",target="b",version=`)
 	require.Contains(t, body, `vcf_api_requests_total{code="200",endpoint="/v1/hosts",method="GET",target="a"} 1`,
 		"client metrics carry the target label and include this scrape's requests")
 

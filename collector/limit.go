@@ -31,14 +31,14 @@ type ScrapeLimiter struct {
 	shared         singleflight.Group
 }
 
-// NewScrapeLimiter allows max answers computed at once (0: unlimited); the
-// timeouts are those of HandlerOpts.
-func NewScrapeLimiter(max int, defaultTimeout, offset time.Duration) *ScrapeLimiter {
+// NewScrapeLimiter allows maxInFlight answers computed at once (0:
+// unlimited); the timeouts are those of HandlerOpts.
+func NewScrapeLimiter(maxInFlight int, defaultTimeout, offset time.Duration) *ScrapeLimiter {
 	o := HandlerOpts{DefaultTimeout: defaultTimeout, TimeoutOffset: offset}
 	o.defaults()
 	l := &ScrapeLimiter{defaultTimeout: o.DefaultTimeout, offset: o.TimeoutOffset}
-	if max > 0 {
-		l.slots = make(chan struct{}, max)
+	if maxInFlight > 0 {
+		l.slots = make(chan struct{}, maxInFlight)
 	}
 	return l
 }

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"compress/gzip"
+	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -31,7 +32,7 @@ import (
 // when gz (and checked to be gzip then).
 func get(t *testing.T, h http.Handler, target string, gz bool, header ...string) (string, http.Header) {
 	t.Helper()
-	req := httptest.NewRequest("GET", target, nil)
+	req := httptest.NewRequest(http.MethodGet, target, nil)
 	if gz {
 		req.Header.Set("Accept-Encoding", "gzip")
 	}
@@ -67,7 +68,7 @@ func gzipMembers(t *testing.T, b []byte) int {
 		_, err := io.Copy(io.Discard, zr)
 		require.NoError(t, err)
 		n++
-		if err := zr.Reset(br); err == io.EOF {
+		if err := zr.Reset(br); errors.Is(err, io.EOF) {
 			return n
 		}
 		require.NoError(t, err)
@@ -97,7 +98,7 @@ func promhttpAnswer(t *testing.T, set *Set, tg *targets.Target, accept string) (
 	reg := prometheus.NewPedanticRegistry()
 	require.NoError(t, reg.Register(set.NewTargetCollector(t.Context(), tg, nil)))
 	rec := httptest.NewRecorder()
-	req := httptest.NewRequest("GET", "/", nil)
+	req := httptest.NewRequest(http.MethodGet, "/", nil)
 	req.Header.Set("Accept", accept)
 	promhttp.HandlerFor(reg, promhttp.HandlerOpts{EnableOpenMetrics: true}).ServeHTTP(rec, req)
 	require.Equal(t, http.StatusOK, rec.Code)
@@ -126,10 +127,10 @@ func simRegistry(t testing.TB, srv *vcfsim.Server, opts targets.Options, names .
 	t.Helper()
 	r := targets.NewRegistry(opts)
 	t.Cleanup(r.Close)
-	cfg := srv.Sim.Config()
+	user, pass := srv.Credentials()
 	var tcs []config.TargetConfig
 	for _, n := range names {
-		tcs = append(tcs, config.TargetConfig{Name: n, URL: srv.URL, Username: cfg.Username, Password: promcfg.Secret(cfg.Password)})
+		tcs = append(tcs, config.TargetConfig{Name: n, URL: srv.URL, Username: user, Password: promcfg.Secret(pass)})
 	}
 	require.NoError(t, r.Apply(tcs))
 	return r
@@ -154,10 +155,10 @@ func TestCachedOutputIsClientGolangOutput(t *testing.T) {
 
 	plain, hdr := get(t, h, "/probe?target=sim", false)
 	rec := httptest.NewRecorder()
-	promhttp.HandlerFor(prometheus.NewRegistry(), promhttp.HandlerOpts{}).ServeHTTP(rec, httptest.NewRequest("GET", "/", nil))
+	promhttp.HandlerFor(prometheus.NewRegistry(), promhttp.HandlerOpts{}).ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/", nil))
 	require.Equal(t, rec.Header().Get("Content-Type"), hdr.Get("Content-Type"), "promhttp's content type")
 	require.Equal(t, maskDurations(slowText(t, set, tg, nil)), maskDurations(plain))
-	require.Greater(t, strings.Count(plain, "\nvcf_host_cpu_used_hertz{"), 0)
+	require.Positive(t, strings.Count(plain, "\nvcf_host_cpu_used_hertz{"))
 	zipped, zhdr := get(t, h, "/probe?target=sim", true)
 	require.Equal(t, maskScrapeDuration(plain), maskScrapeDuration(zipped), "the same cached text, gzip-encoded")
 	members, _ := strconv.Atoi(zhdr.Get("X-Gzip-Members"))
@@ -180,7 +181,7 @@ func TestCachedOutputIsClientGolangOutput(t *testing.T) {
 
 	// Protobuf is not cached: client_golang answers it.
 	rec = httptest.NewRecorder()
-	req := httptest.NewRequest("GET", "/probe?target=sim", nil)
+	req := httptest.NewRequest(http.MethodGet, "/probe?target=sim", nil)
 	req.Header.Set("Accept", "application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=delimited")
 	h.ServeHTTP(rec, req)
 	require.Equal(t, http.StatusOK, rec.Code)
@@ -267,7 +268,7 @@ func TestAcceptsGzip(t *testing.T) {
 		"": false, "gzip": true, "deflate, gzip;q=1.0, *;q=0.5": true, "identity": false,
 		"gzip;q=0": false, "*": true, "br, zstd": false, "GZIP": false,
 	} {
-		r := httptest.NewRequest("GET", "/", nil)
+		r := httptest.NewRequest(http.MethodGet, "/", nil)
 		if header != "" {
 			r.Header.Set("Accept-Encoding", header)
 		}

@@ -4,6 +4,8 @@ import (
 	"context"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/vcf-exporter/vcf_exporter/vcfclient"
 )
 
 func init() {
@@ -11,8 +13,8 @@ func init() {
 }
 
 var sddcManagerInfoDesc = newDesc("sddc_manager", "info",
-	"SDDC Manager appliance with its version and the domain it belongs to; always 1.",
-	"fqdn", "version", "domain")
+	"SDDC Manager appliance with its version, its major version (5, 9: the API generation) and the domain it belongs to; always 1.",
+	"fqdn", "version", "major_version", "domain")
 
 // sddcManagerCollector exposes GET /v1/sddc-managers.
 type sddcManagerCollector struct{}
@@ -25,7 +27,7 @@ func (sddcManagerCollector) Update(_ context.Context, s *Scrape, ch chan<- prome
 		return err
 	}
 	for _, m := range inv.SddcManagers {
-		ch <- s.gauge(sddcManagerInfoDesc, 1, m.FQDN, m.Version, s.DomainName(m.DomainID))
+		ch <- s.gauge(sddcManagerInfoDesc, 1, m.FQDN, m.Version, vcfclient.MajorVersion(m.Version), s.DomainName(m.DomainID))
 	}
 	return nil
 }

@@ -76,7 +76,7 @@ func BenchmarkSink10kHosts(b *testing.B) {
 	h := collector.MetricsHandler(collector.HandlerOpts{Registry: e.reg, Set: e.set})
 	scrape := func() {
 		rec := httptest.NewRecorder()
-		h.ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+		h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
 		require.Equal(b, http.StatusOK, rec.Code)
 	}
 	write() // first fetch and upgrade check

@@ -3,6 +3,7 @@ package influxsink
 import (
 	"fmt"
 	"log/slog"
+	"net/http"
 	"net/http/httptest"
 	"sort"
 	"strings"
@@ -82,7 +83,7 @@ func (e *env) scrape(t testing.TB) map[string]*dto.MetricFamily {
 	t.Helper()
 	h := collector.MetricsHandler(collector.HandlerOpts{Registry: e.reg, Set: e.set})
 	rec := httptest.NewRecorder()
-	h.ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
 	require.Equal(t, 200, rec.Code)
 	parser := expfmt.NewTextParser(model.UTF8Validation)
 	fams, err := parser.TextToMetricFamilies(strings.NewReader(rec.Body.String()))

@@ -192,7 +192,9 @@ func TestManagerReload(t *testing.T) {
 	c.set(&config.Config{InfluxDB: []config.InfluxDBConfig{b}})
 	require.EventuallyWithT(t, func(ct *assert.CollectT) {
 		s := m.Sinks()[0]
-		assert.True(ct, s != old, "a new sink") // (NotSame would read the old one by reflection)
+		if s == old { // (NotSame would read the old one by reflection)
+			ct.Errorf("no new sink yet")
+		}
 		assert.GreaterOrEqual(ct, s.Buffered(), n, "the old buffer plus the new sink's first render")
 	}, 30*time.Second, 10*time.Millisecond)
 	before := written("b")

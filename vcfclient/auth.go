@@ -11,8 +11,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-
-	"golang.org/x/sync/singleflight"
 )
 
 const (
@@ -29,11 +27,10 @@ type tokenState struct {
 	expiresAt time.Time // local clock: when the server will reject it
 }
 
-// auth owns the token. Renewals go through a singleflight group so any
-// number of concurrent callers needing a new token cause one refresh.
+// auth owns the token. Any number of concurrent callers needing a new
+// token share one renewal (flight).
 type auth struct {
 	c   *Client
-	sf  singleflight.Group
 	mu  sync.Mutex
 	tok *tokenState
 
@@ -44,13 +41,20 @@ type auth struct {
 	nextLogin     time.Time
 	lastLoginErr  *AuthError
 
-	// busy is closed when the renewal in progress ends; nil when none runs.
-	busy chan struct{}
+	// flight is the renewal in progress; nil when none runs.
+	flight *flight
 	// attemptErr is the last failed attempt of the renewal in progress:
 	// a caller that stops waiting reports it with its own deadline.
 	attemptErr error
 	// cancelRenewal stops the renewal in progress (Client.Release).
 	cancelRenewal context.CancelFunc
+}
+
+// flight is one token renewal; done is closed when tok and err are set.
+type flight struct {
+	done chan struct{}
+	tok  string
+	err  error
 }
 
 // abandon stops the renewal in progress, if any.
@@ -74,10 +78,10 @@ func (a *auth) noteAttempt(err error) {
 func (a *auth) renewing() <-chan struct{} {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if a.busy == nil {
+	if a.flight == nil {
 		return nil
 	}
-	return a.busy
+	return a.flight.done
 }
 
 func newAuth(c *Client) *auth { return &auth{c: c} }
@@ -147,34 +151,10 @@ func (a *auth) invalidate(ctx context.Context, rejected string) error {
 // TokenTimeout) so one impatient caller cannot fail it for all the others;
 // each caller still stops waiting when its own context ends.
 func (a *auth) renew(ctx context.Context, stale string, force bool) (string, error) {
-	ch := a.sf.DoChan("token", func() (any, error) {
-		busy := make(chan struct{})
-		a.mu.Lock()
-		a.busy, a.attemptErr = busy, nil
-		a.mu.Unlock()
-		defer func() {
-			a.mu.Lock()
-			a.busy, a.cancelRenewal = nil, nil
-			a.mu.Unlock()
-			close(busy)
-		}()
-		cur := a.current()
-		if !force && cur != nil && cur.access != stale && time.Now().Before(cur.refreshAt) {
-			return cur.access, nil
-		}
-		tctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), a.c.cfg.TokenTimeout)
-		defer cancel()
-		a.mu.Lock()
-		a.cancelRenewal = cancel
-		a.mu.Unlock()
-		return a.acquire(tctx, cur)
-	})
+	f := a.startRenewal(ctx, stale, force)
 	select {
-	case r := <-ch:
-		if r.Err != nil {
-			return "", r.Err
-		}
-		return r.Val.(string), nil
+	case <-f.done:
+		return f.tok, f.err
 	case <-ctx.Done():
 		a.mu.Lock()
 		cause := a.attemptErr
@@ -186,6 +166,41 @@ func (a *auth) renew(ctx context.Context, stale string, force bool) (string, err
 		}
 		return "", ctx.Err()
 	}
+}
+
+// startRenewal joins the renewal in progress or starts one, and returns
+// it. renewing reports it from the moment startRenewal returns, so a caller
+// that got a 401 holds the other callers back before it gives up its
+// limiter slot (see Client.attempt).
+func (a *auth) startRenewal(ctx context.Context, stale string, force bool) *flight {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.flight != nil {
+		return a.flight
+	}
+	f := &flight{done: make(chan struct{})}
+	a.flight, a.attemptErr = f, nil
+	go func() {
+		f.tok, f.err = a.renewNow(context.WithoutCancel(ctx), stale, force)
+		a.mu.Lock()
+		a.flight, a.cancelRenewal = nil, nil
+		a.mu.Unlock()
+		close(f.done)
+	}()
+	return f
+}
+
+func (a *auth) renewNow(ctx context.Context, stale string, force bool) (string, error) {
+	cur := a.current()
+	if !force && cur != nil && cur.access != stale && time.Now().Before(cur.refreshAt) {
+		return cur.access, nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, a.c.cfg.TokenTimeout)
+	defer cancel()
+	a.mu.Lock()
+	a.cancelRenewal = cancel
+	a.mu.Unlock()
+	return a.acquire(ctx, cur)
 }
 
 // acquire refreshes with the refresh token when there is one and falls back

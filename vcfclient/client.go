@@ -291,7 +291,7 @@ func (c *Client) do(ctx context.Context, req request, decode decodeFunc) error {
 			}
 		}
 		began := time.Now()
-		res, err := c.attempt(ctx, req, body, token, decode)
+		res, err := c.attempt(ctx, req, body, token, !retried401, decode)
 		logAttempt(ctx, req, attempt, res, time.Since(began), err)
 		if err != nil && req.noAuth && ctx.Err() == nil {
 			c.auth.noteAttempt(err)
@@ -325,7 +325,10 @@ func (c *Client) do(ctx context.Context, req request, decode decodeFunc) error {
 		select {
 		case <-ctx.Done():
 			t.Stop()
-			return fmt.Errorf("%w (gave up retrying: %v)", err, ctx.Err())
+			// Only err is wrapped: it is the cause; the context merely ended
+			// the retries, and wrapping it would make the failure look like
+			// a cancellation to errors.Is.
+			return fmt.Errorf("%w (gave up retrying: %v)", err, ctx.Err()) //nolint:errorlint // see above
 		case <-t.C:
 		}
 	}
@@ -342,7 +345,7 @@ type result struct {
 // attempt sends one HTTP request, holding a limiter slot until the body has
 // been consumed (a connection still streaming a body is still load on the
 // server).
-func (c *Client) attempt(ctx context.Context, req request, body []byte, token string, decode decodeFunc) (result, error) {
+func (c *Client) attempt(ctx context.Context, req request, body []byte, token string, renewOn401 bool, decode decodeFunc) (result, error) {
 	for {
 		select {
 		case c.sem <- struct{}{}:
@@ -425,6 +428,12 @@ func (c *Client) attempt(ctx context.Context, req request, body []byte, token st
 		_ = resp.Body.Close()
 	}()
 	res.status = resp.StatusCode
+	if resp.StatusCode == http.StatusUnauthorized && token != "" && renewOn401 {
+		// Start the renewal while this caller still holds its slot: the
+		// callers queued for the slot then wait for the new token instead
+		// of replaying the one the server just rejected.
+		c.auth.startRenewal(ctx, token, false)
+	}
 
 	if resp.StatusCode >= 300 {
 		apiErr := c.apiError(req, resp)
@@ -458,7 +467,7 @@ func (c *Client) attempt(ctx context.Context, req request, body []byte, token st
 // expectEOF fails when anything but whitespace follows the decoded value:
 // two JSON documents glued together are not a valid answer.
 func expectEOF(dec *json.Decoder) error {
-	if _, err := dec.Token(); err != io.EOF {
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		if err == nil {
 			return errors.New("unexpected data after the JSON value")
 		}

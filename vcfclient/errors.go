@@ -3,6 +3,7 @@ package vcfclient
 import (
 	"errors"
 	"fmt"
+	"net/http"
 	"strings"
 	"time"
 )
@@ -85,7 +86,7 @@ func (e *APIError) Temporary() bool { return retryableStatus(e.StatusCode) }
 // IsNotFound reports whether err is an APIError with status 404.
 func IsNotFound(err error) bool {
 	var ae *APIError
-	return errors.As(err, &ae) && ae.StatusCode == 404
+	return errors.As(err, &ae) && ae.StatusCode == http.StatusNotFound
 }
 
 // DecodeError is returned when a response body cannot be decoded: invalid

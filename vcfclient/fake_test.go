@@ -4,7 +4,6 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -198,5 +197,3 @@ func page(elems ...any) map[string]any {
 func staticJSON(v any) http.HandlerFunc {
 	return func(w http.ResponseWriter, _ *http.Request) { writeJSON(w, 200, v) }
 }
-
-func drain(r io.Reader) { _, _ = io.Copy(io.Discard, r) }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"sync"
 
@@ -125,7 +126,7 @@ func skipValue(dec *json.Decoder) error {
 }
 
 // maxPages bounds page following, against a server whose metadata lies.
-const maxPages = 1000
+const maxPages = 10000
 
 // maxListElements bounds the elements of one list, whatever their size: a
 // body of tiny elements within MaxResponseBytes would otherwise make
@@ -133,62 +134,91 @@ const maxPages = 1000
 // hosts at most).
 const maxListElements = 200_000
 
-// list fetches every element (base is a GET request) of a list endpoint, converting each wire
-// element with conv. When the server pages (totalPages > 1) the following
-// pages are requested with pageNumber; if the server ignores pageNumber the
-// loop stops instead of collecting duplicates.
+// HostsPageSize is the page size asked for from GET /v1/hosts, which VCF 9
+// pages: a 9.x SDDC Manager answers a request without page parameters with
+// its first page only. A server may serve smaller pages; the client follows
+// pageMetadata either way.
+const HostsPageSize = 1000
+
+// pager names the query parameters that select a page of a list endpoint.
+type pager struct {
+	page, size string
+}
+
+var (
+	// GET /v1/hosts in 9.x: page from 1, size.
+	hostPager = pager{page: "page", size: "size"}
+	// Other paged lists (e.g. GET /v1/tasks): pageNumber from 0, pageSize.
+	defaultPager = pager{page: "pageNumber", size: "pageSize"}
+)
+
+// list fetches every element of a list endpoint (base is a GET request),
+// converting each wire element with conv, and follows pageMetadata: while
+// totalPages says more pages follow, the next page number is requested
+// with p's parameters. A page whose pageNumber is not the one asked for
+// means the server ignores paging: it is dropped and the loop stops instead
+// of collecting duplicates.
 func list[W, M any](ctx context.Context, c *Client, base request, conv func(*W) (M, error)) ([]M, error) {
-	var out []M
-	query := base.query
-	fetch := func(q url.Values) (pageMeta, error) {
-		req := base
-		req.query = q
-		var meta pageMeta
-		var page []M
-		err := c.do(ctx, req, func(dec *json.Decoder) error {
-			page = page[:0] // a retried attempt starts over
-			var err error
-			meta, err = decodePage(dec, func(w *W) error {
-				m, err := conv(w)
-				if err != nil {
-					return err
-				}
-				c.noteDropped(base.endpoint, w)
-				if len(out)+len(page) >= maxListElements {
-					return fmt.Errorf("more than %d elements in the list", maxListElements)
-				}
-				page = append(page, m)
-				return nil
-			})
-			return err
-		})
-		out = append(out, page...)
-		return meta, err
-	}
-	first, err := fetch(query)
+	return listPaged(ctx, c, base, defaultPager, conv)
+}
+
+func listPaged[W, M any](ctx context.Context, c *Client, base request, p pager, conv func(*W) (M, error)) ([]M, error) {
+	out, meta, err := fetchPage(ctx, c, base, 0, conv)
 	if err != nil {
 		return nil, err
 	}
-	for i := 1; i < first.TotalPages && i < maxPages; i++ {
-		q := url.Values{}
-		for k, v := range query {
-			q[k] = v
+	if meta.TotalPages > maxPages {
+		return nil, &DecodeError{Method: base.method, Endpoint: base.endpoint,
+			Err: fmt.Errorf("the list has %d pages, more than the %d followed", meta.TotalPages, maxPages)}
+	}
+	for n := 1; n < meta.TotalPages && n < maxPages; n++ {
+		want := meta.PageNumber + 1
+		req := base
+		req.query = url.Values{}
+		for k, v := range base.query {
+			req.query[k] = v
 		}
-		want := first.PageNumber + i
-		q.Set("pageNumber", strconv.Itoa(want))
-		if first.PageSize > 0 {
-			q.Set("pageSize", strconv.Itoa(first.PageSize))
+		req.query.Set(p.page, strconv.Itoa(want))
+		if p == defaultPager && meta.PageSize > 0 && base.query.Get(p.size) == "" {
+			req.query.Set(p.size, strconv.Itoa(meta.PageSize))
 		}
-		meta, err := fetch(q)
+		page, next, err := fetchPage(ctx, c, req, len(out), conv)
 		if err != nil {
 			return nil, err
 		}
-		if meta.PageNumber != want {
-			c.log.Warn("server ignored pageNumber, stopping paging", "endpoint", base.endpoint, "want", want, "got", meta.PageNumber)
+		if next.PageNumber != want {
+			c.log.Warn("server ignored the page number, stopping paging", "endpoint", base.endpoint, "want", want, "got", next.PageNumber)
 			break
 		}
+		out = append(out, page...)
+		meta = next
 	}
 	return out, nil
+}
+
+// fetchPage requests one page and converts its elements; have elements of
+// the list were read before it.
+func fetchPage[W, M any](ctx context.Context, c *Client, req request, have int, conv func(*W) (M, error)) ([]M, pageMeta, error) {
+	var meta pageMeta
+	var page []M
+	err := c.do(ctx, req, func(dec *json.Decoder) error {
+		page = page[:0] // a retried attempt starts over
+		var err error
+		meta, err = decodePage(dec, func(w *W) error {
+			m, err := conv(w)
+			if err != nil {
+				return err
+			}
+			c.noteDropped(req.endpoint, w)
+			if have+len(page) >= maxListElements {
+				return fmt.Errorf("more than %d elements in the list", maxListElements)
+			}
+			page = append(page, m)
+			return nil
+		})
+		return err
+	})
+	return page, meta, err
 }
 
 // get fetches one object from endpoint (with {id} replaced by id) and
@@ -293,6 +323,7 @@ type hostWire struct {
 		TotalCapacityMB float64 `json:"totalCapacityMB"`
 		UsedCapacityMB  float64 `json:"usedCapacityMB"`
 	} `json:"storage"`
+	Gpus []GPU `json:"gpus"` // VCF 9
 }
 
 func (w *hostWire) model() (Host, error) {
@@ -314,6 +345,9 @@ func (w *hostWire) model() (Host, error) {
 	}
 	h.DomainID = w.Domain.ID
 	h.ClusterID = w.Cluster.ID
+	if len(w.Gpus) > 0 {
+		h.GPUs = slices.Clone(w.Gpus) // w is reused for the next element
+	}
 	return h, nil
 }
 
@@ -355,9 +389,13 @@ func (c *Client) Cluster(ctx context.Context, id string) (*Cluster, error) {
 	return get(ctx, c, endpointCluster, id, (*clusterWire).model)
 }
 
-// Hosts lists all hosts (GET /v1/hosts), decoding the body as a stream.
+// Hosts lists all hosts (GET /v1/hosts), decoding the bodies as a stream.
+// It asks for page 1 explicitly (VCF 9 pages this list) and reads every
+// page; 5.2.1 ignores the parameters and answers everything at once.
 func (c *Client) Hosts(ctx context.Context) ([]Host, error) {
-	return list(ctx, c, newRequest(http.MethodGet, endpointHosts), (*hostWire).model)
+	req := newRequest(http.MethodGet, endpointHosts)
+	req.query = url.Values{hostPager.page: {"1"}, hostPager.size: {strconv.Itoa(HostsPageSize)}}
+	return listPaged(ctx, c, req, hostPager, (*hostWire).model)
 }
 
 // Host gets one host (GET /v1/hosts/{id}).

@@ -10,8 +10,9 @@ import "encoding/json"
 //     private wire structs (inventory.go, releases.go, upgrades.go); units are
 //     converted in units.go and nowhere else.
 //   - API mirrors (UpgradeSpec, Task, Upgrade, check-set types, ...): the
-//     schemas of the VCF 5.2.1 OpenAPI file with their exact JSON tags, so the
-//     upgrade flow can send and read everything the API offers.
+//     schemas of the VCF 5.2.1 OpenAPI file (plus the 9.0.2 additions) with
+//     their exact JSON tags, so the upgrade flow can send and read
+//     everything the API offers.
 
 // Capacity is a domain's capacity in base units. Here and in Host, NaN
 // means SDDC Manager sent an unusable value (non-finite or negative): it was
@@ -64,6 +65,14 @@ type Host struct {
 	MemoryTotalBytes  float64
 	StorageUsedBytes  float64
 	StorageTotalBytes float64
+	GPUs              []GPU // VCF 9; nil on 5.2.1
+}
+
+// GPU is a GPU of a host (the Gpu schema, VCF 9).
+type GPU struct {
+	DeviceName string `json:"deviceName"`
+	VendorName string `json:"vendorName"`
+	VGPUState  string `json:"vgpuState"` // READY, DRIVER_MISSING, NOT_SUPPORTED, NO_NVIDIA_GPU
 }
 
 // SddcManager is an SDDC Manager appliance (GET /v1/sddc-managers).
@@ -86,7 +95,12 @@ type Inventory struct {
 // ProductVersion is one entry of a release's bill of materials.
 type ProductVersion struct {
 	Name    string `json:"name"`
-	Version string `json:"version"`
+	Version string `json:"version"` // optional in VCF 9
+	// LifecycleManagedBy says who upgrades the component (VCF 9; empty on
+	// 5.2.1, where SDDC Manager upgrades everything): SDDC_MANAGER_VCF, or
+	// another manager such as VCF Operations fleet management for SDDC
+	// Manager itself.
+	LifecycleManagedBy string `json:"lifecycleManagedBy,omitempty"`
 }
 
 // PatchBundle is a bundle a release is made of.
@@ -102,7 +116,8 @@ type PatchBundle struct {
 type Release struct {
 	Product                 string           `json:"product"`
 	Version                 string           `json:"version"`
-	MinCompatibleVcfVersion string           `json:"minCompatibleVcfVersion"`
+	MinCompatibleVcfVersion string           `json:"minCompatibleVcfVersion"`       // optional in VCF 9: empty when absent
+	MinInstallerVersion     string           `json:"minInstallerVersion,omitempty"` // VCF 9
 	Description             string           `json:"description"`
 	ReleaseDate             string           `json:"releaseDate"`
 	IsApplicable            bool             `json:"isApplicable"`
@@ -152,6 +167,7 @@ type ValidationCheck struct {
 	Description   string       `json:"description"`
 	Severity      string       `json:"severity"`
 	ResultStatus  string       `json:"resultStatus"`
+	Acknowledge   bool         `json:"acknowledge,omitempty"` // VCF 9: the finding needs acknowledgement
 	ErrorResponse *ErrorDetail `json:"errorResponse,omitempty"`
 }
 
@@ -483,9 +499,11 @@ type ResourceUpgradeSpec struct {
 	UpgradeNow         bool             `json:"upgradeNow,omitempty"`
 	PersonalitySpec    *PersonalitySpec `json:"personalitySpec,omitempty"`
 	CustomIsoSpec      *CustomISOSpec   `json:"customIsoSpec,omitempty"`
-	// Deprecated in the API in favour of EsxUpgradeOptionsSpec, still accepted.
+	// EnableQuickboot is deprecated in the API in favour of
+	// EsxUpgradeOptionsSpec, still accepted.
 	EnableQuickboot bool `json:"enableQuickboot,omitempty"`
-	// Deprecated in the API in favour of EsxUpgradeOptionsSpec, still accepted.
+	// EvacuateOfflineVms is deprecated in the API in favour of
+	// EsxUpgradeOptionsSpec, still accepted.
 	EvacuateOfflineVms    bool                   `json:"evacuateOfflineVms,omitempty"`
 	EsxUpgradeOptionsSpec *EsxUpgradeOptionsSpec `json:"esxUpgradeOptionsSpec,omitempty"`
 }

@@ -117,6 +117,16 @@ func parseVersion(v string) ([]uint64, error) {
 	return out, nil
 }
 
+// MajorVersion returns the first number of a version ("9" for
+// "9.0.0.0-24703748"), or "" when v is not a version.
+func MajorVersion(v string) string {
+	p, err := parseVersion(v)
+	if err != nil {
+		return ""
+	}
+	return strconv.FormatUint(p[0], 10)
+}
+
 // CompareVersions compares two VCF versions numerically, dot by dot
 // ("5.10.0.0" > "5.9.1.0"), missing components counting as 0 ("5.2" ==
 // "5.2.0.0"). Build suffixes ("-24108943") are ignored. It returns -1, 0 or
@@ -150,7 +160,9 @@ func CompareVersions(a, b string) (int, error) {
 
 // UpgradePaths returns the releases current can be upgraded to, lowest
 // first: applicabilityStatus APPLICABLE, isApplicable, version > current,
-// and current >= minCompatibleVcfVersion. Releases with unparsable versions
+// and current >= minCompatibleVcfVersion when the release has one. VCF 9
+// makes minCompatibleVcfVersion optional; without it the applicability
+// SDDC Manager computed for the domain is all we rely on. Releases with unparsable versions
 // are skipped (an unparsable current gives no paths): offering an upgrade we
 // cannot order is worse than offering none.
 func UpgradePaths(current string, rs []Release) []Release {
@@ -166,10 +178,12 @@ func UpgradePaths(current string, rs []Release) []Release {
 		if err != nil || newer <= 0 {
 			continue
 		}
-		// minCompatibleVcfVersion is required by the schema; a release
-		// without one is skipped like any unparsable version.
-		if ok, err := CompareVersions(current, r.MinCompatibleVcfVersion); err != nil || ok < 0 {
-			continue
+		// An unparsable minCompatibleVcfVersion skips the release like
+		// any unparsable version.
+		if r.MinCompatibleVcfVersion != "" {
+			if ok, err := CompareVersions(current, r.MinCompatibleVcfVersion); err != nil || ok < 0 {
+				continue
+			}
 		}
 		out = append(out, r)
 	}

@@ -34,7 +34,7 @@ func TestCompareVersions(t *testing.T) {
 	}
 	for _, bad := range []string{"", "abc", "5..2", "5.2.x", "-5.2", "5.2.", "v5.2.1", "5.-1", "99999999999999999999999.1"} {
 		_, err := CompareVersions(bad, "5.2.1.0")
-		assert.Error(t, err, bad)
+		require.Error(t, err, bad)
 		_, err = CompareVersions("5.2.1.0", bad)
 		assert.Error(t, err, bad)
 	}
@@ -60,14 +60,15 @@ func TestUpgradePaths(t *testing.T) {
 		flagFalse,
 		rel("garbage", "5.0.0.0"),
 		rel("5.3.0.0", "junk"),
-		rel("5.4.0.0", ""),
+		rel("5.4.0.0", ""), // VCF 9 may omit it: SDDC Manager's applicability decides
+		func() Release { r := rel("5.5.0.0", ""); r.ApplicabilityStatus = "NOT_APPLICABLE"; return r }(),
 		rel("5.9.0.0", "5.1.0.0-1234"), // build suffix ignored: compatible
 	}
 	var got []string
 	for _, r := range UpgradePaths("5.1.0.0", rs) {
 		got = append(got, r.Version)
 	}
-	assert.Equal(t, []string{"5.1.1.0", "5.2.1.0", "5.9.0.0", "5.10.0.0"}, got)
+	assert.Equal(t, []string{"5.1.1.0", "5.2.1.0", "5.4.0.0", "5.9.0.0", "5.10.0.0"}, got)
 
 	next, ok := NextRelease("5.1.0.0-22688368", rs)
 	require.True(t, ok)
@@ -103,7 +104,7 @@ func TestReleaseEndpoints(t *testing.T) {
 	f.handle("PATCH /v1/releases/domains/d 1", func(w http.ResponseWriter, r *http.Request) {
 		b, _ := io.ReadAll(r.Body)
 		patched = string(b)
-		w.WriteHeader(200)
+		w.WriteHeader(http.StatusOK)
 	})
 	f.handle("POST /v1/releases/domains/d 1/validations", func(w http.ResponseWriter, r *http.Request) {
 		b, _ := io.ReadAll(r.Body)

@@ -9,12 +9,14 @@ import (
 	"crypto/tls"
 	"encoding/json"
 	"errors"
+	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -22,6 +24,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/vcf-exporter/vcf_exporter/internal/testutil"
 	"github.com/vcf-exporter/vcf_exporter/vcfsim"
 )
 
@@ -31,19 +34,18 @@ const (
 )
 
 // startSim starts a simulator server and a client for it with test timings.
-func startSim(t *testing.T, simMod func(*vcfsim.Config), cliMod ...func(*Config)) (*vcfsim.Server, *Client) {
+func startSim(t *testing.T, simOpt vcfsim.Option, cliMod ...func(*Config)) (*vcfsim.Server, *Client) {
 	t.Helper()
-	cfg := vcfsim.DefaultConfig()
-	if simMod != nil {
-		simMod(&cfg)
+	var opts []vcfsim.Option
+	if simOpt != nil {
+		opts = append(opts, simOpt)
 	}
-	srv, err := vcfsim.NewServer(cfg)
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = srv.Close() })
+	srv := vcfsim.NewTest(t, opts...)
+	user, pass := srv.Credentials()
 	ccfg := Config{
 		URL:            srv.URL,
-		Username:       cfg.Username,
-		Password:       config.Secret(cfg.Password),
+		Username:       user,
+		Password:       config.Secret(pass),
 		RetryBaseDelay: 2 * time.Millisecond,
 		RetryMaxDelay:  20 * time.Millisecond,
 		LoginBackoff:   time.Hour,
@@ -109,7 +111,7 @@ func TestSimTokenExpiryMidRun(t *testing.T) {
 	srv, c := startSim(t, func(c *vcfsim.Config) { c.TokenTTL = time.Second })
 	ctx := context.Background()
 	expired := false
-	require.Eventually(t, func() bool {
+	testutil.WaitFor(t, 20*time.Second, "three token refreshes", func() bool {
 		_, err := c.Domains(ctx)
 		require.NoError(t, err, "the caller never sees an expiry")
 		if !expired && srv.Sim.Stats()[statRefresh] >= 1 {
@@ -117,7 +119,7 @@ func TestSimTokenExpiryMidRun(t *testing.T) {
 			expired = true
 		}
 		return srv.Sim.Stats()[statRefresh] >= 3
-	}, 20*time.Second, 25*time.Millisecond)
+	})
 	assert.Equal(t, int64(1), srv.Sim.Stats()[statLogin], "renewed with the refresh token, never a new login")
 }
 
@@ -195,23 +197,37 @@ func TestSimOutageFailsWithinDeadline(t *testing.T) {
 			start := time.Now()
 			_, err = c.Domains(ctx)
 			require.Error(t, err)
-			assert.Less(t, time.Since(start), 400*time.Millisecond+time.Second)
+			// Ignoring the deadline, 1000 retries would take 20 s.
+			assert.Less(t, time.Since(start), 10*time.Second)
 			assert.Greater(t, srv.Sim.Stats()["GET /v1/domains"], int64(2), "retried during the outage")
 		})
 	}
 }
 
+// The outage ends on the simulator's clock once the client has been
+// refused three times, however long that takes on a busy machine.
 func TestSimShortOutageIsRiddenOut(t *testing.T) {
-	srv, c := startSim(t, nil, func(c *Config) {
-		c.MaxRetries = 50
-		c.RetryBaseDelay = 20 * time.Millisecond
-		c.RetryMaxDelay = 100 * time.Millisecond
+	clk := testutil.NewClock(time.Now())
+	srv, c := startSim(t, vcfsim.WithNow(clk.Now), func(c *Config) {
+		c.MaxRetries = 1000
+		c.RetryBaseDelay = 5 * time.Millisecond
+		c.RetryMaxDelay = 20 * time.Millisecond
 	})
 	srv.Sim.SetFaults(vcfsim.Faults{Outage: 300 * time.Millisecond, OutageMode: "refuse"})
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	ended := make(chan struct{})
+	go func() {
+		defer close(ended)
+		for srv.Sim.Stats()[statLogin] < 3 {
+			time.Sleep(time.Millisecond)
+		}
+		clk.Add(300 * time.Millisecond)
+	}()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	_, err := c.Inventory(ctx)
 	require.NoError(t, err)
+	<-ended
+	assert.GreaterOrEqual(t, srv.Sim.Stats()[statLogin], int64(4), "refused three times, then logged in")
 }
 
 func TestSimMalformedAndTruncated(t *testing.T) {
@@ -260,20 +276,31 @@ func TestSim50CallersOneRefresh(t *testing.T) {
 	assert.Zero(t, st[statLogin])
 	t.Logf("GET /v1/domains served %d times for 50 callers", st["GET /v1/domains"])
 	// Callers queued behind the limiter wait for the renewal instead of
-	// replaying the rejected token: only requests already in flight (8),
-	// plus the few that grab a slot between a 401 and the start of the
-	// renewal, are repeated. Typically exactly 58.
-	assert.LessOrEqual(t, st["GET /v1/domains"], int64(50+2*8))
+	// replaying the rejected token: the first 401 starts the renewal
+	// before its caller frees its slot, so only the requests already in
+	// flight (at most MaxInFlight = 8) are repeated, however busy the
+	// machine.
+	assert.LessOrEqual(t, st["GET /v1/domains"], int64(50+8))
 }
 
-// concurrencyProbe wraps a handler and records the peak of concurrent
-// requests it serves.
+// concurrencyProbe wraps a handler and, once armed, records the peak of
+// concurrent requests it serves. Armed requests wait until `fill` of them
+// are in flight (or 10 s passed), so that the peak does not depend on how
+// fast a busy machine starts goroutines.
 type concurrencyProbe struct {
 	h         http.Handler
+	fill      int64
+	armed     atomic.Bool
 	cur, peak atomic.Int64
+	once      sync.Once
+	full      chan struct{}
 }
 
 func (p *concurrencyProbe) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if !p.armed.Load() {
+		p.h.ServeHTTP(w, r)
+		return
+	}
 	n := p.cur.Add(1)
 	defer p.cur.Add(-1)
 	for {
@@ -282,21 +309,28 @@ func (p *concurrencyProbe) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			break
 		}
 	}
+	if n >= p.fill {
+		p.once.Do(func() { close(p.full) })
+	}
+	select {
+	case <-p.full:
+	case <-time.After(10 * time.Second):
+	}
 	p.h.ServeHTTP(w, r)
 }
 
 func TestSimConcurrencyLimit(t *testing.T) {
 	cfg := vcfsim.DefaultConfig()
-	cfg.Latency = 20 * time.Millisecond // the simulator's latency knob keeps requests overlapping
 	sim, err := vcfsim.New(cfg)
 	require.NoError(t, err)
-	probe := &concurrencyProbe{h: sim}
+	probe := &concurrencyProbe{h: sim, fill: 4, full: make(chan struct{})}
 	srv := httptest.NewServer(probe)
 	defer srv.Close()
 	c, err := New(Config{URL: srv.URL, Username: cfg.Username, Password: config.Secret(cfg.Password), MaxInFlight: 4})
 	require.NoError(t, err)
 	inv, err := c.Inventory(context.Background())
 	require.NoError(t, err)
+	probe.armed.Store(true)
 
 	var wg sync.WaitGroup
 	for _, h := range inv.Hosts {
@@ -312,22 +346,17 @@ func TestSimConcurrencyLimit(t *testing.T) {
 }
 
 func TestSimTLS(t *testing.T) {
-	cfg := vcfsim.DefaultConfig()
-	cfg.TLS = true
-	srv, err := vcfsim.NewServer(cfg)
-	require.NoError(t, err)
-	defer srv.Close()
+	srv := vcfsim.NewTest(t, vcfsim.WithTLS())
+	user, pass := srv.Credentials()
 
-	c, err := New(Config{URL: srv.URL, Username: cfg.Username, Password: config.Secret(cfg.Password), MaxRetries: -1})
+	c, err := New(Config{URL: srv.URL, Username: user, Password: config.Secret(pass), MaxRetries: -1})
 	require.NoError(t, err)
 	_, err = c.Domains(context.Background())
 	require.Error(t, err, "the simulator's self-signed CA is not trusted by default")
 	assert.Zero(t, srv.Sim.Stats()[statLogin], "no credentials were sent over the untrusted connection")
 
-	caFile := t.TempDir() + "/ca.pem"
-	require.NoError(t, writeFile(caFile, srv.CACertPEM))
-	c, err = New(Config{URL: srv.URL, Username: cfg.Username, Password: config.Secret(cfg.Password),
-		HTTP: config.HTTPClientConfig{TLSConfig: config.TLSConfig{CAFile: caFile}}})
+	c, err = New(Config{URL: srv.URL, Username: user, Password: config.Secret(pass),
+		HTTP: config.HTTPClientConfig{TLSConfig: config.TLSConfig{CAFile: srv.CAFile}}})
 	require.NoError(t, err)
 	_, err = c.Domains(context.Background())
 	require.NoError(t, err)
@@ -336,21 +365,18 @@ func TestSimTLS(t *testing.T) {
 // An untrusted certificate is not retried until the deadline: the caller
 // gets the certificate error itself, which tells the operator what to fix.
 func TestSimTLSUntrustedNotRetried(t *testing.T) {
-	cfg := vcfsim.DefaultConfig()
-	cfg.TLS = true
-	srv, err := vcfsim.NewServer(cfg)
-	require.NoError(t, err)
-	defer srv.Close()
+	srv := vcfsim.NewTest(t, vcfsim.WithTLS())
+	user, pass := srv.Credentials()
 
-	c, err := New(Config{URL: srv.URL, Username: cfg.Username, Password: config.Secret(cfg.Password), MaxRetries: 50})
+	c, err := New(Config{URL: srv.URL, Username: user, Password: config.Secret(pass), MaxRetries: 50})
 	require.NoError(t, err)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	_, err = c.Domains(ctx)
 	require.Error(t, err)
-	assert.NotErrorIs(t, err, context.DeadlineExceeded, "a certificate error must not be retried until the deadline")
+	require.NotErrorIs(t, err, context.DeadlineExceeded, "a certificate error must not be retried until the deadline")
 	var verr *tls.CertificateVerificationError
-	assert.ErrorAs(t, err, &verr, "the certificate error reaches the caller: %v", err)
+	require.ErrorAs(t, err, &verr, "the certificate error reaches the caller: %v", err)
 	assert.Equal(t, 1.0, metricValue(t, c, "vcf_api_requests_total", "endpoint", "/v1/tokens", "code", "error"),
 		"one login attempt, no retries")
 }
@@ -360,9 +386,26 @@ func TestSimTLSUntrustedNotRetried(t *testing.T) {
 // accepted and every response model decodes: target, download, pre-checks,
 // upgradables, an upgrade start per component kind, validation.
 func TestSimUpgradeFlowModels(t *testing.T) {
-	srv, c := startSim(t, func(c *vcfsim.Config) { c.TimeScale = 100000 })
-	_ = srv
+	clk := testutil.NewClock(time.Now())
+	_, c := startSim(t, func(c *vcfsim.Config) { c.TimeScale, c.Now = 3600, clk.Now })
 	ctx := context.Background()
+	// Every wait moves the simulator's clock on five simulated minutes per
+	// poll: downloads, checks and upgrades take the same number of polls on
+	// any machine, and the SDDC Manager outage is met at the same point.
+	simWait := func(what string, cond func() (bool, error)) {
+		t.Helper()
+		for range 100000 {
+			clk.Add(5 * time.Minute / 3600)
+			done, err := cond()
+			if err != nil && !sddcOutage(err) {
+				require.NoError(t, err, what)
+			}
+			if err == nil && done {
+				return
+			}
+		}
+		t.Fatalf("%s: never happened", what)
+	}
 	ds, err := c.Domains(ctx)
 	require.NoError(t, err)
 	var dom Domain
@@ -401,11 +444,10 @@ func TestSimUpgradeFlowModels(t *testing.T) {
 			require.NoError(t, err)
 			assert.NotEmpty(t, task.ID)
 		}
-		require.Eventually(t, func() bool {
+		simWait("download of "+pb.BundleID, func() (bool, error) {
 			b, err := c.Bundle(ctx, pb.BundleID)
-			require.NoError(t, err)
-			return b.DownloadStatus == "SUCCESSFUL"
-		}, 10*time.Second, 10*time.Millisecond)
+			return err == nil && b.DownloadStatus == "SUCCESSFUL", err
+		})
 	}
 
 	q, err := c.QueryCheckSets(ctx, CheckSetQueryInput{CheckSetType: "UPGRADE", Domains: []CheckSetQueryDomainResources{{DomainID: dom.ID}}})
@@ -425,11 +467,10 @@ func TestSimUpgradeFlowModels(t *testing.T) {
 	require.NoError(t, err)
 	require.NotEmpty(t, runTask.ID)
 	var run *AssessmentOutput
-	require.Eventually(t, func() bool {
+	simWait("pre-check run", func() (bool, error) {
 		run, err = c.CheckSetRun(ctx, runTask.ID)
-		require.NoError(t, err)
-		return run.Status != "IN_PROGRESS"
-	}, 10*time.Second, 10*time.Millisecond)
+		return err == nil && run.Status != "IN_PROGRESS", err
+	})
 	assert.Equal(t, "COMPLETED_WITH_SUCCESS", run.Status)
 	errs, warns, err := run.DomainSummary()
 	require.NoError(t, err)
@@ -497,38 +538,19 @@ func TestSimUpgradeFlowModels(t *testing.T) {
 		kinds[kind] = true
 		// Wait for the upgrade to finish; the SDDC Manager upgrade makes the
 		// API unavailable for a while, which the GET retries ride out.
-		// 503 (the outage) may answer either call; anything else fails.
-		unavailable := func(c *assert.CollectT, err error) bool {
-			var ae *APIError
-			if errors.As(err, &ae) && ae.StatusCode == 503 {
-				c.Errorf("SDDC Manager unavailable: %v", err)
-				return true
-			}
-			return false
-		}
-		require.EventuallyWithT(t, func(c2 *assert.CollectT) {
+		simWait("upgrade of "+kind, func() (bool, error) {
 			all, err := c.Upgrades(ctx)
 			if err != nil {
-				if !unavailable(c2, err) {
-					assert.NoError(t, err)
-				}
-				return
+				return false, err
 			}
 			for _, u := range all {
 				if u.BundleID == b.ID {
 					one, err := c.Upgrade(ctx, u.ID)
-					if err != nil {
-						if !unavailable(c2, err) {
-							assert.NoError(t, err)
-						}
-						return
-					}
-					assert.Equal(c2, "COMPLETED_WITH_SUCCESS", one.Status)
-					return
+					return err == nil && one.Status == "COMPLETED_WITH_SUCCESS", err
 				}
 			}
-			c2.Errorf("upgrade of bundle %s not listed yet", b.ID)
-		}, 20*time.Second, 10*time.Millisecond, "kind %s", kind)
+			return false, nil
+		})
 	}
 	assert.NotEmpty(t, kinds)
 	t.Logf("upgraded components: %v", kinds)
@@ -536,11 +558,10 @@ func TestSimUpgradeFlowModels(t *testing.T) {
 	val, err := c.ValidateRelease(ctx, dom.ID, DomainRelease{TargetVersion: next.Version})
 	require.NoError(t, err)
 	require.NotEmpty(t, val.ID)
-	require.Eventually(t, func() bool {
+	simWait("validation", func() (bool, error) {
 		v, err := c.Validation(ctx, val.ID)
-		require.NoError(t, err)
-		return v.ExecutionStatus != "IN_PROGRESS"
-	}, 10*time.Second, 10*time.Millisecond)
+		return err == nil && v.ExecutionStatus != "IN_PROGRESS", err
+	})
 
 	tasks, err := c.Tasks(ctx)
 	require.NoError(t, err)
@@ -548,6 +569,18 @@ func TestSimUpgradeFlowModels(t *testing.T) {
 	tk, err := c.Task(ctx, tasks[0].ID)
 	require.NoError(t, err)
 	assert.Equal(t, tasks[0].ID, tk.ID)
+}
+
+// sddcOutage reports whether err is SDDC Manager being away while it
+// upgrades itself: a 503, or a refused or cut connection (the simulator's
+// "refuse" outage mode). Every poll of an upgrade treats it as "not yet".
+func sddcOutage(err error) bool {
+	var ae *APIError
+	if errors.As(err, &ae) {
+		return ae.StatusCode == http.StatusServiceUnavailable
+	}
+	var ne net.Error
+	return errors.As(err, &ne) || errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, io.EOF)
 }
 
 // simBenchBody returns the simulator's /v1/hosts body for 20 domains x 5
@@ -558,11 +591,11 @@ func simBenchBody(b *testing.B) []byte {
 	sim, err := vcfsim.New(cfg)
 	require.NoError(b, err)
 	rec := httptest.NewRecorder()
-	sim.ServeHTTP(rec, httptest.NewRequest("POST", "/v1/tokens", strings.NewReader(`{"username":"`+cfg.Username+`","password":"`+cfg.Password+`"}`)))
+	sim.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/v1/tokens", strings.NewReader(`{"username":"`+cfg.Username+`","password":"`+cfg.Password+`"}`)))
 	require.Equal(b, 201, rec.Code, rec.Body.String())
 	var pair tokenPairWire
 	require.NoError(b, jsonUnmarshal(rec.Body.Bytes(), &pair))
-	req := httptest.NewRequest("GET", "/v1/hosts", nil)
+	req := httptest.NewRequest(http.MethodGet, "/v1/hosts", nil)
 	req.Header.Set("Authorization", "Bearer "+pair.AccessToken)
 	rec = httptest.NewRecorder()
 	sim.ServeHTTP(rec, req)
@@ -572,4 +605,66 @@ func simBenchBody(b *testing.B) []byte {
 
 func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }
 
-func writeFile(name string, b []byte) error { return os.WriteFile(name, b, 0o600) }
+// TestSimBothVersions reads the inventory and the releases from each
+// simulated API version. On 9.x /v1/hosts is paged (7 hosts a page here,
+// below the 1000 the client asks for): every page is read, and the GPUs,
+// minInstallerVersion and lifecycleManagedBy come through.
+func TestSimBothVersions(t *testing.T) {
+	for _, version := range vcfsim.Versions() {
+		t.Run(version, func(t *testing.T) {
+			srv, c := startSim(t, func(cfg *vcfsim.Config) { cfg.VCFVersion, cfg.HostsPageSize = version, 7 })
+			v9 := version == vcfsim.VCF902
+			ctx := context.Background()
+			inv, err := c.Inventory(ctx)
+			require.NoError(t, err)
+			ids := map[string]bool{}
+			gpus := 0
+			for _, h := range inv.Hosts {
+				ids[h.ID] = true
+				gpus += len(h.GPUs)
+			}
+			assert.Len(t, ids, 26, "every host, each once")
+			wantCalls := int64(1)
+			if v9 {
+				wantCalls = 4 // 26 hosts in pages of 7
+			}
+			assert.Equal(t, wantCalls, srv.Sim.Stats()["GET /v1/hosts"])
+			assert.Equal(t, v9, gpus > 0, "GPUs only in 9.x")
+
+			mgmt := inv.Domains[0]
+			require.Equal(t, "mgmt-domain", mgmt.Name)
+			rels, err := c.FutureReleases(ctx, mgmt.ID)
+			require.NoError(t, err)
+			current := map[bool]string{false: "5.1.1.0", true: "9.0.0.0"}[v9]
+			paths := UpgradePaths(current, rels)
+			var versions []string
+			for _, r := range paths {
+				versions = append(versions, r.Version)
+			}
+			withoutMin, installer, byOps := 0, 0, 0
+			for _, r := range rels {
+				if r.MinCompatibleVcfVersion == "" {
+					withoutMin++
+				}
+				if r.MinInstallerVersion != "" {
+					installer++
+				}
+				for _, p := range r.Bom {
+					if p.Name == "SDDC_MANAGER_VCF" && p.LifecycleManagedBy == vcfsim.ManagedByVcfOperations {
+						byOps++
+					}
+				}
+			}
+			if v9 {
+				// 9.0.1.0 has no minCompatibleVcfVersion and is a path all the same.
+				assert.Equal(t, []string{"9.0.1.0", "9.0.2.0"}, versions)
+				assert.Positive(t, withoutMin)
+				assert.Equal(t, len(rels), installer)
+				assert.Equal(t, len(rels), byOps)
+			} else {
+				assert.Equal(t, []string{"5.2.0.0", "5.2.1.0"}, versions)
+				assert.Zero(t, withoutMin+installer+byOps)
+			}
+		})
+	}
+}

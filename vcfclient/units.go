@@ -165,7 +165,7 @@ func (f *flexInt) UnmarshalJSON(b []byte) error {
 		return nil
 	}
 	s = strings.Trim(s, `"`)
-	var n json.Number = json.Number(s)
+	n := json.Number(s)
 	if i, err := n.Int64(); err == nil {
 		*f = flexInt(i)
 		return nil

@@ -46,10 +46,10 @@ func TestUnitConversions(t *testing.T) {
 	}
 	for _, bad := range []metric{{1, ""}, {1, "GiB"}, {1, "Hz"}, {math.NaN(), "GB"}, {math.Inf(1), "GB"}} {
 		_, err := dataBytes(&bad)
-		assert.Error(t, err, bad)
+		require.Error(t, err, bad)
 	}
 	_, err := frequencyHertz(&metric{1, "GB"})
-	assert.Error(t, err)
+	require.Error(t, err)
 	v, err := dataBytes(nil)
 	require.NoError(t, err)
 	assert.Zero(t, v)

@@ -39,7 +39,7 @@ func TestDownloadBundleBody(t *testing.T) {
 
 func TestEmpty202IsAZeroTask(t *testing.T) {
 	f := newFake(t)
-	f.handle("POST /v1/system/check-sets", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(202) })
+	f.handle("POST /v1/system/check-sets", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusAccepted) })
 	c := f.client(t)
 	task, err := c.RunCheckSets(context.Background(), CheckSetRunInput{QueryID: "q"})
 	require.NoError(t, err)

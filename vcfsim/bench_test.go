@@ -34,7 +34,7 @@ func BenchmarkHostsList(b *testing.B) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		req := httptest.NewRequest("GET", "/v1/hosts", nil)
+		req := httptest.NewRequest(http.MethodGet, "/v1/hosts", nil)
 		req.Header.Set("Authorization", auth)
 		rec := httptest.NewRecorder()
 		s.ServeHTTP(rec, req)
@@ -51,17 +51,13 @@ func BenchmarkHostsList(b *testing.B) {
 // BenchmarkHostsListHTTP is the same over a real loopback connection,
 // including the client reading the whole body.
 func BenchmarkHostsListHTTP(b *testing.B) {
-	srv, err := NewServer(bigConfig())
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer srv.Close()
+	srv := NewTest(b, func(c *Config) { *c = bigConfig() })
 	auth := "Bearer " + loginDirect(srv.Sim)
 	hc := srv.Client()
 	var size int64
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		req, _ := http.NewRequest("GET", srv.URL+"/v1/hosts", nil)
+		req, _ := http.NewRequest(http.MethodGet, srv.URL+"/v1/hosts", nil)
 		req.Header.Set("Authorization", auth)
 		resp, err := hc.Do(req)
 		if err != nil {
@@ -97,7 +93,7 @@ func TestHostsListLarge(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	req := httptest.NewRequest("GET", "/v1/hosts", nil)
+	req := httptest.NewRequest(http.MethodGet, "/v1/hosts", nil)
 	req.Header.Set("Authorization", "Bearer "+loginDirect(s))
 	rec := httptest.NewRecorder()
 	start := time.Now()

@@ -1,13 +1,15 @@
 // Package vcfsim simulates the VMware Cloud Foundation SDDC Manager public API
-// (VCF API 5.2.1), the way govmomi's vcsim simulates vCenter: a deterministic
-// inventory, token auth, the upgrade lifecycle as a state machine that runs on
-// a compressible clock, fault injection and per-endpoint request counters.
+// (VCF API 5.2.1, or 9.0.2 with Config.VCFVersion), the way govmomi's vcsim
+// simulates vCenter: a deterministic inventory, token auth, the upgrade
+// lifecycle as a state machine that runs on a compressible clock, fault
+// injection and per-endpoint request counters.
 package vcfsim
 
 import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 )
 
@@ -15,6 +17,14 @@ import (
 type Config struct {
 	// Seed makes ids, names, versions and usage drift reproducible.
 	Seed int64
+
+	// VCFVersion is the SDDC Manager API the simulator plays: "5.2.1"
+	// (default when empty) or "9.0.2" (see version.go for what differs).
+	VCFVersion string
+
+	// HostsPageSize is, in 9.0.2 mode, the default and largest page of
+	// GET /v1/hosts (0: DefaultHostsPageSize). 5.2.1 does not page.
+	HostsPageSize int
 
 	Domains           int // first one is the MANAGEMENT domain, the rest VI
 	ClustersPerDomain int
@@ -58,6 +68,7 @@ type Config struct {
 func DefaultConfig() Config {
 	return Config{
 		Seed:              1,
+		VCFVersion:        VCF521,
 		Domains:           3,
 		ClustersPerDomain: 2,
 		HostsPerCluster:   4,
@@ -90,6 +101,12 @@ func (c *Config) validate() error {
 		if n := c.Domains * c.ClustersPerDomain * c.HostsPerCluster; n > maxHosts || n < 0 {
 			errs = append(errs, fmt.Errorf("inventory too large: %d hosts (max %d)", n, maxHosts))
 		}
+	}
+	if _, ok := profiles[c.VCFVersion]; !ok && c.VCFVersion != "" {
+		errs = append(errs, fmt.Errorf("VCF version %q not simulated: use %s", c.VCFVersion, strings.Join(Versions(), " or ")))
+	}
+	if c.HostsPageSize < 0 {
+		errs = append(errs, fmt.Errorf("hosts page size must be >= 0, got %d", c.HostsPageSize))
 	}
 	if c.Username == "" || c.Password == "" {
 		errs = append(errs, errors.New("username and password must not be empty"))

@@ -18,11 +18,13 @@ import (
 	"github.com/getkin/kin-openapi/routers"
 )
 
-// specPath returns the OpenAPI file: $VCF_OPENAPI_SPEC, else
-// ../shared/vcf-api/vcf-5.2.1-openapi.json relative to the module root.
-func specPath(t *testing.T) string {
-	if p := os.Getenv("VCF_OPENAPI_SPEC"); p != "" {
-		return p
+// specPath returns the OpenAPI file of an API version:
+// vcf-<version>-openapi.json in $VCF_OPENAPI_DIR, else in
+// ../shared/vcf-api relative to the module root.
+func specPath(t *testing.T, version string) string {
+	name := "vcf-" + version + "-openapi.json"
+	if d := os.Getenv("VCF_OPENAPI_DIR"); d != "" {
+		return filepath.Join(d, name)
 	}
 	dir, err := os.Getwd()
 	if err != nil {
@@ -38,29 +40,37 @@ func specPath(t *testing.T) string {
 		}
 		dir = parent
 	}
-	return filepath.Join(dir, "..", "shared", "vcf-api", "vcf-5.2.1-openapi.json")
+	return filepath.Join(dir, "..", "shared", "vcf-api", name)
 }
 
-func loadSpec(t *testing.T) *openapi3.T {
-	path := specPath(t)
+func loadSpec(t *testing.T, version string) *openapi3.T {
+	path := specPath(t, version)
 	if _, err := os.Stat(path); err != nil {
 		if os.Getenv("CI") == "true" {
 			t.Fatalf("OpenAPI spec %s missing (CI=true): %v", path, err)
 		}
-		t.Skipf("OpenAPI spec %s not found (set VCF_OPENAPI_SPEC): skipping conformance", path)
+		t.Skipf("OpenAPI spec %s not found (set VCF_OPENAPI_DIR): skipping conformance", path)
 	}
-	specOnce.Do(func() { specDoc, specErr = parseSpec(path) })
-	if specErr != nil {
-		t.Fatalf("loading %s: %v", path, specErr)
+	specMu.Lock()
+	defer specMu.Unlock()
+	sp, ok := specs[path]
+	if !ok {
+		sp.doc, sp.err = parseSpec(path)
+		specs[path] = sp
 	}
-	return specDoc
+	if sp.err != nil {
+		t.Fatalf("loading %s: %v", path, sp.err)
+	}
+	return sp.doc
 }
 
-// The document is parsed once per test binary: it is 1.5 MB.
+// Each document is parsed once per test binary: they are 1.5 MB.
 var (
-	specOnce sync.Once
-	specDoc  *openapi3.T
-	specErr  error
+	specMu sync.Mutex
+	specs  = map[string]struct {
+		doc *openapi3.T
+		err error
+	}{}
 )
 
 func parseSpec(path string) (*openapi3.T, error) {
@@ -144,7 +154,7 @@ func (cf *conformance) check(method, template, path string, body any, want int) 
 		}
 		return data
 	}
-	if !genericStatus[resp.StatusCode] && !(resp.StatusCode == 424 && template == "/v1/upgrades") {
+	if !genericStatus[resp.StatusCode] && (resp.StatusCode != http.StatusFailedDependency || template != "/v1/upgrades") {
 		cf.t.Errorf("%s %s -> %d: status not in the spec for this operation", method, path, resp.StatusCode)
 	}
 	var v any
@@ -166,11 +176,22 @@ func shorten(err error) string {
 	return s
 }
 
+// TestConformance validates every endpoint of each simulated API version
+// against that version's OpenAPI file.
 func TestConformance(t *testing.T) {
-	doc := loadSpec(t)
+	for _, v := range Versions() {
+		t.Run(v, func(t *testing.T) { testConformance(t, v) })
+	}
+}
+
+func testConformance(t *testing.T, version string) {
+	doc := loadSpec(t, version)
+	v9 := version != VCF521
 	cfg := fastConfig()
+	cfg.VCFVersion = version
 	cfg.PrecheckErrors, cfg.PrecheckWarnings = 1, 2
-	c := startServer(t, cfg)
+	cfg.HostsPageSize = 10 // 26 hosts: three pages in 9.x
+	c := startClocked(t, cfg)
 	cf := &conformance{t: t, c: c, doc: doc, errSch: doc.Components.Schemas["Error"].Value, covered: map[string]bool{}}
 	js := func(b []byte, out any) { mustJSON(t, b, out) }
 	creds := map[string]string{"username": "admin@local", "password": "VMware1!VMware1!"}
@@ -208,6 +229,12 @@ func TestConformance(t *testing.T) {
 	cf.check("GET", "/v1/hosts", "/v1/hosts?status=SIDEWAYS", nil, 400)
 	cf.check("GET", "/v1/hosts/{id}", "/v1/hosts/"+hosts.Elements[0].ID, nil, 200)
 	cf.check("GET", "/v1/hosts/{id}", "/v1/hosts/nope", nil, 404)
+	if v9 {
+		cf.check("GET", "/v1/hosts", "/v1/hosts?page=3&size=10", nil, 200)
+		cf.check("GET", "/v1/hosts", "/v1/hosts?page=9", nil, 200)
+		cf.check("GET", "/v1/hosts", "/v1/hosts?size=0", nil, 400)
+		cf.check("GET", "/v1/hosts", "/v1/hosts?fqdn=nope", nil, 200)
+	}
 	cf.check("GET", "/v1/sddc-managers", "/v1/sddc-managers", nil, 200)
 
 	// Releases.
@@ -221,26 +248,48 @@ func TestConformance(t *testing.T) {
 	var fut struct{ Elements []futureRelease }
 	js(cf.check("GET", "/v1/releases/domains/{domainId}/future-releases", "/v1/releases/domains/"+dom+"/future-releases", nil, 200), &fut)
 	cf.check("GET", "/v1/releases/domains/{domainId}/future-releases", "/v1/releases/domains/nope/future-releases", nil, 404)
-	next := nextRelease(fut.Elements, "5.1.1.0")
+	current, notPath := "5.1.1.0", "9.0.0.0"
+	if v9 {
+		current, notPath = "9.0.0.0", "9.0.2.1"
+	}
+	next := nextRelease(fut.Elements, current)
 	cf.check("PATCH", "/v1/releases/domains/{domainId}", "/v1/releases/domains/"+dom, map[string]string{"targetVersion": "1.2.3.4"}, 404)
-	cf.check("PATCH", "/v1/releases/domains/{domainId}", "/v1/releases/domains/"+dom, map[string]string{"targetVersion": "9.0.0.0"}, 400)
+	cf.check("PATCH", "/v1/releases/domains/{domainId}", "/v1/releases/domains/"+dom, map[string]string{"targetVersion": notPath}, 400)
 	cf.check("PATCH", "/v1/releases/domains/{domainId}", "/v1/releases/domains/nope", map[string]string{"targetVersion": next.Version}, 404)
 	cf.check("PATCH", "/v1/releases/domains/{domainId}", "/v1/releases/domains/"+dom, map[string]string{"targetVersion": next.Version}, 200)
 
-	// Bundles. The upgrade before the download fails with 424.
+	// Bundles. The upgrade before the download fails with 424. The
+	// upgrade tested is SDDC Manager's in 5.2.1; in 9.x SDDC Manager is
+	// upgraded by VCF Operations (refused here, done through the
+	// simulator) and the upgrade tested is NSX's.
 	sddcBundle := next.PatchBundles[0].BundleID
-	upSpec := map[string]any{"bundleId": sddcBundle, "resourceType": "DOMAIN", "resourceUpgradeSpecs": []map[string]any{{"resourceId": dom, "upgradeNow": true}}}
+	spec := func(bundle string) map[string]any {
+		return map[string]any{"bundleId": bundle, "resourceType": "DOMAIN", "resourceUpgradeSpecs": []map[string]any{{"resourceId": dom, "upgradeNow": true}}}
+	}
+	upBundle := sddcBundle
+	if v9 {
+		cf.check("POST", "/v1/upgrades", "/v1/upgrades", spec(sddcBundle), 400)
+		cf.check("GET", "/v1/upgradables/domains/{domainId}", "/v1/upgradables/domains/"+dom, nil, 200)
+		if _, err := c.srv.Sim.UpgradeSddcManager(next.Version); err != nil {
+			t.Fatal(err)
+		}
+		c.eventually("SDDC Manager upgraded by VCF Operations", func() bool {
+			return c.srv.Sim.SddcManagerVersion() == next.Version
+		})
+		upBundle = next.PatchBundles[1].BundleID
+	}
+	upSpec := spec(upBundle)
 	cf.check("POST", "/v1/upgrades", "/v1/upgrades", upSpec, 424)
 	cf.check("GET", "/v1/bundles", "/v1/bundles", nil, 200)
 	cf.check("GET", "/v1/bundles/{id}", "/v1/bundles/"+sddcBundle, nil, 200)
 	cf.check("GET", "/v1/bundles/{id}", "/v1/bundles/nope", nil, 404)
 	dl := map[string]any{"bundleDownloadSpec": map[string]bool{"downloadNow": true}}
-	cf.check("PATCH", "/v1/bundles/{id}", "/v1/bundles/"+sddcBundle, map[string]any{}, 400)
-	cf.check("PATCH", "/v1/bundles/{id}", "/v1/bundles/"+sddcBundle, dl, 202)
-	cf.check("PATCH", "/v1/bundles/{id}", "/v1/bundles/"+sddcBundle, dl, 409)
-	eventually(t, "download", 5*time.Second, func() bool {
+	cf.check("PATCH", "/v1/bundles/{id}", "/v1/bundles/"+upBundle, map[string]any{}, 400)
+	cf.check("PATCH", "/v1/bundles/{id}", "/v1/bundles/"+upBundle, dl, 202)
+	cf.check("PATCH", "/v1/bundles/{id}", "/v1/bundles/"+upBundle, dl, 409)
+	c.eventually("download", func() bool {
 		var b struct{ DownloadStatus string }
-		js(cf.check("GET", "/v1/bundles/{id}", "/v1/bundles/"+sddcBundle, nil, 200), &b)
+		js(cf.check("GET", "/v1/bundles/{id}", "/v1/bundles/"+upBundle, nil, 200), &b)
 		return b.DownloadStatus == "SUCCESSFUL"
 	})
 
@@ -264,7 +313,7 @@ func TestConformance(t *testing.T) {
 	var run struct{ ID string }
 	js(cf.check("POST", "/v1/system/check-sets", "/v1/system/check-sets", map[string]any{"queryId": q.QueryID, "resources": sel}, 202), &run)
 	cf.check("GET", "/v1/system/check-sets/{runId}", "/v1/system/check-sets/nope", nil, 404)
-	eventually(t, "check run", 5*time.Second, func() bool {
+	c.eventually("check run", func() bool {
 		var a struct{ Status string }
 		js(cf.check("GET", "/v1/system/check-sets/{runId}", "/v1/system/check-sets/"+run.ID, nil, 200), &a)
 		return a.Status == "COMPLETED_WITH_SUCCESS"
@@ -283,7 +332,7 @@ func TestConformance(t *testing.T) {
 	// The SDDC Manager upgrade takes the API down for a simulated hour;
 	// the remaining checks run once it is back and done.
 	var upgradeID string
-	eventually(t, "upgrade done", 10*time.Second, func() bool {
+	c.eventually("upgrade done", func() bool {
 		st, b := c.do("GET", "/v1/upgrades", nil)
 		if st != http.StatusOK {
 			return false
@@ -307,7 +356,7 @@ func TestConformance(t *testing.T) {
 	var val struct{ ID string }
 	js(cf.check("POST", "/v1/releases/domains/{domainId}/validations", "/v1/releases/domains/"+dom+"/validations", map[string]string{"targetVersion": next.Version}, 202), &val)
 	cf.check("GET", "/v1/releases/domains/validations/{validationId}", "/v1/releases/domains/validations/nope", nil, 404)
-	eventually(t, "validation", 5*time.Second, func() bool {
+	c.eventually("validation", func() bool {
 		var v struct{ ExecutionStatus string }
 		js(cf.check("GET", "/v1/releases/domains/validations/{validationId}", "/v1/releases/domains/validations/"+val.ID, nil, 200), &v)
 		return v.ExecutionStatus == "COMPLETED"
@@ -334,7 +383,7 @@ func TestConformance(t *testing.T) {
 	if t.Failed() {
 		return
 	}
-	t.Logf("validated %d endpoints against %s", len(cf.covered), filepath.Base(specPath(t)))
+	t.Logf("validated %d endpoints against %s", len(cf.covered), filepath.Base(specPath(t, version)))
 }
 
 // TestConformanceSpecMissing runs TestConformance in a child process with
@@ -343,10 +392,10 @@ func TestConformanceSpecMissing(t *testing.T) {
 	if os.Getenv("VCFSIM_CHILD") == "1" {
 		t.Skip("child process")
 	}
-	missing := filepath.Join(t.TempDir(), "absent.json")
+	missing := filepath.Join(t.TempDir(), "absent")
 	for _, ci := range []string{"", "true"} {
 		cmd := exec.Command(os.Args[0], "-test.run=^TestConformance$", "-test.v")
-		cmd.Env = append(os.Environ(), "VCF_OPENAPI_SPEC="+missing, "CI="+ci, "VCFSIM_CHILD=1")
+		cmd.Env = append(os.Environ(), "VCF_OPENAPI_DIR="+missing, "CI="+ci, "VCFSIM_CHILD=1")
 		out, err := cmd.CombinedOutput()
 		switch {
 		case ci == "" && (err != nil || !bytes.Contains(out, []byte("--- SKIP: TestConformance"))):
@@ -360,9 +409,9 @@ func TestConformanceSpecMissing(t *testing.T) {
 // TestConformanceValidatorBites proves the validation above can fail: a
 // Bundle without its required downloadStatus is rejected.
 func TestConformanceValidatorBites(t *testing.T) {
-	doc := loadSpec(t)
+	doc := loadSpec(t, VCF521)
 	item := doc.Paths.Value("/v1/bundles/{id}")
-	req, _ := http.NewRequest("GET", "/v1/bundles/x", nil)
+	req, _ := http.NewRequest(http.MethodGet, "/v1/bundles/x", nil)
 	in := &openapi3filter.ResponseValidationInput{
 		RequestValidationInput: &openapi3filter.RequestValidationInput{
 			Request: req,

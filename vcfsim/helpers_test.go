@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/vcf-exporter/vcf_exporter/internal/testutil"
 )
 
 // tclient drives a test server over real HTTP.
@@ -16,16 +18,26 @@ type tclient struct {
 	srv   *Server
 	hc    *http.Client
 	token string
+	clk   *testutil.Clock // the server's real-time source (startClocked)
 }
 
 func startServer(t testing.TB, cfg Config) *tclient {
 	t.Helper()
-	srv, err := NewServer(cfg)
-	if err != nil {
-		t.Fatalf("NewServer: %v", err)
-	}
-	t.Cleanup(func() { _ = srv.Close() })
+	srv := NewTest(t, func(c *Config) { *c = cfg })
 	return &tclient{t: t, srv: srv, hc: srv.Client()}
+}
+
+// startClocked starts a server whose time only moves when the test says
+// (clk.Add, or each poll of eventually): downloads, check runs, upgrades,
+// the SDDC Manager outage and fault outages happen at exactly the same
+// point of a test, however busy the machine is.
+func startClocked(t testing.TB, cfg Config) *tclient {
+	t.Helper()
+	clk := testutil.NewClock(time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC))
+	cfg.Now = clk.Now
+	c := startServer(t, cfg)
+	c.clk = clk
+	return c
 }
 
 // fastConfig compresses an hour into 0.1 s so upgrades finish quickly.
@@ -118,16 +130,26 @@ func truncate(b []byte) string {
 	return string(b)
 }
 
-// eventually polls cond until it holds or the deadline passes.
-func eventually(t testing.TB, what string, timeout time.Duration, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %s waiting for %s", timeout, what)
-		}
-		time.Sleep(2 * time.Millisecond)
+// pollStep is how far each poll of eventually moves the clock: 1 ms of
+// real time, 36 simulated seconds with fastConfig, well below every
+// simulated duration the tests look at (the SDDC Manager outage is an hour).
+const pollStep = time.Millisecond
+
+// eventually moves the server's clock on by pollStep and checks cond, until
+// cond holds; it fails after 100,000 polls (a simulated 41 days at
+// fastConfig's scale), which no flow needs.
+func (c *tclient) eventually(what string, cond func() bool) {
+	c.t.Helper()
+	if c.clk == nil {
+		c.t.Fatal("eventually needs a server started with startClocked")
 	}
+	for range 100000 {
+		c.clk.Add(pollStep)
+		if cond() {
+			return
+		}
+	}
+	c.t.Fatalf("%s never happened", what)
 }
 
 type idName struct {

@@ -37,12 +37,11 @@ func (s *Simulator) buildHostTmpl(h *host) *hostTmpl {
 	r := newRand(s.cfg.Seed, 1<<32+uint64(h.idx))
 	j := hostJSON{
 		ID: h.id, SerialNumber: h.serial, FQDN: h.fqdn,
-		EsxiVersion:       s.rel.bom(h.esxVer)[compESX].Version,
-		SSHThumbprint:     fmt.Sprintf("SHA256:%x", r.Uint64()),
-		SSLThumbprint:     sslThumb(r),
-		HardwareVendor:    h.hwVendor,
-		HardwareModel:     h.hwMd,
-		IsVsanEsaEligible: r.IntN(2) == 0,
+		EsxiVersion:    s.rel.bom(h.esxVer)[compESX].Version,
+		SSHThumbprint:  fmt.Sprintf("SHA256:%x", r.Uint64()),
+		SSLThumbprint:  sslThumb(r),
+		HardwareVendor: h.hwVendor,
+		HardwareModel:  h.hwMd,
 		IPAddresses: []ipAddress{
 			{IPAddress: h.ip, Type: "MANAGEMENT"},
 			{IPAddress: "172.16.12." + strconv.Itoa(10+h.idx%240), Type: "VMOTION"},
@@ -64,6 +63,12 @@ func (s *Simulator) buildHostTmpl(h *host) *hostTmpl {
 		Hybrid:                false,
 		Tags:                  []any{},
 		ConfigurationStatus:   h.configStatus,
+	}
+	// 5.2.1's isVsanEsaEligible is drawn in 9.x too, so both versions
+	// draw the same stream for the rest of the host.
+	esa := r.IntN(2) == 0
+	if !s.prof.v9 {
+		j.IsVsanEsaEligible = &esa
 	}
 	perCore := h.cpuMHz / float64(h.cores)
 	for i := 0; i < h.cores; i++ {
@@ -92,7 +97,13 @@ func (s *Simulator) buildHostTmpl(h *host) *hostTmpl {
 		j.Cluster = &ref{ID: h.cluster.id, Name: h.cluster.name}
 		j.DatastoreType = "VSAN"
 		j.BundleRepoDatastore = "lcm-bundle-repo"
-		j.IsPrimary = h == h.cluster.hosts[0]
+		if !s.prof.v9 {
+			primary := h == h.cluster.hosts[0]
+			j.IsPrimary = &primary
+		}
+	}
+	if s.prof.v9 {
+		j.Gpus = hostGPUs(h.idx)
 	}
 	esx := s.rel.bom(h.esxVer)[compESX].Version
 	si := &softwareInfo{}
@@ -153,24 +164,42 @@ func appendHost(b []byte, t *hostTmpl, cpu, mem, stor float64) []byte {
 	return append(b, t.parts[3]...)
 }
 
-// hostsSnapshot returns the hosts passing keep and their current templates.
-func (s *Simulator) hostsSnapshot(keep func(*host) bool) ([]*host, []*hostTmpl) {
+// hostsSnapshot returns the hosts passing keep whose position among them
+// is in [from, to), their current templates, and how many passed.
+func (s *Simulator) hostsSnapshot(keep func(*host) bool, from, to int) ([]*host, []*hostTmpl, int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	hs := make([]*host, 0, len(s.inv.hosts))
-	ts := make([]*hostTmpl, 0, len(s.inv.hosts))
+	n := max(0, min(to, len(s.inv.hosts))-from)
+	hs := make([]*host, 0, n)
+	ts := make([]*hostTmpl, 0, n)
+	total := 0
 	for _, h := range s.inv.hosts {
 		if keep(h) {
-			hs = append(hs, h)
-			ts = append(ts, h.tmpl)
+			if total >= from && total < to {
+				hs = append(hs, h)
+				ts = append(ts, h.tmpl)
+			}
+			total++
 		}
 	}
-	return hs, ts
+	return hs, ts, total
 }
 
-// hostsPage encodes a PageOfHost for the hosts passing keep.
-func (s *Simulator) hostsPage(keep func(*host) bool) []byte {
-	hs, ts := s.hostsSnapshot(keep)
+// hostsPage encodes a PageOfHost for the hosts passing keep: page (from 1)
+// of the given size, or all of them when size is 0.
+func (s *Simulator) hostsPage(page, size int, keep func(*host) bool) []byte {
+	from, to := 0, math.MaxInt
+	if size > 0 {
+		from, to = (page-1)*size, page*size
+		if page > math.MaxInt/size { // beyond any inventory
+			from, to = math.MaxInt, math.MaxInt
+		}
+	}
+	hs, ts, total := s.hostsSnapshot(keep, from, to)
+	pages := 1
+	if size > 0 {
+		pages = (total + size - 1) / size
+	}
 	step := s.step()
 	b := make([]byte, 0, 64+len(hs)*sizeHint(ts))
 	b = append(b, `{"elements":[`...)
@@ -181,12 +210,42 @@ func (s *Simulator) hostsPage(keep func(*host) bool) []byte {
 		cpu, mem, stor := s.usage(h, step)
 		b = appendHost(b, ts[i], cpu, mem, stor)
 	}
-	b = append(b, `],"pageMetadata":{"pageNumber":0,"pageSize":`...)
+	pageNumber := 0 // 5.2.1 numbers its only page 0
+	if size > 0 {
+		pageNumber = page
+	}
+	b = append(b, `],"pageMetadata":{"pageNumber":`...)
+	b = strconv.AppendInt(b, int64(pageNumber), 10)
+	b = append(b, `,"pageSize":`...)
 	b = strconv.AppendInt(b, int64(len(hs)), 10)
 	b = append(b, `,"totalElements":`...)
-	b = strconv.AppendInt(b, int64(len(hs)), 10)
-	b = append(b, `,"totalPages":1}}`...)
-	return b
+	b = strconv.AppendInt(b, int64(total), 10)
+	b = append(b, `,"totalPages":`...)
+	b = strconv.AppendInt(b, int64(pages), 10)
+	return append(b, `}}`...)
+}
+
+// hostGPUs are a host's GPUs (9.x), a fixed pattern by host index: every
+// fourth host carries one to three NVIDIA GPUs (one of every three such
+// hosts without the vGPU driver), every fourth other host only the
+// server's onboard Matrox graphics, the rest none.
+func hostGPUs(idx int) []gpuJSON {
+	switch idx % 4 {
+	case 1:
+		state := "READY"
+		if idx%12 == 5 {
+			state = "DRIVER_MISSING"
+		}
+		dev := []string{"NVIDIA L40S", "NVIDIA A100-PCIE-40GB", "NVIDIA H100 PCIe"}[idx/4%3]
+		out := make([]gpuJSON, 1+idx/4%3)
+		for i := range out {
+			out[i] = gpuJSON{DeviceName: dev, VendorName: "NVIDIA Corporation", VgpuState: state}
+		}
+		return out
+	case 3:
+		return []gpuJSON{{DeviceName: "Integrated Matrox G200eW3 Graphics Controller", VendorName: "Matrox Electronics Systems Ltd.", VgpuState: "NO_NVIDIA_GPU"}}
+	}
+	return nil
 }
 
 // sizeHint estimates one host's encoded size so the buffer grows once.

@@ -24,6 +24,7 @@ type Server struct {
 	URL       string // http(s)://host:port, no trailing slash
 	Sim       *Simulator
 	CACertPEM []byte // the CA that signed the server certificate; nil without TLS
+	CAFile    string // CACertPEM in a file; set by NewTest only
 
 	srv  *http.Server
 	done chan error
@@ -83,11 +84,7 @@ func StartServer(cfg Config, addr string) (*Server, error) {
 // Client returns an HTTP client that trusts the server's CA.
 func (s *Server) Client() *http.Client {
 	tr := http.DefaultTransport.(*http.Transport).Clone()
-	if s.CACertPEM != nil {
-		pool := x509.NewCertPool()
-		pool.AppendCertsFromPEM(s.CACertPEM)
-		tr.TLSClientConfig = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
-	}
+	tr.TLSClientConfig = s.TLSClientConfig()
 	return &http.Client{Transport: tr, Timeout: 60 * time.Second}
 }
 

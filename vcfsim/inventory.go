@@ -72,18 +72,9 @@ var hardware = []struct{ vendor, model, cpu string }{
 	{"Lenovo", "ThinkSystem SR650 V2", "Intel(R) Xeon(R) Platinum 8358 CPU @ 2.60GHz"},
 }
 
-// domainVersion picks the VCF version of domain i so that the default
-// inventory has domains with an update available and one up to date.
-func domainVersion(i int) string {
-	if i%3 == 2 {
-		return "5.2.1.0"
-	}
-	return "5.1.1.0"
-}
-
 // buildInventory generates everything from the seed in a fixed order, so
 // one seed always yields the same ids, names and sizes.
-func buildInventory(cfg *Config) *inventory {
+func buildInventory(cfg *Config, domainVersion func(int) string) *inventory {
 	r := newRand(cfg.Seed, 1)
 	inv := &inventory{
 		site:      sites[r.IntN(len(sites))],

@@ -13,7 +13,6 @@ func domainNotFound(id string) (int, any) {
 func (s *Simulator) domainJSON(d *domain, step int64) domainJSON {
 	j := domainJSON{
 		ID: d.id, Name: d.name, OrgName: "Rainpole", Status: d.status, Type: d.typ,
-		VraIntegrationStatus: "NOT_CONFIGURED", VropsIntegrationStatus: "NOT_CONFIGURED", VrliIntegrationStatus: "NOT_CONFIGURED",
 		Owners:                  []string{},
 		Vcenters:                []vcenterRef{{ID: d.vcID, FQDN: d.vcFQDN}},
 		SsoID:                   d.ssoID,
@@ -26,6 +25,9 @@ func (s *Simulator) domainJSON(d *domain, step int64) domainJSON {
 		ElmStatus:               "LINKED",
 		LifecycleManagementMode: "BASELINES_AND_IMAGES",
 		IsPrimaryDomainForNsx:   true,
+	}
+	if !s.prof.v9 { // removed in 9.x
+		j.VraIntegrationStatus, j.VropsIntegrationStatus, j.VrliIntegrationStatus = "NOT_CONFIGURED", "NOT_CONFIGURED", "NOT_CONFIGURED"
 	}
 	for _, cl := range d.clusters {
 		j.Clusters = append(j.Clusters, ref{ID: cl.id, Name: cl.name})
@@ -89,6 +91,9 @@ func (s *Simulator) clusterJSON(cl *cluster, step int64) clusterJSON {
 		Vcenter:  vcenterRef{ID: cl.domain.vcID, FQDN: cl.domain.vcFQDN},
 		MoRefID:  cl.moref,
 	}
+	if s.prof.v9 {
+		j.ConfigManagerEnabled, j.IsImported = &cl.imageBased, new(bool)
+	}
 	j.Hosts = make([]hostRef, 0, len(cl.hosts))
 	for _, h := range cl.hosts {
 		j.Hosts = append(j.Hosts, hostRef{ID: h.id, IPAddress: h.ip, FQDN: h.fqdn})
@@ -145,9 +150,15 @@ func (s *Simulator) getHosts(r *http.Request, _ vars) (int, any) {
 	default:
 		return errorf(http.StatusBadRequest, "INVALID_HOST_STATUS", "status must be ASSIGNED, UNASSIGNED_USEABLE or UNASSIGNED_UNUSEABLE")
 	}
-	body := s.hostsPage(func(h *host) bool {
+	page, size, bad := s.hostsPaging(r)
+	if bad {
+		return errorf(http.StatusBadRequest, "INVALID_PAGE_PARAMETER", "page and size must be integers >= 1")
+	}
+	fqdn := q.Get("fqdn") // 9.x
+	body := s.hostsPage(page, size, func(h *host) bool {
 		switch {
-		case status != "" && h.status != status,
+		case s.prof.v9 && fqdn != "" && h.fqdn != fqdn,
+			status != "" && h.status != status,
 			domainID != "" && (h.domain == nil || h.domain.id != domainID),
 			clusterID != "" && (h.cluster == nil || h.cluster.id != clusterID),
 			poolID != "" && poolID != s.inv.poolID,

@@ -7,6 +7,8 @@ import (
 	"regexp"
 	"testing"
 	"time"
+
+	"github.com/vcf-exporter/vcf_exporter/internal/testutil"
 )
 
 type hostsPage struct {
@@ -195,7 +197,7 @@ func TestCapacityMatchesHosts(t *testing.T) {
 }
 
 func TestDeterminismAndDrift(t *testing.T) {
-	body := func(seed int64, clk *fakeClock) []byte {
+	body := func(seed int64, clk *testutil.Clock) []byte {
 		cfg := DefaultConfig()
 		cfg.Seed, cfg.Now, cfg.TimeScale = seed, clk.Now, 60
 		c := startServer(t, cfg).login()

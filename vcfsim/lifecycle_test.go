@@ -5,7 +5,6 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"time"
 )
 
 type futureRelease struct {
@@ -62,7 +61,7 @@ func nextRelease(rels []futureRelease, current string) *futureRelease {
 func TestUpgradeLifecycle(t *testing.T) {
 	cfg := DefaultConfig()
 	cfg.TimeScale = 18000 // 5 simulated hours per second; the flow takes ~10 h
-	c := startServer(t, cfg).login()
+	c := startClocked(t, cfg).login()
 	if st, b := c.do("PUT", "/sim/prechecks", map[string]int{"errors": 2, "warnings": 3}); st != http.StatusOK {
 		t.Fatalf("PUT /sim/prechecks: %d %s", st, b)
 	}
@@ -135,7 +134,7 @@ func TestUpgradeLifecycle(t *testing.T) {
 		if task.Status != "IN_PROGRESS" {
 			t.Errorf("download task status %q", task.Status)
 		}
-		eventually(t, "bundle download", 5*time.Second, func() bool {
+		c.eventually("bundle download", func() bool {
 			var bj struct{ DownloadStatus string }
 			c.get("/v1/bundles/"+pb.BundleID, &bj)
 			return bj.DownloadStatus == "SUCCESSFUL"
@@ -204,7 +203,7 @@ func TestUpgradeLifecycle(t *testing.T) {
 			WarningGapsCount      int `json:"warningGapsCount"`
 		} `json:"presentedArtifactsMap"`
 	}
-	eventually(t, "pre-check run", 5*time.Second, func() bool {
+	c.eventually("pre-check run", func() bool {
 		c.get("/v1/system/check-sets/"+run.ID, &assess)
 		return assess.Status != "IN_PROGRESS"
 	})
@@ -298,13 +297,13 @@ func TestUpgradeLifecycle(t *testing.T) {
 		if comp == compSDDC {
 			// The whole API goes away for about an hour, then comes back.
 			saw503 := false
-			eventually(t, "SDDC Manager outage and return", 10*time.Second, func() bool {
+			c.eventually("SDDC Manager outage and return", func() bool {
 				st, _ := c.do("GET", "/v1/domains", nil)
 				saw503 = saw503 || st == http.StatusServiceUnavailable
 				return saw503 && st == http.StatusOK
 			})
 		}
-		eventually(t, comp+" upgrade", 10*time.Second, func() bool {
+		c.eventually(comp+" upgrade", func() bool {
 			var u struct{ Status string }
 			c.get("/v1/upgrades/"+upgradeID, &u)
 			if u.Status == "COMPLETED_WITH_FAILURE" {
@@ -330,7 +329,7 @@ func TestUpgradeLifecycle(t *testing.T) {
 		ID, ExecutionStatus, ResultStatus string
 	}
 	mustJSON(t, b, &val)
-	eventually(t, "validation", 5*time.Second, func() bool {
+	c.eventually("validation", func() bool {
 		c.get("/v1/releases/domains/validations/"+val.ID, &val)
 		return val.ExecutionStatus != "IN_PROGRESS"
 	})
@@ -374,7 +373,7 @@ func (c *tclient) checkUpgradeIDIsTaskID(taskID string) {
 	c.t.Helper()
 	var id string
 	// The SDDC Manager may already be going down: retry through 503s.
-	eventually(c.t, "upgrade listing", 10*time.Second, func() bool {
+	c.eventually("upgrade listing", func() bool {
 		st, b := c.do("GET", "/v1/upgrades", nil)
 		if st != http.StatusOK {
 			return false
@@ -396,7 +395,7 @@ func (c *tclient) checkUpgradeIDIsTaskID(taskID string) {
 }
 
 func TestUpgradeRejectsWrongBundle(t *testing.T) {
-	c := startServer(t, fastConfig()).login()
+	c := startClocked(t, fastConfig()).login()
 	dom := c.domainID("mgmt-domain")
 	var fut struct {
 		Elements []futureRelease `json:"elements"`
@@ -432,7 +431,7 @@ func TestUpgradeRejectsWrongBundle(t *testing.T) {
 	for _, pb := range next.PatchBundles {
 		c.do("PATCH", "/v1/bundles/"+pb.BundleID, map[string]any{"bundleDownloadSpec": map[string]bool{"downloadNow": true}})
 	}
-	eventually(t, "downloads", 5*time.Second, func() bool {
+	c.eventually("downloads", func() bool {
 		var bj struct{ DownloadStatus string }
 		c.get("/v1/bundles/"+esx, &bj)
 		return bj.DownloadStatus == "SUCCESSFUL"

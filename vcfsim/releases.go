@@ -24,20 +24,20 @@ var bundleMB = map[string]float64{compSDDC: 2148.6, compNSX: 9823.4, compVC: 115
 
 type release struct {
 	version, minCompat, date, desc string
+	minInstaller                   string            // 9.x
 	builds                         map[string]string // component -> build version
 	notApplicable                  string            // reason; "" when applicable
 	bundles                        map[string]*bundle
 }
 
 type bundle struct {
-	id, comp    string
-	rel         *release
-	from        string // build version it upgrades from
-	sizeMB      float64
-	installed   bool      // shipped with a release the inventory runs
-	dlStart     time.Time // simulated; zero until a download is requested
-	dlEnd       time.Time
-	dlScheduled bool
+	id, comp  string
+	rel       *release
+	from      string // build version it upgrades from
+	sizeMB    float64
+	installed bool      // shipped with a release the inventory runs
+	dlStart   time.Time // simulated; zero until a download is requested
+	dlEnd     time.Time
 }
 
 type catalog struct {
@@ -47,28 +47,13 @@ type catalog struct {
 	bundleList []*bundle
 }
 
-// The VCF releases the simulator knows, with their real bills of materials.
-var releaseTable = []struct {
-	version, minCompat, date, desc, notApplicable string
-	sddc, nsx, vc, esx                            string
-}{
-	{"5.1.0.0", "4.5.0.0", "2023-11-07", "VMware Cloud Foundation 5.1", "", "5.1.0.0-22688368", "4.1.2.1.0-22667789", "8.0.2.00100-22617221", "8.0.2-22380479"},
-	{"5.1.1.0", "4.5.0.0", "2024-03-26", "VMware Cloud Foundation 5.1.1", "", "5.1.1.0-23480823", "4.1.2.3.0-23382408", "8.0.2.00300-23319993", "8.0.2-23305546"},
-	{"5.2.0.0", "4.5.0.0", "2024-07-23", "VMware Cloud Foundation 5.2", "", "5.2.0.0-24108943", "4.2.0.0.0-24105817", "8.0.3.00100-24091160", "8.0.3-24022510"},
-	{"5.2.1.0", "5.0.0.0", "2024-10-09", "VMware Cloud Foundation 5.2.1", "", "5.2.1.0-24307856", "4.2.1.0.0-24304122", "8.0.3.00300-24305161", "8.0.3-24280767"},
-	{"5.2.1.1", "5.0.0.0", "2024-12-17", "VMware Cloud Foundation 5.2.1.1 (async patch)", "The release is not available for the SKU of this domain", "5.2.1.1-24397777", "4.2.1.1.0-24392716", "8.0.3.00400-24322831", "8.0.3-24414501"},
-	// Marked applicable, but its minCompatibleVcfVersion is above every
-	// domain's version: clients must compare versions themselves.
-	{"9.0.0.0", "5.2.1.1", "2025-06-17", "VMware Cloud Foundation 9.0", "", "9.0.0.0-24703748", "9.0.0.0-24733065", "9.0.0.0-24755230", "9.0.0.0-24755229"},
-}
-
-func buildCatalog(seed int64, installedUpTo string) *catalog {
+func buildCatalog(seed int64, releaseTable []releaseRow, installedUpTo string) *catalog {
 	r := newRand(seed, 2)
 	c := &catalog{byVersion: map[string]*release{}, bundles: map[string]*bundle{}}
 	var prev *release
 	for _, t := range releaseTable {
 		rel := &release{
-			version: t.version, minCompat: t.minCompat, date: t.date, desc: t.desc, notApplicable: t.notApplicable,
+			version: t.version, minCompat: t.minCompat, minInstaller: t.minInstaller, date: t.date, desc: t.desc, notApplicable: t.notApplicable,
 			builds:  map[string]string{compSDDC: t.sddc, compNSX: t.nsx, compVC: t.vc, compESX: t.esx},
 			bundles: map[string]*bundle{},
 		}
@@ -103,6 +88,15 @@ func (c *catalog) bom(version string) map[string]productVersion {
 	return m
 }
 
+// managedBy is lifecycleManagedBy of a component (9.x): in VCF 9 SDDC
+// Manager itself is upgraded by VCF Operations fleet management.
+func managedBy(comp string) string {
+	if comp == compSDDC {
+		return ManagedByVcfOperations
+	}
+	return ManagedBySddcManager
+}
+
 // cmpVersion compares dotted versions numerically ("5.10" > "5.9").
 func cmpVersion(a, b string) int {
 	as, bs := strings.Split(a, "."), strings.Split(b, ".")
@@ -128,14 +122,18 @@ func releaseDate(d string) string { return d + "T00:00:00.000Z" }
 
 func (s *Simulator) releaseJSON(rel *release) releaseJSON {
 	j := releaseJSON{
-		Product: "VCF", Version: rel.version, MinCompatibleVcfVersion: rel.minCompat,
+		Product: "VCF", Version: rel.version, MinCompatibleVcfVersion: rel.minCompat, MinInstallerVersion: rel.minInstaller,
 		Description: rel.desc, ReleaseDate: releaseDate(rel.date), IsApplicable: rel.notApplicable == "",
 		NotApplicableReason: rel.notApplicable,
 		UpgradeOrder:        "NSX_T_MANAGER,VCENTER,ESX_HOST",
 	}
 	bom := s.rel.bom(rel.version)
 	for _, comp := range upgradeComponents {
-		j.Bom = append(j.Bom, bom[comp])
+		pv := bom[comp]
+		if s.prof.v9 {
+			pv.LifecycleManagedBy = managedBy(comp)
+		}
+		j.Bom = append(j.Bom, pv)
 		b := rel.bundles[comp]
 		typ := "VMWARE_SOFTWARE"
 		if comp == compSDDC {

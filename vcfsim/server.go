@@ -90,11 +90,12 @@ func (s *Simulator) match(method, path string) (rt *route, template string, v va
 		}
 		score, ok := 0, true
 		for j, seg := range r.segs {
-			if strings.HasPrefix(seg, "{") {
+			switch {
+			case strings.HasPrefix(seg, "{"):
 				ok = ok && segs[j] != ""
-			} else if seg == segs[j] {
+			case seg == segs[j]:
 				score++
-			} else {
+			default:
 				ok = false
 			}
 		}
@@ -346,7 +347,7 @@ func (s *Simulator) serveControl(w http.ResponseWriter, r *http.Request) {
 		s.SetFaults(Faults{})
 		reply(http.StatusNoContent, nil)
 	case endpoint{"GET", "/sim/prechecks"}, endpoint{"PUT", "/sim/prechecks"}:
-		if r.Method == "PUT" {
+		if r.Method == http.MethodPut {
 			var p struct {
 				Errors   *int `json:"errors"`
 				Warnings *int `json:"warnings"`
@@ -365,6 +366,31 @@ func (s *Simulator) serveControl(w http.ResponseWriter, r *http.Request) {
 		e, wn := s.precheckErrors, s.precheckWarnings
 		s.mu.Unlock()
 		reply(http.StatusOK, map[string]int{"errors": e, "warnings": wn})
+	case endpoint{"GET", "/sim/sddc-manager"}:
+		s.mu.Lock()
+		s.advance(s.clk.sim())
+		st := map[string]any{"version": s.inv.sddcVersion, "build": s.rel.bom(s.inv.sddcVersion)[compSDDC].Version, "upgradingTo": nil}
+		if s.sddcExt != nil {
+			st["upgradingTo"] = s.sddcExt.to
+		}
+		s.mu.Unlock()
+		reply(http.StatusOK, st)
+	case endpoint{"POST", "/sim/sddc-manager/upgrade"}:
+		var p struct {
+			Version string `json:"version"`
+		}
+		if st, e := decodeBody(r, &p); e != nil {
+			reply(st, e)
+			return
+		}
+		up, err := s.UpgradeSddcManager(p.Version)
+		var eu *errUpgrade
+		if errors.As(err, &eu) {
+			st, e := errorf(eu.status, "SDDC_MANAGER_UPGRADE_REFUSED", "%s", eu.msg)
+			reply(st, e)
+			return
+		}
+		reply(http.StatusAccepted, up)
 	case endpoint{"GET", "/sim/clock"}:
 		reply(http.StatusOK, map[string]any{"now": stamp(s.clk.sim()), "timeScale": s.cfg.TimeScale})
 	case endpoint{"GET", "/sim/routes"}:

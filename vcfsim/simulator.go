@@ -12,6 +12,7 @@ import (
 // for concurrent use.
 type Simulator struct {
 	cfg    Config
+	prof   profile // what differs between the simulated API versions
 	clk    clock
 	routes []route
 
@@ -28,7 +29,8 @@ type Simulator struct {
 	upgradeByID      map[string]*upgrade
 	pending          []*upgrade // not yet applied
 	validations      map[string]*validation
-	outages          []window // SDDC Manager upgrades, simulated time
+	outages          []window      // SDDC Manager upgrades, simulated time
+	sddcExt          *sddcExternal // 9.x: running upgrade by VCF Operations
 	precheckErrors   int
 	precheckWarnings int
 
@@ -53,6 +55,7 @@ func New(cfg Config) (*Simulator, error) {
 	}
 	s := &Simulator{
 		cfg:              cfg,
+		prof:             profileOf(&cfg),
 		clk:              newClock(cfg.Now, cfg.TimeScale),
 		idRand:           newRand(cfg.Seed, 3),
 		tokRand:          newRand(cfg.Seed, 4),
@@ -67,7 +70,7 @@ func New(cfg Config) (*Simulator, error) {
 		tokens:           newTokenStore(),
 		stats:            map[string]int64{},
 	}
-	s.inv = buildInventory(&s.cfg)
+	s.inv = buildInventory(&s.cfg, s.prof.domainVersion)
 	// Bundles of releases every domain already runs count as downloaded;
 	// the ones an upgrade needs start PENDING.
 	minVer := ""
@@ -76,7 +79,7 @@ func New(cfg Config) (*Simulator, error) {
 			minVer = d.version
 		}
 	}
-	s.rel = buildCatalog(cfg.Seed, minVer)
+	s.rel = buildCatalog(cfg.Seed, s.prof.releases, minVer)
 	s.buildTemplates()
 	s.faults = newFaultState(cfg.Faults, s.realNow())
 	s.routes = s.buildRoutes()

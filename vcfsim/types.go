@@ -1,7 +1,8 @@
 package vcfsim
 
-// JSON shapes of the VCF 5.2.1 API (components.schemas in the OpenAPI file),
-// limited to the fields the simulator fills.
+// JSON shapes of the VCF 5.2.1 and 9.0.2 APIs (components.schemas in the
+// OpenAPI files), limited to the fields the simulator fills. Fields only one
+// version has are omitempty and set by that version only.
 
 type apiError struct {
 	ErrorCode          string            `json:"errorCode"`
@@ -100,9 +101,9 @@ type domainJSON struct {
 	UpgradeState            string             `json:"upgradeState,omitempty"`
 	UpgradeStatus           *upgradeStatusView `json:"upgradeStatus,omitempty"`
 	Type                    string             `json:"type"`
-	VraIntegrationStatus    string             `json:"vraIntegrationStatus"`
-	VropsIntegrationStatus  string             `json:"vropsIntegrationStatus"`
-	VrliIntegrationStatus   string             `json:"vrliIntegrationStatus"`
+	VraIntegrationStatus    string             `json:"vraIntegrationStatus,omitempty"`   // 5.2.1
+	VropsIntegrationStatus  string             `json:"vropsIntegrationStatus,omitempty"` // 5.2.1
+	VrliIntegrationStatus   string             `json:"vrliIntegrationStatus,omitempty"`  // 5.2.1
 	Owners                  []string           `json:"owners"`
 	Vcenters                []vcenterRef       `json:"vcenters"`
 	SsoID                   string             `json:"ssoId"`
@@ -137,6 +138,8 @@ type clusterJSON struct {
 	Vcenter              vcenterRef `json:"vcenter"`
 	MoRefID              string     `json:"managedObjectReferenceId"`
 	VsanClusterMode      string     `json:"vsanClusterMode,omitempty"`
+	ConfigManagerEnabled *bool      `json:"configManagerEnabled,omitempty"` // 9.x
+	IsImported           *bool      `json:"isImported,omitempty"`           // 9.x
 }
 
 type cpuCore struct {
@@ -198,8 +201,8 @@ type hostJSON struct {
 	FQDN                  string        `json:"fqdn"`
 	HardwareVendor        string        `json:"hardwareVendor"`
 	HardwareModel         string        `json:"hardwareModel"`
-	IsPrimary             bool          `json:"isPrimary"`
-	IsVsanEsaEligible     bool          `json:"isVsanEsaEligible"`
+	IsPrimary             *bool         `json:"isPrimary,omitempty"`         // 5.2.1
+	IsVsanEsaEligible     *bool         `json:"isVsanEsaEligible,omitempty"` // 5.2.1
 	IPAddresses           []ipAddress   `json:"ipAddresses"`
 	CPU                   hostCPU       `json:"cpu"`
 	Memory                hostMemory    `json:"memory"`
@@ -217,6 +220,13 @@ type hostJSON struct {
 	Tags                  []any         `json:"tags"`
 	ConfigurationStatus   string        `json:"configurationStatus"`
 	DatastoreType         string        `json:"datastoreType,omitempty"`
+	Gpus                  []gpuJSON     `json:"gpus,omitempty"` // 9.x
+}
+
+type gpuJSON struct {
+	DeviceName string `json:"deviceName"`
+	VendorName string `json:"vendorName"`
+	VgpuState  string `json:"vgpuState"` // READY, DRIVER_MISSING, NOT_SUPPORTED, NO_NVIDIA_GPU
 }
 
 type hostCPU struct {
@@ -250,10 +260,11 @@ type sddcManagerJSON struct {
 }
 
 type productVersion struct {
-	Name       string `json:"name"`
-	Version    string `json:"version"`
-	PublicName string `json:"publicName"`
-	ReleaseURL string `json:"releaseURL,omitempty"`
+	Name               string `json:"name"`
+	Version            string `json:"version"`
+	PublicName         string `json:"publicName"`
+	ReleaseURL         string `json:"releaseURL,omitempty"`
+	LifecycleManagedBy string `json:"lifecycleManagedBy,omitempty"` // 9.x
 }
 
 type patchBundle struct {
@@ -273,7 +284,8 @@ type messagePack struct {
 type releaseJSON struct {
 	Product                 string           `json:"product"`
 	Version                 string           `json:"version"`
-	MinCompatibleVcfVersion string           `json:"minCompatibleVcfVersion"`
+	MinCompatibleVcfVersion string           `json:"minCompatibleVcfVersion,omitempty"` // optional in 9.x
+	MinInstallerVersion     string           `json:"minInstallerVersion,omitempty"`     // 9.x
 	Description             string           `json:"description"`
 	ReleaseDate             string           `json:"releaseDate"`
 	Bom                     []productVersion `json:"bom"`
@@ -316,6 +328,7 @@ type validationCheck struct {
 	Description   string    `json:"description"`
 	Severity      string    `json:"severity"`
 	ResultStatus  string    `json:"resultStatus"`
+	Acknowledge   *bool     `json:"acknowledge,omitempty"` // 9.x
 	ErrorResponse *apiError `json:"errorResponse,omitempty"`
 }
 

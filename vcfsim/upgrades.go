@@ -45,6 +45,7 @@ func (u *upgrade) status(now time.Time) string {
 // advance applies the effects of upgrades that finished by now, in the
 // order they finished. Callers hold s.mu.
 func (s *Simulator) advance(now time.Time) {
+	s.finishSddcExternal(now)
 	var due []*upgrade
 	for _, u := range s.pending {
 		if !now.Before(u.end) {
@@ -176,10 +177,20 @@ func (s *Simulator) upgradables(d *domain, now time.Time) []upgradableJSON {
 		switch {
 		case st.done:
 			u.Status = "SUCCESS"
+		case s.prof.v9 && st.comp == compSDDC:
+			// VCF Operations fleet management upgrades SDDC Manager; the
+			// domain's other components wait for it.
+			u.Status = "PENDING"
+			if s.sddcExt != nil {
+				u.Status = "IN_PROGRESS"
+			} else {
+				u.Errors = []apiError{*errSddcByVcfOps(d.target)}
+			}
+			blocked, blockedComp = true, st.comp
 		case s.running(d, st) != nil:
 			u.Status = "IN_PROGRESS"
 			blocked, blockedComp = true, st.comp
-		case blocked && !(st.comp == compESX && blockedComp == compESX):
+		case blocked && (st.comp != compESX || blockedComp != compESX):
 			u.Status = "PENDING"
 		case bj.DownloadStatus != "SUCCESSFUL":
 			u.Status = "PENDING"
@@ -354,6 +365,9 @@ func (s *Simulator) postUpgrade(r *http.Request, _ vars) (int, any) {
 	default:
 		return errorf(http.StatusBadRequest, "INVALID_RESOURCE_TYPE", "resourceType %q is not supported; use DOMAIN or CLUSTER", spec.ResourceType)
 	}
+	if s.prof.v9 && b.comp == compSDDC {
+		return http.StatusBadRequest, errSddcByVcfOps(b.rel.version)
+	}
 	if d.target == "" || s.rel.byVersion[d.target].bundles[b.comp] != b {
 		return errorf(http.StatusBadRequest, "BUNDLE_NOT_APPLICABLE", "Bundle %s is not part of the target release of domain %s", b.id, d.name)
 	}
@@ -388,6 +402,14 @@ func (s *Simulator) postUpgrade(r *http.Request, _ vars) (int, any) {
 		start = maxTime(t, now)
 	}
 	return http.StatusAccepted, s.startUpgrade(d, b, clusters, spec, now, start)
+}
+
+// errSddcByVcfOps says that in 9.x SDDC Manager is not upgraded through
+// its own API.
+func errSddcByVcfOps(version string) *apiError {
+	return &apiError{ErrorCode: "SDDC_MANAGER_UPGRADE_MANAGED_BY_VCF_OPERATIONS", ErrorType: "ERROR",
+		Message:            "SDDC Manager is upgraded to VCF " + version + " from VCF Operations fleet management, not through the SDDC Manager API",
+		RemediationMessage: "Upgrade SDDC Manager in VCF Operations > Fleet Management > Lifecycle, then upgrade the domain's components here"}
 }
 
 // checkUpgradeInputs validates the NSX and vCenter user inputs.

@@ -17,6 +17,7 @@ type validation struct {
 	start, end  time.Time
 	ok          bool
 	failMessage string
+	warnings    int // 9.x: pre-check warnings reported as checks to acknowledge
 }
 
 func (s *Simulator) postValidation(r *http.Request, v vars) (int, any) {
@@ -39,6 +40,9 @@ func (s *Simulator) postValidation(r *http.Request, v vars) (int, any) {
 	}
 	now := s.clk.sim()
 	val := &validation{id: uuidFrom(s.idRand), target: rel.version, dom: d, start: now, end: now.Add(validationTime)}
+	if s.prof.v9 {
+		val.warnings = s.precheckWarnings
+	}
 	val.ok = rel.version == d.version || rel.version == d.target || isUpgradePath(rel, d.version)
 	if !val.ok {
 		val.failMessage = fmt.Sprintf("VCF %s is not a valid target for domain %s at version %s", rel.version, d.name, d.version)
@@ -62,7 +66,19 @@ func (s *Simulator) validationJSON(val *validation, now time.Time) validationJSO
 		check.Severity, check.ResultStatus = "ERROR", "FAILED"
 		check.ErrorResponse = &apiError{ErrorCode: "TARGET_VERSION_NOT_APPLICABLE", Message: val.failMessage}
 	}
+	if s.prof.v9 {
+		check.Acknowledge = new(bool)
+	}
 	j.ValidationChecks = append(j.ValidationChecks, check)
+	// 9.x says which findings need acknowledgement: here every pre-check
+	// warning (PUT /sim/prechecks) when the validation started.
+	for i := range val.warnings {
+		ack := true
+		j.ValidationChecks = append(j.ValidationChecks, validationCheck{
+			Description: fmt.Sprintf("Upgrade pre-check warning %d of %d for VCF %s", i+1, val.warnings, val.target),
+			Severity:    "WARNING", ResultStatus: "SUCCEEDED", Acknowledge: &ack,
+		})
+	}
 	return j
 }
 

@@ -1,5 +1,5 @@
 // Command vcfsim serves a simulated VMware Cloud Foundation SDDC Manager API
-// (VCF 5.2.1) for tests, demos and benchmarks. See the README's Simulator
+// (VCF 5.2.1 or 9.0.2) for tests, demos and benchmarks. See the README's Simulator
 // section.
 package main
 
@@ -26,15 +26,16 @@ const defaultListen = "127.0.0.1:8443"
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	os.Exit(run(ctx, os.Args[1:], os.Stdout, os.Stderr, nil))
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr, nil)
+	stop()
+	os.Exit(code)
 }
 
 // run parses args, serves until ctx ends and returns the exit code. ready,
 // if set, gets the server once it listens (for tests).
 func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready func(*vcfsim.Server)) int {
 	def := vcfsim.DefaultConfig()
-	app := kingpin.New("vcfsim", "Simulated VMware Cloud Foundation SDDC Manager API (VCF 5.2.1): /v1 endpoints with a deterministic inventory, "+
+	app := kingpin.New("vcfsim", "Simulated VMware Cloud Foundation SDDC Manager API (VCF 5.2.1 or 9.0.2): /v1 endpoints with a deterministic inventory, "+
 		"token auth, the upgrade lifecycle on a compressible clock and fault injection; /sim is the unauthenticated control API.")
 	app.Writer(stdout).ErrorWriter(stderr).UsageWriter(stdout)
 	exitCode := -1
@@ -43,6 +44,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready fun
 	listen := app.Flag("web.listen-address", "Address to listen on (host:port).").Default(defaultListen).String()
 	useTLS := app.Flag("tls", "Serve HTTPS with a self-signed certificate generated at start (--no-tls or --tls=false for plain HTTP).").Default("true").Bool()
 	caFile := app.Flag("tls.ca-file", "Write the PEM CA certificate that signed the server certificate to this file, so clients can verify it.").String()
+	vcfVersion := app.Flag("vcf-version", "SDDC Manager API version to play: "+strings.Join(vcfsim.Versions(), " or ")+
+		" (9.0.2: paged /v1/hosts, host GPUs, lifecycleManagedBy, SDDC Manager upgraded by VCF Operations through /sim/sddc-manager/upgrade).").
+		Default(def.VCFVersion).Enum(vcfsim.Versions()...)
+	pageSize := app.Flag("hosts.page-size", "9.0.2: default and largest page of GET /v1/hosts.").Default(fmt.Sprint(vcfsim.DefaultHostsPageSize)).Int()
 	seed := app.Flag("seed", "Seed of the inventory (ids, names, sizes) and of the usage drift.").Default(fmt.Sprint(def.Seed)).Int64()
 	domains := app.Flag("domains", "Number of workload domains; the first is the MANAGEMENT domain, the rest VI.").Default(fmt.Sprint(def.Domains)).Int()
 	clusters := app.Flag("clusters-per-domain", "Clusters per domain.").Default(fmt.Sprint(def.ClustersPerDomain)).Int()
@@ -86,6 +91,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready fun
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
 
 	cfg := vcfsim.Config{
+		VCFVersion: *vcfVersion, HostsPageSize: *pageSize,
 		Seed: *seed, Domains: *domains, ClustersPerDomain: *clusters, HostsPerCluster: *hosts, UnassignedHosts: *unassigned,
 		Username: *username, Password: *password, TokenTTL: *tokenTTL, TimeScale: *timeScale,
 		Latency: *latency, Jitter: *jitter, PrecheckErrors: *preErr, PrecheckWarnings: *preWarn,
@@ -106,7 +112,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready fun
 			return 1
 		}
 	}
-	log.Info("vcfsim listening", "url", srv.URL, "tls", cfg.TLS, "ca_file", *caFile,
+	log.Info("vcfsim listening", "url", srv.URL, "vcf_version", cfg.VCFVersion, "tls", cfg.TLS, "ca_file", *caFile,
 		"domains", cfg.Domains, "hosts", cfg.Domains*cfg.ClustersPerDomain*cfg.HostsPerCluster+cfg.UnassignedHosts,
 		"seed", cfg.Seed, "time_scale", cfg.TimeScale, "username", cfg.Username, "startup", time.Since(start).Round(time.Millisecond))
 	if ready != nil {

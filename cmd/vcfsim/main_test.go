@@ -53,7 +53,7 @@ func TestHelpDocumentsEveryFlag(t *testing.T) {
 		"--hosts-per-cluster", "--unassigned-hosts", "--username", "--password", "--token-ttl", "--time-scale", "--latency", "--jitter",
 		"--precheck.errors", "--precheck.warnings", "--fault.error-rate", "--fault.error-code", "--fault.fail-endpoint", "--fault.fail-code",
 		"--fault.fail-count", "--fault.outage", "--fault.outage-mode", "--fault.malformed", "--fault.truncate", "--fault.slow-body",
-		"--fault.fail-upgrade", "--fault.latency", "--fault.jitter"} {
+		"--fault.fail-upgrade", "--fault.latency", "--fault.jitter", "--vcf-version", "--hosts.page-size"} {
 		if !strings.Contains(out.String(), f) {
 			t.Errorf("--help does not mention %s", f)
 		}
@@ -69,7 +69,7 @@ func TestBoolAssignments(t *testing.T) {
 }
 
 func TestBadFlags(t *testing.T) {
-	for _, args := range [][]string{{"--domains=0"}, {"--fault.outage-mode=loud"}, {"--time-scale=abc"}, {"--bogus"}} {
+	for _, args := range [][]string{{"--domains=0"}, {"--fault.outage-mode=loud"}, {"--time-scale=abc"}, {"--bogus"}, {"--vcf-version=7.0"}, {"--hosts.page-size=-1"}} {
 		args = append(args, "--no-tls", "--web.listen-address=127.0.0.1:0")
 		if code := run(context.Background(), args, io.Discard, io.Discard, nil); code == 0 {
 			t.Errorf("%v: exit code 0", args)
@@ -90,6 +90,18 @@ func TestPlainHTTP(t *testing.T) {
 		resp.Body.Close()
 		if resp.StatusCode != http.StatusCreated {
 			t.Fatalf("%s: login %d", flag, resp.StatusCode)
+		}
+	}
+}
+
+func TestVCFVersion(t *testing.T) {
+	for version, sddc := range map[string]string{"--seed=1": "5.1.1.0", "--vcf-version=5.2.1": "5.1.1.0", "--vcf-version=9.0.2": "9.0.0.0"} {
+		srv, logs := start(t, version, "--no-tls", "--web.listen-address=127.0.0.1:0", "--hosts.page-size=3")
+		if got := srv.Sim.SddcManagerVersion(); got != sddc || srv.Sim.Config().HostsPageSize != 3 {
+			t.Errorf("%q: SDDC Manager %s, page size %d", version, got, srv.Sim.Config().HostsPageSize)
+		}
+		if want := "vcf_version=" + strings.TrimPrefix(version, "--vcf-version="); version != "--seed=1" && !strings.Contains(logs.String(), want) {
+			t.Errorf("%q: start-up log lacks %s:\n%s", version, want, logs)
 		}
 	}
 }

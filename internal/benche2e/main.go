@@ -85,6 +85,22 @@ func main() {
 	flag.StringVar(&o.out, "out", "bench-e2e.json", "JSON results file")
 	flag.StringVar(&o.only, "scenario", "", "run only this scenario (10k or 1k)")
 	flag.Parse()
+	results, err := runAll(o)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "bench-e2e:", err)
+		os.Exit(1)
+	}
+	fmt.Print(table(results))
+	b, _ := json.MarshalIndent(results, "", "  ")
+	if err := os.WriteFile(o.out, append(b, '\n'), 0o644); err != nil {
+		fmt.Fprintln(os.Stderr, "bench-e2e:", err)
+		os.Exit(1)
+	}
+	fmt.Printf("\nwritten to %s\n", o.out)
+}
+
+// runAll runs the selected scenarios within 15 minutes.
+func runAll(o options) ([]Result, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
 	defer cancel()
 	var results []Result
@@ -94,18 +110,11 @@ func main() {
 		}
 		r, err := run(ctx, o, sc)
 		if err != nil {
-			fmt.Fprintf(os.Stderr, "bench-e2e: %s: %v\n", sc.Name, err)
-			os.Exit(1)
+			return nil, fmt.Errorf("%s: %w", sc.Name, err)
 		}
 		results = append(results, r)
 	}
-	fmt.Print(table(results))
-	b, _ := json.MarshalIndent(results, "", "  ")
-	if err := os.WriteFile(o.out, append(b, '\n'), 0o644); err != nil {
-		fmt.Fprintln(os.Stderr, "bench-e2e:", err)
-		os.Exit(1)
-	}
-	fmt.Printf("\nwritten to %s\n", o.out)
+	return results, nil
 }
 
 func run(ctx context.Context, o options, sc scenario) (Result, error) {
@@ -202,8 +211,12 @@ func run(ctx context.Context, o options, sc scenario) (Result, error) {
 		gzips = append(gzips, g.seconds)
 		r.GzipBytes = g.bytes
 	}
-	if n, err := apiCalls(ctx, simURL); err != nil || n != 0 {
-		return r, fmt.Errorf("warm scrapes made %d API calls (err %v): the snapshot was not reused", n, err)
+	n, err := apiCalls(ctx, simURL)
+	if err != nil {
+		return r, fmt.Errorf("counting the API calls of the warm scrapes: %w", err)
+	}
+	if n != 0 {
+		return r, fmt.Errorf("warm scrapes made %d API calls: the snapshot was not reused", n)
 	}
 	r.Warm, r.WarmGzip = median(warms), median(gzips)
 	if r.PeakRSSWarm, err = warm.peakRSS(); err != nil {
@@ -330,7 +343,7 @@ func waitOK(ctx context.Context, url string) error {
 	tick := time.NewTicker(50 * time.Millisecond)
 	defer tick.Stop()
 	for {
-		req, _ := http.NewRequestWithContext(ctx, "GET", url, nil)
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 		if resp, err := http.DefaultClient.Do(req); err == nil {
 			_, _ = io.Copy(io.Discard, resp.Body)
 			_ = resp.Body.Close()
@@ -353,7 +366,7 @@ func waitOK(ctx context.Context, url string) error {
 var client = &http.Client{Transport: &http.Transport{DisableCompression: true}}
 
 func post(ctx context.Context, url string) error {
-	req, _ := http.NewRequestWithContext(ctx, "POST", url, nil)
+	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, url, nil)
 	resp, err := client.Do(req)
 	if err != nil {
 		return err
@@ -367,7 +380,7 @@ func post(ctx context.Context, url string) error {
 }
 
 func login(ctx context.Context, simURL string) (string, error) {
-	req, _ := http.NewRequestWithContext(ctx, "POST", simURL+"/v1/tokens",
+	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, simURL+"/v1/tokens",
 		strings.NewReader(`{"username":"admin@local","password":"VMware1!VMware1!"}`))
 	req.Header.Set("Content-Type", "application/json")
 	resp, err := client.Do(req)
@@ -378,8 +391,11 @@ func login(ctx context.Context, simURL string) (string, error) {
 	var pair struct {
 		AccessToken string `json:"accessToken"`
 	}
-	if err := json.NewDecoder(resp.Body).Decode(&pair); err != nil || pair.AccessToken == "" {
-		return "", fmt.Errorf("login: %s %v", resp.Status, err)
+	if err := json.NewDecoder(resp.Body).Decode(&pair); err != nil {
+		return "", fmt.Errorf("login: %s: %w", resp.Status, err)
+	}
+	if pair.AccessToken == "" {
+		return "", fmt.Errorf("login: %s: no access token", resp.Status)
 	}
 	return pair.AccessToken, nil
 }
@@ -393,7 +409,7 @@ func floor(ctx context.Context, simURL, token string) (time.Duration, int, error
 	begin := time.Now()
 	for i, path := range lists {
 		wg.Go(func() {
-			req, _ := http.NewRequestWithContext(ctx, "GET", simURL+path, nil)
+			req, _ := http.NewRequestWithContext(ctx, http.MethodGet, simURL+path, nil)
 			req.Header.Set("Authorization", "Bearer "+token)
 			resp, err := client.Do(req)
 			if err != nil {
@@ -417,7 +433,7 @@ type scrapeResult struct {
 }
 
 func scrape(ctx context.Context, base string, gzip bool) (scrapeResult, error) {
-	req, _ := http.NewRequestWithContext(ctx, "GET", base+"/metrics", nil)
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, base+"/metrics", nil)
 	if gzip {
 		req.Header.Set("Accept-Encoding", "gzip")
 	}
@@ -475,7 +491,7 @@ func (c *lineCounter) Write(p []byte) (int, error) {
 
 // apiCalls sums vcfsim's request counters of /v1 (the token excluded).
 func apiCalls(ctx context.Context, simURL string) (int, error) {
-	req, _ := http.NewRequestWithContext(ctx, "GET", simURL+"/sim/stats", nil)
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, simURL+"/sim/stats", nil)
 	resp, err := client.Do(req)
 	if err != nil {
 		return 0, err
