@@ -74,7 +74,7 @@ func jsonError(t *testing.T, rec *httptest.ResponseRecorder) string {
 	t.Helper()
 	assert.Equal(t, "application/json", rec.Header().Get("Content-Type"))
 	var m map[string]string
-	assert.NoError(t, json.Unmarshal(rec.Body.Bytes(), &m), "not a JSON error: %q", rec.Body)
+	require.NoError(t, json.Unmarshal(rec.Body.Bytes(), &m), "not a JSON error: %q", rec.Body)
 	assert.NotEmpty(t, m["error"], "not a JSON error: %q", rec.Body)
 	return m["error"]
 }
@@ -117,7 +117,7 @@ func TestAuthentication(t *testing.T) {
 		"empty bearer": {"Authorization": "Bearer "},
 	} {
 		rec := serve(h, "POST", "/actions/v1/upgrade-check", "", hdr, "")
-		assert.Equal(t, 401, rec.Code, "")
+		assert.Equal(t, 401, rec.Code, name)
 		assert.True(t, strings.HasPrefix(rec.Header().Get("WWW-Authenticate"), "Bearer"), "%s: WWW-Authenticate", name)
 		jsonError(t, rec)
 	}
@@ -126,7 +126,7 @@ func TestAuthentication(t *testing.T) {
 	// Both tokens work; case-insensitive scheme.
 	for _, tok := range []string{"bearer other-token", "Bearer " + testToken} {
 		rec := serve(h, "GET", "/actions/v1/nothing", "", map[string]string{"Authorization": tok}, "")
-		assert.Equal(t, 404, rec.Code, "")
+		assert.Equal(t, 404, rec.Code, tok)
 	}
 }
 
@@ -243,11 +243,11 @@ func TestLoadTokens(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, []Token{{"token-file", testToken}, {"inline", "inline-token"}, {"ha", "ha-token"}}, toks)
 	_, err = LoadTokens(write("empty", "\n"), config.ActionsConfig{})
-	assert.Error(t, err, "empty token file accepted")
+	require.Error(t, err, "empty token file accepted")
 	_, err = LoadTokens(filepath.Join(dir, "missing"), config.ActionsConfig{})
-	assert.Error(t, err, "missing token file accepted")
+	require.Error(t, err, "missing token file accepted")
 	toks, err = LoadTokens("", config.ActionsConfig{})
-	assert.NoError(t, err)
+	require.NoError(t, err)
 	assert.Empty(t, toks)
 }
 

@@ -73,13 +73,10 @@ type env struct {
 	domain  vcfclient.Domain
 }
 
-// simConfig is a small, fast simulator: one management domain, two
+// simOptions make a small, fast simulator: one management domain, two
 // clusters of two hosts; ten simulated hours per real second.
-func simConfig() vcfsim.Config {
-	c := vcfsim.DefaultConfig()
-	c.Domains, c.ClustersPerDomain, c.HostsPerCluster, c.UnassignedHosts = 1, 2, 2, 0
-	c.TimeScale = 36000
-	return c
+func simOptions(more ...vcfsim.Option) []vcfsim.Option {
+	return append([]vcfsim.Option{vcfsim.WithInventory(1, 2, 2, 0), vcfsim.WithTimeScale(36000)}, more...)
 }
 
 func newTestClient(t *testing.T, url string) *vcfclient.Client {
@@ -94,15 +91,13 @@ func newTestClient(t *testing.T, url string) *vcfclient.Client {
 	return c
 }
 
-func newEnv(t *testing.T, mutate func(*vcfsim.Config)) *env {
+func newEnv(t *testing.T, mutate vcfsim.Option) *env {
 	t.Helper()
-	cfg := simConfig()
+	var opts []vcfsim.Option
 	if mutate != nil {
-		mutate(&cfg)
+		opts = append(opts, mutate)
 	}
-	srv, err := vcfsim.NewServer(cfg)
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = srv.Close() })
+	srv := vcfsim.NewTest(t, simOptions(opts...)...)
 	e := &env{t: t, srv: srv, dir: t.TempDir(), audit: &testutil.Buffer{}}
 	e.client = newTestClient(t, srv.URL)
 	e.targets = &fakeTargets{clients: map[string]Client{"sim": e.client}, url: srv.URL}

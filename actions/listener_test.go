@@ -54,9 +54,7 @@ func selfSigned(t *testing.T, dir string) (certFile, keyFile string, pool *x509.
 // token works there (both cannot share one Authorization header).
 func TestActionsListenerBesideBasicAuth(t *testing.T) {
 	bin := exporterBinary(t)
-	srv, err := vcfsim.NewServer(simConfig())
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = srv.Close() })
+	srv := vcfsim.NewTest(t, simOptions()...)
 	dir := t.TempDir()
 	certFile, keyFile, pool := selfSigned(t, dir)
 	webCfg := filepath.Join(dir, "web.yml")
@@ -67,7 +65,7 @@ func TestActionsListenerBesideBasicAuth(t *testing.T) {
 	tokenFile := filepath.Join(dir, "token")
 	require.NoError(t, os.WriteFile(tokenFile, []byte(testToken+"\n"), 0o600))
 
-	addr, actionsAddr := freeAddr(t), freeAddr(t)
+	addr, actionsAddr := testutil.FreeAddr(t), testutil.FreeAddr(t)
 	basic := map[string]string{"Authorization": "Basic cHJvbWV0aGV1czpzY3JhcGUtcHc="} // prometheus:scrape-pw
 	tlsClient := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
 	call := func(c *http.Client, method, url string, hdr map[string]string) int {
@@ -83,12 +81,13 @@ func TestActionsListenerBesideBasicAuth(t *testing.T) {
 		_ = resp.Body.Close()
 		return resp.StatusCode
 	}
-	var logs testutil.Buffer
-	startExporter(t, bin, &logs, func() bool { return get("http://"+addr+"/-/healthy", basic) == 200 },
-		"--vcf.url="+srv.URL, "--vcf.username=admin@local", "--vcf.target-name=lab",
-		"--web.listen-address="+addr, "--web.config.file="+webCfg,
-		"--actions.listen-address="+actionsAddr, "--actions.web.config.file="+actionsWebCfg,
-		"--actions.token-file="+tokenFile, "--storage.path="+filepath.Join(dir, "storage"))
+	p := testutil.Start(t, testutil.Command{Path: bin, Env: []string{"VCF_PASSWORD=VMware1!VMware1!"}, Args: []string{
+		"--vcf.url=" + srv.URL, "--vcf.username=admin@local", "--vcf.target-name=lab",
+		"--web.listen-address=" + addr, "--web.config.file=" + webCfg,
+		"--actions.listen-address=" + actionsAddr, "--actions.web.config.file=" + actionsWebCfg,
+		"--actions.token-file=" + tokenFile, "--storage.path=" + filepath.Join(dir, "storage")}})
+	// The main listener starts after the actions listener is bound.
+	p.WaitLog(t, 20*time.Second, "address="+addr)
 
 	bearer := map[string]string{"Authorization": "Bearer " + testToken}
 	actions := "https://" + actionsAddr + "/actions/v1/upgrade-check"

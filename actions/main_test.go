@@ -2,24 +2,14 @@ package actions
 
 import (
 	"os"
-	"os/exec"
-	"path/filepath"
-	"sync"
 	"testing"
-)
 
-var (
-	binOnce sync.Once
-	binDir  string
-	binPath string
-	binErr  error
+	"github.com/vcf-exporter/vcf_exporter/internal/testutil"
 )
 
 func TestMain(m *testing.M) {
 	code := m.Run()
-	if binDir != "" {
-		_ = os.RemoveAll(binDir)
-	}
+	testutil.RemoveBuilds()
 	os.Exit(code)
 }
 
@@ -29,25 +19,5 @@ func exporterBinary(t *testing.T) string {
 	if testing.Short() {
 		t.Skip("builds and runs the exporter binary")
 	}
-	binOnce.Do(func() {
-		if binDir, binErr = os.MkdirTemp("", "vcf_exporter-actions-test-"); binErr != nil {
-			return
-		}
-		binPath = filepath.Join(binDir, "vcf_exporter")
-		out, err := exec.Command("go", "build", "-o", binPath, "..").CombinedOutput()
-		if err != nil {
-			binErr = &buildError{err, out}
-		}
-	})
-	if binErr != nil {
-		t.Fatal(binErr)
-	}
-	return binPath
+	return testutil.Build(t, "..")
 }
-
-type buildError struct {
-	err error
-	out []byte
-}
-
-func (e *buildError) Error() string { return "go build: " + e.err.Error() + "\n" + string(e.out) }

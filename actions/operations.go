@@ -3,6 +3,7 @@ package actions
 import (
 	"context"
 	"errors"
+	"net/http"
 	"slices"
 	"strings"
 
@@ -261,11 +262,11 @@ func (e *Engine) DownloadBundle(ctx context.Context, targetName, bundleID string
 		var ae *vcfclient.APIError
 		if errors.As(err, &ae) {
 			switch ae.StatusCode {
-			case 404:
+			case http.StatusNotFound:
 				return nil, fail(ErrNotFound, "%v", err)
-			case 409:
+			case http.StatusConflict:
 				return nil, fail(ErrConflict, "%v", err)
-			case 400:
+			case http.StatusBadRequest:
 				return nil, fail(ErrInvalid, "%v", err)
 			}
 		}

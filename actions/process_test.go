@@ -5,13 +5,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -22,52 +18,10 @@ import (
 	"github.com/vcf-exporter/vcf_exporter/vcfsim"
 )
 
-// exporterProc is a running vcf_exporter binary.
+// exporterProc is a running vcf_exporter binary and its address.
 type exporterProc struct {
-	cmd  *exec.Cmd
+	*testutil.Process
 	addr string
-	done chan struct{}
-}
-
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	defer func() { _ = l.Close() }()
-	return l.Addr().String()
-}
-
-// startExporter runs the exporter binary with args until ready reports it
-// answers; the test's end kills it.
-func startExporter(t *testing.T, bin string, logs *testutil.Buffer, ready func() bool, args ...string) *exporterProc {
-	t.Helper()
-	cmd := exec.Command(bin, args...)
-	cmd.Env = append(os.Environ(), "VCF_PASSWORD=VMware1!VMware1!")
-	cmd.Stdout, cmd.Stderr = logs, logs
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	p := &exporterProc{cmd: cmd, done: make(chan struct{})}
-	for _, a := range args {
-		if v, ok := strings.CutPrefix(a, "--web.listen-address="); ok {
-			p.addr = v
-		}
-	}
-	go func() { _ = cmd.Wait(); close(p.done) }() // killed: the exit status says nothing
-	t.Cleanup(func() { _ = cmd.Process.Kill(); <-p.done })
-	deadline := time.Now().Add(20 * time.Second)
-	for time.Now().Before(deadline) {
-		if ready() {
-			return p
-		}
-		select {
-		case <-p.done:
-			t.Fatalf("exporter exited:\n%s", logs.String())
-		case <-time.After(20 * time.Millisecond):
-		}
-	}
-	t.Fatalf("exporter not up:\n%s", logs.String())
-	return nil
 }
 
 // requests counts the requests a simulator answered.
@@ -81,7 +35,7 @@ func requests(srv *vcfsim.Server) int64 {
 
 // get answers a GET's status code (0: no answer).
 func get(url string, hdr map[string]string) int {
-	req, err := http.NewRequest("GET", url, nil)
+	req, err := http.NewRequest(http.MethodGet, url, nil)
 	if err != nil {
 		return 0
 	}
@@ -116,12 +70,7 @@ func TestRestartAfterSIGKILL(t *testing.T) {
 
 func restartAfterSIGKILL(t *testing.T, bin, version string) {
 	dir := t.TempDir()
-	cfg := simConfig()
-	cfg.TimeScale = 2400 // 40 simulated minutes per second
-	cfg.VCFVersion = version
-	srv, err := vcfsim.NewServer(cfg)
-	require.NoError(t, err)
-	defer func() { _ = srv.Close() }()
+	srv := vcfsim.NewTest(t, simOptions(vcfsim.WithTimeScale(2400), vcfsim.WithVCFVersion(version))...) // 40 simulated minutes per second
 	tokenFile := filepath.Join(dir, "token")
 	if err := os.WriteFile(tokenFile, []byte(testToken+"\n"), 0o600); err != nil {
 		t.Fatal(err)
@@ -136,17 +85,16 @@ func restartAfterSIGKILL(t *testing.T, bin, version string) {
 
 	var logs testutil.Buffer
 	start := func() *exporterProc {
-		addr := freeAddr(t)
-		return startExporter(t, bin, &logs, func() bool { return get("http://"+addr+"/-/healthy", nil) == 200 },
-			"--vcf.url="+srv.URL, "--vcf.username=admin@local", "--vcf.target-name=lab",
-			"--web.listen-address="+addr,
-			"--actions.token-file="+tokenFile, "--actions.poll-interval=20ms", "--actions.settle-time=100ms",
-			"--storage.path="+storage, "--log.level=info")
+		addr := testutil.FreeAddr(t)
+		p := testutil.Start(t, testutil.Command{Path: bin, Output: &logs, Env: []string{"VCF_PASSWORD=VMware1!VMware1!"}, Args: []string{
+			"--vcf.url=" + srv.URL, "--vcf.username=admin@local", "--vcf.target-name=lab",
+			"--web.listen-address=" + addr,
+			"--actions.token-file=" + tokenFile, "--actions.poll-interval=20ms", "--actions.settle-time=100ms",
+			"--storage.path=" + storage, "--log.level=info"}})
+		p.WaitHTTP(t, 20*time.Second, "http://"+addr+"/-/healthy")
+		return &exporterProc{Process: p, addr: addr}
 	}
-	kill := func(p *exporterProc) {
-		_ = p.cmd.Process.Signal(syscall.SIGKILL) // fails only when it exited already
-		<-p.done
-	}
+	kill := func(p *exporterProc) { p.Kill(t) }
 	call := func(p *exporterProc, method, path string) (int, map[string]any) {
 		req, _ := http.NewRequest(method, "http://"+p.addr+path, nil)
 		req.Header.Set("Authorization", "Bearer "+testToken)
@@ -163,7 +111,6 @@ func restartAfterSIGKILL(t *testing.T, bin, version string) {
 	}
 
 	p := start()
-	defer func() { kill(p) }()
 	upgrade := "/actions/v1/domains/" + domain + "/upgrade"
 	code, m := call(p, "POST", upgrade)
 	if code != 202 {

@@ -181,9 +181,9 @@ func TestRestartResumes(t *testing.T) {
 				_, plan := e.do("POST", e.upgradePath(), `{"dry_run": true}`)
 				target := plan["target_version"].(string)
 				fleet := fleetManagement{Client: e.client, sim: e.srv.Sim, target: target, once: &sync.Once{}}
-				real := &fakeTargets{clients: map[string]Client{"sim": fleet}, url: e.targets.url}
+				simTargets := &fakeTargets{clients: map[string]Client{"sim": fleet}, url: e.targets.url}
 				cc := &crashClient{Client: fleet, trigger: tc.trigger, crashed: make(chan struct{})}
-				e.targets = &fakeTargets{clients: map[string]Client{"sim": cc}, url: real.url}
+				e.targets = &fakeTargets{clients: map[string]Client{"sim": cc}, url: simTargets.url}
 				e.eng.Stop()
 				e.start(nil)
 				cc.eng = e.eng
@@ -199,7 +199,7 @@ func TestRestartResumes(t *testing.T) {
 				// A new process over the same storage path (the kernel
 				// releases a dead process's lock).
 				dead.stopOnce.Do(dead.unlock)
-				e.targets = real
+				e.targets = simTargets
 				e.start(nil)
 				s := e.waitState(60*time.Second, StateSucceeded, StateFailed)
 				require.Equal(t, StateSucceeded, s["state"], "after restart:\n%s", s["log_markdown"])
@@ -227,7 +227,7 @@ func TestStoreRoundTrip(t *testing.T) {
 	assert.Equal(t, StateUpgradingVCenter, wfs[0].State)
 	assert.Equal(t, PhasePosting, wfs[0].Components[0].Phase)
 	_, err = NewStore("")
-	assert.Error(t, err, "empty storage path accepted")
+	require.Error(t, err, "empty storage path accepted")
 	// Only the workflow file is left (no temporary files); a corrupt file is
 	// reported apart, never half-read.
 	entries, _ := os.ReadDir(st.Dir())

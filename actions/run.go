@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
 	"sync/atomic"
 	"time"
 
@@ -275,9 +276,9 @@ func (r *run) transient(err error) bool {
 		return false
 	case errors.As(err, &ae):
 		switch {
-		case ae.StatusCode >= 500, ae.StatusCode == 429, ae.StatusCode == 408:
+		case ae.StatusCode >= 500, ae.StatusCode == http.StatusTooManyRequests, ae.StatusCode == http.StatusRequestTimeout:
 			return true // overloaded or restarting
-		case ae.StatusCode == 401, ae.StatusCode == 403:
+		case ae.StatusCode == http.StatusUnauthorized, ae.StatusCode == http.StatusForbidden:
 			return r.restartsExpected() // vCenter/SDDC Manager restarting
 		}
 		return false

@@ -94,7 +94,7 @@ func TestLoadErrorsNameTheFile(t *testing.T) {
 	write("targets:\n  - name: a\n    urll: https://a\n")
 	_, err = Load(path)
 	require.Error(t, err)
-	require.Contains(t, err.Error(), path)
+	require.ErrorContains(t, err, path)
 }
 
 func TestErrorsNameTheTarget(t *testing.T) {
