@@ -42,10 +42,11 @@ func (r *run) doNextComponent(ctx context.Context) (State, error) {
 				// Never sent to SDDC Manager, nor waited for here: what it does
 				// not upgrade (SDDC Manager itself on 9.x) was waited for in
 				// waiting_for_sddc_manager_upgrade.
-				if ext, err := r.upgradedElsewhere(ctx, u.BundleID); ext || (err != nil && u.Status == "AVAILABLE") {
-					if err != nil {
-						return "", err
-					}
+				ext, err := r.upgradedElsewhere(ctx, u.BundleID)
+				if err != nil && u.Status == "AVAILABLE" {
+					return "", err // a PENDING bundle is read again when it becomes available
+				}
+				if ext {
 					continue
 				}
 			}

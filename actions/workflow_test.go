@@ -424,3 +424,29 @@ func TestSDDCManagerWaitTimesOut902(t *testing.T) {
 	assert.Contains(t, s["last_error"], "timed out in waiting_for_sddc_manager_upgrade")
 	assert.Zero(t, e.posts())
 }
+
+// offersSDDCManager lists SDDC Manager's own bundle as AVAILABLE, as if
+// SDDC Manager would upgrade itself.
+type offersSDDCManager struct{ Client }
+
+func (c offersSDDCManager) Upgradables(ctx context.Context, domainID, target string) ([]vcfclient.Upgradable, error) {
+	ups, err := c.Client.Upgradables(ctx, domainID, target)
+	for i := range ups {
+		if strings.Contains(ups[i].Resource.Type, "SDDC") {
+			ups[i].Status = "AVAILABLE"
+		}
+	}
+	return ups, err
+}
+
+// A component whose lifecycleManagedBy is not SDDC Manager is never sent
+// to SDDC Manager, even when it offers it (9.x would answer 400).
+func TestExternallyManagedNeverPosted902(t *testing.T) {
+	e := newEnv(t, func(c *vcfsim.Config) { c.VCFVersion = vcfsim.VCF902 })
+	e.targets = &fakeTargets{clients: map[string]Client{"sim": offersSDDCManager{e.client}}, url: e.srv.URL}
+	e.eng.Stop()
+	e.start(nil)
+	target := e.mustStart("")["target_version"].(string)
+	e.finish(vcfsim.VCF902, target)
+	assert.EqualValues(t, 3, e.posts(), "POST /v1/upgrades: NSX, vCenter, ESX")
+}
