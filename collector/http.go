@@ -17,7 +17,7 @@ import (
 	"github.com/prometheus/common/expfmt"
 	yaml "go.yaml.in/yaml/v2"
 
-	"github.com/vcf-exporter/vcf_exporter/internal/testutil"
+	"github.com/vcf-exporter/vcf_exporter/internal/syncbuf"
 	"github.com/vcf-exporter/vcf_exporter/targets"
 	"github.com/vcf-exporter/vcf_exporter/vcfclient"
 )
@@ -217,7 +217,7 @@ func ProbeHandler(o HandlerOpts) http.Handler {
 func debugProbe(ctx context.Context, w http.ResponseWriter, t *targets.Target, set *Set) {
 	// A fetch this probe started may outlive it (it is shared and detached)
 	// and keep logging: the buffer must be safe for that.
-	logs := &testutil.Buffer{}
+	logs := &syncbuf.Buffer{}
 	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	logger.Info("Beginning probe", "target", t.Name, "url", t.URL(), "collectors", strings.Join(set.names, ","))
 	reg := prometheus.NewRegistry()

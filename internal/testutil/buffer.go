@@ -1,27 +1,8 @@
-// Package testutil holds helpers shared by the project's tests; Buffer also
-// collects the log of /probe?debug=true.
+// Package testutil holds helpers shared by the project's tests.
 package testutil
 
-import (
-	"bytes"
-	"sync"
-)
+import "github.com/vcf-exporter/vcf_exporter/internal/syncbuf"
 
 // Buffer collects a process' or logger's output; safe to read while it is
 // being written from other goroutines.
-type Buffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *Buffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *Buffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
+type Buffer = syncbuf.Buffer
