@@ -173,20 +173,12 @@ func TestConsumersPrometheus(t *testing.T) {
 			checks = append(checks, dashboardChecks(t, promAddr)...)
 			checks = append(checks, rulesChecks(t, rules)...)
 			checks = append(checks, homeAssistantChecks(t, ha)...)
-			if c.job == "vcf-probe" {
-				checks = slices.DeleteFunc(checks, func(c check) bool { return onlyOnMetrics.MatchString(c.expr) })
-			}
 			t.Logf("%d expressions", len(checks))
 			runChecks(t, promAddr, checks)
 			waitUpdateAvailableAlert(t, promAddr)
 		})
 	}
 }
-
-// onlyOnMetrics matches the series neither /probe nor
-// /metrics?collect[]=exporter (prometheus-probe.yml's two jobs) serves: the
-// /actions workflows are on the full /metrics only.
-var onlyOnMetrics = regexp.MustCompile(`\bvcf_upgrade_workflow_`)
 
 // waitUpdateAvailableAlert: an alert end to end. The simulator offers
 // mgmt-domain an update, so VCFUpdateAvailable is pending (for: 1h) with

@@ -211,7 +211,7 @@ func run(f *flags, logger *slog.Logger) error {
 	}
 	defer stopActionsListener()
 	// InfluxDB sinks (issue 10); stopping them (SIGTERM) flushes their buffers.
-	stopInflux, err := influxsink.Setup(f.influx, rl.Config, registry, set, self, logger)
+	stopInflux, err := influxsink.Setup(f.influx, rl.sc, registry, set, self, logger)
 	if err != nil {
 		return err
 	}

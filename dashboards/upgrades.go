@@ -52,11 +52,22 @@ func upgrades() (grafanaDashboard, error) {
 			Span(12).Height(4)).
 		WithPanel(bargauge.NewPanelBuilder().
 			Title("Workflows ended since the exporter started").
-			Description("Upgrade workflows that ended, per domain and result: success, failed, cancelled (vcf_upgrade_workflow_runs_total).").
+			Description("Upgrade workflows that ended per domain: all of them, the failed and the cancelled ones; the others succeeded (vcf_upgrade_workflow_runs_total, _failures_total, _cancellations_total).").
 			Unit("none").Min(0).Decimals(0).
 			Orientation(common.VizOrientationHorizontal).
 			ReduceOptions(lastCalc()).
-			WithTarget(q(`sum by (target, domain, result) (vcf_upgrade_workflow_runs_total{`+sel("domain")+`})`, "{{domain}} {{result}}")).
-			Span(24).Height(6)).
+			WithTarget(q(`sum by (target, domain) (vcf_upgrade_workflow_runs_total{`+sel("domain")+`})`, "{{domain}} ended")).
+			WithTarget(q(`sum by (target, domain) (vcf_upgrade_workflow_failures_total{`+sel("domain")+`})`, "{{domain}} failed").RefId("failed")).
+			WithTarget(q(`sum by (target, domain) (vcf_upgrade_workflow_cancellations_total{`+sel("domain")+`})`, "{{domain}} cancelled").RefId("cancelled")).
+			Span(12).Height(6)).
+		WithPanel(stat.NewPanelBuilder().
+			Title("Workflow storage problems").
+			Description("Workflow files that cannot be read (each blocks its domain until moved away) and failed writes of a workflow's state (each fails its workflow), per exporter (vcf_upgrade_workflow_unreadable_files, vcf_upgrade_workflow_save_errors_total).").
+			Unit("none").
+			Thresholds(thresholds(1.0, "red")).
+			ReduceOptions(lastCalc()).
+			WithTarget(q(`sum by (instance) (vcf_upgrade_workflow_unreadable_files)`, "unreadable files {{instance}}")).
+			WithTarget(q(`sum by (instance) (vcf_upgrade_workflow_save_errors_total)`, "save errors {{instance}}").RefId("save")).
+			Span(12).Height(6)).
 		Build()
 }

@@ -7,7 +7,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -151,10 +150,10 @@ func TestManagerReload(t *testing.T) {
 	bucket := db.CreateDatabase(t, "vcf")
 	e := newEnv(t, vcfsim.DefaultConfig(), targets.Options{MinRefreshInterval: time.Hour})
 	cur := &config.Config{InfluxDB: []config.InfluxDBConfig{{Name: "a", URL: db.URL, Bucket: bucket, Token: promcfg.Secret(db.Token), Interval: 3600e9}}}
-	var c atomicConfig
-	c.set(cur)
+	c := config.NewSafeConfig()
+	c.Set(cur)
 	self := prometheus.NewRegistry()
-	m, err := newManager(&Flags{}, c.get, e.reg, e.set, self, discard())
+	m, err := newManager(&Flags{}, c, e.reg, e.set, self, discard())
 	require.NoError(t, err)
 	t.Cleanup(m.Stop)
 	written := func(sink string) float64 {
@@ -166,7 +165,7 @@ func TestManagerReload(t *testing.T) {
 
 	// Renamed: a goes (with its metrics), b comes.
 	b := config.InfluxDBConfig{Name: "b", URL: db.URL, Bucket: bucket, Token: promcfg.Secret(db.Token), Interval: 3600e9}
-	c.set(&config.Config{InfluxDB: []config.InfluxDBConfig{b}})
+	c.Set(&config.Config{InfluxDB: []config.InfluxDBConfig{b}})
 	require.EventuallyWithT(t, func(ct *assert.CollectT) {
 		out, _ := self.Gather()
 		var sinks []string
@@ -189,7 +188,7 @@ func TestManagerReload(t *testing.T) {
 		assert.Equal(ct, n, old.Buffered()) // back from its failed write
 	}, 30*time.Second, 10*time.Millisecond)
 	b.BatchSize = 7
-	c.set(&config.Config{InfluxDB: []config.InfluxDBConfig{b}})
+	c.Set(&config.Config{InfluxDB: []config.InfluxDBConfig{b}})
 	require.EventuallyWithT(t, func(ct *assert.CollectT) {
 		s := m.Sinks()[0]
 		if s == old { // (NotSame would read the old one by reflection)
@@ -203,20 +202,6 @@ func TestManagerReload(t *testing.T) {
 		assert.Zero(ct, m.Sinks()[0].Buffered())
 		assert.GreaterOrEqual(ct, written("b")-before, float64(2*n))
 	}, 30*time.Second, 10*time.Millisecond)
-}
-
-// atomicConfig stands in for the reloader's configuration holder.
-type atomicConfig struct {
-	mu sync.Mutex
-	c  *config.Config
-}
-
-func (a *atomicConfig) set(c *config.Config) { a.mu.Lock(); a.c = c; a.mu.Unlock() }
-
-func (a *atomicConfig) get() *config.Config {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	return a.c
 }
 
 func discard() *slog.Logger { return slog.New(slog.DiscardHandler) }

@@ -114,7 +114,7 @@ func Check(ctx context.Context, f *Flags, c *config.Config, out io.Writer) error
 // Manager runs the configured sinks and follows configuration reloads.
 type Manager struct {
 	flags   *Flags
-	current func() *config.Config
+	current *config.SafeConfig
 	src     *Source
 	metrics *Metrics
 	log     *slog.Logger
@@ -136,7 +136,7 @@ type managed struct {
 // (current returns a new configuration) it starts, stops or restarts sinks;
 // a restarted sink keeps its buffer. stop flushes every sink, each bounded
 // by its timeout.
-func Setup(f *Flags, current func() *config.Config, reg *targets.Registry, set *collector.Set, self *prometheus.Registry, logger *slog.Logger) (stop func(), err error) {
+func Setup(f *Flags, current *config.SafeConfig, reg *targets.Registry, set *collector.Set, self *prometheus.Registry, logger *slog.Logger) (stop func(), err error) {
 	m, err := newManager(f, current, reg, set, self, logger)
 	if err != nil {
 		return nil, err
@@ -144,7 +144,7 @@ func Setup(f *Flags, current func() *config.Config, reg *targets.Registry, set *
 	return m.Stop, nil
 }
 
-func newManager(f *Flags, current func() *config.Config, reg *targets.Registry, set *collector.Set, self *prometheus.Registry, logger *slog.Logger) (*Manager, error) {
+func newManager(f *Flags, current *config.SafeConfig, reg *targets.Registry, set *collector.Set, self *prometheus.Registry, logger *slog.Logger) (*Manager, error) {
 	m := &Manager{
 		flags:   f,
 		current: current,
@@ -155,7 +155,7 @@ func newManager(f *Flags, current func() *config.Config, reg *targets.Registry, 
 		stop:    make(chan struct{}),
 		done:    make(chan struct{}),
 	}
-	m.seen = current()
+	m.seen = current.Get()
 	scs, err := configs(f, m.seen)
 	if err != nil {
 		return nil, err
@@ -168,19 +168,16 @@ func newManager(f *Flags, current func() *config.Config, reg *targets.Registry, 
 	return m, nil
 }
 
-// follow applies reloaded configurations (checked once a second: a reload
-// swaps the configuration pointer).
+// follow applies reloaded configurations as they are set.
 func (m *Manager) follow() {
 	defer close(m.done)
-	t := time.NewTicker(time.Second)
-	defer t.Stop()
 	for {
 		select {
 		case <-m.stop:
 			return
-		case <-t.C:
+		case <-m.current.Changed():
 		}
-		c := m.current()
+		c := m.current.Get()
 		if c == m.seen {
 			continue
 		}
