@@ -35,23 +35,6 @@ func offlineEngine(t *testing.T, names ...string) *Engine {
 	return e
 }
 
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) Add(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
-
 func serve(h http.Handler, method, path, remote string, hdr map[string]string, body string) *httptest.ResponseRecorder {
 	var req *http.Request
 	if body != "" {
@@ -132,7 +115,7 @@ func TestAuthentication(t *testing.T) {
 
 func TestAuthFailureRateLimit(t *testing.T) {
 	eng := offlineEngine(t, "sim")
-	clk := &fakeClock{t: time.Unix(1e9, 0)}
+	clk := testutil.NewClock(time.Unix(1e9, 0))
 	h := NewHandler(eng, []Token{{Name: "ha", Value: testToken}}, HandlerOptions{MaxAuthFailures: 3, AuthFailureWindow: time.Minute, Now: clk.Now})
 	bad := map[string]string{"Authorization": "Bearer wrong"}
 	for i := range 3 {
