@@ -7,7 +7,6 @@ import (
 	"github.com/grafana/grafana-foundation-sdk/go/cog/variants"
 	"github.com/grafana/grafana-foundation-sdk/go/common"
 	"github.com/grafana/grafana-foundation-sdk/go/dashboard"
-	"github.com/grafana/grafana-foundation-sdk/go/stat"
 	"github.com/grafana/grafana-foundation-sdk/go/table"
 )
 
@@ -133,27 +132,11 @@ func overviewInfluxDB() (grafanaDashboard, error) {
 		WithVariable(fluxTagVar("target", "SDDC Manager", influxDomain, "")).
 		WithVariable(fluxTagVar("domain", "Domain", influxDomain, "target")).
 		WithRow(dashboard.NewRowBuilder("Domains")).
-		WithPanel(stat.NewPanelBuilder().
-			Title("SDDC Managers up").
-			Description("1 when the exporter's last inventory refresh of the SDDC Manager succeeded (field up of vcf_target).").
-			Unit("none").
-			Mappings(valueText(map[string][2]string{"0": {"Down", "red"}, "1": {"Up", "green"}})).
-			Thresholds(redBelowOne()).
-			ColorMode(common.BigValueColorModeBackground).
-			ReduceOptions(lastCalc()).
-			WithTarget(flux("A", fluxFilter(influxTarget, "target", "up"))).
-			Span(6).Height(4)).
-		WithPanel(stat.NewPanelBuilder().
-			Title("Domains with an update").
-			Description("Workload domains for which an applicable newer VCF release exists (field update_available of vcf_domain).").
-			Unit("none").
-			Thresholds(thresholds(1.0, "blue")).
-			ReduceOptions(lastCalc()).
-			WithTarget(flux("A", fluxFilter(influxDomain, "domain", "update_available")+`
+		WithPanel(upStat("field up of vcf_target", flux("A", fluxFilter(influxTarget, "target", "up")))).
+		WithPanel(updatesStat("field update_available of vcf_domain", flux("A", fluxFilter(influxDomain, "domain", "update_available")+`
   |> last()
   |> group()
-  |> sum()`)).
-			Span(6).Height(4)).
+  |> sum()`))).
 		WithPanel(table.NewPanelBuilder().
 			Title("Domains: version and updates").
 			Description("Each workload domain's current VCF version, whether an upgrade path exists and the next version (string fields of vcf_domain).").

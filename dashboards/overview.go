@@ -32,24 +32,9 @@ func overview() (grafanaDashboard, error) {
 		"SDDC Managers, workload domains with their VCF version and available updates, capacity use per domain and the busiest hosts (vcf_exporter).",
 		"domain").
 		WithRow(dashboard.NewRowBuilder("SDDC Managers")).
-		WithPanel(stat.NewPanelBuilder().
-			Title("SDDC Managers up").
-			Description("1 when the exporter's last inventory refresh of the SDDC Manager succeeded (vcf_up).").
-			Unit("none").
-			Mappings(valueText(map[string][2]string{"0": {"Down", "red"}, "1": {"Up", "green"}})).
-			Thresholds(redBelowOne()).
-			ColorMode(common.BigValueColorModeBackground).
-			ReduceOptions(lastCalc()).
-			WithTarget(q(`vcf_up{target=~"$target"}`, "{{target}}")).
-			Span(6).Height(4)).
-		WithPanel(stat.NewPanelBuilder().
-			Title("Domains with an update").
-			Description("Workload domains for which an applicable newer VCF release exists (vcf_domain_update_available).").
-			Unit("none").
-			Thresholds(thresholds(1.0, "blue")).
-			ReduceOptions(lastCalc()).
-			WithTarget(q(`count(vcf_domain_update_available{`+sel("domain")+`} == 1) or vector(0)`, "domains with an update")).
-			Span(6).Height(4)).
+		WithPanel(upStat("vcf_up", q(`vcf_up{target=~"$target"}`, "{{target}}"))).
+		WithPanel(updatesStat("vcf_domain_update_available",
+			q(`count(vcf_domain_update_available{`+sel("domain")+`} == 1) or vector(0)`, "domains with an update"))).
 		WithPanel(stat.NewPanelBuilder().
 			Title("Upgrade check age").
 			Description("Time since the last successful upgrade check per SDDC Manager (vcf_upgrade_check_timestamp_seconds); it refreshes every --vcf.upgrade-check-interval.").
@@ -131,4 +116,30 @@ func redBelowOne() *dashboard.ThresholdsConfigBuilder {
 	one := 1.0
 	return dashboard.NewThresholdsConfigBuilder().Mode(dashboard.ThresholdsModeAbsolute).
 		Steps([]dashboard.Threshold{{Color: "red"}, {Value: &one, Color: "green"}})
+}
+
+// upStat and updatesStat are the overview's first two panels, shared by its
+// Prometheus and InfluxDB variants; source names the series or field read.
+func upStat(source string, query cog.Builder[variants.Dataquery]) *stat.PanelBuilder {
+	return stat.NewPanelBuilder().
+		Title("SDDC Managers up").
+		Description("1 when the exporter's last inventory refresh of the SDDC Manager succeeded (" + source + ").").
+		Unit("none").
+		Mappings(valueText(map[string][2]string{"0": {"Down", "red"}, "1": {"Up", "green"}})).
+		Thresholds(redBelowOne()).
+		ColorMode(common.BigValueColorModeBackground).
+		ReduceOptions(lastCalc()).
+		WithTarget(query).
+		Span(6).Height(4)
+}
+
+func updatesStat(source string, query cog.Builder[variants.Dataquery]) *stat.PanelBuilder {
+	return stat.NewPanelBuilder().
+		Title("Domains with an update").
+		Description("Workload domains for which an applicable newer VCF release exists (" + source + ").").
+		Unit("none").
+		Thresholds(thresholds(1.0, "blue")).
+		ReduceOptions(lastCalc()).
+		WithTarget(query).
+		Span(6).Height(4)
 }
