@@ -26,7 +26,6 @@ import (
 	"time"
 
 	influxdb2 "github.com/influxdata/influxdb-client-go/v2"
-	"github.com/influxdata/influxdb-client-go/v2/api"
 	http2 "github.com/influxdata/influxdb-client-go/v2/api/http"
 	"github.com/influxdata/influxdb-client-go/v2/api/write"
 	lp "github.com/influxdata/line-protocol"
@@ -86,7 +85,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		}, []string{"sink"}),
 		dropped: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "vcf_influxdb_points_dropped_total",
-			Help: "Points the InfluxDB sink dropped: the oldest when its buffer overflowed, or a batch InfluxDB rejected as invalid.",
+			Help: "Points the InfluxDB sink dropped: the oldest when its buffer overflowed, or points InfluxDB rejected as invalid (exactly those it named).",
 		}, []string{"sink"}),
 		errors: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "vcf_influxdb_write_errors_total",
@@ -162,8 +161,9 @@ type Sink struct {
 
 	src    *Source
 	client influxdb2.Client
-	writer api.WriteAPIBlocking
-	log    *slog.Logger
+	// maxBatch is the batch size, lowered when a 413 showed a body limit.
+	maxBatch int
+	log      *slog.Logger
 
 	q                        *queue
 	written, errors, dropped prometheus.Counter
@@ -196,7 +196,7 @@ func New(cfg config.InfluxDBConfig, token promcfg.Secret, src *Source, m *Metric
 		cfg:       cfg,
 		src:       src,
 		client:    client,
-		writer:    client.WriteAPIBlocking(cfg.Org, cfg.Bucket),
+		maxBatch:  cfg.BatchSize,
 		log:       logger.With("sink", cfg.Name),
 		q:         &queue{max: cfg.BufferSize, dropped: m.dropped.WithLabelValues(cfg.Name)},
 		written:   m.written.WithLabelValues(cfg.Name),
@@ -314,39 +314,19 @@ func (s *Sink) sendLoop(ctx context.Context) {
 // (the delay before the next try).
 func (s *Sink) drain(ctx context.Context) (time.Duration, error) {
 	for {
-		batch := s.q.take(s.cfg.BatchSize)
+		batch := s.q.take(s.maxBatch)
 		if len(batch) == 0 {
 			return 0, nil
 		}
-		wctx, cancel := context.WithTimeout(ctx, time.Duration(s.cfg.Timeout))
-		err := s.writer.WriteRecord(wctx, batch...)
-		cancel()
+		rest, err := s.send(ctx, batch)
 		if err == nil {
-			s.written.Add(float64(len(batch)))
-			s.lastWrite.SetToCurrentTime()
-			s.Backoff.Reset()
-			if s.failed.Swap(false) {
-				s.log.Info("InfluxDB writes succeed again", "buffered", s.q.len())
-			}
 			continue
 		}
-		s.errors.Inc()
-		var herr *http2.Error
-		if errors.As(err, &herr) && (herr.StatusCode == http.StatusBadRequest || herr.StatusCode == http.StatusRequestEntityTooLarge) {
-			// InfluxDB refuses this data; retrying cannot help.
-			s.dropped.Add(float64(len(batch)))
-			s.log.Error("InfluxDB rejected a batch; dropped", "points", len(batch), "err", describe(err, s.cfg))
-			continue
-		}
-		s.q.putBack(batch)
-		delay := s.Backoff.Duration()
-		if herr != nil && time.Duration(herr.RetryAfter)*time.Second > delay {
-			delay = time.Duration(herr.RetryAfter) * time.Second
-		}
+		s.q.putBack(rest)
 		if !s.failed.Swap(true) {
 			s.log.Error("InfluxDB write failed; points stay buffered and are retried", "buffered", s.q.len(), "err", describe(err, s.cfg))
 		}
-		return delay, err
+		return s.retryDelay(err), err
 	}
 }
 
