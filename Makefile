@@ -129,10 +129,12 @@ run: build
 	./$(BIN) --simulator --web.listen-address=127.0.0.1:10095
 
 # The upgrade demo (README "Upgrade demo"): simulated time 3600x, /actions
-# with the token "demo-token", fast polling, state in $(DEMO_DIR).
+# with the token "$(DEMO_TOKEN)", fast polling, state in $(DEMO_DIR).
+# /actions tokens have at least 32 characters.
 DEMO_DIR ?= /tmp/vcf_exporter-demo
+DEMO_TOKEN ?= vcf-demo-upgrade-token-not-a-secret
 demo-upgrade: build
-	rm -rf $(DEMO_DIR) && mkdir -p -m 700 $(DEMO_DIR) && echo demo-token > $(DEMO_DIR)/token
+	rm -rf $(DEMO_DIR) && mkdir -p -m 700 $(DEMO_DIR) && (umask 077 && echo $(DEMO_TOKEN) > $(DEMO_DIR)/token)
 	./$(BIN) --simulator --simulator.time-scale=3600 --web.listen-address=127.0.0.1:10095 \
 		--actions.token-file=$(DEMO_DIR)/token --actions.poll-interval=200ms --actions.settle-time=1s \
 		--storage.path=$(DEMO_DIR)/data

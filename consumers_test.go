@@ -55,7 +55,7 @@ func startConsumerExporter(t *testing.T, extraArgs ...string) *exporterProc {
 	t.Cleanup(func() { srv.Close() })
 	simCfg := srv.Sim.Config()
 	dir := t.TempDir()
-	const token = "consumers-test-token"
+	const token = "consumers-test-token-0123456789abcdef"
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "token"), []byte(token), 0o600))
 	exp := startExporter(t, bin, []string{"VCF_PASSWORD=" + simCfg.Password}, append([]string{
 		"--vcf.url=" + srv.URL, "--vcf.username=" + simCfg.Username, "--vcf.target-name=" + consumerTarget,

@@ -29,6 +29,7 @@ import (
 	"github.com/prometheus/common/model"
 	"github.com/stretchr/testify/require"
 
+	"github.com/vcf-exporter/vcf_exporter/config"
 	"github.com/vcf-exporter/vcf_exporter/internal/testutil"
 	"github.com/vcf-exporter/vcf_exporter/vcfsim"
 )
@@ -586,6 +587,11 @@ func TestE2EConfigCheck(t *testing.T) {
 		{"password in the URL", "targets:\n  - name: a\n    url: https://u:hunter2@a.example.com\n    username: u\n    password_file: pw\n", nil, "must not contain a user name or password"},
 		{"missing --actions.token-file", target(""), []string{"--actions.token-file=" + filepath.Join(dir, "no-token")}, "--actions.token-file: reading token file"},
 		{"missing actions token_file", target("actions:\n  tokens:\n    - name: ha\n      token_file: no-token\n"), nil, "reading token file: open " + filepath.Join(dir, "no-token")},
+		{"over-long target name", strings.Replace(target(""), "name: a", "name: "+strings.Repeat("a", 300), 1), nil, "is not a valid target name: use " + config.TargetNameRule},
+		{"over-long --vcf.target-name", "", []string{"--vcf.url=https://a.example.com", "--vcf.username=u",
+			"--vcf.password-file=" + filepath.Join(dir, "pw"), "--vcf.target-name=" + strings.Repeat("a", 300)}, "is not a valid target name"},
+		{"short --actions.token-file", target(""), []string{"--actions.token-file=" + write("short.token", "abc\n")}, "--actions.token-file: token file " + filepath.Join(dir, "short.token") + ": the token is shorter than 32 characters"},
+		{"short inline actions token", target("actions:\n  tokens:\n    - name: ha\n      token: hunter2\n"), nil, "actions.tokens[0]: the token is shorter than 32 characters"},
 		{"bad duration names its key", target("actions:\n  timeouts:\n    nsx: 5x\n"), nil, "actions.timeouts.nsx:"},
 		{"empty file", "\n", nil, "no SDDC Manager configured"},
 		{"missing CA file from flags", "", []string{"--vcf.url=https://a.example.com", "--vcf.username=u",

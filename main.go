@@ -191,6 +191,7 @@ func run(f *flags, logger *slog.Logger) error {
 	self := prometheus.NewRegistry()
 	rl := newReloader(f.configFile, static, config.NewSafeConfig(), registry, logger, self)
 	rl.forget = set.ForgetTarget
+	rl.secretFiles = []string{f.passwordFile, f.actions.TokenFile, f.influx.TokenFile}
 	if err := rl.reload(); err != nil {
 		return err
 	}
@@ -244,7 +245,7 @@ func validate(f *flags, logger *slog.Logger) ([]config.TargetConfig, *config.Con
 		errs = append(errs, static[i].CheckFiles())
 	}
 	if f.actions.TokenFile != "" {
-		if _, err := config.ReadTokenFile(f.actions.TokenFile); err != nil {
+		if _, err := config.ReadActionsTokenFile(f.actions.TokenFile); err != nil {
 			errs = append(errs, fmt.Errorf("--actions.token-file: %w", err))
 		}
 	}
@@ -382,6 +383,9 @@ type reloader struct {
 	timestamp prometheus.Gauge
 	// forget drops the exporter's per-target series of a removed target.
 	forget func(target string)
+	// secretFiles are the flags' password and token files, checked for
+	// their mode with the file's at every (re)load.
+	secretFiles []string
 }
 
 func newReloader(path string, static []config.TargetConfig, sc *config.SafeConfig, registry *targets.Registry, logger *slog.Logger, reg prometheus.Registerer) *reloader {
@@ -417,6 +421,7 @@ func (rl *reloader) reload() (err error) {
 			return err
 		}
 	}
+	config.WarnReadableSecrets(rl.logger, append(cfg.SecretFiles(), rl.secretFiles...)...)
 	all := append(append([]config.TargetConfig{}, rl.static...), cfg.Targets...)
 	before := rl.registry.Names()
 	if err := rl.registry.Apply(all); err != nil {

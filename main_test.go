@@ -3,11 +3,18 @@ package main
 import (
 	"log/slog"
 	"os"
+	"path/filepath"
 	"runtime/debug"
+	"strings"
 	"testing"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/common/version"
 	"github.com/stretchr/testify/require"
+
+	"github.com/vcf-exporter/vcf_exporter/config"
+	"github.com/vcf-exporter/vcf_exporter/internal/testutil"
+	"github.com/vcf-exporter/vcf_exporter/targets"
 )
 
 func TestFlagTargets(t *testing.T) {
@@ -43,6 +50,40 @@ func TestFlagTargets(t *testing.T) {
 
 	_, err = flagTargets(&flags{url: "https://sddc.example.com", username: "u", passwordFile: "/pw"}, logger)
 	require.ErrorContains(t, err, "both $VCF_PASSWORD and --vcf.password-file")
+
+	_, err = flagTargets(&flags{url: "https://sddc.example.com", username: "u", targetName: strings.Repeat("n", 300)}, logger)
+	require.ErrorContains(t, err, "--vcf.* flags: name \"nnn")
+	require.ErrorContains(t, err, config.TargetNameRule)
+	_, err = flagTargets(&flags{url: "https://[::1]:443", username: "u"}, logger)
+	require.ErrorContains(t, err, config.TargetNameRule, "a host that is no valid name needs --vcf.target-name")
+}
+
+// TestReloadWarnsReadableSecrets: at start and at every reload, each
+// secret file of the flags and of the configuration file that group or
+// others can read gets one warning line.
+func TestReloadWarnsReadableSecrets(t *testing.T) {
+	dir := t.TempDir()
+	token := filepath.Join(dir, "actions.token")
+	require.NoError(t, os.WriteFile(token, []byte(strings.Repeat("t", 40)), 0o644))
+	flagToken := filepath.Join(dir, "flag.token")
+	require.NoError(t, os.WriteFile(flagToken, []byte(strings.Repeat("f", 40)), 0o604))
+	cfg := filepath.Join(dir, "vcf.yml")
+	require.NoError(t, os.WriteFile(cfg, []byte("actions:\n  tokens:\n    - name: ha\n      token_file: actions.token\n"), 0o600))
+
+	var log testutil.Buffer
+	logger := slog.New(slog.NewTextHandler(&log, nil))
+	registry := targets.NewRegistry(targets.Options{})
+	defer registry.Close()
+	rl := newReloader(cfg, nil, config.NewSafeConfig(), registry, logger, prometheus.NewRegistry())
+	rl.secretFiles = []string{"", flagToken}
+	require.NoError(t, rl.reload())
+	require.Equal(t, 2, strings.Count(log.String(), "secret file readable by others"), log.String())
+	require.Contains(t, log.String(), token+" has mode 0644")
+	require.Contains(t, log.String(), flagToken+" has mode 0604")
+
+	require.NoError(t, os.Chmod(token, 0o600))
+	require.NoError(t, rl.reload())
+	require.Equal(t, 3, strings.Count(log.String(), "secret file readable by others"), "only the flag's file is left: %s", log.String())
 }
 
 func TestDefaultMemoryLimit(t *testing.T) {

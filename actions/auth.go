@@ -42,7 +42,7 @@ type Token struct {
 func LoadTokens(tokenFile string, cfg config.ActionsConfig) ([]Token, error) {
 	var out []Token
 	if tokenFile != "" {
-		v, err := config.ReadTokenFile(tokenFile)
+		v, err := config.ReadActionsTokenFile(tokenFile)
 		if err != nil {
 			return nil, fmt.Errorf("--actions.token-file: %w", err)
 		}

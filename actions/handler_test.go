@@ -219,12 +219,12 @@ func TestLoadTokens(t *testing.T) {
 		require.NoError(t, os.WriteFile(p, []byte(content), 0o600))
 		return p
 	}
-	f, f2 := write("token", testToken+"\n"), write("ha", "ha-token\n")
+	f, f2 := write("token", testToken+"\n"), write("ha", "ha-token-0123456789abcdef0123456789\n")
 	toks, err := LoadTokens(f, config.ActionsConfig{Tokens: []config.ActionsToken{
-		{Name: "inline", Token: "inline-token"}, {Name: "ha", TokenFile: f2},
+		{Name: "inline", Token: "inline-token-0123456789abcdef0123456789"}, {Name: "ha", TokenFile: f2},
 	}})
 	require.NoError(t, err)
-	assert.Equal(t, []Token{{"token-file", testToken}, {"inline", "inline-token"}, {"ha", "ha-token"}}, toks)
+	assert.Equal(t, []Token{{"token-file", testToken}, {"inline", "inline-token-0123456789abcdef0123456789"}, {"ha", "ha-token-0123456789abcdef0123456789"}}, toks)
 	_, err = LoadTokens(write("empty", "\n"), config.ActionsConfig{})
 	require.Error(t, err, "empty token file accepted")
 	_, err = LoadTokens(filepath.Join(dir, "missing"), config.ActionsConfig{})
@@ -239,7 +239,7 @@ func TestConfigValidation(t *testing.T) {
 actions:
   tokens:
     - name: ha
-      token: abc
+      token: abc-0123456789abcdef0123456789abcdef
   timeouts:
     nsx: 2h
   nsx:
@@ -274,36 +274,36 @@ actions:
 // the lock of the authentication-failure table.
 func TestConfigReloadReplacesTokens(t *testing.T) {
 	var mu sync.Mutex
-	cur := &config.Config{Actions: config.ActionsConfig{Tokens: []config.ActionsToken{{Name: "old", Token: "old-token"}}}}
+	cur := &config.Config{Actions: config.ActionsConfig{Tokens: []config.ActionsToken{{Name: "old", Token: "old-token-0123456789abcdef0123456789"}}}}
 	current := func() *config.Config { mu.Lock(); defer mu.Unlock(); return cur }
 	opts := testEngineOptions(t.TempDir(), nil)
 	opts.Config = func() config.ActionsConfig { return current().Actions }
 	eng, err := New(&fakeTargets{clients: map[string]Client{}}, opts)
 	require.NoError(t, err)
 	t.Cleanup(eng.Stop)
-	h := NewHandler(eng, []Token{{Name: "old", Value: "old-token"}}, HandlerOptions{MaxAuthFailures: 1000, Config: current})
+	h := NewHandler(eng, []Token{{Name: "old", Value: "old-token-0123456789abcdef0123456789"}}, HandlerOptions{MaxAuthFailures: 1000, Config: current})
 	get := func(tok string) int {
 		return serve(h, "GET", "/actions/v1/x", "", map[string]string{"Authorization": "Bearer " + tok}, "").Code
 	}
-	require.Equal(t, 404, get("old-token"))
-	require.Equal(t, 401, get("new-token"))
+	require.Equal(t, 404, get("old-token-0123456789abcdef0123456789"))
+	require.Equal(t, 401, get("new-token-0123456789abcdef0123456789"))
 	mu.Lock()
 	cur = &config.Config{Actions: config.ActionsConfig{
-		Tokens:   []config.ActionsToken{{Name: "new", Token: "new-token"}},
+		Tokens:   []config.ActionsToken{{Name: "new", Token: "new-token-0123456789abcdef0123456789"}},
 		Timeouts: config.ActionsTimeouts{NSX: modelDuration(time.Minute)},
 	}}
 	mu.Unlock()
 	assert.Equal(t, time.Minute, time.Duration(eng.config().Timeouts.NSX), "the engine sees the reload before any request")
 	// The failure table's lock is held: authentication does not need it.
 	h.mu.Lock()
-	assert.Equal(t, 404, get("new-token"))
+	assert.Equal(t, 404, get("new-token-0123456789abcdef0123456789"))
 	h.mu.Unlock()
-	assert.Equal(t, 401, get("old-token"))
+	assert.Equal(t, 401, get("old-token-0123456789abcdef0123456789"))
 	// A reload whose token file is missing keeps the tokens in force.
 	mu.Lock()
 	cur = &config.Config{Actions: config.ActionsConfig{Tokens: []config.ActionsToken{{Name: "f", TokenFile: "/nonexistent/token"}}}}
 	mu.Unlock()
-	assert.Equal(t, 404, get("new-token"))
+	assert.Equal(t, 404, get("new-token-0123456789abcdef0123456789"))
 }
 
 // The audit log is bounded by what the exporter writes, not by what a

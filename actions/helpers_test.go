@@ -22,7 +22,7 @@ import (
 	"github.com/vcf-exporter/vcf_exporter/vcfsim"
 )
 
-const testToken = "s3cret-test-token-0123456789"
+const testToken = "s3cret-test-token-0123456789abcdef"
 
 // fakeTargets serves one simulator as target "sim".
 type fakeTargets struct {

@@ -3,8 +3,6 @@ package config
 import (
 	"errors"
 	"fmt"
-	"os"
-	"strings"
 	"time"
 
 	promcfg "github.com/prometheus/common/config"
@@ -136,6 +134,9 @@ func (a *ActionsConfig) Validate() error {
 		if (t.Token == "") == (t.TokenFile == "") {
 			errs = append(errs, fmt.Errorf("actions.tokens[%d]: exactly one of token and token_file is required", i))
 		}
+		if t.Token != "" && len(t.Token) < MinActionsTokenLength {
+			errs = append(errs, fmt.Errorf("actions.tokens[%d]: %w", i, errShortToken))
+		}
 	}
 	switch a.VCenter.UpgradeMechanism {
 	case "", "InPlace", "Migration":
@@ -160,22 +161,12 @@ func (a *ActionsConfig) SetDirectory(dir string) {
 // Resolve returns the token, reading TokenFile (trailing newline stripped).
 func (t ActionsToken) Resolve() (string, error) {
 	if t.TokenFile == "" {
+		if len(t.Token) < MinActionsTokenLength {
+			return "", errShortToken
+		}
 		return string(t.Token), nil
 	}
-	return ReadTokenFile(t.TokenFile)
-}
-
-// ReadTokenFile reads a token file; an empty token is an error.
-func ReadTokenFile(path string) (string, error) {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return "", fmt.Errorf("reading token file: %w", err)
-	}
-	tok := strings.TrimSpace(string(b))
-	if tok == "" {
-		return "", fmt.Errorf("token file %s is empty", path)
-	}
-	return tok, nil
+	return ReadActionsTokenFile(t.TokenFile)
 }
 
 // fields maps each timeout's key to its field.

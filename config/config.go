@@ -68,6 +68,26 @@ type TargetConfig struct {
 
 var validName = regexp.MustCompile(`^[A-Za-z0-9_.:-]+$`)
 
+// TargetNameRule says what a target name may be. A name becomes a
+// Prometheus label value, part of a file name (the actions store), a URL
+// query value (/probe?target=) and an MQTT topic level, so it holds nothing
+// any of them would need to escape, and stays short enough for all.
+const TargetNameRule = "1 to 63 letters, digits, '.', '_' or '-', starting with a letter or digit"
+
+var validTargetName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$`)
+
+// ValidateTargetName checks name against TargetNameRule.
+func ValidateTargetName(name string) error {
+	if validTargetName.MatchString(name) {
+		return nil
+	}
+	shown := name
+	if len(shown) > 70 {
+		shown = shown[:64] + "..."
+	}
+	return fmt.Errorf("name %q (%d characters) is not a valid target name: use %s", shown, len(name), TargetNameRule)
+}
+
 // Load reads, parses and validates the file at path. Relative file paths in
 // the file (password_file, tls_config.*_file) are relative to its directory.
 func Load(path string) (*Config, error) {
@@ -116,7 +136,7 @@ func (c *Config) Validate() error {
 	for i, t := range c.Targets {
 		if err := t.Validate(); err != nil {
 			prefix := fmt.Sprintf("targets[%d]", i)
-			if t.Name != "" {
+			if validTargetName.MatchString(t.Name) {
 				prefix = fmt.Sprintf("targets[%d] (%s)", i, t.Name)
 			}
 			for _, e := range unjoin(err) {
@@ -149,11 +169,10 @@ func unjoin(err error) []error {
 // Validate checks one target.
 func (t *TargetConfig) Validate() error {
 	var errs []error
-	switch {
-	case t.Name == "":
+	if t.Name == "" {
 		errs = append(errs, errors.New("name is required"))
-	case !validName.MatchString(t.Name):
-		errs = append(errs, fmt.Errorf("name %q: use letters, digits and _.:- only", t.Name))
+	} else if err := ValidateTargetName(t.Name); err != nil {
+		errs = append(errs, err)
 	}
 	if err := ValidateURL(t.URL); err != nil {
 		errs = append(errs, err)
