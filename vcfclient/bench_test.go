@@ -1,6 +1,7 @@
 package vcfclient
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/json"
 	"io"
@@ -140,6 +141,23 @@ func BenchmarkDecodeHosts(b *testing.B) {
 		for b.Loop() {
 			var hosts []Host
 			_, err := decodePage(gojson.NewDecoder(bytes.NewReader(body)), func(w *hostWire) error {
+				h, err := w.model()
+				hosts = append(hosts, h)
+				return err
+			})
+			if err != nil || len(hosts) != 10_000 {
+				b.Fatalf("err=%v hosts=%d", err, len(hosts))
+			}
+		}
+	})
+	// As the client reads it: through the body limit and its value scanner.
+	b.Run("stream-lean-limited", func(b *testing.B) {
+		b.SetBytes(int64(len(body)))
+		b.ReportAllocs()
+		for b.Loop() {
+			var hosts []Host
+			r := bufio.NewReaderSize(newLimitedBody(bytes.NewReader(body), DefaultMaxResponseBytes), 64<<10)
+			_, err := decodePage(gojson.NewDecoder(r), func(w *hostWire) error {
 				h, err := w.model()
 				hosts = append(hosts, h)
 				return err

@@ -448,7 +448,7 @@ func (c *Client) attempt(ctx context.Context, req request, body []byte, token st
 		// The decoder reads 512 bytes at a time; through a 64 KiB buffer a
 		// 50 MB list costs ~800 reads of the socket instead of ~13,000
 		// (net/http's own buffer is 4 KiB).
-		dec := json.NewDecoder(bufio.NewReaderSize(&limitedBody{r: resp.Body, left: c.cfg.MaxResponseBytes, limit: c.cfg.MaxResponseBytes}, 64<<10))
+		dec := json.NewDecoder(bufio.NewReaderSize(newLimitedBody(resp.Body, c.cfg.MaxResponseBytes), 64<<10))
 		if derr = decode(dec); derr == nil {
 			derr = expectEOF(dec)
 		}
@@ -462,55 +462,6 @@ func (c *Client) attempt(ctx context.Context, req request, body []byte, token st
 		return res, &DecodeError{Method: req.method, Endpoint: req.endpoint, Err: derr}
 	}
 	return res, nil
-}
-
-// expectEOF fails when anything but whitespace follows the decoded value:
-// two JSON documents glued together are not a valid answer.
-func expectEOF(dec *json.Decoder) error {
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		if err == nil {
-			return errors.New("unexpected data after the JSON value")
-		}
-		return err
-	}
-	return nil
-}
-
-// DefaultMaxResponseBytes is the default cap on one response body. The
-// largest body is GET /v1/hosts: about 5 KB per host (53 MB for 10,000 hosts
-// in vcfsim, whose hosts have the full shape of the API's), so 256 MiB holds
-// about 50,000 hosts, several times the largest VCF instances, while a
-// hostile or broken body is stopped long before it costs gigabytes (bodies
-// are decoded as a stream, one element at a time).
-const DefaultMaxResponseBytes = 256 << 20
-
-// ResponseTooLargeError is returned (inside a *DecodeError) when a response
-// body exceeds Config.MaxResponseBytes.
-type ResponseTooLargeError struct{ Limit int64 }
-
-func (e *ResponseTooLargeError) Error() string {
-	return fmt.Sprintf("response body larger than the limit of %d bytes (max_response_size, --vcf.max-response-size)", e.Limit)
-}
-
-// limitedBody reads at most limit bytes and fails beyond, so that a body of
-// exactly limit bytes is still accepted.
-type limitedBody struct {
-	r           io.Reader
-	left, limit int64
-}
-
-func (l *limitedBody) Read(p []byte) (int, error) {
-	if l.left < 0 {
-		return 0, &ResponseTooLargeError{Limit: l.limit}
-	}
-	if int64(len(p)) > l.left+1 {
-		p = p[:l.left+1]
-	}
-	n, err := l.r.Read(p)
-	if l.left -= int64(n); l.left < 0 {
-		return n - 1, &ResponseTooLargeError{Limit: l.limit}
-	}
-	return n, err
 }
 
 // maxErrorBody bounds how much of an error body is read.

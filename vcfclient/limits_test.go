@@ -1,15 +1,20 @@
 package vcfclient
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"log/slog"
 	"math"
 	"net/http"
+	"runtime"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	promtestutil "github.com/prometheus/client_golang/prometheus/testutil"
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/vcf-exporter/vcf_exporter/internal/testutil"
@@ -113,4 +118,76 @@ vcf_api_values_dropped_total{endpoint="/v1/hosts",field="cpu.cores",reason="nega
 vcf_api_values_dropped_total{endpoint="/v1/hosts",field="cpu.frequencyMHz",reason="non_finite"} 2
 `), "vcf_api_values_dropped_total"))
 	require.Equal(t, 1, strings.Count(logs.String(), "field=cpu.frequencyMHz reason=non_finite"), "logged once: %s", logs.String())
+}
+
+// TestHugeStringStoppedEarly: a host whose one string is 400 MiB, under the
+// default 256 MiB body limit, is refused once the string passes
+// maxValueBytes: the client reads and allocates a small fraction of the
+// limit (it read and buffered the whole limit, ~470 MiB of RSS, before).
+func TestHugeStringStoppedEarly(t *testing.T) {
+	var sent atomic.Int64
+	f := newFake(t)
+	f.handle("GET /v1/hosts", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		n, _ := io.WriteString(w, `{"elements":[{"id":"h1","fqdn":"`)
+		sent.Add(int64(n))
+		chunk := bytes.Repeat([]byte("a"), 64<<10)
+		for range (400 << 20) / len(chunk) {
+			n, err := w.Write(chunk)
+			sent.Add(int64(n))
+			if err != nil {
+				return
+			}
+		}
+		_, _ = io.WriteString(w, `"}]}`)
+	})
+	c := f.client(t, func(c *Config) { c.MaxRetries = -1 })
+	require.EqualValues(t, DefaultMaxResponseBytes, c.cfg.MaxResponseBytes)
+
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	_, err := c.Hosts(context.Background())
+	runtime.ReadMemStats(&after)
+	allocated := after.TotalAlloc - before.TotalAlloc
+	t.Logf("allocated %d MiB, server sent %d MiB", allocated>>20, sent.Load()>>20)
+	require.Less(t, allocated, uint64(DefaultMaxResponseBytes/2), "all allocations together stay under half the limit")
+	var tooLong *ValueTooLargeError
+	require.ErrorAs(t, err, &tooLong)
+	require.EqualValues(t, maxValueBytes, tooLong.Limit)
+	var de *DecodeError
+	require.ErrorAs(t, err, &de)
+	require.ErrorContains(t, err, "GET /v1/hosts")
+	f.srv.CloseClientConnections()
+	require.Less(t, sent.Load(), int64(maxValueBytes+32<<20), "the client stopped reading (what it read, plus socket buffers)")
+}
+
+// TestValueScanner: the scanner flags more than max bytes without a quote
+// that starts or ends a string (an escaped one does not count), wherever
+// the reads split the body, and nothing in ordinary JSON.
+func TestValueScanner(t *testing.T) {
+	for _, tc := range []struct {
+		body    string
+		tooLong bool
+	}{
+		{`{"a":"1234567890","b":[1,2],"c":true}`, false},
+		{`{"a":"12345678901"}`, true},
+		{`{"a":"1234\"6789"}`, false}, // 10 bytes between the quotes
+		{`{"a":"1234\"67890"}`, true},
+		{`{"a":"` + strings.Repeat(`\"`, 5) + `"}`, false},
+		{`{"a":"` + strings.Repeat(`\"`, 6) + `"}`, true},
+		{`{"a":1234567,"b":1}`, false},
+		{`{"a":12345678901,"b":1}`, true},
+		{`{"a":"x"}` + strings.Repeat(" ", 9), false},
+		{`{"a":"x"}` + strings.Repeat(" ", 10), true},
+		{`["1234567890","1234567890"]`, false},
+	} {
+		for _, chunk := range []int{1, 2, 3, 7} {
+			s := valueScanner{max: 10}
+			got := false
+			for i := 0; i < len(tc.body) && !got; i += chunk {
+				got = s.tooLong([]byte(tc.body[i:min(i+chunk, len(tc.body))]))
+			}
+			assert.Equal(t, tc.tooLong, got, "%s in reads of %d bytes", tc.body, chunk)
+		}
+	}
 }
