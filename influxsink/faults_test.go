@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
 	promcfg "github.com/prometheus/common/config"
 	"github.com/prometheus/common/model"
 	"github.com/stretchr/testify/assert"
@@ -353,4 +354,29 @@ func TestPartialWriteCount(t *testing.T) {
 		assert.Equal(t, tc.n, n, tc.name)
 		assert.Equal(t, tc.ok, ok, tc.name)
 	}
+}
+
+// TestAllRefusedIsNoWrite: a partial write that dropped every point is not
+// a successful write (no last-write time, no "succeed again" line), and its
+// long answer is cut in the log.
+func TestAllRefusedIsNoWrite(t *testing.T) {
+	long := strings.Repeat("x", 4096)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusBadRequest)
+		_, _ = io.WriteString(w, `{"error":"partial write: field type conflict `+long+` dropped=2"}`)
+	}))
+	defer srv.Close()
+	s, m, log := bareSink(t, srv.URL, "vcf", "tok", nil)
+	s.failed.Store(true)
+	s.q.push([]string{"m v=1", "m v=2"})
+	_, err := s.drain(context.Background())
+	require.NoError(t, err)
+	written, dropped, _ := counts(m)
+	require.Zero(t, written)
+	require.Equal(t, 2.0, dropped)
+	require.Zero(t, testutil.ToFloat64(m.lastWrite.WithLabelValues("test")))
+	require.NotContains(t, log.String(), "succeed again")
+	require.Contains(t, log.String(), "xxx...")
+	require.Less(t, len(log.String()), 2048)
 }

@@ -62,6 +62,9 @@ func (s *Sink) send(ctx context.Context, lines []string) ([]string, error) {
 }
 
 func (s *Sink) wrote(n int) {
+	if n == 0 {
+		return
+	}
 	s.written.Add(float64(n))
 	s.lastWrite.SetToCurrentTime()
 	s.Backoff.Reset()
@@ -71,10 +74,15 @@ func (s *Sink) wrote(n int) {
 }
 
 func (s *Sink) drop(n int, msg string, herr *http2.Error) {
-	if n > 0 {
-		s.dropped.Add(float64(n))
-		s.log.Error(msg, "dropped", n, "err", describe(herr, s.cfg))
+	if n == 0 {
+		return
 	}
+	s.dropped.Add(float64(n))
+	short := *herr // 1.8 quotes every unparsable line: the log gets the start
+	if len(short.Message) > 512 {
+		short.Message = short.Message[:512] + "..."
+	}
+	s.log.Error(msg, "dropped", n, "err", describe(&short, s.cfg))
 }
 
 // refusesData tells the answers that blame the data, not InfluxDB's state:
