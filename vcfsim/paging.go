@@ -120,9 +120,9 @@ func (s *Simulator) bounds(p pageReq) (from, to int) {
 }
 
 // meta is the pageMetadata of a page of a list of total elements,
-// with Config.TotalElementsLie added.
+// with the TotalElementsLie in force added.
 func (s *Simulator) meta(p pageReq, total int) *pageMetadata {
-	m := &pageMetadata{PageNumber: s.cfg.PageBase, PageSize: total, TotalElements: total + s.cfg.TotalElementsLie, TotalPages: 1}
+	m := &pageMetadata{PageNumber: s.cfg.PageBase, PageSize: total, TotalElements: total + int(s.totalLie.Load()), TotalPages: 1}
 	if p.paged {
 		m.PageNumber += p.index
 		m.PageSize = p.size
@@ -146,6 +146,9 @@ func pageOf[T any](s *Simulator, p pageReq, elems []T) page[T] {
 // or inserted (n < 0) ahead of it while a client walked the list, which
 // then misses one element and reads another twice.
 func (s *Simulator) ShiftNextPage(n int) { s.pageShift.Store(int64(n)) }
+
+// SetTotalElementsLie replaces Config.TotalElementsLie from now on.
+func (s *Simulator) SetTotalElementsLie(n int) { s.totalLie.Store(int64(n)) }
 
 func badPage(err error) (int, any) {
 	return errorf(http.StatusBadRequest, "INVALID_PAGE_PARAMETER", "%s", err.Error())

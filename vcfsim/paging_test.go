@@ -133,3 +133,14 @@ func TestPagingLies(t *testing.T) {
 		t.Errorf("shift: %v then %v, unshifted %v", p2.Elements, again.Elements, p1.Elements)
 	}
 }
+
+func TestSetTotalElementsLie(t *testing.T) {
+	c := startServer(t, fastConfig()).login()
+	var before, after idPage
+	c.get("/v1/clusters", &before)
+	c.srv.Sim.SetTotalElementsLie(4)
+	c.get("/v1/clusters", &after)
+	if before.PageMetadata.TotalElements != 6 || after.PageMetadata.TotalElements != 10 {
+		t.Errorf("totals %d then %d, want 6 then 10", before.PageMetadata.TotalElements, after.PageMetadata.TotalElements)
+	}
+}

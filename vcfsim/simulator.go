@@ -15,10 +15,11 @@ type Simulator struct {
 	cfg    Config
 	prof   profile // what differs between the simulated API versions
 	paging paging  // the lists paged, prof's unless a test overrides it
-	// pageShift is the pending ShiftNextPage.
-	pageShift atomic.Int64
-	clk       clock
-	routes    []route
+	// pageShift is the pending ShiftNextPage; totalLie the
+	// TotalElementsLie in force.
+	pageShift, totalLie atomic.Int64
+	clk                 clock
+	routes              []route
 
 	// mu guards the inventory and the upgrade state machine.
 	mu               sync.Mutex
@@ -88,6 +89,7 @@ func New(cfg Config) (*Simulator, error) {
 	s.buildTemplates()
 	s.faults = newFaultState(cfg.Faults, s.realNow())
 	s.routes = s.buildRoutes()
+	s.totalLie.Store(int64(cfg.TotalElementsLie))
 	return s, nil
 }
 
