@@ -149,9 +149,9 @@ type Client struct {
 	sem     chan struct{}
 	auth    *auth
 	metrics *metrics
-	// droppedLogged holds the "endpoint field reason" of dropped values
-	// already logged.
-	droppedLogged sync.Map
+	// warned holds the keys of the one-time warnings already logged
+	// (warnOnce).
+	warned sync.Map
 }
 
 // New validates cfg and builds a Client. It does not contact the server: the

@@ -24,10 +24,10 @@ const (
 
 // pageMeta is the PageMetadata schema.
 type pageMeta struct {
-	PageNumber    int `json:"pageNumber"`
-	PageSize      int `json:"pageSize"`
-	TotalElements int `json:"totalElements"`
-	TotalPages    int `json:"totalPages"`
+	PageNumber    int  `json:"pageNumber"`
+	PageSize      int  `json:"pageSize"`
+	TotalElements *int `json:"totalElements"` // nil when absent: nothing to cross-check by
+	TotalPages    int  `json:"totalPages"`
 	// present is false when the body had no pageMetadata (a bare array,
 	// or an object without it): nothing to page or cross-check by.
 	present bool

@@ -107,6 +107,14 @@ func (c *Client) Collect(ch chan<- prometheus.Metric) {
 	c.metrics.listDuplicates.Collect(ch)
 }
 
+// warnOnce logs msg at warning level the first time key is seen: a
+// condition every scrape would otherwise repeat.
+func (c *Client) warnOnce(key, msg string, args ...any) {
+	if _, logged := c.warned.LoadOrStore(key, true); !logged {
+		c.log.Warn(msg, args...)
+	}
+}
+
 // noteDropped counts the values of w that were dropped and logs the first
 // occurrence of each endpoint, field and reason (every scrape would
 // otherwise repeat it).
@@ -117,9 +125,7 @@ func (c *Client) noteDropped(endpoint string, w any) {
 	}
 	for _, v := range d.droppedValues() {
 		c.metrics.dropped.WithLabelValues(endpoint, v.field, v.reason).Inc()
-		if _, logged := c.droppedLogged.LoadOrStore(endpoint+" "+v.field+" "+v.reason, true); !logged {
-			c.log.Warn("dropped an unusable number from SDDC Manager (further ones are only counted in vcf_api_values_dropped_total)",
-				"endpoint", endpoint, "field", v.field, "reason", v.reason)
-		}
+		c.warnOnce(endpoint+" "+v.field+" "+v.reason, "dropped an unusable number from SDDC Manager (further ones are only counted in vcf_api_values_dropped_total)",
+			"endpoint", endpoint, "field", v.field, "reason", v.reason)
 	}
 }

@@ -123,10 +123,21 @@ type walk struct {
 	dups     int  // elements dropped as a repeated id
 	total    int  // totalElements of the first page
 	moved    bool // a later page reported another totalElements
-	unpaged  bool // no pageMetadata: nothing to cross-check by
+	// unverified: no totalElements (or no pageMetadata at all) to
+	// cross-check by. The references make every PageMetadata field
+	// optional, so such a list is taken as read, with a warning.
+	unverified bool
 }
 
-func (w *walk) addsUp() bool { return w.unpaged || (!w.moved && w.distinct == w.total) }
+func (w *walk) addsUp() bool { return w.unverified || (!w.moved && w.distinct == w.total) }
+
+// sameTotal reports whether a later page's totalElements is the first's.
+func (w *walk) sameTotal(m pageMeta) bool {
+	if m.TotalElements == nil {
+		return w.unverified
+	}
+	return !w.unverified && *m.TotalElements == w.total
+}
 
 // walkList reads a list once. It ends on an empty page, a short page (fewer
 // elements than the first), a page bringing no new id (a server ignoring
@@ -205,17 +216,23 @@ func walkList[W, M any](ctx context.Context, c *Client, base request, conv func(
 		}
 		added = added[:0]
 		if pages == 0 {
-			if !meta.present {
-				w.unpaged = true
+			if !meta.present || meta.TotalElements == nil {
+				w.unverified = true
+				c.warnOnce(base.endpoint+" unverified", "SDDC Manager's list has no totalElements: its completeness cannot be checked", "endpoint", base.endpoint)
+			}
+			if !meta.present { // a bare array: no page numbers to follow
 				return w, nil
 			}
 			if meta.TotalPages > maxPages {
 				return nil, &DecodeError{Method: base.method, Endpoint: base.endpoint,
 					Err: fmt.Errorf("the list has %d pages, more than the %d followed", meta.TotalPages, maxPages)}
 			}
-			w.total, size, next = meta.TotalElements, served, meta.PageNumber+1
+			size, next = served, meta.PageNumber+1
+			if !w.unverified {
+				w.total = *meta.TotalElements
+			}
 		} else {
-			if !meta.present || meta.TotalElements != w.total {
+			if !meta.present || !w.sameTotal(meta) {
 				w.moved = true
 			}
 			if fresh == 0 && !shiftd && meta.PageNumber == next-1 {
@@ -236,7 +253,7 @@ func walkList[W, M any](ctx context.Context, c *Client, base request, conv func(
 		switch {
 		case served == 0 || fresh == 0 || served < size:
 			return w, nil
-		case pages+1 >= meta.TotalPages && w.distinct >= w.total:
+		case !w.unverified && pages+1 >= meta.TotalPages && w.distinct >= w.total:
 			return w, nil
 		}
 	}

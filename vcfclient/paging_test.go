@@ -1,10 +1,13 @@
 package vcfclient
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 
@@ -25,6 +28,7 @@ type standIn struct {
 	lie      int      // added to totalElements
 	oneBased bool     // reads page numbers from 1 but reports them from 0
 	ignore   bool     // ignores the page number: always the first page
+	noTotal  bool     // leaves totalElements and totalPages out
 	// shiftOnce moves the offset of the first page after the first by
 	// this many elements, as if the list changed during the walk.
 	shiftOnce int
@@ -84,8 +88,12 @@ func (s *standIn) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	for i := max(from, 0); i < min(from+size, s.n); i++ {
 		el = append(el, map[string]any{"id": fmt.Sprintf("h%d", i), "name": fmt.Sprintf("n%d", i), "fqdn": fmt.Sprintf("h%d.example", i)})
 	}
-	writeJSON(w, 200, map[string]any{"elements": el, "pageMetadata": map[string]int{
-		"pageNumber": idx + s.base, "pageSize": size, "totalElements": s.n + s.lie, "totalPages": (s.n + size - 1) / size}})
+	meta := map[string]int{"pageNumber": idx + s.base, "pageSize": len(el), "totalElements": s.n + s.lie, "totalPages": (s.n + size - 1) / size}
+	if s.noTotal {
+		delete(meta, "totalElements")
+		delete(meta, "totalPages")
+	}
+	writeJSON(w, 200, map[string]any{"elements": el, "pageMetadata": meta})
 }
 
 var (
@@ -113,6 +121,8 @@ func TestListReadings(t *testing.T) {
 		{"capped at 39: the last page is full", standIn{n: 507 - 507%39 + 39, base: 0, number: names91, size: sizes91, maxSize: 39}, 14},
 		{"reads numbers from 1, reports them from 0", standIn{number: names91, size: sizes91, maxSize: 100, oneBased: true}, 7},
 		{"no paging (5.2.1)", standIn{defSize: 1 << 20}, 1},
+		{"no totalElements: read to the short page", standIn{number: names91, size: sizes91, maxSize: 100, noTotal: true}, 6},
+		{"no totalElements, the last page full", standIn{n: 500, number: names91, size: sizes91, maxSize: 100, noTotal: true}, 6},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -226,4 +236,20 @@ func TestTooManyPagesIsAnError(t *testing.T) {
 	require.ErrorAs(t, err, &de)
 	assert.Contains(t, err.Error(), "more than the 10000 followed")
 	assert.Equal(t, int64(1), f.count("GET /v1/hosts"))
+}
+
+// TestListUnverifiedWarnsOnce: a list without totalElements is taken as
+// read, and said once per endpoint.
+func TestListUnverifiedWarnsOnce(t *testing.T) {
+	var logs bytes.Buffer
+	f := newFake(t)
+	f.handle("GET /v1/domains", staticJSON([]any{map[string]any{"id": "d1"}}))
+	c := f.client(t, func(cfg *Config) { cfg.Logger = slog.New(slog.NewTextHandler(&logs, nil)) })
+	for range 2 {
+		ds, err := c.Domains(context.Background())
+		require.NoError(t, err)
+		require.Len(t, ds, 1)
+	}
+	assert.Equal(t, 1, strings.Count(logs.String(), "its completeness cannot be checked"), logs.String())
+	assert.Contains(t, logs.String(), "endpoint=/v1/domains")
 }

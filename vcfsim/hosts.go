@@ -189,7 +189,7 @@ func (s *Simulator) hostsSnapshot(keep func(*host) bool, from, to int) ([]*host,
 func (s *Simulator) hostsPage(p pageReq, keep func(*host) bool) []byte {
 	from, to := s.bounds(p)
 	hs, ts, total := s.hostsSnapshot(keep, from, to)
-	meta := s.meta(p, total)
+	meta := s.meta(p, len(hs), total)
 	step := s.step()
 	b := make([]byte, 0, 64+len(hs)*sizeHint(ts))
 	b = append(b, `{"elements":[`...)

@@ -119,13 +119,14 @@ func (s *Simulator) bounds(p pageReq) (from, to int) {
 	return from, from + p.size
 }
 
-// meta is the pageMetadata of a page of a list of total elements,
-// with the TotalElementsLie in force added.
-func (s *Simulator) meta(p pageReq, total int) *pageMetadata {
-	m := &pageMetadata{PageNumber: s.cfg.PageBase, PageSize: total, TotalElements: total + int(s.totalLie.Load()), TotalPages: 1}
+// meta is the pageMetadata of a page of served elements of a list of
+// total elements, with the TotalElementsLie in force added. pageSize is
+// "the number of elements in the current page", as the references
+// describe it (not the size asked for).
+func (s *Simulator) meta(p pageReq, served, total int) *pageMetadata {
+	m := &pageMetadata{PageNumber: s.cfg.PageBase, PageSize: served, TotalElements: total + int(s.totalLie.Load()), TotalPages: 1}
 	if p.paged {
 		m.PageNumber += p.index
-		m.PageSize = p.size
 		m.TotalPages = (total + p.size - 1) / p.size
 	}
 	return m
@@ -138,7 +139,7 @@ func pageOf[T any](s *Simulator, p pageReq, elems []T) page[T] {
 	if from < len(elems) {
 		out = elems[from:min(to, len(elems))]
 	}
-	return page[T]{Elements: out, PageMetadata: s.meta(p, len(elems))}
+	return page[T]{Elements: out, PageMetadata: s.meta(p, len(out), len(elems))}
 }
 
 // ShiftNextPage moves the next page after a first page that a paged list
