@@ -2,6 +2,7 @@ package main
 
 import (
 	"net/http"
+	"os/exec"
 	"regexp"
 	"strings"
 	"testing"
@@ -9,8 +10,27 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/vcf-exporter/vcf_exporter/internal/testutil"
 	"github.com/vcf-exporter/vcf_exporter/vcfsim"
 )
+
+// TestE2ESimulatorPageBase: --simulator.page-base numbers the demo's pages
+// from 1; the exporter shows every host either way.
+func TestE2ESimulatorPageBase(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end test skipped in -short mode")
+	}
+	exp := startExporter(t, buildExporter(t), nil, "--simulator", "--simulator.vcf-version="+vcfsim.VCF902, "--simulator.page-base=1")
+	code, body := get(t, "http://"+exp.addr+"/probe?target=simulator")
+	require.Equal(t, http.StatusOK, code)
+	require.Contains(t, body, "\nvcf_up 1\n")
+	require.Len(t, seriesIDs(body, "vcf_host_info", "host_id"), 26)
+
+	// The value reaches the simulator, which refuses anything but 0 and 1.
+	out, err := exec.Command(buildExporter(t), "--simulator", "--simulator.page-base=2", "--web.listen-address="+testutil.FreeAddr(t)).CombinedOutput()
+	require.Error(t, err)
+	require.Contains(t, string(out), "page base must be 0 or 1")
+}
 
 // seriesIDs returns the distinct values of label in the series of family.
 func seriesIDs(body, family, label string) map[string]bool {

@@ -57,7 +57,7 @@ func TestSimPagingMatrix(t *testing.T) {
 // TestSimListsThatDoNotAddUp: a lying totalElements fails the inventory
 // and is counted; a list changing during the walk is read again once.
 func TestSimListsThatDoNotAddUp(t *testing.T) {
-	srv, c := startSim(t, func(cfg *vcfsim.Config) {
+	_, c := startSim(t, func(cfg *vcfsim.Config) {
 		vcfsim.WithVCFVersion(vcfsim.VCF902)(cfg)
 		vcfsim.WithPaging(1, 10)(cfg)
 		vcfsim.WithTotalElementsLie(1)(cfg)
@@ -68,7 +68,7 @@ func TestSimListsThatDoNotAddUp(t *testing.T) {
 	assert.Equal(t, 1, le.Total-le.Distinct)
 	assert.Positive(t, testutil.ToFloat64(c.metrics.listMismatches.WithLabelValues(le.Endpoint)))
 
-	srv, c = startSim(t, func(cfg *vcfsim.Config) {
+	srv, c := startSim(t, func(cfg *vcfsim.Config) {
 		vcfsim.WithVCFVersion(vcfsim.VCF902)(cfg)
 		vcfsim.WithPaging(0, 10)(cfg)
 	})

@@ -163,9 +163,9 @@ func TestListFirstRequest(t *testing.T) {
 // call, names the endpoint and both counts, and is counted.
 func TestListDoesNotAddUp(t *testing.T) {
 	cases := map[string]*standIn{
-		"totalElements too high": &standIn{lie: 3, number: names91, size: sizes91, maxSize: 100},
-		"totalElements too low":  &standIn{lie: -3, number: names91, size: sizes91, maxSize: 100},
-		"page number ignored":    &standIn{ignore: true, number: names91, size: sizes91, maxSize: 100},
+		"totalElements too high": {lie: 3, number: names91, size: sizes91, maxSize: 100},
+		"totalElements too low":  {lie: -3, number: names91, size: sizes91, maxSize: 100},
+		"page number ignored":    {ignore: true, number: names91, size: sizes91, maxSize: 100},
 	}
 	for name, s := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -224,7 +224,7 @@ func TestListOtherEndpoints(t *testing.T) {
 	require.ErrorAs(t, err, &le)
 	assert.Equal(t, "/v1/upgrades", le.Endpoint)
 	assert.Len(t, requests(), 6, "two walks of three pages")
-	assert.Equal(t, "", requests()[0], "an unpaged endpoint is first asked without parameters")
+	assert.Empty(t, requests()[0], "an unpaged endpoint is first asked without parameters")
 }
 
 func TestTooManyPagesIsAnError(t *testing.T) {
