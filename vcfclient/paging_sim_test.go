@@ -88,3 +88,31 @@ func distinct[T any](xs []T, id func(T) string) int {
 	}
 	return len(seen)
 }
+
+// TestSimTasksPaged: /v1/tasks is paged in every version; two tasks a
+// page, numbered from 1, still list every task once.
+func TestSimTasksPaged(t *testing.T) {
+	srv, c := startSim(t, vcfsim.WithPaging(1, 2))
+	ctx := context.Background()
+	bundles, err := c.Bundles(ctx)
+	require.NoError(t, err)
+	started := map[string]bool{}
+	for _, b := range bundles {
+		if b.DownloadStatus != "PENDING" {
+			continue
+		}
+		task, err := c.DownloadBundle(ctx, b.ID)
+		require.NoError(t, err)
+		started[task.ID] = true
+	}
+	require.Greater(t, len(started), 2, "more tasks than a page")
+	tasks, err := c.Tasks(ctx)
+	require.NoError(t, err)
+	got := map[string]bool{}
+	for _, task := range tasks {
+		got[task.ID] = true
+	}
+	assert.Equal(t, started, got)
+	assert.Len(t, tasks, len(started))
+	assert.EqualValues(t, (len(started)+1)/2, srv.Sim.Stats()["GET /v1/tasks"])
+}

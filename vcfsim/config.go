@@ -32,8 +32,9 @@ type Config struct {
 	// PageBase is the number of the first page, 0 or 1: the references
 	// do not say, so both are played.
 	PageBase int
-	// TotalElementsLie is added to the totalElements of the inventory
-	// lists (hosts, domains, clusters): pages that do not add up.
+	// TotalElementsLie is added to the totalElements of the lists that
+	// can be paged (hosts, domains, clusters, tasks): pages that do not
+	// add up.
 	TotalElementsLie int
 	// paging replaces the version's paged lists (WithPaging91).
 	paging paging

@@ -27,6 +27,7 @@ const (
 	pathHosts    = "/v1/hosts"
 	pathDomains  = "/v1/domains"
 	pathClusters = "/v1/clusters"
+	pathTasks    = "/v1/tasks"
 )
 
 // DefaultHostsPageSize is the 9.0 page of GET /v1/hosts when the request
@@ -36,15 +37,19 @@ const DefaultHostsPageSize = 100
 
 // The generations' paging (VCF9.md, VCF91.md).
 var (
+	// Every version pages /v1/tasks with pageNumber and pageSize ("Max
+	// page size allowed is 100"; the default is not documented).
+	tasksPaging = pagedList{number: []string{"pageNumber"}, size: []string{"pageSize"}, defaultSize: 100}
 	// 5.2.1 pages none of the inventory lists.
-	paging521 = paging{}
+	paging521 = paging{pathTasks: tasksPaging}
 	// 9.0 pages /v1/hosts with page and size.
-	paging902 = paging{pathHosts: {number: []string{"page"}, size: []string{"size"}, defaultSize: DefaultHostsPageSize}}
+	paging902 = paging{pathTasks: tasksPaging, pathHosts: {number: []string{"page"}, size: []string{"size"}, defaultSize: DefaultHostsPageSize}}
 	// 9.1 pages hosts, domains and clusters with pageNumber and pageSize
 	// (page and size deprecated but accepted on /v1/hosts); the default
 	// sizes are below the demo inventory's (26 hosts, 3 domains, 6
 	// clusters), so a client that does not page misses elements.
 	paging910 = paging{
+		pathTasks:    tasksPaging,
 		pathHosts:    {number: []string{"pageNumber", "page"}, size: []string{"pageSize", "size"}, defaultSize: 20},
 		pathDomains:  {number: []string{"pageNumber"}, size: []string{"pageSize"}, defaultSize: 2},
 		pathClusters: {number: []string{"pageNumber"}, size: []string{"pageSize"}, defaultSize: 4},

@@ -50,7 +50,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready fun
 	pageSize := app.Flag("hosts.page-size", "Default and largest page of GET /v1/hosts where the version pages it (0: the version's, "+fmt.Sprint(vcfsim.DefaultHostsPageSize)+" in 9.0.2).").Default("0").Int()
 	pageBase := app.Flag("page-base", "Number of the first page of a list, 0 or 1 (the API references do not say).").Default("0").Int()
 	pageMax := app.Flag("page-size-max", "Serve at most this many elements a page of every paged list, whatever is asked (0: a list's default page size).").Default("0").Int()
-	totalLie := app.Flag("total-elements-lie", "Add this to the totalElements of the hosts, domains and clusters lists (pages that do not add up).").Default("0").Int()
+	totalLie := app.Flag("total-elements-lie", "Add this to the totalElements of the hosts, domains, clusters and tasks lists (pages that do not add up).").Default("0").Int()
 	seed := app.Flag("seed", "Seed of the inventory (ids, names, sizes) and of the usage drift.").Default(fmt.Sprint(def.Seed)).Int64()
 	domains := app.Flag("domains", "Number of workload domains; the first is the MANAGEMENT domain, the rest VI.").Default(fmt.Sprint(def.Domains)).Int()
 	clusters := app.Flag("clusters-per-domain", "Clusters per domain.").Default(fmt.Sprint(def.ClustersPerDomain)).Int()
