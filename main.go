@@ -75,6 +75,7 @@ type flags struct {
 	simSeed       int64
 	simTimeScale  float64
 	simVersion    string
+	simPageBase   int
 	// disableExporterMetrics leaves out go_*, process_* and promhttp_*
 	// (node_exporter's --web.disable-exporter-metrics).
 	disableExporterMetrics bool
@@ -108,6 +109,7 @@ func registerFlags(a *kingpin.Application) *flags {
 	a.Flag("simulator.vcf-version", "SDDC Manager API version the simulator plays: "+strings.Join(vcfsim.Versions(), " or ")+".").
 		Default(vcfsim.VCF521).EnumVar(&f.simVersion, vcfsim.Versions()...)
 	a.Flag("simulator.time-scale", "Simulated time speed of the simulator (1 = real time).").Default("1").Float64Var(&f.simTimeScale)
+	a.Flag("simulator.page-base", "Number of the simulator's first page of a list, 0 or 1 (the exporter learns it either way).").Default("0").IntVar(&f.simPageBase)
 	f.actions = actions.RegisterFlags(a)
 	f.influx = influxsink.RegisterFlags(a)
 	f.web = kingpinflag.AddFlags(a, defaultAddress)
@@ -358,6 +360,7 @@ func startSimulator(f *flags) (*vcfsim.Server, config.TargetConfig, error) {
 	cfg.Seed = f.simSeed
 	cfg.TimeScale = f.simTimeScale
 	cfg.VCFVersion = f.simVersion
+	cfg.PageBase = f.simPageBase
 	srv, err := vcfsim.NewServer(cfg)
 	if err != nil {
 		return nil, config.TargetConfig{}, err

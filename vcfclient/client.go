@@ -4,8 +4,9 @@
 // It owns the access token (login, refresh before expiry, one refresh at a
 // time), retries idempotent GETs on transient failures, never retries
 // POST/PATCH except after a 401, limits the requests in flight per SDDC
-// Manager, converts units while decoding and exposes self-metrics as a
-// prometheus.Collector.
+// Manager, converts units while decoding, reads every page of a list the
+// way the server pages it and refuses a list that does not add up
+// (paging.go), and exposes self-metrics as a prometheus.Collector.
 package vcfclient
 
 import (
@@ -149,9 +150,9 @@ type Client struct {
 	sem     chan struct{}
 	auth    *auth
 	metrics *metrics
-	// droppedLogged holds the "endpoint field reason" of dropped values
-	// already logged.
-	droppedLogged sync.Map
+	// warned holds the keys of the one-time warnings already logged
+	// (warnOnce).
+	warned sync.Map
 }
 
 // New validates cfg and builds a Client. It does not contact the server: the

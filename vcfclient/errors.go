@@ -129,8 +129,11 @@ func Failure(err error) string {
 	var (
 		de *DecodeError
 		ae *APIError
+		le *ListError
 	)
 	switch {
+	case errors.As(err, &le):
+		return "SDDC Manager's list does not add up"
 	case errors.Is(err, ErrUnauthorized):
 		return "SDDC Manager rejected the credentials"
 	case errors.As(err, &de):

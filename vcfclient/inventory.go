@@ -4,9 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"net/url"
 	"slices"
-	"strconv"
 	"sync"
 
 	json "github.com/goccy/go-json"
@@ -26,10 +24,13 @@ const (
 
 // pageMeta is the PageMetadata schema.
 type pageMeta struct {
-	PageNumber    int `json:"pageNumber"`
-	PageSize      int `json:"pageSize"`
-	TotalElements int `json:"totalElements"`
-	TotalPages    int `json:"totalPages"`
+	PageNumber    int  `json:"pageNumber"`
+	PageSize      int  `json:"pageSize"`
+	TotalElements *int `json:"totalElements"` // nil when absent: nothing to cross-check by
+	TotalPages    int  `json:"totalPages"`
+	// present is false when the body had no pageMetadata (a bare array,
+	// or an object without it): nothing to page or cross-check by.
+	present bool
 }
 
 // decodePage walks a Page* body ({"elements":[...],"pageMetadata":{...}})
@@ -73,8 +74,13 @@ func decodePage[W any](dec *json.Decoder, fn func(*W) error) (pageMeta, error) {
 				return meta, err
 			}
 		case "pageMetadata":
-			if err := dec.Decode(&meta); err != nil {
+			var m *pageMeta
+			if err := dec.Decode(&m); err != nil {
 				return meta, fmt.Errorf("pageMetadata: %w", err)
+			}
+			if m != nil {
+				meta = *m
+				meta.present = true
 			}
 		default:
 			if err := skipValue(dec); err != nil {
@@ -125,102 +131,6 @@ func skipValue(dec *json.Decoder) error {
 	}
 }
 
-// maxPages bounds page following, against a server whose metadata lies.
-const maxPages = 10000
-
-// maxListElements bounds the elements of one list, whatever their size: a
-// body of tiny elements within MaxResponseBytes would otherwise make
-// millions of hosts. It is far above any VCF instance (tens of thousands of
-// hosts at most).
-const maxListElements = 200_000
-
-// HostsPageSize is the page size asked for from GET /v1/hosts, which VCF 9
-// pages: a 9.x SDDC Manager answers a request without page parameters with
-// its first page only. A server may serve smaller pages; the client follows
-// pageMetadata either way.
-const HostsPageSize = 1000
-
-// pager names the query parameters that select a page of a list endpoint.
-type pager struct {
-	page, size string
-}
-
-var (
-	// GET /v1/hosts in 9.x: page from 1, size.
-	hostPager = pager{page: "page", size: "size"}
-	// Other paged lists (e.g. GET /v1/tasks): pageNumber from 0, pageSize.
-	defaultPager = pager{page: "pageNumber", size: "pageSize"}
-)
-
-// list fetches every element of a list endpoint (base is a GET request),
-// converting each wire element with conv, and follows pageMetadata: while
-// totalPages says more pages follow, the next page number is requested
-// with p's parameters. A page whose pageNumber is not the one asked for
-// means the server ignores paging: it is dropped and the loop stops instead
-// of collecting duplicates.
-func list[W, M any](ctx context.Context, c *Client, base request, conv func(*W) (M, error)) ([]M, error) {
-	return listPaged(ctx, c, base, defaultPager, conv)
-}
-
-func listPaged[W, M any](ctx context.Context, c *Client, base request, p pager, conv func(*W) (M, error)) ([]M, error) {
-	out, meta, err := fetchPage(ctx, c, base, 0, conv)
-	if err != nil {
-		return nil, err
-	}
-	if meta.TotalPages > maxPages {
-		return nil, &DecodeError{Method: base.method, Endpoint: base.endpoint,
-			Err: fmt.Errorf("the list has %d pages, more than the %d followed", meta.TotalPages, maxPages)}
-	}
-	for n := 1; n < meta.TotalPages && n < maxPages; n++ {
-		want := meta.PageNumber + 1
-		req := base
-		req.query = url.Values{}
-		for k, v := range base.query {
-			req.query[k] = v
-		}
-		req.query.Set(p.page, strconv.Itoa(want))
-		if p == defaultPager && meta.PageSize > 0 && base.query.Get(p.size) == "" {
-			req.query.Set(p.size, strconv.Itoa(meta.PageSize))
-		}
-		page, next, err := fetchPage(ctx, c, req, len(out), conv)
-		if err != nil {
-			return nil, err
-		}
-		if next.PageNumber != want {
-			c.log.Warn("server ignored the page number, stopping paging", "endpoint", base.endpoint, "want", want, "got", next.PageNumber)
-			break
-		}
-		out = append(out, page...)
-		meta = next
-	}
-	return out, nil
-}
-
-// fetchPage requests one page and converts its elements; have elements of
-// the list were read before it.
-func fetchPage[W, M any](ctx context.Context, c *Client, req request, have int, conv func(*W) (M, error)) ([]M, pageMeta, error) {
-	var meta pageMeta
-	var page []M
-	err := c.do(ctx, req, func(dec *json.Decoder) error {
-		page = page[:0] // a retried attempt starts over
-		var err error
-		meta, err = decodePage(dec, func(w *W) error {
-			m, err := conv(w)
-			if err != nil {
-				return err
-			}
-			c.noteDropped(req.endpoint, w)
-			if have+len(page) >= maxListElements {
-				return fmt.Errorf("more than %d elements in the list", maxListElements)
-			}
-			page = append(page, m)
-			return nil
-		})
-		return err
-	})
-	return page, meta, err
-}
-
 // get fetches one object from endpoint (with {id} replaced by id) and
 // converts it.
 func get[W, M any](ctx context.Context, c *Client, endpoint, id string, conv func(*W) (M, error)) (*M, error) {
@@ -256,6 +166,8 @@ type domainWire struct {
 	Clusters []refWire     `json:"clusters"`
 }
 
+func (w *domainWire) listID() string { return w.ID }
+
 func (w *domainWire) model() (Domain, error) {
 	d := Domain{ID: w.ID, Name: w.Name, Type: w.Type, Status: w.Status}
 	var err error
@@ -287,6 +199,8 @@ type clusterWire struct {
 	IsImageBased bool      `json:"isImageBased"`
 	IsStretched  bool      `json:"isStretched"`
 }
+
+func (w *clusterWire) listID() string { return w.ID }
 
 func (w *clusterWire) model() (Cluster, error) {
 	cl := Cluster{ID: w.ID, Name: w.Name, Status: w.Status, IsImageBased: w.IsImageBased, IsStretched: w.IsStretched}
@@ -326,6 +240,8 @@ type hostWire struct {
 	Gpus []GPU `json:"gpus"` // VCF 9
 }
 
+func (w *hostWire) listID() string { return w.ID }
+
 func (w *hostWire) model() (Host, error) {
 	h := Host{
 		ID:                w.ID,
@@ -359,6 +275,8 @@ type sddcManagerWire struct {
 	Domain    *refWire `json:"domain"`
 }
 
+func (w *sddcManagerWire) listID() string { return w.ID }
+
 func (w *sddcManagerWire) model() (SddcManager, error) {
 	s := SddcManager{ID: w.ID, FQDN: w.FQDN, Version: w.Version, IPAddress: w.IPAddress}
 	if w.Domain != nil {
@@ -389,13 +307,10 @@ func (c *Client) Cluster(ctx context.Context, id string) (*Cluster, error) {
 	return get(ctx, c, endpointCluster, id, (*clusterWire).model)
 }
 
-// Hosts lists all hosts (GET /v1/hosts), decoding the bodies as a stream.
-// It asks for page 1 explicitly (VCF 9 pages this list) and reads every
-// page; 5.2.1 ignores the parameters and answers everything at once.
+// Hosts lists all hosts (GET /v1/hosts), decoding the bodies as a stream
+// and following the pages VCF 9 serves (see list).
 func (c *Client) Hosts(ctx context.Context) ([]Host, error) {
-	req := newRequest(http.MethodGet, endpointHosts)
-	req.query = url.Values{hostPager.page: {"1"}, hostPager.size: {strconv.Itoa(HostsPageSize)}}
-	return listPaged(ctx, c, req, hostPager, (*hostWire).model)
+	return list(ctx, c, newRequest(http.MethodGet, endpointHosts), (*hostWire).model)
 }
 
 // Host gets one host (GET /v1/hosts/{id}).

@@ -199,63 +199,6 @@ func TestPaging(t *testing.T) {
 	assert.Equal(t, int64(3), f.count("GET /v1/tasks"))
 }
 
-// TestHostsPaging: the client asks for page 1 and its page size explicitly
-// (a VCF 9 SDDC Manager answers a request without them with its first page
-// only) and follows totalPages with page=2, 3, ...
-func TestHostsPaging(t *testing.T) {
-	f := newFake(t)
-	var asked []string
-	f.handle("GET /v1/hosts", func(w http.ResponseWriter, r *http.Request) {
-		q := r.URL.Query()
-		asked = append(asked, q.Get("page")+"/"+q.Get("size"))
-		p, err := strconv.Atoi(q.Get("page"))
-		if err != nil {
-			writeJSON(w, 200, map[string]any{"elements": []any{map[string]any{"id": "first-page-only"}},
-				"pageMetadata": map[string]int{"pageNumber": 1, "pageSize": 1, "totalElements": 5, "totalPages": 3}})
-			return
-		}
-		var el []any
-		for i := (p - 1) * 2; i < min(5, p*2); i++ {
-			el = append(el, map[string]any{"id": fmt.Sprintf("h%d", i), "gpus": []any{map[string]string{"deviceName": "NVIDIA L40S", "vgpuState": "READY"}}})
-		}
-		writeJSON(w, 200, map[string]any{"elements": el, "pageMetadata": map[string]int{"pageNumber": p, "pageSize": len(el), "totalElements": 5, "totalPages": 3}})
-	})
-	hosts, err := f.client(t).Hosts(context.Background())
-	require.NoError(t, err)
-	var ids []string
-	for _, h := range hosts {
-		ids = append(ids, h.ID)
-		require.Equal(t, []GPU{{DeviceName: "NVIDIA L40S", VGPUState: "READY"}}, h.GPUs)
-	}
-	assert.Equal(t, []string{"h0", "h1", "h2", "h3", "h4"}, ids)
-	assert.Equal(t, []string{"1/1000", "2/1000", "3/1000"}, asked)
-}
-
-func TestTooManyPagesIsAnError(t *testing.T) {
-	f := newFake(t)
-	f.handle("GET /v1/hosts", staticJSON(map[string]any{"elements": []any{map[string]any{"id": "h"}},
-		"pageMetadata": map[string]int{"pageNumber": 1, "pageSize": 1, "totalElements": maxPages + 1, "totalPages": maxPages + 1}}))
-	_, err := f.client(t).Hosts(context.Background())
-	var de *DecodeError
-	require.ErrorAs(t, err, &de)
-	assert.Contains(t, err.Error(), "more than the 10000 followed")
-	assert.Equal(t, int64(1), f.count("GET /v1/hosts"))
-}
-
-func TestPagingIgnoredByServerStops(t *testing.T) {
-	f := newFake(t)
-	f.handle("GET /v1/bundles", staticJSON(map[string]any{
-		"elements":     []any{map[string]any{"id": "b1", "type": "VMWARE_SOFTWARE", "downloadStatus": "SUCCESSFUL", "sizeMB": 2.5}},
-		"pageMetadata": map[string]int{"pageNumber": 0, "pageSize": 1, "totalElements": 40, "totalPages": 40},
-	}))
-	c := f.client(t)
-	bs, err := c.Bundles(context.Background())
-	require.NoError(t, err)
-	assert.Len(t, bs, 1, "the second page is answered as page 0 again: dropped, paging stops there")
-	assert.Equal(t, int64(2), f.count("GET /v1/bundles"))
-	assert.Equal(t, 2.5*1048576, bs[0].SizeBytes)
-}
-
 func TestBadBodiesAreDecodeErrors(t *testing.T) {
 	cases := map[string]func(w http.ResponseWriter){
 		"malformed": func(w http.ResponseWriter) { _, _ = w.Write([]byte(`{"elements":[{"id":"h1",}]}`)) },

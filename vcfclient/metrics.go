@@ -14,6 +14,9 @@ type metrics struct {
 	refreshes *prometheus.CounterVec
 	expiry    prometheus.Gauge
 	dropped   *prometheus.CounterVec
+	// Lists that do not add up (see paging.go).
+	listMismatches *prometheus.CounterVec
+	listDuplicates *prometheus.CounterVec
 }
 
 func newMetrics() *metrics {
@@ -41,6 +44,20 @@ func newMetrics() *metrics {
 			Name: "vcf_api_values_dropped_total",
 			Help: "Numbers from SDDC Manager dropped instead of exported, by endpoint (path template), API field and reason (non_finite, negative).",
 		}, []string{"endpoint", "field", "reason"}),
+		listMismatches: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "vcf_api_list_mismatches_total",
+			Help: "List reads that failed because the distinct elements read did not match the totalElements SDDC Manager announced, even when read a second time, by endpoint (path template).",
+		}, []string{"endpoint"}),
+		listDuplicates: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "vcf_api_list_duplicates_total",
+			Help: "List elements dropped because their id had already been read in the same list walk, by endpoint (path template).",
+		}, []string{"endpoint"}),
+	}
+	// The inventory lists exist from the start, so a first mismatch shows
+	// as an increase.
+	for _, e := range []string{endpointDomains, endpointClusters, endpointHosts, endpointSddcManagers} {
+		m.listMismatches.WithLabelValues(e)
+		m.listDuplicates.WithLabelValues(e)
 	}
 	// Pre-create the refresh series so a failure shows as an increase from
 	// 0 rather than as a new series.
@@ -72,6 +89,8 @@ func (c *Client) Describe(ch chan<- *prometheus.Desc) {
 	c.metrics.refreshes.Describe(ch)
 	c.metrics.expiry.Describe(ch)
 	c.metrics.dropped.Describe(ch)
+	c.metrics.listMismatches.Describe(ch)
+	c.metrics.listDuplicates.Describe(ch)
 }
 
 // Collect implements prometheus.Collector.
@@ -84,6 +103,16 @@ func (c *Client) Collect(ch chan<- prometheus.Metric) {
 		c.metrics.expiry.Collect(ch)
 	}
 	c.metrics.dropped.Collect(ch)
+	c.metrics.listMismatches.Collect(ch)
+	c.metrics.listDuplicates.Collect(ch)
+}
+
+// warnOnce logs msg at warning level the first time key is seen: a
+// condition every scrape would otherwise repeat.
+func (c *Client) warnOnce(key, msg string, args ...any) {
+	if _, logged := c.warned.LoadOrStore(key, true); !logged {
+		c.log.Warn(msg, args...)
+	}
 }
 
 // noteDropped counts the values of w that were dropped and logs the first
@@ -96,9 +125,7 @@ func (c *Client) noteDropped(endpoint string, w any) {
 	}
 	for _, v := range d.droppedValues() {
 		c.metrics.dropped.WithLabelValues(endpoint, v.field, v.reason).Inc()
-		if _, logged := c.droppedLogged.LoadOrStore(endpoint+" "+v.field+" "+v.reason, true); !logged {
-			c.log.Warn("dropped an unusable number from SDDC Manager (further ones are only counted in vcf_api_values_dropped_total)",
-				"endpoint", endpoint, "field", v.field, "reason", v.reason)
-		}
+		c.warnOnce(endpoint+" "+v.field+" "+v.reason, "dropped an unusable number from SDDC Manager (further ones are only counted in vcf_api_values_dropped_total)",
+			"endpoint", endpoint, "field", v.field, "reason", v.reason)
 	}
 }

@@ -45,6 +45,8 @@ type bundleWire struct {
 	ReleasedDate        string            `json:"releasedDate"`
 }
 
+func (w *bundleWire) listID() string { return w.ID }
+
 func (w *bundleWire) model() (Bundle, error) {
 	return Bundle{
 		ID:                  w.ID,
@@ -249,6 +251,8 @@ type upgradeWire struct {
 	BundleW *bundleWire `json:"bundle"`
 }
 
+func (w *upgradeWire) listID() string { return w.ID }
+
 func (w *upgradeWire) model() (Upgrade, error) {
 	u := w.Upgrade
 	if w.BundleW != nil {
@@ -269,6 +273,8 @@ func (c *Client) Upgrade(ctx context.Context, id string) (*Upgrade, error) {
 }
 
 // ---- tasks ----
+
+func (t *Task) listID() string { return t.ID }
 
 // Tasks lists the tasks (GET /v1/tasks), following pages.
 func (c *Client) Tasks(ctx context.Context) ([]Task, error) {

@@ -22,9 +22,22 @@ type Config struct {
 	// (default when empty) or "9.0.2" (see version.go for what differs).
 	VCFVersion string
 
-	// HostsPageSize is, in 9.0.2 mode, the default and largest page of
-	// GET /v1/hosts (0: DefaultHostsPageSize). 5.2.1 does not page.
+	// HostsPageSize is, where the version pages GET /v1/hosts, its default
+	// and largest page (0: the version's, DefaultHostsPageSize in 9.0.2).
+	// 5.2.1 does not page.
 	HostsPageSize int
+	// MaxPageSize caps every paged list: at most that many elements a
+	// page, whatever is asked (0: a list's default size is its cap).
+	MaxPageSize int
+	// PageBase is the number of the first page, 0 or 1: the references
+	// do not say, so both are played.
+	PageBase int
+	// TotalElementsLie is added to the totalElements of the lists that
+	// can be paged (hosts, domains, clusters, tasks): pages that do not
+	// add up.
+	TotalElementsLie int
+	// paging replaces the version's paged lists (WithPaging91).
+	paging paging
 
 	Domains           int // first one is the MANAGEMENT domain, the rest VI
 	ClustersPerDomain int
@@ -105,8 +118,11 @@ func (c *Config) validate() error {
 	if _, ok := profiles[c.VCFVersion]; !ok && c.VCFVersion != "" {
 		errs = append(errs, fmt.Errorf("VCF version %q not simulated: use %s", c.VCFVersion, strings.Join(Versions(), " or ")))
 	}
-	if c.HostsPageSize < 0 {
-		errs = append(errs, fmt.Errorf("hosts page size must be >= 0, got %d", c.HostsPageSize))
+	if c.HostsPageSize < 0 || c.MaxPageSize < 0 {
+		errs = append(errs, fmt.Errorf("page sizes must be >= 0, got %d and %d", c.HostsPageSize, c.MaxPageSize))
+	}
+	if c.PageBase != 0 && c.PageBase != 1 {
+		errs = append(errs, fmt.Errorf("page base must be 0 or 1, got %d", c.PageBase))
 	}
 	if c.Username == "" || c.Password == "" {
 		errs = append(errs, errors.New("username and password must not be empty"))

@@ -348,6 +348,8 @@ func testConformance(t *testing.T, version string) {
 	cf.check("GET", "/v1/upgrades/{upgradeId}", "/v1/upgrades/nope", nil, 404)
 	cf.check("GET", "/v1/tasks", "/v1/tasks", nil, 200)
 	cf.check("GET", "/v1/tasks", "/v1/tasks?taskStatus=SUCCESSFUL", nil, 200)
+	cf.check("GET", "/v1/tasks", "/v1/tasks?pageNumber=1&pageSize=1", nil, 200)
+	cf.check("GET", "/v1/tasks", "/v1/tasks?pageSize=0", nil, 400)
 	cf.check("GET", "/v1/tasks/{id}", "/v1/tasks/"+task.ID, nil, 200)
 	cf.check("GET", "/v1/tasks/{id}", "/v1/tasks/nope", nil, 404)
 

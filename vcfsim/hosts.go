@@ -185,21 +185,11 @@ func (s *Simulator) hostsSnapshot(keep func(*host) bool, from, to int) ([]*host,
 	return hs, ts, total
 }
 
-// hostsPage encodes a PageOfHost for the hosts passing keep: page (from 1)
-// of the given size, or all of them when size is 0.
-func (s *Simulator) hostsPage(page, size int, keep func(*host) bool) []byte {
-	from, to := 0, math.MaxInt
-	if size > 0 {
-		from, to = (page-1)*size, page*size
-		if page > math.MaxInt/size { // beyond any inventory
-			from, to = math.MaxInt, math.MaxInt
-		}
-	}
+// hostsPage encodes a PageOfHost: the page p of the hosts passing keep.
+func (s *Simulator) hostsPage(p pageReq, keep func(*host) bool) []byte {
+	from, to := s.bounds(p)
 	hs, ts, total := s.hostsSnapshot(keep, from, to)
-	pages := 1
-	if size > 0 {
-		pages = (total + size - 1) / size
-	}
+	meta := s.meta(p, len(hs), total)
 	step := s.step()
 	b := make([]byte, 0, 64+len(hs)*sizeHint(ts))
 	b = append(b, `{"elements":[`...)
@@ -210,18 +200,14 @@ func (s *Simulator) hostsPage(page, size int, keep func(*host) bool) []byte {
 		cpu, mem, stor := s.usage(h, step)
 		b = appendHost(b, ts[i], cpu, mem, stor)
 	}
-	pageNumber := 0 // 5.2.1 numbers its only page 0
-	if size > 0 {
-		pageNumber = page
-	}
 	b = append(b, `],"pageMetadata":{"pageNumber":`...)
-	b = strconv.AppendInt(b, int64(pageNumber), 10)
+	b = strconv.AppendInt(b, int64(meta.PageNumber), 10)
 	b = append(b, `,"pageSize":`...)
-	b = strconv.AppendInt(b, int64(len(hs)), 10)
+	b = strconv.AppendInt(b, int64(meta.PageSize), 10)
 	b = append(b, `,"totalElements":`...)
-	b = strconv.AppendInt(b, int64(total), 10)
+	b = strconv.AppendInt(b, int64(meta.TotalElements), 10)
 	b = append(b, `,"totalPages":`...)
-	b = strconv.AppendInt(b, int64(pages), 10)
+	b = strconv.AppendInt(b, int64(meta.TotalPages), 10)
 	return append(b, `}}`...)
 }
 

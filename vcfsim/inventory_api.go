@@ -60,6 +60,10 @@ func (s *Simulator) domainJSON(d *domain, step int64) domainJSON {
 
 func (s *Simulator) getDomains(r *http.Request, _ vars) (int, any) {
 	typ := r.URL.Query().Get("type")
+	p, err := s.pageRequest(r, pathDomains)
+	if err != nil {
+		return badPage(err)
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	step := s.step()
@@ -69,7 +73,7 @@ func (s *Simulator) getDomains(r *http.Request, _ vars) (int, any) {
 			out = append(out, s.domainJSON(d, step))
 		}
 	}
-	return http.StatusOK, newPage(out)
+	return http.StatusOK, pageOf(s, p, out)
 }
 
 func (s *Simulator) getDomain(_ *http.Request, v vars) (int, any) {
@@ -118,6 +122,10 @@ func (s *Simulator) getClusters(r *http.Request, _ vars) (int, any) {
 		return errorf(http.StatusBadRequest, "INVALID_QUERY_PARAMETER", "isStretched and isImageBased must be true or false")
 	}
 	domainID := r.URL.Query().Get("domainId")
+	p, err := s.pageRequest(r, pathClusters)
+	if err != nil {
+		return badPage(err)
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	step := s.step()
@@ -128,7 +136,7 @@ func (s *Simulator) getClusters(r *http.Request, _ vars) (int, any) {
 		}
 		out = append(out, s.clusterJSON(cl, step))
 	}
-	return http.StatusOK, newPage(out)
+	return http.StatusOK, pageOf(s, p, out)
 }
 
 func (s *Simulator) getCluster(_ *http.Request, v vars) (int, any) {
@@ -150,12 +158,12 @@ func (s *Simulator) getHosts(r *http.Request, _ vars) (int, any) {
 	default:
 		return errorf(http.StatusBadRequest, "INVALID_HOST_STATUS", "status must be ASSIGNED, UNASSIGNED_USEABLE or UNASSIGNED_UNUSEABLE")
 	}
-	page, size, bad := s.hostsPaging(r)
-	if bad {
-		return errorf(http.StatusBadRequest, "INVALID_PAGE_PARAMETER", "page and size must be integers >= 1")
+	p, err := s.pageRequest(r, pathHosts)
+	if err != nil {
+		return badPage(err)
 	}
 	fqdn := q.Get("fqdn") // 9.x
-	body := s.hostsPage(page, size, func(h *host) bool {
+	body := s.hostsPage(p, func(h *host) bool {
 		switch {
 		case s.prof.v9 && fqdn != "" && h.fqdn != fqdn,
 			status != "" && h.status != status,

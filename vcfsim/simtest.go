@@ -42,6 +42,19 @@ func WithVCFVersion(version string) Option { return func(c *Config) { c.VCFVersi
 // WithHostsPageSize sets the 9.x page of GET /v1/hosts (Config.HostsPageSize).
 func WithHostsPageSize(n int) Option { return func(c *Config) { c.HostsPageSize = n } }
 
+// WithPaging sets the first page's number (Config.PageBase) and caps every
+// paged list's page (Config.MaxPageSize, 0: no cap).
+func WithPaging(base, maxPageSize int) Option {
+	return func(c *Config) { c.PageBase, c.MaxPageSize = base, maxPageSize }
+}
+
+// WithTotalElementsLie adds n to the inventory lists' totalElements.
+func WithTotalElementsLie(n int) Option { return func(c *Config) { c.TotalElementsLie = n } }
+
+// WithPaging91 pages the inventory lists as VCF 9.1 does (pageNumber and
+// pageSize on hosts, domains and clusters), whatever version is played.
+func WithPaging91() Option { return func(c *Config) { c.paging = paging910 } }
+
 // NewTest starts a simulator for the test t on a free loopback port, from
 // DefaultConfig adjusted by opts, and closes it when t ends (as govmomi's
 // simulator.Test does for vCenter). The Server gives the test what it needs

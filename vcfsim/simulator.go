@@ -4,6 +4,7 @@ import (
 	"math/rand/v2"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -13,8 +14,12 @@ import (
 type Simulator struct {
 	cfg    Config
 	prof   profile // what differs between the simulated API versions
-	clk    clock
-	routes []route
+	paging paging  // the lists paged, prof's unless a test overrides it
+	// pageShift is the pending ShiftNextPage; totalLie the
+	// TotalElementsLie in force.
+	pageShift, totalLie atomic.Int64
+	clk                 clock
+	routes              []route
 
 	// mu guards the inventory and the upgrade state machine.
 	mu               sync.Mutex
@@ -56,6 +61,7 @@ func New(cfg Config) (*Simulator, error) {
 	s := &Simulator{
 		cfg:              cfg,
 		prof:             profileOf(&cfg),
+		paging:           pagingOf(&cfg),
 		clk:              newClock(cfg.Now, cfg.TimeScale),
 		idRand:           newRand(cfg.Seed, 3),
 		tokRand:          newRand(cfg.Seed, 4),
@@ -83,6 +89,7 @@ func New(cfg Config) (*Simulator, error) {
 	s.buildTemplates()
 	s.faults = newFaultState(cfg.Faults, s.realNow())
 	s.routes = s.buildRoutes()
+	s.totalLie.Store(int64(cfg.TotalElementsLie))
 	return s, nil
 }
 

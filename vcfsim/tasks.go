@@ -68,6 +68,10 @@ func (s *Simulator) taskJSON(t *task, now time.Time) taskJSON {
 
 func (s *Simulator) getTasks(r *http.Request, _ vars) (int, any) {
 	q := r.URL.Query()
+	p, err := s.pageRequest(r, pathTasks)
+	if err != nil {
+		return badPage(err)
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	now := s.clk.sim()
@@ -100,7 +104,7 @@ func (s *Simulator) getTasks(r *http.Request, _ vars) (int, any) {
 		}
 		out = out[:min(n, len(out))]
 	}
-	return http.StatusOK, newPage(out)
+	return http.StatusOK, pageOf(s, p, out)
 }
 
 func hasResourceType(rs []resourceJSON, typ string) bool {

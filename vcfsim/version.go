@@ -13,11 +13,6 @@ const (
 	VCF902 = "9.0.2"
 )
 
-// DefaultHostsPageSize is the 9.x page of GET /v1/hosts when the request
-// names no size, and the largest size served: a client that does not page
-// sees only the first DefaultHostsPageSize hosts.
-const DefaultHostsPageSize = 100
-
 // Who manages a component's lifecycle (ProductVersion.lifecycleManagedBy,
 // 9.x): SDDC Manager itself, or VCF Operations fleet management.
 const (
@@ -29,6 +24,7 @@ const (
 // ../shared/vcf-api/VCF9.md. Everything else is shared.
 type profile struct {
 	v9       bool
+	paging   paging // the lists paged and their parameters (paging.go)
 	releases []releaseRow
 	// domainVersion is the VCF version of domain i (and, for i = 0, of
 	// SDDC Manager): every third domain from the third is up to date, the
@@ -43,6 +39,7 @@ type releaseRow struct {
 
 var profiles = map[string]profile{
 	VCF521: {
+		paging:        paging521,
 		domainVersion: func(i int) string { return pick(i, "5.1.1.0", "5.2.1.0") },
 		// The real bills of materials of these releases.
 		releases: []releaseRow{
@@ -58,6 +55,7 @@ var profiles = map[string]profile{
 	},
 	VCF902: {
 		v9:            true,
+		paging:        paging902,
 		domainVersion: func(i int) string { return pick(i, "9.0.0.0", "9.0.2.0") },
 		// 9.0.0.0 has its real builds; the later builds are illustrative.
 		// minCompatibleVcfVersion is optional in 9.x: 9.0.1.0 (the next
@@ -96,36 +94,13 @@ func profileOf(cfg *Config) profile {
 	return profiles[VCF521]
 }
 
-// ---- 9.x: paged GET /v1/hosts ----
-
-// hostsPaging reads the 9.x page and size parameters of GET /v1/hosts:
-// pages count from 1, size defaults to and is capped at the configured
-// page size. 5.2.1 ignores both and answers one page.
-func (s *Simulator) hostsPaging(r *http.Request) (page, size int, bad bool) {
-	if !s.prof.v9 {
-		return 1, 0, false
+// pagingOf is the paging of the version played, unless a test chose
+// another generation's (WithPaging91).
+func pagingOf(cfg *Config) paging {
+	if cfg.paging != nil {
+		return cfg.paging
 	}
-	size = s.cfg.HostsPageSize
-	if size == 0 {
-		size = DefaultHostsPageSize
-	}
-	page = 1
-	q := r.URL.Query()
-	if v := q.Get("page"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 {
-			return 0, 0, true
-		}
-		page = n
-	}
-	if v := q.Get("size"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 {
-			return 0, 0, true
-		}
-		size = min(n, size)
-	}
-	return page, size, false
+	return profileOf(cfg).paging
 }
 
 // ---- 9.x: SDDC Manager upgraded by VCF Operations fleet management ----

@@ -29,6 +29,7 @@ func TestHostsPaging902(t *testing.T) {
 	}
 	cfg := v9Config()
 	cfg.HostsPageSize = 7
+	cfg.PageBase = 1
 	c := startServer(t, cfg).login()
 	total := len(c.srv.Sim.inv.hosts) // 26
 

@@ -47,7 +47,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready fun
 	vcfVersion := app.Flag("vcf-version", "SDDC Manager API version to play: "+strings.Join(vcfsim.Versions(), " or ")+
 		" (9.0.2: paged /v1/hosts, host GPUs, lifecycleManagedBy, SDDC Manager upgraded by VCF Operations through /sim/sddc-manager/upgrade).").
 		Default(def.VCFVersion).Enum(vcfsim.Versions()...)
-	pageSize := app.Flag("hosts.page-size", "9.0.2: default and largest page of GET /v1/hosts.").Default(fmt.Sprint(vcfsim.DefaultHostsPageSize)).Int()
+	pageSize := app.Flag("hosts.page-size", "Default and largest page of GET /v1/hosts where the version pages it (0: the version's, "+fmt.Sprint(vcfsim.DefaultHostsPageSize)+" in 9.0.2).").Default("0").Int()
+	pageBase := app.Flag("page-base", "Number of the first page of a list, 0 or 1 (the API references do not say).").Default("0").Int()
+	pageMax := app.Flag("page-size-max", "Serve at most this many elements a page of every paged list, whatever is asked (0: a list's default page size).").Default("0").Int()
+	totalLie := app.Flag("total-elements-lie", "Add this to the totalElements of the hosts, domains, clusters and tasks lists (pages that do not add up).").Default("0").Int()
 	seed := app.Flag("seed", "Seed of the inventory (ids, names, sizes) and of the usage drift.").Default(fmt.Sprint(def.Seed)).Int64()
 	domains := app.Flag("domains", "Number of workload domains; the first is the MANAGEMENT domain, the rest VI.").Default(fmt.Sprint(def.Domains)).Int()
 	clusters := app.Flag("clusters-per-domain", "Clusters per domain.").Default(fmt.Sprint(def.ClustersPerDomain)).Int()
@@ -91,7 +94,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready fun
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
 
 	cfg := vcfsim.Config{
-		VCFVersion: *vcfVersion, HostsPageSize: *pageSize,
+		VCFVersion: *vcfVersion, HostsPageSize: *pageSize, PageBase: *pageBase, MaxPageSize: *pageMax, TotalElementsLie: *totalLie,
 		Seed: *seed, Domains: *domains, ClustersPerDomain: *clusters, HostsPerCluster: *hosts, UnassignedHosts: *unassigned,
 		Username: *username, Password: *password, TokenTTL: *tokenTTL, TimeScale: *timeScale,
 		Latency: *latency, Jitter: *jitter, PrecheckErrors: *preErr, PrecheckWarnings: *preWarn,
