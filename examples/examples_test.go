@@ -436,42 +436,53 @@ func TestStatisticsCard(t *testing.T) {
 	require.Greater(t, n, 2)
 }
 
-// TestREADMESnippetsDoNotCollide: a top-level `automation:` in a README
-// snippet would replace Home Assistant's default
+// TestDocSnippetsDoNotCollide: a top-level `automation:` in a snippet of
+// the documentation would replace Home Assistant's default
 // `automation: !include automations.yaml`.
-func TestREADMESnippetsDoNotCollide(t *testing.T) {
-	b, err := os.ReadFile("../README.md")
+func TestDocSnippetsDoNotCollide(t *testing.T) {
+	docs, err := filepath.Glob("../docs/*.md")
 	require.NoError(t, err)
-	inYAML := false
-	for i, line := range strings.Split(string(b), "\n") {
-		switch {
-		case strings.HasPrefix(line, "```yaml"):
-			inYAML = true
-		case strings.HasPrefix(line, "```"):
-			inYAML = false
-		case inYAML:
-			require.NotRegexp(t, `^(automation|script):\s*$`, line, "README.md:%d: use a labelled block (automation vcf:) or a package", i+1)
+	require.NotEmpty(t, docs)
+	for _, f := range append(docs, "../README.md") {
+		b, err := os.ReadFile(f)
+		require.NoError(t, err)
+		inYAML := false
+		for i, line := range strings.Split(string(b), "\n") {
+			switch {
+			case strings.HasPrefix(line, "```yaml"):
+				inYAML = true
+			case strings.HasPrefix(line, "```"):
+				inYAML = false
+			case inYAML:
+				require.NotRegexp(t, `^(automation|script):\s*$`, line, "%s:%d: use a labelled block (automation vcf:) or a package", f, i+1)
+			}
 		}
 	}
 }
 
 // TestActionsOverHTTPS: the actions token travels only over TLS in every
-// example (loopback, the demo's, excepted).
+// example and every page of the documentation (loopback, the demo's,
+// excepted).
 func TestActionsOverHTTPS(t *testing.T) {
+	files, err := filepath.Glob("../docs/*.md")
+	require.NoError(t, err)
+	files = append(files, "../README.md")
+	require.NoError(t, filepath.WalkDir(".", func(p string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && !strings.HasSuffix(p, "_test.go") {
+			files = append(files, p)
+		}
+		return err
+	}))
 	plain := regexp.MustCompile(`http://([^/"'\s]+)[^"'\s]*/actions/`)
 	n := 0
-	require.NoError(t, filepath.WalkDir(".", func(p string, d os.DirEntry, err error) error {
-		if err != nil || d.IsDir() || strings.HasSuffix(p, "_test.go") {
-			return err
-		}
-		b, err := os.ReadFile(p)
+	for _, f := range files {
+		b, err := os.ReadFile(f)
 		require.NoError(t, err)
 		n += strings.Count(string(b), "https://vcf-exporter.example.com:10095/actions/")
 		for _, m := range plain.FindAllStringSubmatch(string(b), -1) {
 			host := strings.Split(m[1], ":")[0]
-			require.Contains(t, []string{"127.0.0.1", "localhost"}, host, "%s: %s sends the actions token over plain http", p, m[0])
+			require.Contains(t, []string{"127.0.0.1", "localhost"}, host, "%s: %s sends the actions token over plain http", f, m[0])
 		}
-		return nil
-	}))
-	require.Positive(t, n, "the Home Assistant examples call /actions over https")
+	}
+	require.Positive(t, n, "the examples call /actions over https")
 }
