@@ -152,7 +152,7 @@ fuzz:
 run: build
 	./$(BIN) --simulator --web.listen-address=127.0.0.1:10095
 
-# The upgrade demo (docs/actions.md "Upgrade demo"): simulated time 3600x, /actions
+# The upgrade demo (README "Upgrade demo"): simulated time 3600x, /actions
 # with the token "demo-token", fast polling, state in $(DEMO_DIR).
 DEMO_DIR ?= /tmp/vcf_exporter-demo
 demo-upgrade: build
