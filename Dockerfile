@@ -1,7 +1,7 @@
 # vcf_exporter container image: a static binary on distroless, as non-root.
 #
-#   docker build -t vcf_exporter --build-arg VERSION=$(git describe --tags --always) \
-#     --build-arg REVISION=$(git rev-parse HEAD) --build-arg BRANCH=$(git rev-parse --abbrev-ref HEAD) .
+#   docker build -t vcf_exporter --build-arg REVISION=$(git rev-parse HEAD) \
+#     --build-arg BRANCH=$(git rev-parse --abbrev-ref HEAD) .
 #   docker run -p 10095:10095 -v vcf-data:/var/lib/vcf_exporter vcf_exporter --simulator
 #
 # packaging_test.go runs the build line below (same command, same flags) and
@@ -12,12 +12,12 @@ WORKDIR /src
 COPY go.mod go.sum ./
 RUN go mod download
 COPY . .
-ARG VERSION=dev
 ARG REVISION=unknown
 ARG BRANCH=unknown
-# The Makefile's build target: its -ldflags set the version information.
-# CGO_ENABLED=0 makes the binary static, so it runs on distroless/static.
-RUN CGO_ENABLED=0 make build BIN=/out/vcf_exporter VERSION=${VERSION} REVISION=${REVISION} BRANCH=${BRANCH}
+# The Makefile's build target, the one `make release` uses: static
+# (CGO_ENABLED=0, so it runs on distroless/static), the version from the
+# VERSION file; .git is not in the build context, hence REVISION and BRANCH.
+RUN make build BIN=/out/vcf_exporter REVISION=${REVISION} BRANCH=${BRANCH}
 # Smoke check of the build stage.
 RUN /out/vcf_exporter --version
 # --storage.path, owned by distroless' nonroot user (65532).

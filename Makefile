@@ -6,7 +6,8 @@ BIN       := vcf_exporter
 # apt-get runs through sudo when we are not root.
 SUDO      := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+# The release version: what --version reports and the tarballs are named after.
+VERSION   ?= $(shell cat VERSION)
 REVISION  ?= $(shell git rev-parse HEAD 2>/dev/null)
 BRANCH    ?= $(shell git rev-parse --abbrev-ref HEAD 2>/dev/null)
 VPKG      := github.com/prometheus/common/version
@@ -18,12 +19,35 @@ LDFLAGS   := -X $(VPKG).Version=$(VERSION) -X $(VPKG).Revision=$(REVISION) -X $(
 GOLANGCI_LINT_VERSION ?= v2.15.0
 GOLANGCI_LINT         := $(GOBIN)/golangci-lint
 
-.PHONY: all build test vet fmt-check lint unit e2e bench bench-e2e fuzz run demo-upgrade check-config deps-prometheus deps-influxdb
+.PHONY: all build release test vet fmt-check lint unit e2e bench bench-e2e fuzz run demo-upgrade check-config deps-prometheus deps-influxdb
 
 all: build
 
+# Static (no cgo, so no libc): the binary runs on any Linux of its
+# architecture and on distroless/static. The Dockerfile and `make release`
+# build with this same line.
 build:
-	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) .
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "$(LDFLAGS)" -o $(BIN) .
+
+# Release artefacts the way the Prometheus exporters ship them (promu's
+# layout): .tarballs/vcf_exporter-<version>.<os>-<arch>.tar.gz, each holding
+# the directory vcf_exporter-<version>.<os>-<arch>/ with the binary, LICENSE
+# and NOTICE, plus sha256sums.txt. Plain go build, since promu is not on the
+# Go module proxy and its crossbuild needs docker.
+RELEASE_PLATFORMS ?= linux/amd64 linux/arm64 darwin/arm64
+RELEASE_DIR       ?= .tarballs
+release:
+	@set -e; rm -rf $(RELEASE_DIR) && mkdir -p $(RELEASE_DIR); \
+	for p in $(RELEASE_PLATFORMS); do \
+		d=$(BIN)-$(VERSION).$${p%/*}-$${p#*/}; \
+		echo ">> $$d"; \
+		mkdir -p $(RELEASE_DIR)/$$d; \
+		GOOS=$${p%/*} GOARCH=$${p#*/} $(MAKE) --no-print-directory build BIN=$(RELEASE_DIR)/$$d/$(BIN); \
+		cp LICENSE NOTICE $(RELEASE_DIR)/$$d/; \
+		tar -C $(RELEASE_DIR) --owner=0 --group=0 --numeric-owner -czf $(RELEASE_DIR)/$$d.tar.gz $$d; \
+		rm -r $(RELEASE_DIR)/$$d; \
+	done; \
+	cd $(RELEASE_DIR) && sha256sum *.tar.gz > sha256sums.txt && cat sha256sums.txt
 
 vet:
 	$(GO) vet $(PKGS)

@@ -416,6 +416,7 @@ type haEntity struct {
 	GroupFunction string `yaml:"group_function"`
 	ValueTemplate string `yaml:"value_template"`
 	State         string `yaml:"state"`
+	Availability  string `yaml:"availability"`
 	Unit          string `yaml:"unit_of_measurement"`
 }
 
@@ -524,13 +525,19 @@ func homeAssistantChecks(t *testing.T, ha *haRenderer) []check {
 				if err := json.Unmarshal(raw, &valueJSON); err != nil {
 					return err.Error()
 				}
-				jobs := make([]haJob, len(entities))
-				for i, e := range entities {
-					jobs[i] = haJob{Template: e.ValueTemplate, Vars: map[string]any{"value_json": valueJSON, "value": string(raw)}}
+				vars := map[string]any{"value_json": valueJSON, "value": string(raw)}
+				jobs := make([]haJob, 0, 2*len(entities))
+				for _, e := range entities {
+					jobs = append(jobs, haJob{Template: e.ValueTemplate, Vars: vars}, haJob{Template: e.Availability, Vars: vars})
 				}
-				for i, res := range ha.render(jobs) {
-					if why := wantOutput(res.Out, res.Error, restKind(entities[i], i >= nSensors)); why != "" {
-						return entities[i].Name + ": " + why
+				res := ha.render(jobs)
+				for i, e := range entities {
+					if why := wantOutput(res[2*i].Out, res[2*i].Error, restKind(e, i >= nSensors)); why != "" {
+						return e.Name + ": " + why
+					}
+					// Present series: available (an entity without the template always is).
+					if a := res[2*i+1]; a.Error != "" || (e.Availability != "" && a.Out != "True") {
+						return fmt.Sprintf("%s: availability rendered %q %s with its series present", e.Name, a.Out, a.Error)
 					}
 				}
 				return ""

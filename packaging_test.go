@@ -84,23 +84,13 @@ func TestDockerfileBuildAndSmoke(t *testing.T) {
 		}
 	}
 	require.NotEmpty(t, build, "the Dockerfile builds with the Makefile's build target")
-	require.Contains(t, build, "CGO_ENABLED=0")
+	require.NotContains(t, build, "VERSION", "the version comes from the VERSION file, as in make release")
 	out := filepath.Join(t.TempDir(), "vcf_exporter")
-	cmd := strings.NewReplacer("${VERSION}", "1.2.3-test", "${REVISION}", "abc123", "${BRANCH}", "test-branch",
+	cmd := strings.NewReplacer("${REVISION}", "abc123", "${BRANCH}", "test-branch",
 		"/out/vcf_exporter", out).Replace(build)
 	b, err := exec.Command("sh", "-c", cmd).CombinedOutput()
 	require.NoError(t, err, "%s: %s", cmd, b)
-
-	// Static: no dynamic loader, no shared libraries.
-	ef, err := elf.Open(out)
-	require.NoError(t, err)
-	for _, p := range ef.Progs {
-		require.NotEqual(t, elf.PT_INTERP, p.Type, "the binary must be static (CGO_ENABLED=0)")
-	}
-	libs, err := ef.ImportedLibraries()
-	require.NoError(t, err)
-	require.Empty(t, libs)
-	require.NoError(t, ef.Close())
+	requireStatic(t, out)
 
 	// The build stage's smoke check, and the version ldflags.
 	var smoke bool
@@ -109,7 +99,7 @@ func TestDockerfileBuildAndSmoke(t *testing.T) {
 			smoke = true
 			b, err := exec.Command("sh", "-c", strings.ReplaceAll(r, "/out/vcf_exporter", out)).CombinedOutput()
 			require.NoError(t, err, "%s", b)
-			require.Contains(t, string(b), "version 1.2.3-test (branch: test-branch, revision: abc123)")
+			require.Contains(t, string(b), "version "+releaseVersion(t)+" (branch: test-branch, revision: abc123)")
 		}
 	}
 	require.True(t, smoke, "the build stage runs --version")
@@ -137,7 +127,32 @@ func TestDockerfileBuildAndSmoke(t *testing.T) {
 	code, body := get(t, "http://"+exp.addr+"/metrics")
 	require.Equal(t, http.StatusOK, code)
 	require.Contains(t, body, `vcf_up{target="simulator"} 1`)
-	require.Regexp(t, `vcf_exporter_build_info\{[^}]*version="1\.2\.3-test"`, body)
+	require.Regexp(t, `vcf_exporter_build_info\{[^}]*version="`+regexp.QuoteMeta(releaseVersion(t))+`"`, body)
+}
+
+// releaseVersion is the VERSION file: what --version reports.
+func releaseVersion(t *testing.T) string {
+	t.Helper()
+	b, err := os.ReadFile("VERSION")
+	require.NoError(t, err)
+	v := strings.TrimSpace(string(b))
+	require.Regexp(t, `^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$`, v, "VERSION is a semantic version")
+	require.Equal(t, v+"\n", string(b), "VERSION is one line")
+	return v
+}
+
+// requireStatic: no dynamic loader, no shared libraries (CGO_ENABLED=0).
+func requireStatic(t *testing.T, path string) {
+	t.Helper()
+	ef, err := elf.Open(path)
+	require.NoError(t, err)
+	defer func() { _ = ef.Close() }()
+	for _, p := range ef.Progs {
+		require.NotEqual(t, elf.PT_INTERP, p.Type, "%s must be static (CGO_ENABLED=0)", path)
+	}
+	libs, err := ef.ImportedLibraries()
+	require.NoError(t, err)
+	require.Empty(t, libs, path)
 }
 
 // TestSystemdUnit: the example unit is hardened, keeps --storage.path in its

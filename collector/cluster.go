@@ -13,8 +13,9 @@ func init() {
 }
 
 var (
+	// No status: vcf_cluster_status has it (see domainInfoDesc).
 	clusterInfoDesc = newDesc("cluster", "info", "vSphere cluster managed by the SDDC Manager; always 1.",
-		"domain", "cluster", "cluster_id", "status")
+		"domain", "cluster", "cluster_id")
 	clusterHostsDesc = newDesc("cluster", "hosts", "Number of ESXi hosts in the cluster.",
 		"domain", "cluster")
 	clusterMetrics = []metricDef[vcfclient.Cluster]{
@@ -47,7 +48,7 @@ func (clusterCollector) Update(_ context.Context, s *Scrape, ch chan<- prometheu
 	for i := range inv.Clusters {
 		c := &inv.Clusters[i]
 		domain := s.DomainName(s.clusterDomainID(c))
-		ch <- s.gauge(clusterInfoDesc, 1, domain, c.Name, c.ID, c.Status)
+		ch <- s.gauge(clusterInfoDesc, 1, domain, c.Name, c.ID)
 		ch <- s.gauge(clusterHostsDesc, float64(s.clusterHostCount(c)), domain, c.Name)
 		emitDefs(s, ch, clusterMetrics, c, domain, c.Name)
 		stateSets(s, ch, clusterStateSets, c, domain, c.Name)

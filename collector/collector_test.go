@@ -374,3 +374,29 @@ vcf_exporter_scrape_errors_total{collector="failing",target="sim"} 1
 	testutil.CollectAndCount(set2.NewTargetCollector(ctx, down, nil))
 	require.Equal(t, 0.0, testutil.ToFloat64(set2.errors.WithLabelValues("sim", "domain")))
 }
+
+// An _info metric's labels describe what does not change with the entity's
+// condition: a status change must move a state set, not start new info
+// series (the state sets carry status).
+func TestInfoLabelsStable(t *testing.T) {
+	varLabels := regexp.MustCompile(`variableLabels: \{([^}]*)\}`)
+	mutable := []string{"status", "state", "configuration_status"}
+	ch := make(chan *prometheus.Desc)
+	c := newSet(t, Available()...).NewTargetCollector(t.Context(), nil, nil)
+	go func() { c.Describe(ch); close(ch) }()
+	infos := 0
+	for d := range ch {
+		name := fqName.FindStringSubmatch(d.String())
+		labels := varLabels.FindStringSubmatch(d.String())
+		require.NotNil(t, name, "descriptor %s", d)
+		require.NotNil(t, labels, "descriptor %s", d)
+		if !strings.HasSuffix(name[1], "_info") {
+			continue
+		}
+		infos++
+		for _, l := range strings.Split(labels[1], ",") {
+			assert.NotContains(t, mutable, l, "%s carries the mutable label %q", name[1], l)
+		}
+	}
+	require.GreaterOrEqual(t, infos, 5, "the collectors' info metrics")
+}

@@ -13,8 +13,10 @@ func init() {
 }
 
 var (
+	// No status here: vcf_domain_status has it, and a status change must
+	// not start new info series.
 	domainInfoDesc = newDesc("domain", "info", "Workload domain of the SDDC Manager; always 1.",
-		"domain", "domain_id", "type", "status")
+		"domain", "domain_id", "type")
 	domainMetrics = []metricDef[vcfclient.Capacity]{
 		{newDesc("domain", "cpu_used_hertz", "CPU used in the domain, in hertz (from the domain's capacity).", "domain"),
 			func(c *vcfclient.Capacity) float64 { return c.CPUUsedHertz }},
@@ -53,7 +55,7 @@ func (domainCollector) Update(_ context.Context, s *Scrape, ch chan<- prometheus
 	}
 	for i := range inv.Domains {
 		d := &inv.Domains[i]
-		ch <- s.gauge(domainInfoDesc, 1, d.Name, d.ID, d.Type, d.Status)
+		ch <- s.gauge(domainInfoDesc, 1, d.Name, d.ID, d.Type)
 		emitDefs(s, ch, domainMetrics, &d.Capacity, d.Name)
 		ch <- s.gauge(domainClustersDesc, float64(len(d.ClusterIDs)), d.Name)
 		stateSets(s, ch, domainStateSets, d, d.Name)

@@ -14,9 +14,12 @@ func init() {
 }
 
 var (
+	// No status: vcf_host_status has it (see domainInfoDesc). esxi_version
+	// stays, as node_uname_info keeps the kernel release: it changes once
+	// per upgrade, not with the host's condition.
 	hostInfoDesc = newDesc("host", "info",
 		"ESXi host known to the SDDC Manager; always 1. host is the FQDN; domain and cluster are empty for unassigned hosts.",
-		"domain", "cluster", "host", "host_id", "esxi_version", "status")
+		"domain", "cluster", "host", "host_id", "esxi_version")
 	hostHardwareInfoDesc = newDesc("host", "hardware_info", "Hardware vendor and model of the ESXi host; always 1.",
 		"host", "vendor", "model")
 	hostGPUsDesc = newDesc("host", "gpus",
@@ -79,7 +82,7 @@ func (hostCollector) Update(_ context.Context, s *Scrape, ch chan<- prometheus.M
 			}
 		}
 		domain := s.DomainName(domainID)
-		ch <- s.gauge(hostInfoDesc, 1, domain, cluster, h.FQDN, h.ID, h.ESXiVersion, h.Status)
+		ch <- s.gauge(hostInfoDesc, 1, domain, cluster, h.FQDN, h.ID, h.ESXiVersion)
 		if h.HardwareVendor != "" || h.HardwareModel != "" {
 			ch <- s.gauge(hostHardwareInfoDesc, 1, h.FQDN, h.HardwareVendor, h.HardwareModel)
 		}

@@ -11,7 +11,7 @@ import (
 )
 
 // InfluxDBConfig is one entry of the "influxdb:" list: an InfluxDB the
-// exporter writes its metrics to (see the README's InfluxDB section). Zero
+// exporter writes its metrics to (see docs/influxdb.md). Zero
 // values mean the default, shown in brackets. Example:
 //
 //	influxdb:

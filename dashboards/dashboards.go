@@ -225,3 +225,9 @@ func merge() dashboard.DataTransformerConfig {
 func lastCalc() *common.ReduceDataOptionsBuilder {
 	return common.NewReduceDataOptionsBuilder().Calcs([]string{"lastNotNull"}).Values(false)
 }
+
+// currentState is a table query giving each entity's current state of a
+// state set as the label status (the _info metrics do not carry it).
+func currentState(metric, by, selector string) string {
+	return fmt.Sprintf(`max by (%s, status) (label_replace(%s{%s} == 1, "status", "$1", "state", "(.*)"))`, by, metric, selector)
+}

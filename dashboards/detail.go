@@ -68,14 +68,15 @@ func detail() (grafanaDashboard, error) {
 	}
 	b = b.WithPanel(table.NewPanelBuilder().
 		Title("Hosts").
-		Description("The selected ESXi hosts with their ESXi version, SDDC Manager status, hardware and physical cores (vcf_host_info, vcf_host_hardware_info, vcf_host_cpu_cores).").
+		Description("The selected ESXi hosts with their ESXi version, SDDC Manager status, hardware and physical cores (vcf_host_info, vcf_host_status, vcf_host_hardware_info, vcf_host_cpu_cores).").
 		Unit("none").
-		WithTarget(qt(`max by (target, domain, cluster, host, esxi_version, status) (vcf_host_info{` + sel("host") + `})`).RefId("info")).
+		WithTarget(qt(`max by (target, domain, cluster, host, esxi_version) (vcf_host_info{` + sel("host") + `})`).RefId("info")).
+		WithTarget(qt(currentState("vcf_host_status", "target, domain, cluster, host", sel("host"))).RefId("status")).
 		WithTarget(qt(`max by (target, host, vendor, model) (vcf_host_hardware_info{` + sel("target") + `,host=~"$host"})`).RefId("hardware")).
 		WithTarget(qt(`max by (target, host) (vcf_host_cpu_cores{` + sel("host") + `})`).RefId("cores")).
 		WithTransformation(merge()).
 		WithTransformation(organize(
-			[]string{"Time", "Value #info", "Value #hardware"},
+			[]string{"Time", "Value #info", "Value #status", "Value #hardware"},
 			map[string]string{"target": "SDDC Manager", "domain": "Domain", "cluster": "Cluster", "host": "Host",
 				"esxi_version": "ESXi version", "status": "Status", "vendor": "Vendor", "model": "Model", "Value #cores": "CPU cores"})).
 		Span(24).Height(10))

@@ -10,7 +10,7 @@ import (
 	"github.com/grafana/grafana-foundation-sdk/go/table"
 )
 
-// The InfluxDB sink's schema (README "InfluxDB"): one measurement per entity
+// The InfluxDB sink's schema (docs/influxdb.md): one measurement per entity
 // kind, identity labels as tags, values as fields without the measurement
 // prefix, _info labels as string fields.
 const (

@@ -66,13 +66,14 @@ func overview() (grafanaDashboard, error) {
 			Title("Domains: version and updates").
 			Description("Each workload domain with its type and status, its current VCF version, whether an upgrade path exists and the next version (the lowest applicable newer release).").
 			Unit("none").
-			WithTarget(qt(`max by (target, domain, type, status) (vcf_domain_info{`+sel("domain")+`})`).RefId("info")).
+			WithTarget(qt(`max by (target, domain, type) (vcf_domain_info{`+sel("domain")+`})`).RefId("info")).
+			WithTarget(qt(currentState("vcf_domain_status", "target, domain", sel("domain"))).RefId("status")).
 			WithTarget(qt(`max by (target, domain, version) (vcf_domain_version_info{`+sel("domain")+`})`).RefId("version")).
 			WithTarget(qt(`max by (target, domain) (vcf_domain_update_available{`+sel("domain")+`})`).RefId("update")).
 			WithTarget(qt(`max by (target, domain, next_version) (label_replace(vcf_domain_next_version_info{`+sel("domain")+`}, "next_version", "$1", "version", "(.*)"))`).RefId("next")).
 			WithTransformation(merge()).
 			WithTransformation(organize(
-				[]string{"Time", "Value #info", "Value #version", "Value #next"},
+				[]string{"Time", "Value #info", "Value #status", "Value #version", "Value #next"},
 				map[string]string{"target": "SDDC Manager", "domain": "Domain", "type": "Type", "status": "Status",
 					"version": "VCF version", "Value #update": "Update available", "next_version": "Next version"})).
 			OverrideByName("Update available", []dashboard.DynamicConfigValue{

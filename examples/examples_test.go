@@ -6,12 +6,14 @@ import (
 	"crypto/rand"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"encoding/json"
 	"encoding/pem"
 	"math/big"
 	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -57,9 +59,11 @@ func TestCompose(t *testing.T) {
 				Context    string `yaml:"context"`
 				Dockerfile string `yaml:"dockerfile"`
 			} `yaml:"build"`
-			Image   string   `yaml:"image"`
-			Volumes []string `yaml:"volumes"`
-			Command []string `yaml:"command"`
+			Image       string            `yaml:"image"`
+			Volumes     []string          `yaml:"volumes"`
+			Command     []string          `yaml:"command"`
+			Ports       []string          `yaml:"ports"`
+			Environment map[string]string `yaml:"environment"`
 		} `yaml:"services"`
 	}
 	b, err := os.ReadFile("docker-compose.yml")
@@ -87,6 +91,34 @@ func TestCompose(t *testing.T) {
 	}
 	require.GreaterOrEqual(t, mounts, 5)
 	require.Contains(t, compose.Services["vcf-exporter"].Command, "--simulator")
+
+	// Safe by default: loopback only, no password in the file, every
+	// variable it needs listed in .env.example.
+	envExample, err := os.ReadFile(".env.example")
+	require.NoError(t, err)
+	required := regexp.MustCompile(`^\$\{(\w+):\?[^}]+\}$|^vcf:\$\{(\w+):\?[^}]+\}$`)
+	for name, s := range compose.Services {
+		for _, p := range s.Ports {
+			require.True(t, strings.HasPrefix(p, "127.0.0.1:"), "%s publishes %s beyond loopback", name, p)
+		}
+		for k, v := range s.Environment {
+			if !strings.Contains(k, "PASSWORD") && !strings.Contains(k, "TOKEN") {
+				continue
+			}
+			m := required.FindStringSubmatch(v)
+			require.NotNil(t, m, "%s: %s must come from .env as ${VAR:?message}, not %q", name, k, v)
+			require.Regexp(t, `(?m)^`+m[1]+m[2]+`=`, string(envExample), ".env.example lists %s", m[1]+m[2])
+		}
+	}
+	require.Equal(t, "true", compose.Services["influxdb"].Environment["INFLUXDB_HTTP_AUTH_ENABLED"])
+	require.Contains(t, string(b), "INFLUXDB_HTTP_AUTH_ENABLED")
+
+	// Grafana reads the dashboards' schema version.
+	grafana := regexp.MustCompile(`^grafana/grafana:(\d+)\.\d+\.\d+$`).FindStringSubmatch(compose.Services["grafana"].Image)
+	require.NotNil(t, grafana, "Grafana pinned to a release: %s", compose.Services["grafana"].Image)
+	major, err := strconv.Atoi(grafana[1])
+	require.NoError(t, err)
+	require.GreaterOrEqual(t, major, grafanaMajorFor(t, maxSchemaVersion(t)), "the pinned Grafana must read the dashboards' schemaVersion")
 	// The Prometheus configuration it mounts scrapes the exporter service.
 	var prom struct {
 		ScrapeConfigs []struct {
@@ -99,6 +131,40 @@ func TestCompose(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, yaml3.Unmarshal(b, &prom))
 	require.Equal(t, "vcf-exporter:10095", prom.ScrapeConfigs[0].StaticConfigs[0].Targets[0])
+}
+
+// grafanaMajorFor is the first Grafana major release that reads a dashboard
+// schemaVersion (39: 11.0, 41 and 42: 12.x).
+func grafanaMajorFor(t *testing.T, schema int) int {
+	t.Helper()
+	switch {
+	case schema <= 38:
+		return 10
+	case schema <= 40:
+		return 11
+	case schema <= 42:
+		return 12
+	}
+	t.Fatalf("schemaVersion %d: which Grafana reads it? extend grafanaMajorFor", schema)
+	return 0
+}
+
+func maxSchemaVersion(t *testing.T) int {
+	t.Helper()
+	files, err := filepath.Glob("../dashboards/*.json")
+	require.NoError(t, err)
+	require.NotEmpty(t, files)
+	highest := 0
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		require.NoError(t, err)
+		var d struct {
+			SchemaVersion int `json:"schemaVersion"`
+		}
+		require.NoError(t, json.Unmarshal(b, &d), f)
+		highest = max(highest, d.SchemaVersion)
+	}
+	return highest
 }
 
 func TestExporterConfig(t *testing.T) {
@@ -370,21 +436,53 @@ func TestStatisticsCard(t *testing.T) {
 	require.Greater(t, n, 2)
 }
 
-// TestREADMESnippetsDoNotCollide: a top-level `automation:` in a README
-// snippet would replace Home Assistant's default
+// TestDocSnippetsDoNotCollide: a top-level `automation:` in a snippet of
+// the documentation would replace Home Assistant's default
 // `automation: !include automations.yaml`.
-func TestREADMESnippetsDoNotCollide(t *testing.T) {
-	b, err := os.ReadFile("../README.md")
+func TestDocSnippetsDoNotCollide(t *testing.T) {
+	docs, err := filepath.Glob("../docs/*.md")
 	require.NoError(t, err)
-	inYAML := false
-	for i, line := range strings.Split(string(b), "\n") {
-		switch {
-		case strings.HasPrefix(line, "```yaml"):
-			inYAML = true
-		case strings.HasPrefix(line, "```"):
-			inYAML = false
-		case inYAML:
-			require.NotRegexp(t, `^(automation|script):\s*$`, line, "README.md:%d: use a labelled block (automation vcf:) or a package", i+1)
+	require.NotEmpty(t, docs)
+	for _, f := range append(docs, "../README.md") {
+		b, err := os.ReadFile(f)
+		require.NoError(t, err)
+		inYAML := false
+		for i, line := range strings.Split(string(b), "\n") {
+			switch {
+			case strings.HasPrefix(line, "```yaml"):
+				inYAML = true
+			case strings.HasPrefix(line, "```"):
+				inYAML = false
+			case inYAML:
+				require.NotRegexp(t, `^(automation|script):\s*$`, line, "%s:%d: use a labelled block (automation vcf:) or a package", f, i+1)
+			}
 		}
 	}
+}
+
+// TestActionsOverHTTPS: the actions token travels only over TLS in every
+// example and every page of the documentation (loopback, the demo's,
+// excepted).
+func TestActionsOverHTTPS(t *testing.T) {
+	files, err := filepath.Glob("../docs/*.md")
+	require.NoError(t, err)
+	files = append(files, "../README.md")
+	require.NoError(t, filepath.WalkDir(".", func(p string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && !strings.HasSuffix(p, "_test.go") {
+			files = append(files, p)
+		}
+		return err
+	}))
+	plain := regexp.MustCompile(`http://([^/"'\s]+)[^"'\s]*/actions/`)
+	n := 0
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		require.NoError(t, err)
+		n += strings.Count(string(b), "https://vcf-exporter.example.com:10095/actions/")
+		for _, m := range plain.FindAllStringSubmatch(string(b), -1) {
+			host := strings.Split(m[1], ":")[0]
+			require.Contains(t, []string{"127.0.0.1", "localhost"}, host, "%s: %s sends the actions token over plain http", f, m[0])
+		}
+	}
+	require.Positive(t, n, "the examples call /actions over https")
 }
