@@ -75,7 +75,8 @@ const maxListElements = 200_000
 
 // identified is a wire element with an id, by which the walk drops
 // duplicates and counts distinct elements. Lists of elements without one
-// (releases, upgradables) are counted by element.
+// (releases, upgradables) are counted by element, and so are elements
+// whose id is empty.
 type identified interface{ listID() string }
 
 // list fetches every element of a list endpoint (base is a GET request),
@@ -171,7 +172,9 @@ func walkList[W, M any](ctx context.Context, c *Client, base request, conv func(
 		if w.distinct+w.dups >= maxListElements {
 			return fmt.Errorf("more than %d elements in the list", maxListElements)
 		}
-		if idd, ok := any(e).(identified); ok {
+		// An element without an id is counted, not deduplicated: it is
+		// no evidence of a paging fault.
+		if idd, ok := any(e).(identified); ok && idd.listID() != "" {
 			id := idd.listID()
 			if _, dup := w.ids[id]; dup {
 				w.dups++

@@ -261,3 +261,16 @@ func TestListUnverifiedWarnsOnce(t *testing.T) {
 	assert.Equal(t, 1, strings.Count(logs.String(), "its completeness cannot be checked"), logs.String())
 	assert.Contains(t, logs.String(), "endpoint=/v1/domains")
 }
+
+// TestListElementsWithoutID: elements without an id are counted, never
+// taken for duplicates of each other.
+func TestListElementsWithoutID(t *testing.T) {
+	f := newFake(t)
+	f.handle("GET /v1/clusters", staticJSON(map[string]any{
+		"elements":     []any{map[string]any{"name": "a"}, map[string]any{"name": "b"}, map[string]any{"id": "c"}},
+		"pageMetadata": map[string]int{"pageNumber": 0, "pageSize": 3, "totalElements": 3, "totalPages": 1},
+	}))
+	cls, err := f.client(t).Clusters(context.Background())
+	require.NoError(t, err)
+	assert.Len(t, cls, 3)
+}
