@@ -75,26 +75,34 @@ const maxListElements = 200_000
 
 // identified is a wire element with an id, by which the walk drops
 // duplicates and counts distinct elements. Lists of elements without one
-// (releases, upgradables) are counted by element.
+// (releases, upgradables) are counted by element, and so are elements
+// whose id is empty.
 type identified interface{ listID() string }
 
 // list fetches every element of a list endpoint (base is a GET request),
-// converting each wire element with conv. See eachElement.
+// converting each wire element with conv. See eachPage.
 func list[W, M any](ctx context.Context, c *Client, base request, conv func(*W) (M, error)) ([]M, error) {
 	var out []M
-	err := eachElement(ctx, c, base, conv, func() { out = out[:0] }, func(m M) { out = append(out, m) })
+	err := eachPage(ctx, c, base, conv, func() { out = nil }, func(page []M) {
+		if out == nil {
+			out = page // an unpaged list is not copied
+			return
+		}
+		out = append(out, page...)
+	})
 	if err != nil {
 		return nil, err
 	}
 	return out, nil
 }
 
-// eachElement walks every page of a list, converting each distinct element
-// with conv and handing it to emit once its page was read whole (a page
-// retried after a broken body starts over). start is called before each
-// walk: a list that does not add up is walked a second time, and the
-// caller must then discard what the first walk gave it.
-func eachElement[W, M any](ctx context.Context, c *Client, base request, conv func(*W) (M, error), start func(), emit func(M)) error {
+// eachPage walks every page of a list, converting each distinct element
+// with conv and handing the page's elements to emit once the page was read
+// whole (a page retried after a broken body starts over); emit owns the
+// slice. start is called before each walk: a list that does not add up is
+// walked a second time, and the caller must then discard what the first
+// walk gave it.
+func eachPage[W, M any](ctx context.Context, c *Client, base request, conv func(*W) (M, error), start func(), emit func([]M)) error {
 	for walks := 1; ; walks++ {
 		start()
 		w, err := walkList(ctx, c, base, conv, emit)
@@ -143,7 +151,7 @@ func (w *walk) sameTotal(m pageMeta) bool {
 // elements than the first), a page bringing no new id (a server ignoring
 // the page asked for), or once totalPages were read and totalElements
 // reached; whether what it read adds up is for the caller to judge.
-func walkList[W, M any](ctx context.Context, c *Client, base request, conv func(*W) (M, error), emit func(M)) (*walk, error) {
+func walkList[W, M any](ctx context.Context, c *Client, base request, conv func(*W) (M, error), emit func([]M)) (*walk, error) {
 	p := pagerOf(base.endpoint)
 	w := &walk{ids: map[string]struct{}{}}
 	// The page being read, undone when a retried attempt starts it over.
@@ -164,7 +172,9 @@ func walkList[W, M any](ctx context.Context, c *Client, base request, conv func(
 		if w.distinct+w.dups >= maxListElements {
 			return fmt.Errorf("more than %d elements in the list", maxListElements)
 		}
-		if idd, ok := any(e).(identified); ok {
+		// An element without an id is counted, not deduplicated: it is
+		// no evidence of a paging fault.
+		if idd, ok := any(e).(identified); ok && idd.listID() != "" {
 			id := idd.listID()
 			if _, dup := w.ids[id]; dup {
 				w.dups++
@@ -211,8 +221,9 @@ func walkList[W, M any](ctx context.Context, c *Client, base request, conv func(
 		if err != nil {
 			return nil, err
 		}
-		for _, m := range pending {
-			emit(m)
+		if len(pending) > 0 {
+			emit(pending)
+			pending = nil
 		}
 		added = added[:0]
 		if pages == 0 {

@@ -29,6 +29,9 @@ type standIn struct {
 	oneBased bool     // reads page numbers from 1 but reports them from 0
 	ignore   bool     // ignores the page number: always the first page
 	noTotal  bool     // leaves totalElements and totalPages out
+	// askedMeta reports pageSize and totalPages for the size asked, not
+	// the size served.
+	askedMeta bool
 	// shiftOnce moves the offset of the first page after the first by
 	// this many elements, as if the list changed during the walk.
 	shiftOnce int
@@ -69,6 +72,7 @@ func (s *standIn) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if v, ok := s.param(r, s.size); ok {
 		size = v
 	}
+	asked := size
 	if s.maxSize > 0 {
 		size = min(size, s.maxSize)
 	}
@@ -89,6 +93,9 @@ func (s *standIn) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		el = append(el, map[string]any{"id": fmt.Sprintf("h%d", i), "name": fmt.Sprintf("n%d", i), "fqdn": fmt.Sprintf("h%d.example", i)})
 	}
 	meta := map[string]int{"pageNumber": idx + s.base, "pageSize": len(el), "totalElements": s.n + s.lie, "totalPages": (s.n + size - 1) / size}
+	if s.askedMeta {
+		meta["pageSize"], meta["totalPages"] = asked, (s.n+asked-1)/asked
+	}
 	if s.noTotal {
 		delete(meta, "totalElements")
 		delete(meta, "totalPages")
@@ -118,6 +125,7 @@ func TestListReadings(t *testing.T) {
 		{"9.1 names, page size not honoured, 50 a page", standIn{base: 0, number: names91}, 11},
 		{"capped at 37, first page 0", standIn{base: 0, number: names90, size: sizes90, maxSize: 37}, 14},
 		{"capped at 37, first page 1", standIn{base: 1, number: names91, size: sizes91, maxSize: 37}, 14},
+		{"capped at 37, metadata for the size asked", standIn{number: names91, size: sizes91, maxSize: 37, askedMeta: true}, 14},
 		{"capped at 39: the last page is full", standIn{n: 507 - 507%39 + 39, base: 0, number: names91, size: sizes91, maxSize: 39}, 14},
 		{"reads numbers from 1, reports them from 0", standIn{number: names91, size: sizes91, maxSize: 100, oneBased: true}, 7},
 		{"no paging (5.2.1)", standIn{defSize: 1 << 20}, 1},
@@ -252,4 +260,17 @@ func TestListUnverifiedWarnsOnce(t *testing.T) {
 	}
 	assert.Equal(t, 1, strings.Count(logs.String(), "its completeness cannot be checked"), logs.String())
 	assert.Contains(t, logs.String(), "endpoint=/v1/domains")
+}
+
+// TestListElementsWithoutID: elements without an id are counted, never
+// taken for duplicates of each other.
+func TestListElementsWithoutID(t *testing.T) {
+	f := newFake(t)
+	f.handle("GET /v1/clusters", staticJSON(map[string]any{
+		"elements":     []any{map[string]any{"name": "a"}, map[string]any{"name": "b"}, map[string]any{"id": "c"}},
+		"pageMetadata": map[string]int{"pageNumber": 0, "pageSize": 3, "totalElements": 3, "totalPages": 1},
+	}))
+	cls, err := f.client(t).Clusters(context.Background())
+	require.NoError(t, err)
+	assert.Len(t, cls, 3)
 }

@@ -2,7 +2,8 @@
 // (VCF API 5.2.1, or 9.0.2 with Config.VCFVersion), the way govmomi's vcsim
 // simulates vCenter: a deterministic inventory, token auth, the upgrade
 // lifecycle as a state machine that runs on a compressible clock, fault
-// injection and per-endpoint request counters.
+// injection, per-endpoint request counters, and each version's paging with
+// the readings the references leave open (paging.go).
 package vcfsim
 
 import (
