@@ -90,6 +90,14 @@ func (s *Simulator) getTasks(r *http.Request, _ vars) (int, any) {
 		if v := q.Get("taskName"); v != "" && !strings.Contains(strings.ToLower(j.Name), strings.ToLower(v)) {
 			continue
 		}
+		// "A task is completed if its status is 'Successful' or 'Failed'.
+		// Time is in milliseconds."
+		if v := q.Get("completedAfter"); v != "" {
+			ms, err := strconv.ParseInt(v, 10, 64)
+			if err == nil && ((j.Status != "SUCCESSFUL" && j.Status != "FAILED") || !s.tasks[i].end.After(time.UnixMilli(ms))) {
+				continue
+			}
+		}
 		out = append(out, j)
 	}
 	if v := q.Get("limit"); v != "" {
@@ -100,7 +108,28 @@ func (s *Simulator) getTasks(r *http.Request, _ vars) (int, any) {
 		}
 		out = out[:min(n, len(out))]
 	}
-	return http.StatusOK, newPage(out)
+	return http.StatusOK, pageTasks(out, q.Get("pageNumber"), q.Get("pageSize"))
+}
+
+// maxTasksPageSize: "Max page size allowed is 100."
+const maxTasksPageSize = 100
+
+// pageTasks serves one page (numbered from 0) when the request names a page
+// or a size, and the whole list otherwise.
+func pageTasks(all []taskJSON, number, size string) page[taskJSON] {
+	if number == "" && size == "" {
+		return newPage(all)
+	}
+	n, _ := strconv.Atoi(number)
+	sz, err := strconv.Atoi(size)
+	if err != nil || sz < 1 || sz > maxTasksPageSize {
+		sz = maxTasksPageSize
+	}
+	n = max(n, 0)
+	from, to := min(n*sz, len(all)), min((n+1)*sz, len(all))
+	p := newPage(all[from:to])
+	p.PageMetadata = &pageMetadata{PageNumber: n, PageSize: sz, TotalElements: len(all), TotalPages: (len(all) + sz - 1) / sz}
+	return p
 }
 
 func hasResourceType(rs []resourceJSON, typ string) bool {
