@@ -35,7 +35,7 @@ func TestParseTimestamp(t *testing.T) {
 	} {
 		got, err := ParseTimestamp(tc.in)
 		if !tc.ok {
-			assert.Error(t, err, tc.in)
+			require.Error(t, err, tc.in)
 			continue
 		}
 		if assert.NoError(t, err, tc.in) {
