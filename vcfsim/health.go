@@ -10,8 +10,9 @@ import (
 // The health of the instance: resource certificates, SDDC Manager's own
 // services, the backup configuration and password expiry. The demo mix
 // (seedHealth) has one certificate about to expire, one expired in the last
-// VI domain (the lab), a failed task, a service down and backups configured
-// with a recent success; tests change it with the Set* methods.
+// VI domain (the lab), a failed task, a service down, backups configured
+// with a recent success and a password expiring; tests change it with the
+// Set* methods.
 
 // health is guarded by Simulator.mu.
 type health struct {
@@ -54,7 +55,8 @@ func (s *Simulator) seedHealth(now time.Time) {
 		h.services = append(h.services, vcfService{id: uuidFrom(s.healthRand), name: n, status: st})
 	}
 	h.backup = true
-	h.pwExpiry = map[string]time.Time{}
+	// The management vCenter's root password expires in ten days.
+	h.pwExpiry = map[string]time.Time{s.inv.domains[0].vcFQDN: now.Add(10 * 24 * time.Hour)}
 	h.checks = map[string]*credentialCheck{}
 	h.forbidden = map[string]bool{}
 	mgmt := resourceJSON{ResourceID: s.inv.sddcID, FQDN: s.inv.sddcFQDN, Type: "SDDC_MANAGER", Name: s.inv.sddcFQDN}
