@@ -102,6 +102,7 @@ type BackupStatus struct {
 type healthState struct {
 	reading HealthReading
 	seq     uint64
+	running chan struct{} // closed when the running read ends; nil: none
 }
 
 // healthFetchers read one kind; prev is the last reading (for the
@@ -151,29 +152,40 @@ func (t *Target) healthInterval(kind HealthKind) time.Duration {
 	return DefaultHealthIntervals[kind]
 }
 
-// startHealth starts a read of kind unless one is running.
+// startHealth starts a read of kind unless one is running, and returns a
+// channel closed when that read has ended. The read is detached from its
+// callers and bounded by FetchTimeout. Its result and the end of "running"
+// are one update under t.mu, so a caller that sees the result can start
+// the next read at once.
 func (t *Target) startHealth(kind HealthKind) <-chan struct{} {
-	done := make(chan struct{})
 	fetch := healthFetchers[kind]
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.health == nil {
+		t.health = map[HealthKind]*healthState{}
+	}
+	st := t.health[kind]
+	if st == nil {
+		st = &healthState{}
+		t.health[kind] = st
+	}
+	if st.running != nil {
+		return st.running
+	}
+	done := make(chan struct{})
 	if t.ctx.Err() != nil || fetch == nil {
 		close(done)
 		return done
 	}
-	ch := t.sf.DoChan("health-"+string(kind), func() (any, error) {
+	st.running = done
+	prev := st.reading
+	go func() {
+		defer close(done)
 		fctx, cancel := t.fetchContext(context.Background())
 		defer cancel()
-		prev := t.HealthStatus(kind)
 		next, err := fetch(fctx, t, prev)
 		now := t.opts.Now()
 		t.mu.Lock()
-		if t.health == nil {
-			t.health = map[HealthKind]*healthState{}
-		}
-		st := t.health[kind]
-		if st == nil {
-			st = &healthState{}
-			t.health[kind] = st
-		}
 		hadRun, prevErr := st.reading.HasRun(), st.reading.Err
 		st.seq++
 		if err == nil {
@@ -181,13 +193,10 @@ func (t *Target) startHealth(kind HealthKind) <-chan struct{} {
 			st.reading = next
 		}
 		st.reading.LastAttempt, st.reading.Err, st.reading.Seq = now, err, st.seq
-		t.mu.Unlock()
+		st.running = nil
+		// Logged before the reading is seen: whoever sees it sees the log.
 		t.logHealth(kind, err, prevErr, hadRun)
-		return nil, nil
-	})
-	go func() {
-		<-ch
-		close(done)
+		t.mu.Unlock()
 	}()
 	return done
 }
