@@ -12,7 +12,9 @@ import (
 // passwords (the certificate, task, service, backup and credential
 // collectors).
 func health() (grafanaDashboard, error) {
-	target := sel("target")
+	target, domain := sel("target"), sel("domain")
+	// Days-left thresholds are red from far below zero: thresholds' green
+	// base step is for nothing.
 	return newDashboard("vcf-health", "VCF health",
 		"What SDDC Manager knows about the instance's health: certificate expiry per resource, failed and running tasks, SDDC Manager's services, backups and password expiry (the last one needs --collector.credential).",
 		"domain").
@@ -20,9 +22,9 @@ func health() (grafanaDashboard, error) {
 			Title("Certificates by days left").
 			Description("Days until each resource's certificate expires, soonest first, negative once expired, with SDDC Manager's own expiration status (vcf_certificate_expiry_timestamp_seconds, vcf_certificate_expiration_status).").
 			Unit("none").Decimals(1).
-			Thresholds(thresholds(-1e12, "red", 0.0, "red", 7.0, "orange", 30.0, "green")).
-			WithTarget(qt(`sort((vcf_certificate_expiry_timestamp_seconds{`+sel("domain")+`} - time()) / 86400)`).RefId("days")).
-			WithTarget(qt(`max by (target, domain, resource_type, resource_name, state) (vcf_certificate_expiration_status{`+sel("domain")+`} == 1)`).RefId("status")).
+			Thresholds(thresholds(-1e12, "red", 7.0, "orange", 30.0, "green")).
+			WithTarget(qt(`sort((vcf_certificate_expiry_timestamp_seconds{` + domain + `} - time()) / 86400)`).RefId("days")).
+			WithTarget(qt(`max by (target, domain, resource_type, resource_name, state) (vcf_certificate_expiration_status{` + domain + `} == 1)`).RefId("status")).
 			WithTransformation(merge()).
 			WithTransformation(organize([]string{"Time", "Value #status"},
 				map[string]string{"target": "SDDC Manager", "domain": "Domain", "resource_type": "Type", "resource_name": "Resource", "state": "Status", "Value #days": "Days left"})).
@@ -34,8 +36,8 @@ func health() (grafanaDashboard, error) {
 			Thresholds(thresholds(1.0, "red")).
 			ColorMode(common.BigValueColorModeBackground).
 			ReduceOptions(lastCalc()).
-			WithTarget(q(`sum(vcf_certificate_expiration_status{`+sel("domain")+`,state="EXPIRED"}) or vector(0)`, "expired")).
-			WithTarget(q(`sum(vcf_certificate_expiration_status{`+sel("domain")+`,state="ABOUT_TO_EXPIRE"}) or vector(0)`, "about to expire").RefId("soon")).
+			WithTarget(q(`sum(vcf_certificate_expiration_status{`+domain+`,state="EXPIRED"}) or vector(0)`, "expired")).
+			WithTarget(q(`sum(vcf_certificate_expiration_status{`+domain+`,state="ABOUT_TO_EXPIRE"}) or vector(0)`, "about to expire").RefId("soon")).
 			Span(8).Height(5)).
 		WithPanel(stat.NewPanelBuilder().
 			Title("SDDC Manager services").
@@ -59,7 +61,7 @@ func health() (grafanaDashboard, error) {
 			Title("Failed tasks by type").
 			Description("Tasks that FAILED or TIMED_OUT in the last 24 hours, by type (vcf_tasks); SDDC Manager's task list says why.").
 			Unit("none").
-			WithTarget(qt(`sum by (target, type, status) (vcf_tasks{`+target+`,status=~"FAILED|TIMED_OUT"})`)).
+			WithTarget(qt(`sum by (target, type, status) (vcf_tasks{` + target + `,status=~"FAILED|TIMED_OUT"})`)).
 			WithTransformation(organize([]string{"Time"},
 				map[string]string{"target": "SDDC Manager", "type": "Type", "status": "Status", "Value": "Tasks"})).
 			Span(8).Height(7)).
@@ -89,8 +91,8 @@ func health() (grafanaDashboard, error) {
 			Title("Passwords by days left").
 			Description("Days until each account's password expires, soonest first (vcf_credential_password_expiry_timestamp_seconds; needs --collector.credential).").
 			Unit("none").Decimals(1).
-			Thresholds(thresholds(-1e12, "red", 0.0, "red", 14.0, "green")).
-			WithTarget(qt(`sort((vcf_credential_password_expiry_timestamp_seconds{`+target+`} - time()) / 86400)`)).
+			Thresholds(thresholds(-1e12, "red", 14.0, "green")).
+			WithTarget(qt(`sort((vcf_credential_password_expiry_timestamp_seconds{` + target + `} - time()) / 86400)`)).
 			WithTransformation(organize([]string{"Time"},
 				map[string]string{"target": "SDDC Manager", "domain": "Domain", "resource_type": "Type", "resource_name": "Resource", "username": "User", "Value": "Days left"})).
 			Span(12).Height(8)).
