@@ -90,6 +90,9 @@ type TaskLedger struct {
 	// seen (zero: none within the lookback).
 	LastFailure time.Time
 	watermark   time.Time // newest completion seen
+	// filterIgnored: the last read returned tasks completedAfter excludes
+	// (logged when it starts).
+	filterIgnored bool
 }
 
 // BackupStatus is SDDC Manager's backup configuration and the completion
@@ -276,7 +279,11 @@ func fetchTasks(ctx context.Context, t *Target, prev HealthReading) (HealthReadi
 	if err != nil {
 		return HealthReading{}, err
 	}
+	ignored := false
 	for _, r := range done {
+		// completedAfter is exclusive; a task completed before since, or
+		// not at all, means SDDC Manager did not filter.
+		ignored = ignored || !r.Completed.After(since.Add(-time.Second))
 		if r.Completed.After(l.watermark) {
 			l.watermark = r.Completed
 		}
@@ -295,6 +302,10 @@ func fetchTasks(ctx context.Context, t *Target, prev HealthReading) (HealthReadi
 			l.Running = append(l.Running, r)
 		}
 	}
+	if ignored && (prev.Tasks == nil || !prev.Tasks.filterIgnored) {
+		t.log.Warn("SDDC Manager ignored completedAfter on GET /v1/tasks: every task read returns the whole task history", "since", since.UTC())
+	}
+	l.filterIgnored = ignored
 	return HealthReading{Tasks: l}, nil
 }
 

@@ -107,3 +107,27 @@ func TestHealthForbidden(t *testing.T) {
 	require.NoError(t, h.Err)
 	assert.Contains(t, logs.String(), "health read succeeded again")
 }
+
+// TestHealthTasksFilterIgnored: a server that answers GET /v1/tasks with
+// its whole history despite completedAfter is said once; the counts stay
+// those of the window.
+func TestHealthTasksFilterIgnored(t *testing.T) {
+	var logs testutil.Buffer
+	srv, tg, clk := healthTarget(t, Options{Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	srv.Sim.IgnoreCompletedAfter(true)
+	h := tg.Health(t.Context(), HealthTask)
+	require.NoError(t, h.Err)
+	assert.Len(t, h.Tasks.Completed, 2, "the backup of yesterday is outside the window all the same")
+	clk.Add(2 * time.Minute)
+	tg.Health(t.Context(), HealthTask)
+	h = waitRead(t, tg, HealthTask, h.Seq)
+	require.NoError(t, h.Err)
+	assert.Len(t, h.Tasks.Completed, 2)
+	assert.Equal(t, 1, strings.Count(logs.String(), "ignored completedAfter"), logs.String())
+
+	srv.Sim.IgnoreCompletedAfter(false)
+	clk.Add(2 * time.Minute)
+	tg.Health(t.Context(), HealthTask)
+	waitRead(t, tg, HealthTask, h.Seq)
+	assert.Equal(t, 1, strings.Count(logs.String(), "ignored completedAfter"))
+}

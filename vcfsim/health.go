@@ -22,6 +22,9 @@ type health struct {
 	pwExpiry   map[string]time.Time // resource name -> password expiry override
 	checks     map[string]*credentialCheck
 	forbidden  map[string]bool // "METHOD template" answered 403
+	// ignoreCompletedAfter plays a server that does not filter GET
+	// /v1/tasks by completedAfter.
+	ignoreCompletedAfter bool
 }
 
 type vcfService struct{ id, name, status string }
@@ -101,6 +104,14 @@ func (s *Simulator) SetForbidden(endpoints ...string) {
 	for _, e := range endpoints {
 		s.health.forbidden[e] = true
 	}
+}
+
+// IgnoreCompletedAfter makes GET /v1/tasks ignore its completedAfter
+// filter (answering the whole history), as a server might.
+func (s *Simulator) IgnoreCompletedAfter(on bool) {
+	s.mu.Lock()
+	s.health.ignoreCompletedAfter = on
+	s.mu.Unlock()
 }
 
 // SetCertificateExpiry sets the notAfter of the certificate of the resource
