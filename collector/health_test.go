@@ -123,3 +123,24 @@ func TestSummarizeTasks(t *testing.T) {
 		summarizeTasks(l).counts)
 	assert.Empty(t, summarizeTasks(nil).counts)
 }
+
+// TestHealthScrapeAddsNoRequest: after the first reads, a scrape sends no
+// health request: the data comes from the target's cache.
+func TestHealthScrapeAddsNoRequest(t *testing.T) {
+	var logs testutil.Buffer
+	srv, tg, set := healthSet(t, &logs, "certificate", "task", "service", "backup")
+	health := []string{"GET /v1/domains/{id}/resource-certificates", "GET /v1/tasks", "GET /v1/vcf-services", "GET /v1/system/backup-configuration"}
+	exposition(t, set.NewTargetCollector(t.Context(), tg, nil))
+	first := srv.Sim.Stats()
+	for _, e := range health {
+		require.Positive(t, first[e], e)
+	}
+	for range 3 {
+		exposition(t, set.NewTargetCollector(t.Context(), tg, nil))
+	}
+	now := srv.Sim.Stats()
+	for _, e := range health {
+		assert.Equal(t, first[e], now[e], e)
+	}
+	assert.Greater(t, now["GET /v1/hosts"], first["GET /v1/hosts"], "the inventory is read again (no minimum refresh interval here)")
+}
