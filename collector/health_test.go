@@ -135,6 +135,7 @@ func TestHealthScrapeAddsNoRequest(t *testing.T) {
 	for _, e := range health {
 		require.Positive(t, first[e], e)
 	}
+	assert.EqualValues(t, 1, first["GET /v1/hosts"], "the certificate read uses the scrape's inventory")
 	for range 3 {
 		exposition(t, set.NewTargetCollector(t.Context(), tg, nil))
 	}

@@ -222,7 +222,12 @@ func (t *Target) logHealth(kind HealthKind, err, prevErr error, hadRun bool) {
 }
 
 func fetchCertificates(ctx context.Context, t *Target, _ HealthReading) (HealthReading, error) {
-	snap := t.Snapshot(ctx)
+	// The scrape that started this read has just fetched the inventory:
+	// its domains serve, without asking SDDC Manager again.
+	snap := t.LastSnapshot()
+	if !snap.Up() {
+		snap = t.Snapshot(ctx)
+	}
 	if !snap.Up() {
 		return HealthReading{}, fmt.Errorf("listing domains: %w", snap.Err)
 	}
