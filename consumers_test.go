@@ -60,7 +60,7 @@ func startConsumerExporter(t *testing.T, extraArgs ...string) *exporterProc {
 	exp := startExporter(t, bin, []string{"VCF_PASSWORD=" + simCfg.Password}, append([]string{
 		"--vcf.url=" + srv.URL, "--vcf.username=" + simCfg.Username, "--vcf.target-name=" + consumerTarget,
 		"--actions.token-file=" + filepath.Join(dir, "token"), "--storage.path=" + filepath.Join(dir, "data"),
-		"--actions.poll-interval=100ms"}, extraArgs...)...)
+		"--actions.poll-interval=100ms", "--collector.credential"}, extraArgs...)...)
 
 	call := func(method, path string) (int, map[string]any) {
 		req, err := http.NewRequest(method, "http://"+exp.addr+"/actions/v1"+path, nil)

@@ -10,6 +10,7 @@ import (
 	"html"
 	"io"
 	"log/slog"
+	"maps"
 	"net/http"
 	"net/url"
 	"os"
@@ -28,6 +29,7 @@ import (
 	versioncollector "github.com/prometheus/client_golang/prometheus/collectors/version"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	promcfg "github.com/prometheus/common/config"
+	"github.com/prometheus/common/model"
 	"github.com/prometheus/common/promslog"
 	promslogflag "github.com/prometheus/common/promslog/flag"
 	"github.com/prometheus/common/version"
@@ -66,6 +68,7 @@ type flags struct {
 	insecure      bool
 	minRefresh    time.Duration
 	upgradeCheck  time.Duration
+	healthFlags   []healthFlag
 	scrapeTimeout time.Duration
 	maxResponse   units.Base2Bytes
 	maxRequests   int
@@ -85,6 +88,20 @@ type flags struct {
 	influx                 *influxsink.Flags
 }
 
+// healthFlag is a --vcf.health-interval.<kind> flag.
+type healthFlag struct {
+	kind targets.HealthKind
+	d    *time.Duration
+}
+
+func (f *flags) healthIntervalMap() map[targets.HealthKind]time.Duration {
+	m := map[targets.HealthKind]time.Duration{}
+	for _, h := range f.healthFlags {
+		m[h.kind] = *h.d
+	}
+	return m
+}
+
 func registerFlags(a *kingpin.Application) *flags {
 	f := &flags{log: &promslog.Config{}}
 	a.Flag("web.telemetry-path", "Path under which to expose metrics of all targets.").Default("/metrics").StringVar(&f.metricsPath)
@@ -98,6 +115,12 @@ func registerFlags(a *kingpin.Application) *flags {
 	a.Flag("vcf.tls.insecure-skip-verify", "Do not verify the --vcf.url SDDC Manager's certificate (unsafe).").BoolVar(&f.insecure)
 	config.DurationFlag(a, "vcf.min-refresh-interval", "An inventory younger than this is reused instead of asking SDDC Manager again.", "10s", &f.minRefresh)
 	config.DurationFlag(a, "vcf.upgrade-check-interval", "How long the upgrade check (current version, future releases) is cached; it is refreshed in the background.", "15m", &f.upgradeCheck)
+	for _, kind := range slices.Sorted(maps.Keys(targets.DefaultHealthIntervals)) {
+		d := new(time.Duration)
+		f.healthFlags = append(f.healthFlags, healthFlag{kind, d})
+		config.DurationFlag(a, "vcf.health-interval."+string(kind), "How long the "+string(kind)+" collector's data is cached; it is read again in the background.",
+			model.Duration(targets.DefaultHealthIntervals[kind]).String(), d)
+	}
 	config.DurationFlag(a, "vcf.scrape-timeout", "Scrape timeout when Prometheus sends no X-Prometheus-Scrape-Timeout-Seconds header.", "30s", &f.scrapeTimeout)
 	config.DurationFlag(a, "web.timeout-offset", "Subtracted from Prometheus' scrape timeout so that the exporter answers in time.", "500ms", &f.timeoutOffset)
 	a.Flag("web.disable-exporter-metrics", "Exclude metrics about the exporter process itself (promhttp_*, process_*, go_*).").BoolVar(&f.disableExporterMetrics)
@@ -186,6 +209,7 @@ func run(f *flags, logger *slog.Logger) error {
 	registry := targets.NewRegistry(targets.Options{
 		MinRefreshInterval:   f.minRefresh,
 		UpgradeCheckInterval: f.upgradeCheck,
+		HealthIntervals:      f.healthIntervalMap(),
 		MaxResponseBytes:     int64(f.maxResponse),
 		Logger:               logger,
 	})

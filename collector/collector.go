@@ -216,6 +216,9 @@ type Scrape struct {
 	upgradeOnce sync.Once
 	upgrades    targets.UpgradeStatus
 
+	healthMu       sync.Mutex
+	healthReadings map[targets.HealthKind]targets.HealthReading
+
 	once          sync.Once
 	domainName    map[string]string // id -> name
 	cluster       map[string]*vcfclient.Cluster
@@ -415,8 +418,12 @@ func (s *Set) describe() []*prometheus.Desc {
 		close(ch)
 	}()
 	var out []*prometheus.Desc
+	seen := map[*prometheus.Desc]bool{} // shared by several collectors, described once
 	for d := range ch {
-		out = append(out, d)
+		if !seen[d] {
+			seen[d] = true
+			out = append(out, d)
+		}
 	}
 	return out
 }
@@ -483,7 +490,12 @@ func (c *TargetCollector) execute(name string, col Collector, s *Scrape, ch chan
 	success := 1.0
 	if err != nil {
 		success = 0
-		if !errors.Is(err, ErrTargetDown) { // that one is logged once per state change by the target
+		// The target logs these once per state change, not every scrape.
+		switch {
+		case errors.Is(err, ErrTargetDown):
+		case errors.Is(err, errHealthLogged):
+			failures.Inc()
+		default:
 			failures.Inc()
 			c.set.logger.Error("collector failed", "target", c.target.Name, "collector", name, "duration_seconds", duration.Seconds(), "err", err)
 		}

@@ -189,10 +189,14 @@ func TestOutage(t *testing.T) {
 vcf_up 0
 # HELP vcf_scrape_collector_success vcf_exporter: whether a collector succeeded.
 # TYPE vcf_scrape_collector_success gauge
+vcf_scrape_collector_success{collector="backup"} 0
+vcf_scrape_collector_success{collector="certificate"} 0
 vcf_scrape_collector_success{collector="cluster"} 0
 vcf_scrape_collector_success{collector="domain"} 0
 vcf_scrape_collector_success{collector="host"} 0
 vcf_scrape_collector_success{collector="sddc_manager"} 0
+vcf_scrape_collector_success{collector="service"} 0
+vcf_scrape_collector_success{collector="task"} 0
 vcf_scrape_collector_success{collector="upgrade"} 0
 # HELP vcf_upgrade_check_success 1 when the last upgrade check succeeded, 0 when it failed (the last good result is still served); from the upgrade check, cached and refreshed in the background.
 # TYPE vcf_upgrade_check_success gauge
@@ -205,8 +209,8 @@ vcf_upgrade_check_timestamp_seconds 1.767323045e+09
 	require.NoError(t, testutil.CollectAndCompare(c, strings.NewReader(want),
 		"vcf_up", "vcf_scrape_collector_success", "vcf_upgrade_check_success", "vcf_upgrade_check_timestamp_seconds"))
 
-	// No stale inventory series: only up, the scrape self-metrics and the
-	// upgrade check status remain.
+	// No stale inventory series: only up, the scrape self-metrics, the
+	// upgrade check status and the time of the last health reads remain.
 	ctx2, cancel2 := context.WithTimeout(t.Context(), time.Second)
 	defer cancel2()
 	reg := prometheus.NewPedanticRegistry()
@@ -218,7 +222,8 @@ vcf_upgrade_check_timestamp_seconds 1.767323045e+09
 		names = append(names, mf.GetName())
 	}
 	require.ElementsMatch(t, []string{"vcf_up", "vcf_scrape_duration_seconds", "vcf_scrape_collector_duration_seconds", "vcf_scrape_collector_success",
-		"vcf_inventory_refresh_duration_seconds", "vcf_upgrade_check_success", "vcf_upgrade_check_timestamp_seconds"}, names)
+		"vcf_inventory_refresh_duration_seconds", "vcf_upgrade_check_success", "vcf_upgrade_check_timestamp_seconds",
+		"vcf_health_last_success_timestamp_seconds"}, names)
 
 	// Back again: the upgrade check runs again at once, not an interval later.
 	srv.Sim.SetFaults(vcfsim.Faults{})
@@ -264,8 +269,9 @@ vcf_upgrade_check_success 0
 }
 
 func TestCollectorSelection(t *testing.T) {
-	require.Equal(t, []string{"cluster", "domain", "host", "sddc_manager", "upgrade"}, Available())
-	require.Equal(t, Available(), DefaultEnabled())
+	require.Equal(t, []string{"backup", "certificate", "cluster", "credential", "domain", "host", "sddc_manager", "service", "task", "upgrade"}, Available())
+	// credential starts check tasks on SDDC Manager: off by default.
+	require.Equal(t, []string{"backup", "certificate", "cluster", "domain", "host", "sddc_manager", "service", "task", "upgrade"}, DefaultEnabled())
 	_, err := NewSet(Options{}, "nope")
 	require.ErrorContains(t, err, `unknown collector "nope"`)
 

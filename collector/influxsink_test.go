@@ -85,3 +85,54 @@ func TestNewMetricReachesInfluxDBSink(t *testing.T) {
 	require.Equal(t, len(inv.Hosts), hosts)
 	require.Equal(t, len(inv.Clusters), clusters)
 }
+
+// TestHealthReachesInfluxDBSink: the health collectors' families become
+// points of their own measurements, state sets as string fields.
+func TestHealthReachesInfluxDBSink(t *testing.T) {
+	cfg := vcfsim.DefaultConfig()
+	cfg.Domains, cfg.ClustersPerDomain, cfg.HostsPerCluster, cfg.UnassignedHosts = 2, 1, 2, 0
+	srv, err := vcfsim.NewServer(cfg)
+	require.NoError(t, err)
+	t.Cleanup(func() { srv.Close() })
+	reg := targets.NewRegistry(targets.Options{MinRefreshInterval: time.Hour})
+	t.Cleanup(reg.Close)
+	require.NoError(t, reg.Apply([]config.TargetConfig{{Name: "lab", URL: srv.URL, Username: cfg.Username, Password: promcfg.Secret(cfg.Password)}}))
+	set, err := collector.NewSet(collector.Options{}, "certificate", "task", "service", "backup")
+	require.NoError(t, err)
+
+	got := map[string]bool{}
+	for _, p := range (&influxsink.Source{Registry: reg, Set: set}).Points(context.Background()) {
+		tags := map[string]string{}
+		for _, tg := range p.TagList() {
+			tags[tg.Key] = tg.Value
+		}
+		for _, f := range p.FieldList() {
+			switch v := f.Value.(type) {
+			case string:
+				got[p.Name()+" "+tags["resource_name"]+tags["service"]+tags["status"]+" "+f.Key+"="+v] = true
+			default:
+				got[p.Name()+" "+tags["resource_name"]+tags["service"]+tags["status"]+" "+f.Key] = true
+			}
+		}
+	}
+	for _, want := range []string{
+		"vcf_certificate sfo-w01-vc01.sfo.rainpole.io expiration_status=EXPIRED",
+		"vcf_certificate sfo-w01-vc01.sfo.rainpole.io expiry_timestamp_seconds",
+		"vcf_target FAILED tasks",
+		"vcf_task  last_failure_timestamp_seconds",
+		"vcf_service SDDC_MANAGER_UI status=DOWN",
+		"vcf_service SDDC_MANAGER_UI up",
+		"vcf_backup  configured",
+		"vcf_backup  last_success_timestamp_seconds",
+	} {
+		require.True(t, got[want], "%q not written; written: %v", want, strings.Join(keys(got), "\n"))
+	}
+}
+
+func keys(m map[string]bool) []string {
+	var out []string
+	for k := range m {
+		out = append(out, k)
+	}
+	return out
+}

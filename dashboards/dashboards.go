@@ -40,6 +40,7 @@ var All = []Dashboard{
 	{"vcf-overview.json", overview},
 	{"vcf-detail.json", detail},
 	{"vcf-upgrades.json", upgrades},
+	{"vcf-health.json", health},
 	{"vcf-overview-influxdb.json", overviewInfluxDB},
 }
 

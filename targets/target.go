@@ -41,6 +41,9 @@ type Options struct {
 	// MaxConcurrentDomainChecks bounds the parallel release calls of one
 	// upgrade check (default 4).
 	MaxConcurrentDomainChecks int
+	// HealthIntervals: how long each kind of health data is served before
+	// it is read again in the background (default DefaultHealthIntervals).
+	HealthIntervals map[HealthKind]time.Duration
 	// MaxResponseBytes caps one SDDC Manager response body for targets
 	// without max_response_size (default vcfclient.DefaultMaxResponseBytes).
 	MaxResponseBytes int64
@@ -162,6 +165,7 @@ type Target struct {
 	up       *bool // last known reachability, for logging state changes only
 	upgrades UpgradeStatus
 	recheck  bool // the last check failed because the inventory fetch did
+	health   map[HealthKind]*healthState
 }
 
 func newTarget(cfg config.TargetConfig, password promcfg.Secret, opts Options) (*Target, error) {

@@ -111,7 +111,7 @@ func TestAbsurdNumbersDropped(t *testing.T) {
 	require.True(t, math.IsNaN(ds[0].Capacity.MemoryUsedBytes))
 
 	require.NoError(t, promtestutil.CollectAndCompare(c, strings.NewReader(`
-# HELP vcf_api_values_dropped_total Numbers from SDDC Manager dropped instead of exported, by endpoint (path template), API field and reason (non_finite, negative).
+# HELP vcf_api_values_dropped_total Values from SDDC Manager dropped instead of exported, by endpoint (path template), API field and reason (non_finite, negative, unparseable_timestamp).
 # TYPE vcf_api_values_dropped_total counter
 vcf_api_values_dropped_total{endpoint="/v1/domains",field="capacity.memory.used",reason="negative"} 1
 vcf_api_values_dropped_total{endpoint="/v1/hosts",field="cpu.cores",reason="negative"} 2

@@ -42,7 +42,7 @@ func newMetrics() *metrics {
 		}),
 		dropped: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "vcf_api_values_dropped_total",
-			Help: "Numbers from SDDC Manager dropped instead of exported, by endpoint (path template), API field and reason (non_finite, negative).",
+			Help: "Values from SDDC Manager dropped instead of exported, by endpoint (path template), API field and reason (non_finite, negative, unparseable_timestamp).",
 		}, []string{"endpoint", "field", "reason"}),
 		listMismatches: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "vcf_api_list_mismatches_total",

@@ -364,6 +364,8 @@ func testConformance(t *testing.T, version string) {
 		return v.ExecutionStatus == "COMPLETED"
 	})
 
+	checkHealth(cf, c, dom)
+
 	// Generic errors.
 	cf.check("DELETE", "/v1/domains", "/v1/domains", nil, 405)
 	cf.check("GET", "", "/v1/no/such/thing", nil, 404)

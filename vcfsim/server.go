@@ -61,8 +61,15 @@ func (s *Simulator) buildRoutes() []route {
 		{method: "GET", template: "/v1/upgrades/{upgradeId}", h: s.getUpgrade},
 		{method: "GET", template: "/v1/tasks", h: s.getTasks},
 		{method: "GET", template: "/v1/tasks/{id}", h: s.getTask},
+		{method: "GET", template: "/v1/domains/{id}/resource-certificates", h: s.getResourceCertificates},
+		{method: "GET", template: "/v1/vcf-services", h: s.getVcfServices},
+		{method: "GET", template: "/v1/system/backup-configuration", h: s.getBackupConfiguration},
+		{method: "POST", template: "/v1/credentials/expirations", h: s.postCredentialExpirations},
+		{method: "GET", template: "/v1/credentials/expirations/{id}", h: s.getCredentialExpiration},
 	}
 	for i := range rs {
+		// Any endpoint answers 403 once SetForbidden names it.
+		rs[i].h = s.forbid(rs[i].method, rs[i].template, rs[i].h)
 		rs[i].segs = strings.Split(strings.Trim(rs[i].template, "/"), "/")
 	}
 	return rs

@@ -38,6 +38,8 @@ type Simulator struct {
 	sddcExt          *sddcExternal // 9.x: running upgrade by VCF Operations
 	precheckErrors   int
 	precheckWarnings int
+	health           health
+	healthRand       *rand.Rand // ids of the health data (seeded tasks...)
 
 	tmu     sync.Mutex // tokens
 	tokens  tokenStore
@@ -66,6 +68,7 @@ func New(cfg Config) (*Simulator, error) {
 		idRand:           newRand(cfg.Seed, 3),
 		tokRand:          newRand(cfg.Seed, 4),
 		frng:             newRand(cfg.Seed, 5),
+		healthRand:       newRand(cfg.Seed, 6),
 		taskByID:         map[string]*task{},
 		queries:          map[string]*checkQuery{},
 		runs:             map[string]*checkRun{},
@@ -87,6 +90,7 @@ func New(cfg Config) (*Simulator, error) {
 	}
 	s.rel = buildCatalog(cfg.Seed, s.prof.releases, minVer)
 	s.buildTemplates()
+	s.seedHealth(s.clk.sim())
 	s.faults = newFaultState(cfg.Faults, s.realNow())
 	s.routes = s.buildRoutes()
 	s.totalLie.Store(int64(cfg.TotalElementsLie))

@@ -94,6 +94,14 @@ func (s *Simulator) getTasks(r *http.Request, _ vars) (int, any) {
 		if v := q.Get("taskName"); v != "" && !strings.Contains(strings.ToLower(j.Name), strings.ToLower(v)) {
 			continue
 		}
+		// "A task is completed if its status is 'Successful' or 'Failed'.
+		// Time is in milliseconds."
+		if v := q.Get("completedAfter"); v != "" && !s.health.ignoreCompletedAfter {
+			ms, err := strconv.ParseInt(v, 10, 64)
+			if err == nil && ((j.Status != "SUCCESSFUL" && j.Status != "FAILED") || !s.tasks[i].end.After(time.UnixMilli(ms))) {
+				continue
+			}
+		}
 		out = append(out, j)
 	}
 	if v := q.Get("limit"); v != "" {
