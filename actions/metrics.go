@@ -45,7 +45,7 @@ func newMetrics(e *Engine) *Metrics {
 		runs: domainCounter("vcf_upgrade_workflow_runs_total",
 			"Upgrade workflows of the domain that ended (succeeded, failed or cancelled) since the exporter started."),
 		failures: domainCounter("vcf_upgrade_workflow_failures_total",
-			"Upgrade workflows of the domain that ended failed since the exporter started."),
+			"Upgrade workflows of the domain that ended failed, or stopped for a person to look, since the exporter started."),
 		cancellations: domainCounter("vcf_upgrade_workflow_cancellations_total",
 			"Upgrade workflows of the domain that ended cancelled on request since the exporter started."),
 		saveErrors: prometheus.NewCounter(prometheus.CounterOpts{
@@ -59,10 +59,11 @@ func newMetrics(e *Engine) *Metrics {
 func (m *Metrics) ended(target, domain string, s State) {
 	m.runs.WithLabelValues(target, domain).Inc()
 	switch s {
-	case StateFailed:
-		m.failures.WithLabelValues(target, domain).Inc()
+	case StateSucceeded:
 	case StateCancelled:
 		m.cancellations.WithLabelValues(target, domain).Inc()
+	default: // failed, or stopped for a person to look
+		m.failures.WithLabelValues(target, domain).Inc()
 	}
 }
 

@@ -21,6 +21,19 @@ var errCancelled = errors.New("cancelled on request")
 // workflow that cannot record what it sent could send it twice).
 var errSave = errors.New("cannot save the workflow state")
 
+// stopError ends a workflow in a state of the table other than failed,
+// one that names what a person must look at.
+type stopError struct {
+	state State
+	msg   string
+}
+
+func (e *stopError) Error() string { return e.msg }
+
+func stop(s State, format string, args ...any) error {
+	return &stopError{state: s, msg: fmt.Sprintf(format, args...)}
+}
+
 // stepError is a definitive failure reported from inside a poll.
 type stepError struct{ msg string }
 
@@ -125,10 +138,16 @@ func (r *run) loop(ctx context.Context) {
 		}
 		r.w.Finished = r.now().UTC()
 		r.w.StepStarted = r.w.Finished
+		var se *stopError
 		if errors.Is(err, errCancelled) {
 			r.w.State = StateCancelled
 			r.logf(levelWarning, "Workflow cancelled on request.")
 			r.e.metrics.ended(r.w.Target, r.w.DomainName, StateCancelled)
+		} else if errors.As(err, &se) {
+			r.w.LastError = se.msg
+			r.w.State = se.state
+			r.logf(levelError, "Stopped (%s): %s", se.state, se.msg)
+			r.e.metrics.ended(r.w.Target, r.w.DomainName, se.state)
 		} else {
 			r.w.LastError = err.Error()
 			r.w.State = StateFailed
