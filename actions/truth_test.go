@@ -2,6 +2,7 @@ package actions
 
 import (
 	"context"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -21,8 +22,7 @@ func TestEmptyUpgradablesAnswerIsNotSuccess(t *testing.T) {
 		e.srv.Sim.SetFaults(vcfsim.Faults{Empty: "GET /v1/upgradables/domains/{domainId}"})
 	})
 	target := e.mustStart("")["target_version"].(string)
-	s := e.waitState(60*time.Second, StateSucceeded, StateFailed, StateVersionMismatch)
-	require.Equal(t, StateSucceeded, s["state"], "%v", s["log_markdown"])
+	s := e.succeeded()
 	assert.Empty(t, e.srv.Sim.Faults().Empty, "the empty answer was given")
 	assert.EqualValues(t, 4, e.posts(), "SDDC Manager, NSX, vCenter, ESX")
 	assert.EqualValues(t, 4, s["components_upgraded"])
@@ -74,4 +74,93 @@ func TestTargetReleaseChangedBehindTheWorkflow(t *testing.T) {
 	require.Equal(t, StateTargetChanged, s["state"], "%v", s["log_markdown"])
 	assert.Contains(t, s["last_error"], "now VCF "+other)
 	assert.EqualValues(t, 1, e.posts(), "nothing is started for a target that is no longer the domain's")
+}
+
+// succeeded waits for the workflow's end and requires its success.
+func (e *env) succeeded() map[string]any {
+	e.t.Helper()
+	s := e.waitState(60*time.Second, StateSucceeded, StateFailed, StateVersionMismatch, StateTargetChanged)
+	require.Equal(e.t, StateSucceeded, s["state"], "%v", s["log_markdown"])
+	return s
+}
+
+// upgradesOnSim lists the upgrades SDDC Manager knows of.
+func (e *env) upgradesOnSim() []vcfclient.Upgrade {
+	e.t.Helper()
+	ups, err := e.client.Upgrades(context.Background())
+	require.NoError(e.t, err)
+	return ups
+}
+
+// onPost runs f before the n-th upgrade POST is sent.
+func (e *env) onPost(n int32, f func()) {
+	var posts atomic.Int32
+	e.eng.hook = func(s string) {
+		if s == "before-post-upgrade" && posts.Add(1) == n {
+			f()
+		}
+	}
+}
+
+// The NSX POST is processed but answered 502, and GET /v1/upgrades does
+// not list the new upgrade for two reads: the upgrade is adopted, never
+// sent again.
+func TestLaggingUpgradesListNoSecondPost(t *testing.T) {
+	e := newEnv(t, nil)
+	e.onPost(2, func() {
+		e.srv.Sim.SetFaults(vcfsim.Faults{FailEndpoint: "POST /v1/upgrades", FailCode: 502, FailCount: 1, FailAfter: true, LagUpgrades: 2})
+	})
+	e.mustStart("")
+	s := e.succeeded()
+	assert.EqualValues(t, 4, e.posts(), "one POST per component")
+	assert.Len(t, e.upgradesOnSim(), 4)
+	assert.Contains(t, s["log_markdown"], "Found the NSX upgrade")
+}
+
+// A cancel while a POST's outcome is unknown (a 502 that never reached
+// SDDC Manager) resolves the outcome and starts nothing.
+func TestCancelDuringUnknownOutcomeStartsNothing(t *testing.T) {
+	e := newEnv(t, nil)
+	e.onPost(2, func() {
+		e.srv.Sim.SetFaults(vcfsim.Faults{FailEndpoint: "POST /v1/upgrades", FailCode: 502, FailCount: 1})
+		_, err := e.eng.Cancel(context.Background(), "sim", e.domain.ID)
+		assert.NoError(t, err)
+	})
+	e.mustStart("")
+	s := e.waitState(60*time.Second, StateCancelled, StateSucceeded, StateFailed)
+	require.Equal(t, StateCancelled, s["state"], "%v", s["log_markdown"])
+	assert.EqualValues(t, 2, e.posts(), "SDDC Manager's POST and the NSX POST that never arrived")
+	assert.Len(t, e.upgradesOnSim(), 1, "only SDDC Manager's upgrade ran")
+	assert.NotContains(t, s["log_markdown"], "starting it")
+}
+
+// repostingClient sends the n-th upgrade POST twice, as a retrying proxy
+// would, and returns the second answer: 400, the component is already
+// being upgraded.
+type repostingClient struct {
+	Client
+	n, posts atomic.Int32
+}
+
+func (c *repostingClient) StartUpgrade(ctx context.Context, spec vcfclient.UpgradeSpec) (*vcfclient.Task, error) {
+	t, err := c.Client.StartUpgrade(ctx, spec)
+	if c.posts.Add(1) != c.n.Load() || err != nil {
+		return t, err
+	}
+	return c.Client.StartUpgrade(ctx, spec)
+}
+
+// A 400 saying the component is already being upgraded is adopted, not a
+// failure, even when the list lags.
+func TestAlreadyUpgradingAnswerIsAdopted(t *testing.T) {
+	e := newEnv(t, nil)
+	c := &repostingClient{Client: e.client}
+	c.n.Store(2)
+	e.targets.clients["sim"] = c
+	e.srv.Sim.SetFaults(vcfsim.Faults{LagUpgrades: 1})
+	e.mustStart("")
+	s := e.succeeded()
+	assert.EqualValues(t, 5, e.posts(), "the NSX POST went out twice, once refused")
+	assert.Len(t, e.upgradesOnSim(), 4)
+	assert.Contains(t, s["log_markdown"], "already being upgraded")
 }
