@@ -90,8 +90,14 @@ func (e *Engine) prepare(ctx context.Context, targetName, ref, version string) (
 	if e.running(key) {
 		return nil, fail(ErrConflict, "an upgrade workflow already runs for domain %s", d.Name)
 	}
+	if err := e.storedUnfinished(key, d.Name); err != nil {
+		return nil, err
+	}
 	if d.Status != "ACTIVE" {
 		return nil, fail(ErrConflict, "domain %s is %s, not ACTIVE", d.Name, d.Status)
+	}
+	if err := otherDriver(ctx, c, d); err != nil {
+		return nil, err
 	}
 	rels, err := c.Releases(ctx, d.ID)
 	if err != nil {

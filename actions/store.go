@@ -124,6 +124,8 @@ type LogEntry struct {
 // and the directory is fsynced.
 type Store struct {
 	dir string
+	// write writes a file atomically (writeAtomic; tests inject a full disk).
+	write func(path string, data []byte) error
 }
 
 // NewStore creates (if needed) dir/actions and returns a store there.
@@ -135,7 +137,7 @@ func NewStore(dir string) (*Store, error) {
 	if err := os.MkdirAll(d, 0o700); err != nil {
 		return nil, fmt.Errorf("actions: creating storage directory: %w", err)
 	}
-	return &Store{dir: d}, nil
+	return &Store{dir: d, write: writeAtomic}, nil
 }
 
 // Dir is the directory holding the workflow files.
@@ -151,7 +153,16 @@ func (s *Store) Save(w *Workflow) error {
 	if err != nil {
 		return err
 	}
-	return writeAtomic(s.path(w.Target, w.DomainID), b)
+	return s.write(s.path(w.Target, w.DomainID), b)
+}
+
+// Peek reads the stored workflow of a domain (fs.ErrNotExist: none).
+func (s *Store) Peek(target, domainID string) (*Workflow, error) {
+	b, err := os.ReadFile(s.path(target, domainID))
+	if err != nil {
+		return nil, err
+	}
+	return parseWorkflow(b)
 }
 
 // encodeWorkflow is the content of w's file (parseWorkflow reads it back).
