@@ -4,8 +4,8 @@ import (
 	"bytes"
 	"context"
 	"os"
-	"syscall"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
