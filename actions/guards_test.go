@@ -72,7 +72,7 @@ func TestSecondDriverRefused(t *testing.T) {
 	case <-time.After(30 * time.Second):
 		t.Fatalf("the NSX upgrade did not start: %v", e.snapshot())
 	}
-	assert.ErrorIs(t, err, ErrConflict)
+	require.ErrorIs(t, err, ErrConflict)
 	assert.Contains(t, err.Error(), "another exporter or a person drives it")
 	nsx := e.upgradesOnSim()[1]
 	assert.Contains(t, err.Error(), nsx.ID, "the refusal names the running upgrade")

@@ -139,16 +139,17 @@ func (r *run) loop(ctx context.Context) {
 		r.w.Finished = r.now().UTC()
 		r.w.StepStarted = r.w.Finished
 		var se *stopError
-		if errors.Is(err, errCancelled) {
+		switch {
+		case errors.Is(err, errCancelled):
 			r.w.State = StateCancelled
 			r.logf(levelWarning, "Workflow cancelled on request.")
 			r.e.metrics.ended(r.w.Target, r.w.DomainName, StateCancelled)
-		} else if errors.As(err, &se) {
+		case errors.As(err, &se):
 			r.w.LastError = se.msg
 			r.w.State = se.state
 			r.logf(levelError, "Stopped (%s): %s", se.state, se.msg)
 			r.e.metrics.ended(r.w.Target, r.w.DomainName, se.state)
-		} else {
+		default:
 			r.w.LastError = err.Error()
 			r.w.State = StateFailed
 			r.logf(levelError, "Failed: %v", err)

@@ -22,6 +22,9 @@ type Workflow struct {
 	Target        string `json:"target"`
 	DomainID      string `json:"domain_id"`
 	DomainName    string `json:"domain_name"`
+	// SddcManager is who the workflow belongs to (identity.go); empty in
+	// files written before it was recorded.
+	SddcManager SddcIdentity `json:"sddc_manager,omitzero"`
 
 	State       State     `json:"state"`
 	StepStarted time.Time `json:"step_started"`

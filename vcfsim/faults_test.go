@@ -342,7 +342,7 @@ func TestFaultLagUpgrades(t *testing.T) {
 	now := s.clk.sim()
 	tj := s.startUpgrade(d, b, nil, upgradeSpec{BundleID: b.id, ResourceType: "DOMAIN", ResourceUpgradeSpecs: []resourceUpgradeSpec{{ResourceID: d.id}}}, now, now)
 	s.mu.Unlock()
-	r := httptest.NewRequest("GET", "/v1/upgrades", nil)
+	r := httptest.NewRequest(http.MethodGet, "/v1/upgrades", nil)
 	for i, want := range []int{0, 0, 1, 1} {
 		_, body := s.getUpgrades(r, nil)
 		if n := len(body.(page[upgradeJSON]).Elements); n != want {
