@@ -117,21 +117,36 @@ func TestLaggingUpgradesListNoSecondPost(t *testing.T) {
 	assert.Contains(t, s["log_markdown"], "Found the NSX upgrade")
 }
 
-// A cancel while a POST's outcome is unknown (a 502 that never reached
-// SDDC Manager) resolves the outcome and starts nothing.
-func TestCancelDuringUnknownOutcomeStartsNothing(t *testing.T) {
-	e := newEnv(t, nil)
-	e.onPost(2, func() {
-		e.srv.Sim.SetFaults(vcfsim.Faults{FailEndpoint: "POST /v1/upgrades", FailCode: 502, FailCount: 1})
-		_, err := e.eng.Cancel(context.Background(), "sim", e.domain.ID)
-		assert.NoError(t, err)
-	})
-	e.mustStart("")
-	s := e.waitState(60*time.Second, StateCancelled, StateSucceeded, StateFailed)
-	require.Equal(t, StateCancelled, s["state"], "%v", s["log_markdown"])
-	assert.EqualValues(t, 2, e.posts(), "SDDC Manager's POST and the NSX POST that never arrived")
-	assert.Len(t, e.upgradesOnSim(), 1, "only SDDC Manager's upgrade ran")
-	assert.NotContains(t, s["log_markdown"], "starting it")
+// A cancel while a POST's outcome is unknown (a 502) resolves the outcome
+// first: an upgrade that reached SDDC Manager is followed to its end, one
+// that did not is never started.
+func TestCancelDuringUnknownOutcome(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		arrived  bool
+		upgrades int
+		inLog    string
+		notInLog string
+	}{
+		{"502 before SDDC Manager", false, 1, "Workflow cancelled", "starting it"},
+		{"502 after SDDC Manager", true, 2, "NSX upgrade completed", "starting it"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnv(t, nil)
+			e.onPost(2, func() {
+				e.srv.Sim.SetFaults(vcfsim.Faults{FailEndpoint: "POST /v1/upgrades", FailCode: 502, FailCount: 1, FailAfter: tc.arrived})
+				_, err := e.eng.Cancel(context.Background(), "sim", e.domain.ID)
+				assert.NoError(t, err)
+			})
+			e.mustStart("")
+			s := e.waitState(60*time.Second, StateCancelled, StateSucceeded, StateFailed)
+			require.Equal(t, StateCancelled, s["state"], "%v", s["log_markdown"])
+			assert.EqualValues(t, 2, e.posts(), "SDDC Manager's POST and the NSX POST answered 502")
+			assert.Len(t, e.upgradesOnSim(), tc.upgrades)
+			assert.Contains(t, s["log_markdown"], tc.inLog)
+			assert.NotContains(t, s["log_markdown"], tc.notInLog)
+		})
+	}
 }
 
 // repostingClient sends the n-th upgrade POST twice, as a retrying proxy
