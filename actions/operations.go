@@ -109,7 +109,7 @@ func (e *Engine) prepare(ctx context.Context, targetName, ref, version string) (
 	if len(rels) == 0 {
 		return nil, remoteErr("reading the domain's release", errors.New("SDDC Manager reports no current release for domain "+d.Name))
 	}
-	current := rels[0].Version
+	current := lowestRelease(rels)
 	future, err := c.FutureReleases(ctx, d.ID)
 	if err != nil {
 		return nil, remoteErr("reading the future releases", err)

@@ -1,6 +1,7 @@
 package actions
 
 import (
+	"cmp"
 	"context"
 
 	"github.com/vcf-exporter/vcf_exporter/vcfclient"
@@ -28,6 +29,9 @@ type domainView struct {
 	current, target string
 }
 
+// at names the current release for messages.
+func (v domainView) at() string { return cmp.Or(v.current, "(no release reported)") }
+
 func (r *run) readDomainView(ctx context.Context) (domainView, error) {
 	rels, err := call(ctx, r, "reading the domain's release", func(ctx context.Context, c Client) ([]vcfclient.Release, error) {
 		return c.Releases(ctx, r.w.DomainID)
@@ -41,12 +45,21 @@ func (r *run) readDomainView(ctx context.Context) (domainView, error) {
 	if err != nil {
 		return domainView{}, err
 	}
-	var v domainView
-	if len(rels) > 0 {
-		v.current = rels[0].Version
+	return domainView{current: lowestRelease(rels), target: view.TargetVersion}, nil
+}
+
+// lowestRelease is the domain's current release from GET
+// /v1/releases?domainId=, which answers it as one element. Should the list
+// hold more (the endpoint's summary also mentions target versions), the
+// lowest counts: a listed target is never read as reached.
+func lowestRelease(rels []vcfclient.Release) string {
+	cur := ""
+	for i, rel := range rels {
+		if n, err := vcfclient.CompareVersions(rel.Version, cur); i == 0 || err == nil && n < 0 {
+			cur = rel.Version
+		}
 	}
-	v.target = view.TargetVersion
-	return v, nil
+	return cur
 }
 
 func sameVersion(a, b string) bool {
@@ -63,7 +76,7 @@ func (r *run) checkTarget(ctx context.Context) (domainView, error) {
 	}
 	if v.target != "" && !sameVersion(v.target, r.w.TargetVersion) && !sameVersion(v.current, r.w.TargetVersion) {
 		return v, stop(StateTargetChanged, "the target release of domain %s is now VCF %s, not %s: someone else changed it while the workflow ran (domain at VCF %s).",
-			r.w.DomainName, v.target, r.w.TargetVersion, v.current)
+			r.w.DomainName, v.target, r.w.TargetVersion, v.at())
 	}
 	return v, nil
 }
@@ -82,14 +95,14 @@ func (r *run) confirmDone(ctx context.Context, silent *int) (bool, error) {
 	*silent++
 	if *silent == 1 {
 		r.logf(levelWarning, "SDDC Manager lists nothing left to upgrade, but reports domain %s at VCF %s, not %s; reading again.",
-			r.w.DomainName, v.current, r.w.TargetVersion)
+			r.w.DomainName, v.at(), r.w.TargetVersion)
 		if err := r.save(); err != nil {
 			return false, err
 		}
 	}
 	if *silent >= silentReadings {
 		return false, stop(StateVersionMismatch, "SDDC Manager lists nothing left to upgrade on domain %s, but reports it at VCF %s, not %s (read %d times).",
-			r.w.DomainName, v.current, r.w.TargetVersion, *silent)
+			r.w.DomainName, v.at(), r.w.TargetVersion, *silent)
 	}
 	backoff := min(r.e.opts.PollInterval<<(*silent-1), r.e.opts.MaxBackoff)
 	return false, r.sleep(ctx, backoff)
@@ -104,7 +117,7 @@ func (r *run) verifyAtTarget(ctx context.Context) error {
 	}
 	if !sameVersion(v.current, r.w.TargetVersion) {
 		return stop(StateVersionMismatch, "the validation passed, but SDDC Manager reports domain %s at VCF %s, not %s.",
-			r.w.DomainName, v.current, r.w.TargetVersion)
+			r.w.DomainName, v.at(), r.w.TargetVersion)
 	}
 	r.logf(levelInfo, "SDDC Manager reports domain %s at VCF %s.", r.w.DomainName, v.current)
 	return nil

@@ -37,19 +37,40 @@ func (silentUpgradables) Upgradables(context.Context, string, string) ([]vcfclie
 	return []vcfclient.Upgradable{}, nil
 }
 
+// listsTarget also lists the target release in GET /v1/releases?domainId=,
+// before the current one (a reading the reference's summary allows).
+type listsTarget struct {
+	Client
+	target string
+}
+
+func (c listsTarget) Releases(ctx context.Context, domainID string) ([]vcfclient.Release, error) {
+	rels, err := c.Client.Releases(ctx, domainID)
+	return append([]vcfclient.Release{{Version: c.target}}, rels...), err
+}
+
 // SDDC Manager that keeps offering nothing while the domain is below the
-// target stops the workflow in a state naming the mismatch, never success.
+// target stops the workflow in a state naming the mismatch, never success,
+// also when its release list names the target first.
 func TestLastingSilenceStopsOnVersionMismatch(t *testing.T) {
-	e := newEnv(t, nil)
-	e.targets.clients["sim"] = silentUpgradables{e.client}
-	e.mustStart("")
-	s := e.waitState(60*time.Second, StateSucceeded, StateFailed, StateVersionMismatch)
-	require.Equal(t, StateVersionMismatch, s["state"], "%v", s["log_markdown"])
-	assert.Contains(t, s["last_error"], "not "+s["target_version"].(string))
-	assert.Contains(t, s["message"], "A person must look")
-	assert.Zero(t, e.posts())
-	assert.Equal(t, 1.0, e.metric("vcf_upgrade_workflow_state", map[string]string{"state": string(StateVersionMismatch)}))
-	assert.Equal(t, map[string]float64{"runs": 1, "failures": 1, "cancellations": 0}, e.runCounters())
+	for _, listed := range []bool{false, true} {
+		e := newEnv(t, nil)
+		_, plan := e.do("POST", e.upgradePath(), `{"dry_run": true}`)
+		target := plan["target_version"].(string)
+		var c Client = silentUpgradables{e.client}
+		if listed {
+			c = listsTarget{c, target}
+		}
+		e.targets.clients["sim"] = c
+		e.mustStart("")
+		s := e.waitState(60*time.Second, StateSucceeded, StateFailed, StateVersionMismatch)
+		require.Equal(t, StateVersionMismatch, s["state"], "listed=%v: %v", listed, s["log_markdown"])
+		assert.Contains(t, s["last_error"], "reports it at VCF 5.1.1.0, not "+target)
+		assert.Contains(t, s["message"], "A person must look")
+		assert.Zero(t, e.posts())
+		assert.Equal(t, 1.0, e.metric("vcf_upgrade_workflow_state", map[string]string{"state": string(StateVersionMismatch)}))
+		assert.Equal(t, map[string]float64{"runs": 1, "failures": 1, "cancellations": 0}, e.runCounters())
+	}
 }
 
 // Someone else sets the domain's target release while SDDC Manager
