@@ -173,6 +173,15 @@ func (e *Engine) orphanFiles() []Orphan {
 func (e *Engine) place(o *owners, w *Workflow) error {
 	name, ok := o.of(w)
 	if ok {
+		if name != w.Target {
+			// The target's own file of the domain wins unless this one is newer.
+			other, err := e.store.Peek(name, w.DomainID)
+			if !errors.Is(err, os.ErrNotExist) && (err != nil || !other.StepStarted.Before(w.StepStarted)) {
+				e.log.Warn("older upgrade workflow file of a domain under a former target name; ignored and left in place",
+					"file", filepath.Base(e.store.path(w.Target, w.DomainID)), "target", name, "domain", w.DomainName)
+				return nil
+			}
+		}
 		if err := e.adopt(w, name); err != nil {
 			return err
 		}

@@ -108,3 +108,26 @@ func TestWorkflowFoundByIdentity(t *testing.T) {
 	assert.FileExists(t, e.eng.store.path("sim", "d-by-id"))
 	assert.NoFileExists(t, e.eng.store.path("old-name", "d-by-id"))
 }
+
+// A file under a former name never overwrites a newer one of the same
+// domain under the current name.
+func TestFormerNameNeverOverwritesNewerFile(t *testing.T) {
+	e := newEnv(t, nil)
+	e.eng.Stop()
+	at := time.Now().UTC()
+	older := &Workflow{Target: "former", DomainID: e.domain.ID, DomainName: e.domain.Name, State: StateFailed, StepStarted: at.Add(-time.Hour),
+		SddcManager: SddcIdentity{URL: e.srv.URL}}
+	newer := &Workflow{Target: "sim", DomainID: e.domain.ID, DomainName: e.domain.Name, State: StateCancelled, StepStarted: at,
+		SddcManager: SddcIdentity{URL: e.srv.URL}}
+	for _, w := range []*Workflow{older, newer} {
+		require.NoError(t, e.eng.store.Save(w))
+	}
+	e.start(nil)
+	w := e.eng.known("sim", e.domain.ID)
+	require.NotNil(t, w)
+	assert.Equal(t, StateCancelled, w.State)
+	stored, err := e.eng.store.Peek("sim", e.domain.ID)
+	require.NoError(t, err)
+	assert.Equal(t, StateCancelled, stored.State, "the newer file is kept")
+	assert.FileExists(t, e.eng.store.path("former", e.domain.ID), "the older file is left in place")
+}
