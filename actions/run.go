@@ -180,19 +180,19 @@ func (r *run) advance(ctx context.Context) error {
 	return r.setState(next, "")
 }
 
-// succeed ends the workflow successfully and refreshes the exporter's
-// version metrics.
+// succeed refreshes the exporter's version metrics, then ends the workflow
+// successfully: whoever sees the success also sees the new versions.
 func (r *run) succeed(ctx context.Context) error {
-	r.w.Finished = r.now().UTC()
-	if err := r.setState(StateSucceeded, ""); err != nil {
-		return err
-	}
-	r.e.metrics.ended(r.w.Target, r.w.DomainName, StateSucceeded)
 	cctx, cancel := context.WithTimeout(ctx, r.e.opts.RequestTimeout)
 	defer cancel()
 	if err := r.e.targets.CheckUpdates(cctx, r.w.Target); err != nil {
 		r.e.log.Warn("refreshing the upgrade check after the upgrade", "target", r.w.Target, "err", err)
 	}
+	r.w.Finished = r.now().UTC()
+	if err := r.setState(StateSucceeded, ""); err != nil {
+		return err
+	}
+	r.e.metrics.ended(r.w.Target, r.w.DomainName, StateSucceeded)
 	return nil
 }
 
