@@ -12,6 +12,7 @@ type Client interface {
 	Clusters(ctx context.Context) ([]vcfclient.Cluster, error)
 	Releases(ctx context.Context, domainID string) ([]vcfclient.Release, error)
 	FutureReleases(ctx context.Context, domainID string) ([]vcfclient.Release, error)
+	DomainReleaseView(ctx context.Context, domainID string) (*vcfclient.DomainReleaseView, error)
 	SetTargetRelease(ctx context.Context, domainID string, r vcfclient.DomainRelease) error
 	Bundle(ctx context.Context, id string) (*vcfclient.Bundle, error)
 	DownloadBundle(ctx context.Context, id string) (*vcfclient.Task, error)

@@ -13,12 +13,15 @@
 //   - run.go: the run loop and its plumbing (save, log, call, poll, sleep,
 //     error classification). Every SDDC Manager call of a workflow goes
 //     through call/poll there.
-//   - step_*.go: the steps, one file per phase; spec.go builds the upgrade
-//     requests.
-//   - engine.go: lifecycle; operations.go: what the API can ask (start,
-//     status, acknowledge, cancel, ...); plan.go: the dry run; errors.go:
-//     the domain errors and their HTTP codes; status.go: the status view
-//     (with the Home Assistant markdown log).
+//   - step_*.go: the steps, one file per phase (step_verify.go: success
+//     is what SDDC Manager shows); spec.go builds the upgrade requests.
+//   - engine.go: lifecycle; identity.go: which configured SDDC Manager a
+//     stored workflow belongs to (renames, orphans); guards.go: what a
+//     start must pass (the stored record, other drivers); operations.go:
+//     what the API can ask (start, status, acknowledge, cancel, ...);
+//     plan.go: the dry run; errors.go: the domain errors and their HTTP
+//     codes; status.go: the status view (with the Home Assistant markdown
+//     log).
 //   - handler.go, body.go, auth.go: the HTTP API (routes, strict JSON
 //     bodies, bearer tokens); metrics.go: where every metric is born;
 //     store.go: the workflow files; client.go: what the engine needs of

@@ -62,6 +62,7 @@ type Engine struct {
 	wfs        map[wfKey]*Workflow   // latest snapshot of every known workflow
 	runs       map[wfKey]*run        // running workflows
 	unreadable map[string]Unreadable // by file name: workflow files that block their domain
+	orphans    map[string]Orphan     // by file name: unfinished workflows of no configured SDDC Manager
 
 	hook func(string) // tests
 	// dead makes the engine behave like a killed process: nothing is
@@ -116,6 +117,7 @@ func New(targets Targets, opts Options) (*Engine, error) {
 		wfs:        map[wfKey]*Workflow{},
 		runs:       map[wfKey]*run{},
 		unreadable: map[string]Unreadable{},
+		orphans:    map[string]Orphan{},
 	}
 	base := baseStates
 	if opts.states != nil {
@@ -153,6 +155,7 @@ func New(targets Targets, opts Options) (*Engine, error) {
 		e.log.Error("unreadable upgrade workflow file: new work on its domain is blocked", "dir", st.Dir(), "file", u.File, "target", u.Target, "domain", u.DomainName, "err", u.Err)
 		e.unreadable[u.File] = u
 	}
+	owners := &owners{e: e, ids: map[string]*SddcIdentity{}}
 	for _, w := range wfs {
 		if _, ok := e.states.row(w.State); !ok {
 			// A state this exporter does not know (a newer one wrote it):
@@ -162,7 +165,10 @@ func New(targets Targets, opts Options) (*Engine, error) {
 			e.log.Error("upgrade workflow in an unknown state: new work on its domain is blocked", "file", file, "target", w.Target, "domain", w.DomainName, "state", w.State)
 			continue
 		}
-		e.wfs[wfKey{w.Target, w.DomainID}] = w
+		if err := e.place(owners, w); err != nil {
+			unlock()
+			return nil, err
+		}
 	}
 	return e, nil
 }
@@ -255,13 +261,20 @@ func (e *Engine) blocked(k wfKey) *Unreadable {
 func (e *Engine) unreadableFiles() []Unreadable {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	var out []Unreadable
-	for f, u := range e.unreadable {
-		if !e.store.stillThere(f) {
-			delete(e.unreadable, f)
+	return inPlace(e.store, e.unreadable)
+}
+
+// inPlace returns the entries of m (by file name) whose file is still in
+// the storage directory and forgets the others: moving a file away lifts
+// its block. Callers hold e.mu.
+func inPlace[T any](s *Store, m map[string]T) []T {
+	var out []T
+	for f, v := range m {
+		if !s.stillThere(f) {
+			delete(m, f)
 			continue
 		}
-		out = append(out, u)
+		out = append(out, v)
 	}
 	return out
 }

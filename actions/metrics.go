@@ -19,6 +19,7 @@ type Metrics struct {
 	state      *prometheus.Desc
 	stepStart  *prometheus.Desc
 	unreadable *prometheus.Desc
+	orphaned   *prometheus.Desc
 	// runs counts ended workflows; failures and cancellations the ones
 	// that did not succeed.
 	runs          *prometheus.CounterVec
@@ -42,10 +43,13 @@ func newMetrics(e *Engine) *Metrics {
 		unreadable: prometheus.NewDesc("vcf_upgrade_workflow_unreadable_files",
 			"Workflow files in the storage directory that cannot be read (corrupt, truncated, empty or from a newer exporter); each blocks new work on its domain until moved away.",
 			nil, nil),
+		orphaned: prometheus.NewDesc("vcf_upgrade_workflow_orphaned_files",
+			"Unfinished workflow files in the storage directory that belong to no configured SDDC Manager; each blocks new work on its domain until moved away.",
+			nil, nil),
 		runs: domainCounter("vcf_upgrade_workflow_runs_total",
 			"Upgrade workflows of the domain that ended (succeeded, failed or cancelled) since the exporter started."),
 		failures: domainCounter("vcf_upgrade_workflow_failures_total",
-			"Upgrade workflows of the domain that ended failed since the exporter started."),
+			"Upgrade workflows of the domain that ended failed, or stopped for a person to look, since the exporter started."),
 		cancellations: domainCounter("vcf_upgrade_workflow_cancellations_total",
 			"Upgrade workflows of the domain that ended cancelled on request since the exporter started."),
 		saveErrors: prometheus.NewCounter(prometheus.CounterOpts{
@@ -59,10 +63,11 @@ func newMetrics(e *Engine) *Metrics {
 func (m *Metrics) ended(target, domain string, s State) {
 	m.runs.WithLabelValues(target, domain).Inc()
 	switch s {
-	case StateFailed:
-		m.failures.WithLabelValues(target, domain).Inc()
+	case StateSucceeded:
 	case StateCancelled:
 		m.cancellations.WithLabelValues(target, domain).Inc()
+	default: // failed, or stopped for a person to look
+		m.failures.WithLabelValues(target, domain).Inc()
 	}
 }
 
@@ -75,6 +80,7 @@ func (m *Metrics) Describe(ch chan<- *prometheus.Desc) {
 	ch <- m.state
 	ch <- m.stepStart
 	ch <- m.unreadable
+	ch <- m.orphaned
 	for _, c := range m.counters() {
 		c.Describe(ch)
 	}
@@ -92,6 +98,7 @@ func (m *Metrics) Collect(ch chan<- prometheus.Metric) {
 	// name survives in the file.
 	bad := m.e.unreadableFiles()
 	ch <- prometheus.MustNewConstMetric(m.unreadable, prometheus.GaugeValue, float64(len(bad)))
+	ch <- prometheus.MustNewConstMetric(m.orphaned, prometheus.GaugeValue, float64(len(m.e.orphanFiles())))
 	for _, u := range bad {
 		if k := [2]string{u.Target, u.DomainName}; u.DomainName != "" && !seen[k] {
 			seen[k] = true

@@ -87,11 +87,20 @@ func (e *Engine) prepare(ctx context.Context, targetName, ref, version string) (
 	if u := e.blocked(key); u != nil {
 		return nil, fail(ErrConflict, "%v", u)
 	}
+	if o := e.orphanOf(d.ID); o != nil {
+		return nil, fail(ErrConflict, "%v", o)
+	}
 	if e.running(key) {
 		return nil, fail(ErrConflict, "an upgrade workflow already runs for domain %s", d.Name)
 	}
+	if err := e.storedUnfinished(key, d.Name); err != nil {
+		return nil, err
+	}
 	if d.Status != "ACTIVE" {
 		return nil, fail(ErrConflict, "domain %s is %s, not ACTIVE", d.Name, d.Status)
+	}
+	if err := otherDriver(ctx, c, d); err != nil {
+		return nil, err
 	}
 	rels, err := c.Releases(ctx, d.ID)
 	if err != nil {
@@ -100,7 +109,7 @@ func (e *Engine) prepare(ctx context.Context, targetName, ref, version string) (
 	if len(rels) == 0 {
 		return nil, remoteErr("reading the domain's release", errors.New("SDDC Manager reports no current release for domain "+d.Name))
 	}
-	current := rels[0].Version
+	current := lowestRelease(rels)
 	future, err := c.FutureReleases(ctx, d.ID)
 	if err != nil {
 		return nil, remoteErr("reading the future releases", err)
@@ -137,8 +146,12 @@ func (e *Engine) StartUpgrade(ctx context.Context, targetName, ref, version stri
 		return nil, err
 	}
 	d, next := p.domain, p.next
+	who, err := identify(ctx, p.client, e.targetURL(p.target))
+	if err != nil {
+		return nil, remoteErr("asking SDDC Manager who it is", err)
+	}
 	w := &Workflow{
-		Target: p.target, DomainID: d.ID, DomainName: d.Name,
+		Target: p.target, DomainID: d.ID, DomainName: d.Name, SddcManager: who,
 		Started: e.now().UTC(), FromVersion: p.current, TargetVersion: next.Version,
 	}
 	w.Bom = bomOf(next)
@@ -189,6 +202,8 @@ func (e *Engine) UpgradeStatus(ctx context.Context, targetName, ref string) (*St
 	s := &Status{Target: target, DomainID: d.ID, DomainName: d.Name, State: StateWaitingForInitiation, LogMarkdown: logMarkdown(nil)}
 	if u := e.blocked(wfKey{target, d.ID}); u != nil {
 		s.State, s.LastError = StateFileUnreadable, u.Error()
+	} else if o := e.orphanOf(d.ID); o != nil {
+		s.State, s.LastError = StateOrphaned, o.Error()
 	}
 	return s, nil
 }

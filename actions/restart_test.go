@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -104,10 +105,13 @@ type fleetManagement struct {
 	sim    *vcfsim.Simulator
 	target string
 	once   *sync.Once
+	calls  *atomic.Int32
 }
 
 func (f fleetManagement) SddcManagers(ctx context.Context) ([]vcfclient.SddcManager, error) {
-	f.once.Do(func() { _, _ = f.sim.UpgradeSddcManager(f.target) }) // refused once SDDC Manager runs it
+	if f.calls.Add(1) > 1 { // the first call asks who it is, at the start
+		f.once.Do(func() { _, _ = f.sim.UpgradeSddcManager(f.target) }) // refused once SDDC Manager runs it
+	}
 	return f.Client.SddcManagers(ctx)
 }
 
@@ -180,7 +184,7 @@ func TestRestartResumes(t *testing.T) {
 				e := newEnv(t, func(c *vcfsim.Config) { c.TimeScale, c.VCFVersion = cmp.Or(tc.scale, 36000), version })
 				_, plan := e.do("POST", e.upgradePath(), `{"dry_run": true}`)
 				target := plan["target_version"].(string)
-				fleet := fleetManagement{Client: e.client, sim: e.srv.Sim, target: target, once: &sync.Once{}}
+				fleet := fleetManagement{Client: e.client, sim: e.srv.Sim, target: target, once: &sync.Once{}, calls: &atomic.Int32{}}
 				simTargets := &fakeTargets{clients: map[string]Client{"sim": fleet}, url: e.targets.url}
 				cc := &crashClient{Client: fleet, trigger: tc.trigger, crashed: make(chan struct{})}
 				e.targets = &fakeTargets{clients: map[string]Client{"sim": cc}, url: simTargets.url}

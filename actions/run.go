@@ -21,6 +21,19 @@ var errCancelled = errors.New("cancelled on request")
 // workflow that cannot record what it sent could send it twice).
 var errSave = errors.New("cannot save the workflow state")
 
+// stopError ends a workflow in a state of the table other than failed,
+// one that names what a person must look at.
+type stopError struct {
+	state State
+	msg   string
+}
+
+func (e *stopError) Error() string { return e.msg }
+
+func stop(s State, format string, args ...any) error {
+	return &stopError{state: s, msg: fmt.Sprintf(format, args...)}
+}
+
 // stepError is a definitive failure reported from inside a poll.
 type stepError struct{ msg string }
 
@@ -125,11 +138,18 @@ func (r *run) loop(ctx context.Context) {
 		}
 		r.w.Finished = r.now().UTC()
 		r.w.StepStarted = r.w.Finished
-		if errors.Is(err, errCancelled) {
+		var se *stopError
+		switch {
+		case errors.Is(err, errCancelled):
 			r.w.State = StateCancelled
 			r.logf(levelWarning, "Workflow cancelled on request.")
 			r.e.metrics.ended(r.w.Target, r.w.DomainName, StateCancelled)
-		} else {
+		case errors.As(err, &se):
+			r.w.LastError = se.msg
+			r.w.State = se.state
+			r.logf(levelError, "Stopped (%s): %s", se.state, se.msg)
+			r.e.metrics.ended(r.w.Target, r.w.DomainName, se.state)
+		default:
 			r.w.LastError = err.Error()
 			r.w.State = StateFailed
 			r.logf(levelError, "Failed: %v", err)
@@ -160,19 +180,19 @@ func (r *run) advance(ctx context.Context) error {
 	return r.setState(next, "")
 }
 
-// succeed ends the workflow successfully and refreshes the exporter's
-// version metrics.
+// succeed refreshes the exporter's version metrics, then ends the workflow
+// successfully: whoever sees the success also sees the new versions.
 func (r *run) succeed(ctx context.Context) error {
-	r.w.Finished = r.now().UTC()
-	if err := r.setState(StateSucceeded, ""); err != nil {
-		return err
-	}
-	r.e.metrics.ended(r.w.Target, r.w.DomainName, StateSucceeded)
 	cctx, cancel := context.WithTimeout(ctx, r.e.opts.RequestTimeout)
 	defer cancel()
 	if err := r.e.targets.CheckUpdates(cctx, r.w.Target); err != nil {
 		r.e.log.Warn("refreshing the upgrade check after the upgrade", "target", r.w.Target, "err", err)
 	}
+	r.w.Finished = r.now().UTC()
+	if err := r.setState(StateSucceeded, ""); err != nil {
+		return err
+	}
+	r.e.metrics.ended(r.w.Target, r.w.DomainName, StateSucceeded)
 	return nil
 }
 

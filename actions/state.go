@@ -35,6 +35,16 @@ const (
 	// StateFileUnreadable: the domain's workflow file cannot be read (it
 	// may describe a running upgrade); no new work starts on the domain.
 	StateFileUnreadable State = "state_file_unreadable"
+	// StateVersionMismatch: SDDC Manager offers nothing more to upgrade
+	// but does not show the domain at the target; a person must look.
+	StateVersionMismatch State = "stopped_version_mismatch"
+	// StateTargetChanged: the domain's target release was changed by
+	// someone else while the workflow ran.
+	StateTargetChanged State = "stopped_target_release_changed"
+	// StateOrphaned: a stored workflow of the domain belongs to an SDDC
+	// Manager that is not configured (orphan.go); no new work starts on
+	// the domain until a person removes the file.
+	StateOrphaned State = "orphaned_workflow"
 )
 
 // stepFunc does a state's work. It returns the next state, or "" for the
@@ -85,6 +95,9 @@ func init() {
 		{State: StateFailed},
 		{State: StateCancelled},
 		{State: StateFileUnreadable},
+		{State: StateVersionMismatch, message: needsAPerson},
+		{State: StateTargetChanged, message: needsAPerson},
+		{State: StateOrphaned},
 	}
 }
 

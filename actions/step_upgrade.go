@@ -28,6 +28,7 @@ func (r *run) doNextComponent(ctx context.Context) (State, error) {
 	if err := r.safePoint(); err != nil {
 		return "", err
 	}
+	silent := 0 // readings offering nothing while the domain is below the target
 	for {
 		ups, err := call(ctx, r, "listing upgradable components", func(ctx context.Context, c Client) ([]vcfclient.Upgradable, error) {
 			return c.Upgradables(ctx, r.w.DomainID, r.w.TargetVersion)
@@ -65,9 +66,17 @@ func (r *run) doNextComponent(ctx context.Context) (State, error) {
 			}
 		}
 		if len(avail) == 0 && !busy && pending == "" {
-			r.logf(levelInfo, "No component left to upgrade; validating the domain.")
-			return "", nil
+			done, err := r.confirmDone(ctx, &silent)
+			if err != nil {
+				return "", err
+			}
+			if done {
+				r.logf(levelInfo, "No component left to upgrade; validating the domain.")
+				return "", nil
+			}
+			continue
 		}
+		silent = 0
 		if len(avail) == 0 && !busy {
 			if err := r.overdue("waiting for a PENDING component to become available (" + pending + ")"); err != nil {
 				return "", err

@@ -2,7 +2,9 @@ package actions
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"net/http"
 	"slices"
 	"strings"
 
@@ -10,27 +12,43 @@ import (
 )
 
 // Sending an upgrade request exactly once: the intent is saved before the
-// POST, and an upgrade whose POST outcome is unknown is looked up on SDDC
-// Manager before any second attempt.
+// POST, and every POST, retries included, is a decision taken fresh: an
+// upgrade SDDC Manager already knows of is adopted; an unknown outcome is
+// read several times with back-off (the list may lag); a cancel resolves
+// that outcome and never starts anything new; the target release is still
+// the domain's.
 
-// postOnce sends the component's POST /v1/upgrades unless it was sent: a
-// POST whose outcome is unknown is looked up on SDDC Manager first.
+// lookupReadings is how many times GET /v1/upgrades is read, with back-off
+// from the poll interval, before a POST whose outcome is unknown counts as
+// not having reached SDDC Manager.
+const lookupReadings = 4
+
+// postOnce sends the component's POST /v1/upgrades unless it was sent or
+// SDDC Manager already runs that upgrade.
 func (r *run) postOnce(ctx context.Context, c *ComponentRun, name string) error {
+	refused := "" // SDDC Manager answered that the component is already upgrading
 	for c.Phase == PhasePlanned || c.Phase == PhasePosting {
-		if c.Phase == PhasePosting {
-			// The POST may or may not have reached SDDC Manager.
-			u, err := r.findUpgrade(ctx, c)
-			if err != nil {
-				return err
-			}
-			if u != nil {
-				c.UpgradeID, c.TaskID, c.Status, c.Phase = u.ID, u.TaskID, u.Status, PhaseRunning
-				r.logf(levelInfo, "Found the %s upgrade %s already started (status %s); following it.", name, u.ID, u.Status)
-				return r.save()
-			}
-			r.logf(levelInfo, "No %s upgrade found on SDDC Manager; starting it.", name)
-		} else if err := r.notePreexisting(ctx, c); err != nil {
+		u, err := r.knownUpgrade(ctx, c)
+		if err != nil {
 			return err
+		}
+		if u != nil {
+			c.UpgradeID, c.TaskID, c.Status, c.Phase = u.ID, u.TaskID, u.Status, PhaseRunning
+			r.logf(levelInfo, "Found the %s upgrade %s on SDDC Manager (status %s); following it.", name, u.ID, u.Status)
+			return r.save()
+		}
+		if refused != "" {
+			c.Phase = PhaseFailed
+			return fmt.Errorf("SDDC Manager says the %s is already being upgraded (%s) but lists no such upgrade after %d readings", name, refused, lookupReadings)
+		}
+		if err := r.safePoint(); err != nil {
+			return err // nothing of ours runs: a cancel starts nothing new
+		}
+		if _, err := r.checkTarget(ctx); err != nil {
+			return err
+		}
+		if c.Phase == PhasePosting {
+			r.logf(levelInfo, "No %s upgrade found on SDDC Manager after %d readings; starting it.", name, lookupReadings)
 		}
 		spec, err := r.spec(ctx, c)
 		if err != nil {
@@ -46,19 +64,21 @@ func (r *run) postOnce(ctx context.Context, c *ComponentRun, name string) error 
 			if ctx.Err() != nil {
 				return ctx.Err()
 			}
-			if !r.transient(err) {
+			switch {
+			case alreadyUpgrading(err):
+				refused = shortErr(err)
+				r.logf(levelWarning, "SDDC Manager answers that the %s is already being upgraded (%s); looking the upgrade up to follow it.", name, refused)
+			case r.transient(err):
+				// Unknown outcome: looked up before any new POST.
+				r.logf(levelWarning, "Starting the %s upgrade: %v; checking whether it started.", name, shortErr(err))
+			default:
 				c.Phase = PhaseFailed
 				return fmt.Errorf("SDDC Manager refused the %s upgrade: %w", name, err)
 			}
-			// Unknown outcome: look it up (after a pause) before any new POST.
-			r.logf(levelWarning, "Starting the %s upgrade: %v; checking whether it started.", name, shortErr(err))
 			if err := r.save(); err != nil {
 				return err
 			}
 			if err := r.overdue("starting the " + name + " upgrade"); err != nil {
-				return err
-			}
-			if err := r.sleep(ctx, r.e.opts.PollInterval); err != nil {
 				return err
 			}
 			continue
@@ -75,23 +95,83 @@ func (r *run) postOnce(ctx context.Context, c *ComponentRun, name string) error 
 	return nil
 }
 
-// notePreexisting remembers the upgrades of c's bundle that exist before
-// our POST: after a crash, only a new one can be ours.
-func (r *run) notePreexisting(ctx context.Context, c *ComponentRun) error {
-	if err := r.safePoint(); err != nil {
-		return err
-	}
-	before, err := call(ctx, r, "listing existing upgrades", upgrades)
-	if err != nil {
-		return err
-	}
-	c.PreexistingUpgradeIDs = nil
-	for _, u := range before {
-		if u.BundleID == c.BundleID {
+// knownUpgrade finds an upgrade of c SDDC Manager already knows of: before
+// a first POST, one that runs (someone else's, or a person's, is followed
+// rather than sent again; the others are remembered as preexisting); after
+// a POST of unknown outcome, one not preexisting, read several times with
+// back-off since the list may not show a new upgrade at once.
+func (r *run) knownUpgrade(ctx context.Context, c *ComponentRun) (*vcfclient.Upgrade, error) {
+	if c.Phase == PhasePlanned {
+		if err := r.safePoint(); err != nil {
+			return nil, err
+		}
+		ups, err := call(ctx, r, "listing existing upgrades", upgrades)
+		if err != nil {
+			return nil, err
+		}
+		c.PreexistingUpgradeIDs = nil
+		for i, u := range ups {
+			if !upgradeOf(&u, c) {
+				continue
+			}
+			if upgradeRunning(u.Status) {
+				return &ups[i], nil
+			}
 			c.PreexistingUpgradeIDs = append(c.PreexistingUpgradeIDs, u.ID)
 		}
+		return nil, nil
 	}
-	return nil
+	backoff := r.e.opts.PollInterval
+	for i := range lookupReadings {
+		if i > 0 {
+			// Not cut short by a cancel: the outcome is resolved first.
+			if err := r.sleepFull(ctx, backoff); err != nil {
+				return nil, err
+			}
+			backoff = min(backoff*2, r.e.opts.MaxBackoff)
+		}
+		u, err := r.findUpgrade(ctx, c)
+		if err != nil || u != nil {
+			return u, err
+		}
+	}
+	return nil, nil
+}
+
+// upgradeOf: u upgrades c's bundle on one of c's resources.
+func upgradeOf(u *vcfclient.Upgrade, c *ComponentRun) bool {
+	if u.BundleID != c.BundleID {
+		return false
+	}
+	var ids []string
+	for _, rs := range u.ResourceUpgradeSpecs {
+		ids = append(ids, rs.ResourceID)
+	}
+	return len(ids) == 0 || overlaps(ids, c.ResourceIDs)
+}
+
+func upgradeRunning(status string) bool {
+	return status != "" && status != "COMPLETED_WITH_SUCCESS" && !upgradeFailed(status)
+}
+
+// alreadyUpgrading: SDDC Manager refused the POST because the component is
+// being upgraded (the answer to a second POST of a running upgrade).
+func alreadyUpgrading(err error) bool {
+	var ae *vcfclient.APIError
+	if !errors.As(err, &ae) || (ae.StatusCode != http.StatusBadRequest && ae.StatusCode != http.StatusConflict) {
+		return false
+	}
+	text := ae.ErrorCode + " " + ae.Message
+	for _, n := range ae.Nested {
+		text += " " + n.ErrorCode + " " + n.Message
+	}
+	text = strings.ToUpper(text)
+	for _, s := range []string{"IN_PROGRESS", "IN PROGRESS", "ALREADY"} {
+		if strings.Contains(text, s) {
+			return true
+		}
+	}
+	return false
 }
 
 // postUpgrade sends POST /v1/upgrades once, without retry: its outcome is
@@ -124,14 +204,7 @@ func (r *run) findUpgrade(ctx context.Context, c *ComponentRun) (*vcfclient.Upgr
 	var found *vcfclient.Upgrade
 	for i := range ups {
 		u := &ups[i]
-		if u.BundleID != c.BundleID || slices.Contains(c.PreexistingUpgradeIDs, u.ID) {
-			continue
-		}
-		var ids []string
-		for _, rs := range u.ResourceUpgradeSpecs {
-			ids = append(ids, rs.ResourceID)
-		}
-		if len(ids) > 0 && !overlaps(ids, c.ResourceIDs) {
+		if !upgradeOf(u, c) || slices.Contains(c.PreexistingUpgradeIDs, u.ID) {
 			continue
 		}
 		// Prefer one that is running or succeeded, then the latest.

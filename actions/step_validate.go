@@ -51,6 +51,9 @@ func (r *run) doValidate(ctx context.Context) (State, error) {
 		}
 		return "", fmt.Errorf("validation %s ended %s/%s %s", v.ID, last.ExecutionStatus, last.ResultStatus, strings.Join(msgs, "; "))
 	}
+	if err := r.verifyAtTarget(ctx); err != nil {
+		return "", err
+	}
 	r.logf(levelInfo, "Domain upgraded to VCF %s (validation %s).", r.w.TargetVersion, last.ResultStatus)
 	return "", nil
 }

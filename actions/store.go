@@ -22,6 +22,9 @@ type Workflow struct {
 	Target        string `json:"target"`
 	DomainID      string `json:"domain_id"`
 	DomainName    string `json:"domain_name"`
+	// SddcManager is who the workflow belongs to (identity.go); empty in
+	// files written before it was recorded.
+	SddcManager SddcIdentity `json:"sddc_manager,omitzero"`
 
 	State       State     `json:"state"`
 	StepStarted time.Time `json:"step_started"`
@@ -124,6 +127,8 @@ type LogEntry struct {
 // and the directory is fsynced.
 type Store struct {
 	dir string
+	// write writes a file atomically (writeAtomic; tests inject a full disk).
+	write func(path string, data []byte) error
 }
 
 // NewStore creates (if needed) dir/actions and returns a store there.
@@ -135,7 +140,7 @@ func NewStore(dir string) (*Store, error) {
 	if err := os.MkdirAll(d, 0o700); err != nil {
 		return nil, fmt.Errorf("actions: creating storage directory: %w", err)
 	}
-	return &Store{dir: d}, nil
+	return &Store{dir: d, write: writeAtomic}, nil
 }
 
 // Dir is the directory holding the workflow files.
@@ -151,7 +156,16 @@ func (s *Store) Save(w *Workflow) error {
 	if err != nil {
 		return err
 	}
-	return writeAtomic(s.path(w.Target, w.DomainID), b)
+	return s.write(s.path(w.Target, w.DomainID), b)
+}
+
+// Peek reads the stored workflow of a domain (fs.ErrNotExist: none).
+func (s *Store) Peek(target, domainID string) (*Workflow, error) {
+	b, err := os.ReadFile(s.path(target, domainID))
+	if err != nil {
+		return nil, err
+	}
+	return parseWorkflow(b)
 }
 
 // encodeWorkflow is the content of w's file (parseWorkflow reads it back).

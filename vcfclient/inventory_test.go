@@ -99,7 +99,8 @@ func TestDomainsAndClusters(t *testing.T) {
 			"memory":  map[string]any{"used": map[string]any{"value": 2, "unit": "GB"}, "total": map[string]any{"value": 1, "unit": "TB"}},
 			"storage": map[string]any{"used": map[string]any{"value": 512, "unit": "KB"}, "total": map[string]any{"value": 3, "unit": "PB"}},
 		},
-		"vcenters": []any{map[string]any{"id": "vc1", "fqdn": "vc"}},
+		"vcenters":      []any{map[string]any{"id": "vc1", "fqdn": "vc"}},
+		"upgradeStatus": map[string]any{"status": "IN_PROGRESS", "completedResources": 1, "totalResources": 4},
 	}
 	f.handle("GET /v1/domains", staticJSON(page(dom)))
 	f.handle("GET /v1/clusters", staticJSON(page(map[string]any{
@@ -111,7 +112,7 @@ func TestDomainsAndClusters(t *testing.T) {
 	ds, err := c.Domains(context.Background())
 	require.NoError(t, err)
 	require.Len(t, ds, 1)
-	assert.Equal(t, Domain{ID: "d1", Name: "sfo-m01", Type: "MANAGEMENT", Status: "ACTIVE", ClusterIDs: []string{"c1", "c2"},
+	assert.Equal(t, Domain{ID: "d1", Name: "sfo-m01", Type: "MANAGEMENT", Status: "ACTIVE", ClusterIDs: []string{"c1", "c2"}, UpgradeStatus: "IN_PROGRESS",
 		Capacity: Capacity{
 			CPUUsedHertz: 1.5e9, CPUTotalHertz: 100e6,
 			MemoryUsedBytes: 2 << 30, MemoryTotalBytes: 1 << 40,

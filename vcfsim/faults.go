@@ -24,6 +24,16 @@ type Faults struct {
 	// FailCount limits FailEndpoint to the next N matching requests; 0 fails
 	// every one. It counts down as requests fail.
 	FailCount int
+	// FailAfter answers FailEndpoint's failures after the request was
+	// processed (a gateway losing the answer: the change happened); by
+	// default the request never reaches the handler.
+	FailAfter bool
+	// Empty names an endpoint whose next 200 answer is an empty page, once
+	// (a list endpoint answering nothing for a moment).
+	Empty string
+	// LagUpgrades hides each new upgrade from GET /v1/upgrades for that
+	// many reads of the list (GET /v1/upgrades/{id} finds it at once).
+	LagUpgrades int
 	// Outage is a real-time window, starting when the faults are set,
 	// during which every /v1 request fails as OutageMode says.
 	Outage time.Duration
@@ -50,6 +60,9 @@ type faultsJSON struct {
 	FailEndpoint string  `json:"failEndpoint,omitempty"`
 	FailCode     int     `json:"failCode,omitempty"`
 	FailCount    int     `json:"failCount,omitempty"`
+	FailAfter    bool    `json:"failAfter,omitempty"`
+	Empty        string  `json:"empty,omitempty"`
+	LagUpgrades  int     `json:"lagUpgrades,omitempty"`
 	Outage       string  `json:"outage,omitempty"`
 	OutageMode   string  `json:"outageMode,omitempty"`
 	Malformed    string  `json:"malformed,omitempty"`
@@ -70,7 +83,8 @@ func (f Faults) MarshalJSON() ([]byte, error) {
 	return json.Marshal(faultsJSON{
 		Latency: durString(f.Latency), Jitter: durString(f.Jitter),
 		ErrorRate: f.ErrorRate, ErrorCode: f.ErrorCode,
-		FailEndpoint: f.FailEndpoint, FailCode: f.FailCode, FailCount: f.FailCount,
+		FailEndpoint: f.FailEndpoint, FailCode: f.FailCode, FailCount: f.FailCount, FailAfter: f.FailAfter,
+		Empty: f.Empty, LagUpgrades: f.LagUpgrades,
 		Outage: durString(f.Outage), OutageMode: f.OutageMode,
 		Malformed: f.Malformed, Truncate: f.Truncate,
 		SlowBody: durString(f.SlowBody), FailUpgrade: f.FailUpgrade,
@@ -100,7 +114,8 @@ func (f *Faults) UnmarshalJSON(b []byte) error {
 	parse("outage", j.Outage, &out.Outage)
 	parse("slowBody", j.SlowBody, &out.SlowBody)
 	out.ErrorRate, out.ErrorCode = j.ErrorRate, j.ErrorCode
-	out.FailEndpoint, out.FailCode, out.FailCount = j.FailEndpoint, j.FailCode, j.FailCount
+	out.FailEndpoint, out.FailCode, out.FailCount, out.FailAfter = j.FailEndpoint, j.FailCode, j.FailCount, j.FailAfter
+	out.Empty, out.LagUpgrades = j.Empty, j.LagUpgrades
 	out.OutageMode, out.Malformed, out.Truncate, out.FailUpgrade = j.OutageMode, j.Malformed, j.Truncate, j.FailUpgrade
 	if err := errors.Join(errs...); err != nil {
 		return err
@@ -125,8 +140,8 @@ func (f *Faults) validate() error {
 	if f.FailCode != 0 && (f.FailCode < 400 || f.FailCode > 599) {
 		errs = append(errs, fmt.Errorf("fault fail code must be 4xx/5xx, got %d", f.FailCode))
 	}
-	if f.FailCount < 0 {
-		errs = append(errs, errors.New("fault fail count must be >= 0"))
+	if f.FailCount < 0 || f.LagUpgrades < 0 {
+		errs = append(errs, errors.New("fault fail count and upgrades lag must be >= 0"))
 	}
 	switch f.OutageMode {
 	case "", "503", "refuse":
@@ -150,6 +165,7 @@ type faultState struct {
 	f           Faults
 	outageUntil time.Time // real time
 	failLeft    int       // remaining FailEndpoint failures when FailCount > 0
+	emptyUsed   bool      // the one-shot Empty answer was given
 }
 
 func newFaultState(f Faults, now time.Time) faultState {
@@ -190,6 +206,9 @@ func (s *Simulator) Faults() Faults {
 	if f.FailCount > 0 {
 		f.FailCount = s.faults.failLeft
 	}
+	if s.faults.emptyUsed {
+		f.Empty = ""
+	}
 	if !s.faults.outageUntil.IsZero() {
 		f.Outage = max(0, s.faults.outageUntil.Sub(s.realNow()))
 	}
@@ -203,6 +222,8 @@ type faultDecision struct {
 	refuse    bool
 	failCode  int
 	failWhy   string
+	failAfter bool // failCode replaces the handler's answer
+	empty     bool // a 200 answer becomes an empty page
 	malformed bool
 	truncate  bool
 	slowBody  time.Duration
@@ -230,8 +251,12 @@ func (s *Simulator) decideFaults(key, template string) faultDecision {
 			fs.failLeft--
 		}
 		d.failCode, d.failWhy = fs.f.FailCode, "injected failure of "+fs.f.FailEndpoint
+		d.failAfter = fs.f.FailAfter
 	} else if fs.f.ErrorRate > 0 && s.frng.Float64() < fs.f.ErrorRate {
 		d.failCode, d.failWhy = fs.f.ErrorCode, "injected random error"
+	}
+	if match(fs.f.Empty) && !fs.emptyUsed {
+		fs.emptyUsed, d.empty = true, true
 	}
 	d.malformed = match(fs.f.Malformed)
 	d.truncate = match(fs.f.Truncate)
@@ -243,4 +268,10 @@ func (s *Simulator) failUpgradeFault() string {
 	s.fmu.Lock()
 	defer s.fmu.Unlock()
 	return s.faults.f.FailUpgrade
+}
+
+func (s *Simulator) lagUpgradesFault() int {
+	s.fmu.Lock()
+	defer s.fmu.Unlock()
+	return s.faults.f.LagUpgrades
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -282,5 +283,73 @@ func TestConfigLatency(t *testing.T) {
 	c.hc.Timeout = 30 * time.Second
 	if st, _ := c.do("GET", "/sim/stats", nil); st != http.StatusOK {
 		t.Errorf("/sim/stats: %d", st)
+	}
+}
+
+// A 502 from FailEndpoint either keeps the request from the handler (the
+// change never happens) or, with FailAfter, replaces the answer of a
+// request that was processed (the change happened).
+func TestFaultFailBeforeOrAfterProcessing(t *testing.T) {
+	for _, after := range []bool{false, true} {
+		c := startServer(t, DefaultConfig()).login()
+		dom := c.domainID("mgmt-domain")
+		c.srv.Sim.SetFaults(Faults{FailEndpoint: "PATCH /v1/releases/domains/{domainId}", FailCode: 502, FailCount: 1, FailAfter: after})
+		if st, b := c.do("PATCH", "/v1/releases/domains/"+dom, map[string]string{"targetVersion": "5.2.0.0"}); st != http.StatusBadGateway {
+			t.Fatalf("after=%v: %d %s, want 502", after, st, b)
+		}
+		var view struct {
+			TargetVersion string `json:"targetVersion"`
+		}
+		c.get("/v1/releases/domains/"+dom, &view)
+		if got := view.TargetVersion == "5.2.0.0"; got != after {
+			t.Fatalf("after=%v: target %q: the change happened = %v", after, view.TargetVersion, got)
+		}
+	}
+}
+
+// Empty answers one request of the named endpoint with an empty page.
+func TestFaultEmptyOnce(t *testing.T) {
+	c := startServer(t, DefaultConfig()).login()
+	c.srv.Sim.SetFaults(Faults{Empty: "GET /v1/domains"})
+	var n []int
+	for range 3 {
+		var p page[json.RawMessage]
+		c.get("/v1/domains", &p)
+		if p.PageMetadata.TotalElements != len(p.Elements) {
+			t.Fatalf("page metadata says %d of %d", p.PageMetadata.TotalElements, len(p.Elements))
+		}
+		n = append(n, len(p.Elements))
+	}
+	if n[0] != 0 || n[1] == 0 || n[2] != n[1] {
+		t.Fatalf("domains per read %v, want one empty answer, then all", n)
+	}
+	if f := c.srv.Sim.Faults(); f.Empty != "" {
+		t.Fatalf("the used one-shot still shows: %+v", f)
+	}
+}
+
+// LagUpgrades leaves a new upgrade out of the list for N reads.
+func TestFaultLagUpgrades(t *testing.T) {
+	s, err := New(DefaultConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.SetFaults(Faults{LagUpgrades: 2})
+	s.mu.Lock()
+	d := s.inv.domains[0]
+	d.target = "5.2.0.0"
+	b := s.rel.byVersion["5.2.0.0"].bundles[compSDDC]
+	now := s.clk.sim()
+	tj := s.startUpgrade(d, b, nil, upgradeSpec{BundleID: b.id, ResourceType: "DOMAIN", ResourceUpgradeSpecs: []resourceUpgradeSpec{{ResourceID: d.id}}}, now, now)
+	s.mu.Unlock()
+	r := httptest.NewRequest(http.MethodGet, "/v1/upgrades", nil)
+	for i, want := range []int{0, 0, 1, 1} {
+		_, body := s.getUpgrades(r, nil)
+		if n := len(body.(page[upgradeJSON]).Elements); n != want {
+			t.Fatalf("read %d: %d upgrades, want %d", i, n, want)
+		}
+	}
+	if st, _ := s.getUpgrade(r, vars{"upgradeId": tj.ID}); st != http.StatusOK {
+		t.Fatalf("GET /v1/upgrades/{id} of a lagging upgrade: %d", st)
 	}
 }

@@ -416,3 +416,20 @@ func maxTime(a, b time.Time) time.Time {
 	}
 	return b
 }
+
+// SetDomainTarget sets a domain's target release as someone else would
+// (another client, the UI), even while one of its upgrades runs: tests of
+// a workflow whose target changes behind its back.
+func (s *Simulator) SetDomainTarget(domainID, version string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	d := s.inv.byDomain[domainID]
+	if d == nil {
+		return fmt.Errorf("vcfsim: no domain %q", domainID)
+	}
+	if version != "" && s.rel.byVersion[version] == nil {
+		return fmt.Errorf("vcfsim: no release %q", version)
+	}
+	d.target = version
+	return nil
+}

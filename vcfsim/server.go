@@ -164,7 +164,7 @@ func (s *Simulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			Message: "SDDC Manager is not available. Please retry later."}, fd)
 		return
 	}
-	if fd.failCode != 0 {
+	if fd.failCode != 0 && !fd.failAfter {
 		s.write(w, r, fd.failCode, &apiError{ErrorCode: "INJECTED_FAULT", ErrorType: "ERROR", Message: fd.failWhy}, fd)
 		return
 	}
@@ -184,6 +184,12 @@ func (s *Simulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.advance(s.clk.sim())
 		s.mu.Unlock()
 		status, body = rt.h(r, v)
+	}
+	switch {
+	case fd.failCode != 0: // FailAfter: processed, the answer is lost
+		status, body = fd.failCode, &apiError{ErrorCode: "INJECTED_FAULT", ErrorType: "ERROR", Message: fd.failWhy + " (after processing)"}
+	case fd.empty && status == http.StatusOK:
+		body = newPage([]struct{}{})
 	}
 	s.write(w, r, status, body, fd)
 }

@@ -27,6 +27,9 @@ type upgrade struct {
 	start, end time.Time
 	fail       bool
 	applied    bool
+	// hiddenReads: GET /v1/upgrades leaves the upgrade out this many more
+	// times (the LagUpgrades fault).
+	hiddenReads int
 }
 
 func (u *upgrade) status(now time.Time) string {
@@ -465,7 +468,7 @@ func (s *Simulator) startUpgrade(d *domain, b *bundle, clusters []*cluster, spec
 	}
 	to := b.rel.builds[b.comp]
 	t := s.newTask(fmt.Sprintf("Upgrade %s to %s", publicName[b.comp], to), "UPGRADE", now, start.Sub(now)+dur, res...)
-	u := &upgrade{id: t.id, spec: spec, bundle: b, dom: d, clusters: clusters, task: t, start: start, end: t.end}
+	u := &upgrade{id: t.id, spec: spec, bundle: b, dom: d, clusters: clusters, task: t, start: start, end: t.end, hiddenReads: s.lagUpgradesFault()}
 	if s.failUpgradeFault() == b.comp {
 		u.fail = true
 		t.failErr = &apiError{
@@ -511,6 +514,10 @@ func (s *Simulator) getUpgrades(r *http.Request, _ vars) (int, any) {
 	now := s.clk.sim()
 	out := []upgradeJSON{}
 	for _, u := range s.upgrades {
+		if u.hiddenReads > 0 {
+			u.hiddenReads--
+			continue
+		}
 		j := s.upgradeJSON(u, now)
 		if v := q.Get("status"); v != "" && v != j.Status {
 			continue
