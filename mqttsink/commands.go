@@ -21,6 +21,18 @@ func (s *Sink) onMessage(_ mqtt.Client, m mqtt.Message) {
 		}
 		return
 	}
+	if len(m.Payload()) == 0 {
+		return // a retained command cleared (by us, below)
+	}
+	if m.Retained() {
+		// Replayed by the broker at (re)subscription: running it would
+		// repeat an old command at every reconnection. Cleared, so that
+		// it is not replayed again.
+		s.audit.Info("actions audit", "token", "mqtt:"+s.cfg.Username, "client", "mqtt", "action", "MQTT "+m.Topic(),
+			"result", "ignored: retained message")
+		s.clear(m.Topic())
+		return
+	}
 	s.mu.Lock()
 	ct, ok := s.commands[m.Topic()]
 	s.mu.Unlock()
@@ -28,10 +40,12 @@ func (s *Sink) onMessage(_ mqtt.Client, m mqtt.Message) {
 		s.log.Info("MQTT command for an unknown domain ignored", "topic", m.Topic())
 		return
 	}
+	// MQTT 3.1.1 marks only replayed messages as retained: a command
+	// published retained while we are connected arrives unmarked, so every
+	// command topic is cleared after use, and no command can stay on the
+	// broker to be replayed.
+	s.clear(m.Topic())
 	switch {
-	case m.Retained():
-		// A retained command would run again at every reconnection.
-		s.auditLine(ct, m.Topic(), "ignored: retained message (clear it: publish an empty retained message)")
 	case string(m.Payload()) != ct.command.payload:
 		s.auditLine(ct, m.Topic(), "ignored: unexpected payload")
 	case !s.cfg.Install:
@@ -41,6 +55,11 @@ func (s *Sink) onMessage(_ mqtt.Client, m mqtt.Message) {
 	default:
 		go s.run(ct, m.Topic())
 	}
+}
+
+// clear deletes a retained message from a command topic.
+func (s *Sink) clear(topic string) {
+	s.client.Publish(topic, 1, true, []byte{}) // best effort: not waited for in the client's callback
 }
 
 // run calls the actions engine as POST /actions/... would, audits the

@@ -43,9 +43,14 @@ type env struct {
 
 func newEnv(t *testing.T, simOpts ...vcfsim.Option) *env {
 	t.Helper()
+	return newEnvWith(t, targets.Options{MinRefreshInterval: time.Hour, UpgradeCheckInterval: time.Hour}, simOpts...)
+}
+
+func newEnvWith(t *testing.T, opts targets.Options, simOpts ...vcfsim.Option) *env {
+	t.Helper()
 	broker := mosquittotest.Start(t)
 	sim := vcfsim.NewTest(t, simOpts...)
-	reg := targets.NewRegistry(targets.Options{MinRefreshInterval: time.Hour, UpgradeCheckInterval: time.Hour})
+	reg := targets.NewRegistry(opts)
 	t.Cleanup(reg.Close)
 	user, pw := sim.Credentials()
 	require.NoError(t, reg.Apply([]config.TargetConfig{{Name: "lab", URL: sim.URL, Username: user, Password: promcfg.Secret(pw)}}))
@@ -90,7 +95,7 @@ func (e *env) scrape(t *testing.T) map[string]*dto.MetricFamily {
 }
 
 // homeAssistant is an MQTT client subscribed as Home Assistant is: to the
-// discovery prefix and, here, to every topic of the exporter. It keeps
+// discovery prefix and, here, to every topic. It keeps
 // what the broker holds (the last retained payload per topic) and every
 // message received.
 type homeAssistant struct {
@@ -111,7 +116,7 @@ func newHomeAssistant(t *testing.T, b *mosquittotest.Broker, id string) *homeAss
 
 func (ha *homeAssistant) subscribe(t *testing.T) {
 	t.Helper()
-	tok := ha.c.SubscribeMultiple(map[string]byte{"homeassistant/#": 1, "vcf_exporter/#": 1}, func(_ mqtt.Client, m mqtt.Message) {
+	tok := ha.c.SubscribeMultiple(map[string]byte{"#": 1}, func(_ mqtt.Client, m mqtt.Message) {
 		ha.mu.Lock()
 		defer ha.mu.Unlock()
 		ha.received++
