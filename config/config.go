@@ -142,8 +142,10 @@ func (c *Config) Validate() error {
 	}
 	errs = append(errs, validateInfluxDB(c.InfluxDB)...)
 	if c.MQTT != nil {
-		for _, e := range unjoin(c.MQTT.Validate()) {
-			errs = append(errs, fmt.Errorf("mqtt: %w", e))
+		if err := c.MQTT.Validate(); err != nil {
+			for _, e := range unjoin(err) {
+				errs = append(errs, fmt.Errorf("mqtt: %w", e))
+			}
 		}
 	}
 	return errors.Join(errs...)
