@@ -104,7 +104,6 @@ type homeAssistant struct {
 	mu       sync.Mutex
 	retained map[string]string
 	history  map[string][]string
-	received int
 }
 
 func newHomeAssistant(t *testing.T, b *mosquittotest.Broker, id string) *homeAssistant {
@@ -119,7 +118,6 @@ func (ha *homeAssistant) subscribe(t *testing.T) {
 	tok := ha.c.SubscribeMultiple(map[string]byte{"#": 1}, func(_ mqtt.Client, m mqtt.Message) {
 		ha.mu.Lock()
 		defer ha.mu.Unlock()
-		ha.received++
 		ha.history[m.Topic()] = append(ha.history[m.Topic()], string(m.Payload()))
 		if len(m.Payload()) == 0 {
 			delete(ha.retained, m.Topic())
@@ -155,13 +153,6 @@ func (ha *homeAssistant) historyOf(topic string) []string {
 	ha.mu.Lock()
 	defer ha.mu.Unlock()
 	return append([]string(nil), ha.history[topic]...)
-}
-
-// count returns the number of messages received.
-func (ha *homeAssistant) count() int {
-	ha.mu.Lock()
-	defer ha.mu.Unlock()
-	return ha.received
 }
 
 // publish sends a message as Home Assistant would.

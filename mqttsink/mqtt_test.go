@@ -64,7 +64,7 @@ func TestDiscoveryEveryDeviceValuesEqualMetrics(t *testing.T) {
 	// SDDC Manager: 2; per domain 6 sensors, the update entity, 2 buttons; per cluster 5 sensors.
 	configs := e.ha.waitTopics(t, "homeassistant/", 2+9*len(domains)+5*len(clusters))
 	for topic, payload := range configs {
-		assert.NoError(t, checkDiscovery("homeassistant", topic, []byte(payload)))
+		require.NoError(t, checkDiscovery("homeassistant", topic, []byte(payload)))
 	}
 	assert.Equal(t, "online", e.ha.get("vcf_exporter/status"))
 	assert.Equal(t, "online", e.ha.get("vcf_exporter/lab/availability"))
@@ -204,10 +204,10 @@ func TestSchemaCheckRefuses(t *testing.T) {
 		"ftp release url":    {"homeassistant/update/n/o/config", `{"uniq_id":"u","dev":{"ids":["d"]},"release_url":"ftp://x/y"}`},
 		"unknown device key": {"homeassistant/sensor/n/o/config", `{"uniq_id":"u","dev":{"ids":["d"],"colour":"red"},"stat_t":"s"}`},
 	} {
-		assert.Error(t, checkDiscovery("homeassistant", tc.topic, []byte(tc.payload)), name)
+		require.Error(t, checkDiscovery("homeassistant", tc.topic, []byte(tc.payload)), name)
 	}
 	require.NoError(t, checkUpdateState([]byte(`{"installed_version":"1","latest_version":"2","in_progress":true,"update_percentage":5}`)))
 	for _, bad := range []string{`{"installed_version":null}`, `{"installed":"1"}`, `{"release_url":"file:///x"}`, `{"in_progress":"yes"}`, `{"update_percentage":101}`} {
-		assert.Error(t, checkUpdateState([]byte(bad)), bad)
+		require.Error(t, checkUpdateState([]byte(bad)), bad)
 	}
 }

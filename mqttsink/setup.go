@@ -50,7 +50,8 @@ type resolved struct {
 // config file, validated and with the password read.
 func settings(f *Flags, c *config.Config) (*resolved, error) {
 	var mc *config.MQTTConfig
-	if f != nil && f.Broker != "" {
+	switch {
+	case f != nil && f.Broker != "":
 		if c != nil && c.MQTT != nil {
 			return nil, errors.New("MQTT is configured by --mqtt.broker and by the config file's mqtt: section; use one")
 		}
@@ -60,9 +61,9 @@ func settings(f *Flags, c *config.Config) (*resolved, error) {
 		if err := mc.Validate(); err != nil {
 			return nil, fmt.Errorf("--mqtt.* flags: %w", err)
 		}
-	} else if f != nil && (f.Username != "" || f.PasswordFile != "" || f.CAFile != "" || f.CertFile != "" || f.KeyFile != "" || f.Hosts || f.Install) {
+	case f != nil && (f.Username != "" || f.PasswordFile != "" || f.CAFile != "" || f.CertFile != "" || f.KeyFile != "" || f.Hosts || f.Install):
 		return nil, errors.New("--mqtt.* flags given without --mqtt.broker")
-	} else if c != nil && c.MQTT != nil {
+	case c != nil && c.MQTT != nil:
 		mc = c.MQTT
 	}
 	if mc == nil {

@@ -50,13 +50,13 @@ func TestReloadRestartsTheSink(t *testing.T) {
 func TestFlagsAndFileConflict(t *testing.T) {
 	f := &Flags{Broker: "tcp://b:1883", DiscoveryPrefix: "homeassistant", TopicPrefix: "vcf_exporter"}
 	_, err := settings(f, &config.Config{MQTT: &config.MQTTConfig{Broker: "tcp://c:1883"}})
-	assert.ErrorContains(t, err, "use one")
+	require.ErrorContains(t, err, "use one")
 	_, err = settings(&Flags{Install: true}, nil)
-	assert.ErrorContains(t, err, "without --mqtt.broker")
+	require.ErrorContains(t, err, "without --mqtt.broker")
 	r, err := settings(f, nil)
 	require.NoError(t, err)
 	assert.Equal(t, "tcp://b:1883", r.cfg.Broker)
 	r, err = settings(nil, &config.Config{})
-	assert.NoError(t, err)
+	require.NoError(t, err)
 	assert.Nil(t, r)
 }

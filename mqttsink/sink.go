@@ -81,9 +81,8 @@ type Sink struct {
 }
 
 type commandTarget struct {
-	command            command
-	target, domainID   string
-	domainName, broker string
+	command                      command
+	target, domainID, domainName string
 }
 
 // New builds a sink for cfg (defaults applied) and the resolved password;
