@@ -52,6 +52,25 @@ func stateOf(t *testing.T, ha *homeAssistant, topic string) map[string]any {
 	return s
 }
 
+// checkStateOf checks that the state a sensor's config points at has its
+// key, and that a measurement is a number or null (unknown): Home
+// Assistant refuses anything else for a sensor with a state class.
+func checkStateOf(t *testing.T, ha *homeAssistant, config string) {
+	t.Helper()
+	var c map[string]any
+	require.NoError(t, json.Unmarshal([]byte(config), &c))
+	tpl, ok := c["value_template"].(string)
+	if !ok {
+		return
+	}
+	key := strings.TrimSuffix(strings.TrimPrefix(tpl, "{{ value_json."), " }}")
+	st := stateOf(t, ha, c["state_topic"].(string))
+	require.Contains(t, st, key, c["unique_id"])
+	if _, measured := c["state_class"]; measured && st[key] != nil {
+		assert.IsType(t, 0.0, st[key], c["unique_id"])
+	}
+}
+
 // Every device of the simulator is discovered, every config passes Home
 // Assistant's schema, and every value equals what /metrics shows.
 func TestDiscoveryEveryDeviceValuesEqualMetrics(t *testing.T) {
@@ -65,6 +84,7 @@ func TestDiscoveryEveryDeviceValuesEqualMetrics(t *testing.T) {
 	configs := e.ha.waitTopics(t, "homeassistant/", 2+9*len(domains)+5*len(clusters))
 	for topic, payload := range configs {
 		require.NoError(t, checkDiscovery("homeassistant", topic, []byte(payload)))
+		checkStateOf(t, e.ha, payload)
 	}
 	assert.Equal(t, "online", e.ha.get("vcf_exporter/status"))
 	assert.Equal(t, "online", e.ha.get("vcf_exporter/lab/availability"))
