@@ -108,7 +108,8 @@ type Manager struct {
 	current *config.SafeConfig
 	src     *Source
 	actions Actions
-	metrics *Metrics
+	self    prometheus.Registerer
+	metrics *Metrics // registered when a sink first starts: none without MQTT
 	log     *slog.Logger
 	base    *slog.Logger
 
@@ -120,7 +121,7 @@ type Manager struct {
 }
 
 // Setup starts the sink configured by the flags or the config file (none:
-// nothing runs) and registers its metrics with self; acts is the actions
+// nothing runs, no metric) and registers its metrics with self; acts is the actions
 // engine (nil when off). A reload that changes the settings restarts the
 // sink; stop publishes "offline" and disconnects.
 func Setup(f *Flags, current *config.SafeConfig, src *Source, acts Actions, self prometheus.Registerer, logger *slog.Logger) (stop func(), err error) {
@@ -128,7 +129,7 @@ func Setup(f *Flags, current *config.SafeConfig, src *Source, acts Actions, self
 	if err != nil {
 		return nil, err
 	}
-	m := &Manager{flags: f, current: current, src: src, actions: acts, metrics: NewMetrics(self),
+	m := &Manager{flags: f, current: current, src: src, actions: acts, self: self,
 		log: logger.With("component", "mqtt"), base: logger, stop: make(chan struct{}), done: make(chan struct{})}
 	if err := m.apply(r); err != nil {
 		return nil, err
@@ -170,6 +171,9 @@ func (m *Manager) apply(r *resolved) error {
 	}
 	var next *Sink
 	if r != nil {
+		if m.metrics == nil {
+			m.metrics = NewMetrics(m.self)
+		}
 		var err error
 		if next, err = New(r.cfg, r.password, m.src, m.actions, m.metrics, m.base); err != nil {
 			return err
