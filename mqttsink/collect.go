@@ -80,10 +80,12 @@ func (s *Sink) publishTarget(ctx context.Context, v *values, releaseURL string) 
 			if !ok {
 				continue
 			}
-			state[e.object] = val
 			// The connectivity sensor stays available while the SDDC
 			// Manager does not answer: that is what it shows.
 			withReach := e.object != "connectivity"
+			if withReach {
+				state[e.object] = val
+			}
 			add(s.topics.config(e.component, v.target, unique(v.target, d, e.object)), discoveryConfig(s.topics, v.target, d, e.component, e.object, e.name, e.static, withReach))
 		}
 		add(s.topics.state(v.target, d), state)

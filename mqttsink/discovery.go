@@ -60,7 +60,12 @@ func discoveryConfig(t topics, target string, d *device, component, object, name
 		"availability_mode": "all",
 		"origin":            map[string]string{"name": "vcf_exporter", "sw_version": version.Version, "support_url": "https://github.com/vcf-exporter/vcf_exporter"},
 	}
-	if component != "button" && component != "update" {
+	switch {
+	case !withReachability:
+		// The SDDC Manager's connectivity: its state is the availability
+		// topic, current even while SDDC Manager does not answer.
+		c["state_topic"] = t.reachable(target)
+	case component != "button" && component != "update":
 		c["state_topic"] = t.state(target, d)
 		c["value_template"] = "{{ value_json." + object + " }}"
 	}

@@ -83,19 +83,14 @@ var (
 	percent     = map[string]any{"unit_of_measurement": "%", "state_class": "measurement", "suggested_display_precision": 1}
 	count       = map[string]any{"state_class": "measurement"}
 	diagnostic  = map[string]any{"entity_category": "diagnostic"}
-	connectivit = map[string]any{"device_class": "connectivity", "payload_on": "ON", "payload_off": "OFF", "entity_category": "diagnostic"}
+	connectivit = map[string]any{"device_class": "connectivity", "payload_on": "online", "payload_off": "offline", "entity_category": "diagnostic"}
 )
 
 // entities is every entity the sink publishes, one row each. The update
 // entity and the buttons are in update.go.
 var entities = []entityDef{
-	{kindSDDCManager, "binary_sensor", "connectivity", "Reachable", connectivit, func(v *values, _ *device) (any, bool) {
-		s := v.where("vcf_up", nil)
-		if len(s) == 0 {
-			return nil, true
-		}
-		return map[bool]string{true: "ON", false: "OFF"}[s[0].value == 1], true
-	}},
+	// Its state is the target's availability topic (see discoveryConfig).
+	{kindSDDCManager, "binary_sensor", "connectivity", "Reachable", connectivit, func(*values, *device) (any, bool) { return nil, true }},
 	{kindSDDCManager, "sensor", "version", "Version", diagnostic, func(v *values, _ *device) (any, bool) {
 		s, _ := v.label("vcf_sddc_manager_info", "version", nil)
 		return orNil(s), true

@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/vcf-exporter/vcf_exporter/config"
+	"github.com/vcf-exporter/vcf_exporter/targets"
 	"github.com/vcf-exporter/vcf_exporter/vcfsim"
 )
 
@@ -89,7 +90,10 @@ func TestDiscoveryEveryDeviceValuesEqualMetrics(t *testing.T) {
 	assert.Equal(t, "online", e.ha.get("vcf_exporter/status"))
 	assert.Equal(t, "online", e.ha.get("vcf_exporter/lab/availability"))
 	sddc := stateOf(t, e.ha, "vcf_exporter/lab/state")
-	assert.Equal(t, "ON", sddc["connectivity"])
+	var conn map[string]any
+	require.NoError(t, json.Unmarshal([]byte(configs["homeassistant/binary_sensor/lab/vcf_lab_connectivity/config"]), &conn))
+	assert.Equal(t, "online", e.ha.get(conn["state_topic"].(string)))
+	assert.Equal(t, "online", conn["payload_on"])
 	assert.Equal(t, labels(fams["vcf_sddc_manager_info"].GetMetric()[0])["version"], sddc["version"])
 
 	for _, d := range domains {
@@ -230,4 +234,25 @@ func TestSchemaCheckRefuses(t *testing.T) {
 	for _, bad := range []string{`{"installed_version":null}`, `{"installed":"1"}`, `{"release_url":"file:///x"}`, `{"in_progress":"yes"}`, `{"update_percentage":101}`} {
 		require.Error(t, checkUpdateState([]byte(bad)), bad)
 	}
+}
+
+// When SDDC Manager stops answering its entities become unavailable (the
+// target's availability topic says offline); they are not removed, and the
+// connectivity sensor, available through the exporter alone, says off.
+func TestUnreachableSDDCManagerMakesEntitiesUnavailable(t *testing.T) {
+	e := newEnvWith(t, targets.Options{MinRefreshInterval: time.Millisecond, UpgradeCheckInterval: time.Hour},
+		frozen, vcfsim.WithInventory(1, 1, 1, 0))
+	s, _ := e.sink(t, nil, nil)
+	configs := e.ha.waitTopics(t, "homeassistant/", 2+9+5)
+	require.Equal(t, "online", e.ha.get("vcf_exporter/lab/availability"))
+	require.NoError(t, e.sim.Close())
+	s.signal(s.poke)
+	assert.EventuallyWithT(t, func(c *assert.CollectT) {
+		assert.Equal(c, "offline", e.ha.get("vcf_exporter/lab/availability"))
+	}, waitFor, 10*time.Millisecond)
+	assert.Equal(t, configs, e.ha.topics("homeassistant/"), "entities stay, unavailable")
+	var conn map[string]any
+	require.NoError(t, json.Unmarshal([]byte(configs["homeassistant/binary_sensor/lab/vcf_lab_connectivity/config"]), &conn))
+	assert.Equal(t, conn["payload_off"], e.ha.get(conn["state_topic"].(string)), "connectivity off")
+	assert.Len(t, conn["availability"], 1, "available through the exporter alone")
 }
