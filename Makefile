@@ -19,7 +19,7 @@ LDFLAGS   := -X $(VPKG).Version=$(VERSION) -X $(VPKG).Revision=$(REVISION) -X $(
 GOLANGCI_LINT_VERSION ?= v2.15.0
 GOLANGCI_LINT         := $(GOBIN)/golangci-lint
 
-.PHONY: all build release test vet fmt-check lint unit e2e bench bench-e2e fuzz run demo-upgrade check-config deps-prometheus deps-influxdb
+.PHONY: all build release test vet fmt-check lint unit e2e bench bench-e2e fuzz run demo-upgrade check-config deps-prometheus deps-influxdb deps-mosquitto
 
 all: build
 
@@ -106,6 +106,18 @@ deps-influxdb:
 		$(GO) install github.com/influxdata/influxdb/cmd/influxd@$(INFLUXD_VERSION); \
 	fi
 
+# mosquitto (Debian packages mosquitto, mosquitto-clients) for the MQTT
+# sink's tests, which start their own broker on a loopback port; without
+# it they skip, or fail when CI is set.
+deps-mosquitto:
+	@if [ -x /usr/sbin/mosquitto ] || command -v mosquitto >/dev/null 2>&1; then \
+		echo "mosquitto present"; \
+	else \
+		echo "installing the Debian packages mosquitto mosquitto-clients"; \
+		$(SUDO) apt-get update && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y --no-install-recommends mosquitto mosquitto-clients; \
+	fi
+
 unit:
 	$(GO) test -race -count=1 $(PKGS)
 
@@ -116,7 +128,7 @@ e2e: deps-prometheus
 	$(GO) test -race -count=1 -run 'TestE2E' . $(if $(UPDATE),-args -update)
 
 # test is the project's test command (README, .ci/run).
-test: vet fmt-check lint deps-prometheus deps-jinja2 deps-influxdb unit
+test: vet fmt-check lint deps-prometheus deps-jinja2 deps-influxdb deps-mosquitto unit
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem $(PKGS)

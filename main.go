@@ -41,6 +41,7 @@ import (
 	"github.com/vcf-exporter/vcf_exporter/collector"
 	"github.com/vcf-exporter/vcf_exporter/config"
 	"github.com/vcf-exporter/vcf_exporter/influxsink"
+	"github.com/vcf-exporter/vcf_exporter/mqttsink"
 	"github.com/vcf-exporter/vcf_exporter/targets"
 	"github.com/vcf-exporter/vcf_exporter/vcfsim"
 )
@@ -86,6 +87,7 @@ type flags struct {
 	log                    *promslog.Config
 	actions                *actions.Flags
 	influx                 *influxsink.Flags
+	mqtt                   *mqttsink.Flags
 }
 
 // healthFlag is a --vcf.health-interval.<kind> flag.
@@ -135,6 +137,7 @@ func registerFlags(a *kingpin.Application) *flags {
 	a.Flag("simulator.page-base", "Number of the simulator's first page of a list, 0 or 1 (the exporter learns it either way).").Default("0").IntVar(&f.simPageBase)
 	f.actions = actions.RegisterFlags(a)
 	f.influx = influxsink.RegisterFlags(a)
+	f.mqtt = mqttsink.RegisterFlags(a)
 	f.web = kingpinflag.AddFlags(a, defaultAddress)
 	promslogflag.AddFlags(a, f.log)
 	return f
@@ -243,6 +246,16 @@ func run(f *flags, logger *slog.Logger) error {
 		return err
 	}
 	defer stopInflux()
+	// Home Assistant MQTT discovery (issue 25), its commands through the actions engine.
+	var acts mqttsink.Actions
+	if e := actionsHandler.Engine(); e != nil {
+		acts = e
+	}
+	stopMQTT, err := mqttsink.Setup(f.mqtt, rl.sc, &mqttsink.Source{Registry: registry, Set: set, Extra: self}, acts, self, logger)
+	if err != nil {
+		return err
+	}
+	defer stopMQTT()
 	srv := newHTTPServer(mux, defaultServerLimits(f.maxConns), logger)
 	return serve(srv, f.web, logger, rl, hup)
 }
@@ -309,6 +322,9 @@ func checkConfig(f *flags, logger *slog.Logger, out io.Writer) error {
 	}
 	// InfluxDB sinks are asked whether they accept their token, org and bucket.
 	if err := influxsink.Check(context.Background(), f.influx, file, out); err != nil {
+		return err
+	}
+	if err := mqttsink.Check(f.mqtt, file); err != nil {
 		return err
 	}
 	what := "configuration"

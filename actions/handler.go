@@ -54,6 +54,10 @@ type Handler struct {
 	failures map[string]*failWindow
 }
 
+// Engine returns the engine behind the handler (nil when actions are
+// disabled), for the other front ends of the same actions (MQTT).
+func (h *Handler) Engine() *Engine { return h.e }
+
 // NewHandler returns the /actions handler.
 func NewHandler(e *Engine, tokens []Token, opts HandlerOptions) *Handler {
 	if opts.MaxBodyBytes <= 0 {

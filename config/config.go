@@ -40,6 +40,8 @@ type Config struct {
 	Actions ActionsConfig `yaml:"actions,omitempty"`
 	// InfluxDB are the InfluxDB sinks (see influxdb.go).
 	InfluxDB []InfluxDBConfig `yaml:"influxdb,omitempty"`
+	// MQTT is the Home Assistant MQTT discovery output (see mqtt.go).
+	MQTT *MQTTConfig `yaml:"mqtt,omitempty"`
 }
 
 // TargetConfig describes one SDDC Manager.
@@ -127,6 +129,10 @@ func (c *Config) SetDirectory(dir string) {
 		c.InfluxDB[i].TLSConfig.SetDirectory(dir)
 		c.InfluxDB[i].TokenFile = promcfg.JoinDir(dir, c.InfluxDB[i].TokenFile)
 	}
+	if c.MQTT != nil {
+		c.MQTT.TLSConfig.SetDirectory(dir)
+		c.MQTT.PasswordFile = promcfg.JoinDir(dir, c.MQTT.PasswordFile)
+	}
 }
 
 // Validate checks the whole configuration and returns every problem found.
@@ -155,6 +161,13 @@ func (c *Config) Validate() error {
 		errs = append(errs, err)
 	}
 	errs = append(errs, validateInfluxDB(c.InfluxDB)...)
+	if c.MQTT != nil {
+		if err := c.MQTT.Validate(); err != nil {
+			for _, e := range unjoin(err) {
+				errs = append(errs, fmt.Errorf("mqtt: %w", e))
+			}
+		}
+	}
 	return errors.Join(errs...)
 }
 
@@ -261,6 +274,9 @@ func (c *Config) CheckFiles() error {
 		if _, err := promcfg.NewTLSConfig(&sink.TLSConfig); err != nil {
 			errs = append(errs, fmt.Errorf("influxdb %q: tls_config: %w", sink.WithDefaults().Name, err))
 		}
+	}
+	if c.MQTT != nil {
+		errs = append(errs, c.MQTT.CheckFiles())
 	}
 	return errors.Join(errs...)
 }

@@ -205,3 +205,16 @@ func (p *Process) WaitLog(t testing.TB, timeout time.Duration, s string) {
 		return strings.Contains(p.Output.String(), s)
 	})
 }
+
+// WaitDial waits until addr (host:port) accepts TCP connections.
+func (p *Process) WaitDial(t testing.TB, timeout time.Duration, addr string) {
+	t.Helper()
+	p.waitReady(t, timeout, "a listener on "+addr, func() bool {
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			return false
+		}
+		_ = c.Close()
+		return true
+	})
+}
