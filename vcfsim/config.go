@@ -1,5 +1,5 @@
 // Package vcfsim simulates the VMware Cloud Foundation SDDC Manager public API
-// (VCF API 5.2.1, or 9.0.2 with Config.VCFVersion), the way govmomi's vcsim
+// (VCF API 5.2.1, or 9.0.2 or 9.1.0 with Config.VCFVersion), the way govmomi's vcsim
 // simulates vCenter: a deterministic inventory, token auth, the upgrade
 // lifecycle as a state machine that runs on a compressible clock, fault
 // injection and per-endpoint request counters.
@@ -19,10 +19,11 @@ type Config struct {
 	Seed int64
 
 	// VCFVersion is the SDDC Manager API the simulator plays: "5.2.1"
-	// (default when empty) or "9.0.2" (see version.go for what differs).
+	// (default when empty), "9.0.2" or "9.1.0" (see version.go for what
+	// differs).
 	VCFVersion string
 
-	// HostsPageSize is, in 9.0.2 mode, the default and largest page of
+	// HostsPageSize is, in 9.x modes, the default and largest page of
 	// GET /v1/hosts (0: DefaultHostsPageSize). 5.2.1 does not page.
 	HostsPageSize int
 
@@ -47,6 +48,11 @@ type Config struct {
 	// PrecheckErrors and PrecheckWarnings are the counts reported by
 	// check-set runs in presentedArtifactsMap["validation-domain-summary"].
 	PrecheckErrors, PrecheckWarnings int
+
+	// NsxFinalizeAfterUpgrade (9.1): the NSX upgrade reads
+	// COMPLETED_WITH_SUCCESS before its finalize stage (nsxtFinalize)
+	// runs, instead of covering it. The reference leaves it open.
+	NsxFinalizeAfterUpgrade bool
 
 	// TLS makes NewServer/StartServer serve HTTPS with a fresh self-signed CA.
 	TLS bool

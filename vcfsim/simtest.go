@@ -36,7 +36,8 @@ func WithInventory(domains, clustersPerDomain, hostsPerCluster, unassignedHosts 
 	}
 }
 
-// WithVCFVersion plays the SDDC Manager API of version (VCF521, VCF902).
+// WithVCFVersion plays the SDDC Manager API of version (VCF521, VCF902,
+// VCF910).
 func WithVCFVersion(version string) Option { return func(c *Config) { c.VCFVersion = version } }
 
 // WithHostsPageSize sets the 9.x page of GET /v1/hosts (Config.HostsPageSize).

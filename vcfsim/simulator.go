@@ -33,6 +33,7 @@ type Simulator struct {
 	sddcExt          *sddcExternal // 9.x: running upgrade by VCF Operations
 	precheckErrors   int
 	precheckWarnings int
+	blockComp        string // 9.1: component whose upgrades are BLOCKED
 
 	tmu     sync.Mutex // tokens
 	tokens  tokenStore
@@ -71,6 +72,9 @@ func New(cfg Config) (*Simulator, error) {
 		stats:            map[string]int64{},
 	}
 	s.inv = buildInventory(&s.cfg, s.prof.domainVersion)
+	if s.prof.sddcVersion != "" {
+		s.inv.sddcVersion = s.prof.sddcVersion
+	}
 	// Bundles of releases every domain already runs count as downloaded;
 	// the ones an upgrade needs start PENDING.
 	minVer := ""

@@ -324,12 +324,21 @@ type domainRelease struct {
 	Patches                  []targetProductVersion `json:"patches"`
 }
 
+// nsxtFinalize is the NSX upgrade's finalize stage (9.1 NsxtFinalize).
+type nsxtFinalize struct {
+	ID            string `json:"id"`
+	UpgradeStatus string `json:"upgradeStatus"`
+	Version       string `json:"version"`
+}
+
 type validationCheck struct {
 	Description   string    `json:"description"`
 	Severity      string    `json:"severity"`
 	ResultStatus  string    `json:"resultStatus"`
 	Acknowledge   *bool     `json:"acknowledge,omitempty"` // 9.x
 	ErrorResponse *apiError `json:"errorResponse,omitempty"`
+	// NestedValidationChecks (9.1) are the checks this one is made of.
+	NestedValidationChecks []validationCheck `json:"nestedValidationChecks,omitempty"`
 }
 
 type validationJSON struct {
