@@ -254,10 +254,16 @@ type domainWire struct {
 	Status   string        `json:"status"`
 	Capacity *capacityWire `json:"capacity"`
 	Clusters []refWire     `json:"clusters"`
+	Upgrade  *struct {
+		Status string `json:"status"`
+	} `json:"upgradeStatus"`
 }
 
 func (w *domainWire) model() (Domain, error) {
 	d := Domain{ID: w.ID, Name: w.Name, Type: w.Type, Status: w.Status}
+	if w.Upgrade != nil {
+		d.UpgradeStatus = w.Upgrade.Status
+	}
 	var err error
 	if d.Capacity, err = w.Capacity.toCapacity(&w.numbers); err != nil {
 		return d, fmt.Errorf("domain %q: %w", w.ID, err)

@@ -34,6 +34,9 @@ type Domain struct {
 	Status     string // ACTIVE, ...
 	Capacity   Capacity
 	ClusterIDs []string
+	// UpgradeStatus is upgradeStatus.status: UP_TO_DATE, SCHEDULED,
+	// IN_PROGRESS, READY, AVAILABLE, and from 9.1 BLOCKED.
+	UpgradeStatus string
 }
 
 // Cluster is a vSphere cluster (GET /v1/clusters).
