@@ -125,3 +125,19 @@ func TestPrecheckNamesTheUpgrade910(t *testing.T) {
 		})
 	}
 }
+
+// A 9.1 ESX remediation that ran out of time ends the upgrade
+// COMPLETED_WITH_FAILURE with its task TIMED_OUT: the workflow fails with
+// the task's errors, as for FAILED.
+func TestTimedOutUpgradeFails910(t *testing.T) {
+	e := newEnv(t, func(c *vcfsim.Config) { c.VCFVersion, c.Faults.FailUpgrade = vcfsim.VCF910, "ESX_HOST" })
+	e.mustStart("")
+	s := e.waitState(60*time.Second, StateSucceeded, StateFailed)
+	require.Equal(t, StateFailed, s["state"], "%v", s["log_markdown"])
+	assert.Contains(t, s["last_error"], "UPGRADE_FAILED")
+	comps := e.eng.known("sim", e.domain.ID).Components
+	require.Len(t, comps, 3)
+	task, err := e.client.Task(context.Background(), comps[2].TaskID)
+	require.NoError(t, err)
+	assert.Equal(t, "TIMED_OUT", task.Status)
+}
