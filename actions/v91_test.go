@@ -2,7 +2,6 @@ package actions
 
 import (
 	"context"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -10,6 +9,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/vcf-exporter/vcf_exporter/internal/testutil"
 	"github.com/vcf-exporter/vcf_exporter/vcfclient"
 	"github.com/vcf-exporter/vcf_exporter/vcfsim"
 )
@@ -46,23 +46,47 @@ func TestBlockedUpgradeWaitsForAPerson910(t *testing.T) {
 
 // NSX's upgrade is done once its finalize stage is (VCF 9.1), also when
 // SDDC Manager reads the upgrade COMPLETED_WITH_SUCCESS before finalize
-// ran (the reading the reference leaves open).
+// ran (the reading the reference leaves open). Simulated time moves only
+// when the test says: it stops in the finalize stage and the workflow must
+// still be upgrading NSX there.
 func TestNsxFinalizeCountsInProgress910(t *testing.T) {
 	for _, after := range []bool{false, true} {
 		t.Run(map[bool]string{false: "finalize inside the upgrade", true: "finalize after the upgrade"}[after], func(t *testing.T) {
 			t.Parallel()
-			e := newEnv(t, func(c *vcfsim.Config) { c.VCFVersion, c.NsxFinalizeAfterUpgrade = vcfsim.VCF910, after })
-			e.mustStart("")
-			s := e.waitState(60*time.Second, StateSucceeded, StateFailed)
-			require.Equal(t, StateSucceeded, s["state"], "%v", s["log_markdown"])
-			log := s["log_markdown"].(string)
-			done := strings.Index(log, "NSX upgrade completed.")
-			require.Positive(t, done)
-			if after {
-				wait := strings.Index(log, "NSX's finalize stage is IN_PROGRESS")
-				require.Positive(t, wait, "the wait for finalize is logged")
-				assert.Less(t, wait, done, "NSX is done only after its finalize stage")
+			clk := testutil.NewClock(time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC))
+			e := newEnv(t, func(c *vcfsim.Config) {
+				c.VCFVersion, c.NsxFinalizeAfterUpgrade = vcfsim.VCF910, after
+				c.TimeScale, c.Now, c.TokenTTL = 1, clk.Now, 1000*time.Hour
+			})
+			// drive moves simulated time by step until done.
+			drive := func(what string, step time.Duration, done func() bool) {
+				require.Eventually(t, func() bool {
+					if done() {
+						return true
+					}
+					clk.Add(step)
+					return false
+				}, 60*time.Second, 2*time.Millisecond, what)
 			}
+			nsxDone := func() bool {
+				ups, err := e.client.Upgrades(context.Background())
+				return err == nil && len(ups) > 0 && ups[0].Status == "COMPLETED_WITH_SUCCESS"
+			}
+			e.mustStart("")
+			drive("the NSX upgrade reads COMPLETED_WITH_SUCCESS", time.Minute, nsxDone)
+			if after {
+				// Finalize runs from here for 20 simulated minutes, and time
+				// stands still: NSX is not done.
+				require.EventuallyWithT(t, func(c *assert.CollectT) {
+					assert.Contains(c, e.snapshot()["log_markdown"], "NSX's finalize stage is IN_PROGRESS")
+				}, 30*time.Second, 5*time.Millisecond)
+				assert.Never(t, func() bool { return e.snapshot()["state"] != StateUpgradingNSX }, 50*time.Millisecond, 5*time.Millisecond)
+				assert.NotContains(t, e.snapshot()["log_markdown"], "NSX upgrade completed.")
+				assert.EqualValues(t, 1, e.posts(), "vCenter waits for NSX's finalize stage")
+			}
+			drive("the workflow ends", 10*time.Minute, func() bool { st, _ := e.snapshot()["state"].(State); return Terminal(st) })
+			s := e.snapshot()
+			require.Equal(t, StateSucceeded, s["state"], "%v", s["log_markdown"])
 			assert.EqualValues(t, 3, e.posts())
 		})
 	}
