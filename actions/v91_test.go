@@ -39,7 +39,8 @@ func TestBlockedUpgradeWaitsForAPerson910(t *testing.T) {
 	e.srv.Sim.UnblockUpgrades()
 	s = e.waitState(60*time.Second, StateSucceeded, StateFailed)
 	require.Equal(t, StateSucceeded, s["state"], "%v", s["log_markdown"])
-	assert.Contains(t, s["log_markdown"], "SDDC Manager reports the vCenter upgrade IN_PROGRESS again")
+	// IN_PROGRESS, or already COMPLETED_WITH_SUCCESS on a slow machine.
+	assert.Regexp(t, "SDDC Manager reports the vCenter upgrade (IN_PROGRESS|COMPLETED_WITH_SUCCESS) again; following it", s["log_markdown"])
 	assert.EqualValues(t, 3, e.posts(), "one POST per component")
 	assert.Equal(t, 0.0, e.metric("vcf_upgrade_workflow_state", map[string]string{"state": string(StateWaitingUnblock)}))
 }
