@@ -11,6 +11,13 @@ import (
 // nsxFinalizeTime is the NSX upgrade's finalize stage, simulated.
 const nsxFinalizeTime = 20 * time.Minute
 
+// nsxtFinalize is the NSX upgrade's finalize stage (9.1 NsxtFinalize).
+type nsxtFinalize struct {
+	ID            string `json:"id"`
+	UpgradeStatus string `json:"upgradeStatus"`
+	Version       string `json:"version"`
+}
+
 func (s *Simulator) getUpgradableNsxt(r *http.Request, v vars) (int, any) {
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -324,13 +324,6 @@ type domainRelease struct {
 	Patches                  []targetProductVersion `json:"patches"`
 }
 
-// nsxtFinalize is the NSX upgrade's finalize stage (9.1 NsxtFinalize).
-type nsxtFinalize struct {
-	ID            string `json:"id"`
-	UpgradeStatus string `json:"upgradeStatus"`
-	Version       string `json:"version"`
-}
-
 type validationCheck struct {
 	Description   string    `json:"description"`
 	Severity      string    `json:"severity"`
