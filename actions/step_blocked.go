@@ -37,7 +37,8 @@ func blockedMessage(w *Workflow) string {
 }
 
 // doWaitUnblock waits until SDDC Manager no longer reports the upgrade
-// BLOCKED, then follows it again in its component's state.
+// BLOCKED, then follows it again in its component's state. A cancel stops
+// the waiting (the upgrade stays in SDDC Manager's hands).
 func (r *run) doWaitUnblock(ctx context.Context) (State, error) {
 	c := blockedComponent(r.w)
 	if c == nil || c.UpgradeID == "" {
@@ -47,7 +48,7 @@ func (r *run) doWaitUnblock(ctx context.Context) (State, error) {
 	if !ok {
 		return "", fmt.Errorf("blocked upgrade %s of an unknown component %q", c.UpgradeID, c.Kind)
 	}
-	err := r.poll(ctx, "waiting for someone to unblock upgrade "+c.UpgradeID+" in SDDC Manager", false, func(ctx context.Context, cl Client) (bool, error) {
+	err := r.poll(ctx, "waiting for someone to unblock upgrade "+c.UpgradeID+" in SDDC Manager", true, func(ctx context.Context, cl Client) (bool, error) {
 		u, err := cl.Upgrade(ctx, c.UpgradeID)
 		if err != nil || u.Status == upgradeBlocked {
 			return false, err

@@ -45,6 +45,21 @@ func TestBlockedUpgradeWaitsForAPerson910(t *testing.T) {
 	assert.Equal(t, 0.0, e.metric("vcf_upgrade_workflow_state", map[string]string{"state": string(StateWaitingUnblock)}))
 }
 
+// Waiting for a person can be cancelled; the blocked upgrade stays in
+// SDDC Manager's hands.
+func TestCancelWhileBlocked910(t *testing.T) {
+	e := newEnv(t, func(c *vcfsim.Config) { c.VCFVersion = vcfsim.VCF910 })
+	require.NoError(t, e.srv.Sim.BlockUpgrades("NSX_T_MANAGER"))
+	e.mustStart("")
+	e.waitState(60*time.Second, StateWaitingUnblock)
+	code, m := e.do("POST", e.upgradePath()+"/cancel", "")
+	require.Equal(t, 202, code, "cancel: %v", m)
+	s := e.waitState(10*time.Second, StateCancelled, StateFailed, StateSucceeded)
+	require.Equal(t, StateCancelled, s["state"], "%v", s["log_markdown"])
+	assert.Contains(t, s["log_markdown"], "Stopped waiting while waiting for someone to unblock upgrade")
+	assert.EqualValues(t, 1, e.posts())
+}
+
 // NSX's upgrade is done once its finalize stage is (VCF 9.1), also when
 // SDDC Manager reads the upgrade COMPLETED_WITH_SUCCESS before finalize
 // ran (the reading the reference leaves open). Simulated time moves only
