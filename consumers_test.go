@@ -40,7 +40,7 @@ const consumerTarget = "sfo"
 // workflowStates are the states of vcf_upgrade_workflow_state.
 var workflowStates = []string{"waiting_for_initiation", "targeting_new_vcf_version", "downloading_bundles",
 	"running_prechecks", "waiting_acknowledgement", "waiting_for_sddc_manager_upgrade", "starting_upgrades", "upgrading_sddcmanager", "upgrading_nsx",
-	"upgrading_vcenter", "upgrading_esx_cluster", "validating", "successfully_completed", "failed", "cancelled",
+	"upgrading_vcenter", "upgrading_esx_cluster", "waiting_for_unblock", "validating", "successfully_completed", "failed", "cancelled",
 	"state_file_unreadable", "stopped_version_mismatch", "stopped_target_release_changed", "orphaned_workflow"}
 
 var versionRe = regexp.MustCompile(`^\d+(\.\d+)+$`)

@@ -56,7 +56,7 @@ func TestE2EPaging(t *testing.T) {
 		t.Skip("end-to-end test skipped in -short mode")
 	}
 	bin := buildExporter(t)
-	paging91 := func(c *vcfsim.Config) { vcfsim.WithVCFVersion(vcfsim.VCF902)(c); vcfsim.WithPaging91()(c) }
+	paging91 := vcfsim.WithVCFVersion(vcfsim.VCF910)
 	for _, tc := range []struct {
 		name string
 		lie  int

@@ -41,6 +41,10 @@ type component struct {
 	spec func(r *run, ctx context.Context, c *ComponentRun, s *vcfclient.UpgradeSpec) error
 	// settle: let SDDC Manager settle after this upgrade (--actions.settle-time).
 	settle bool
+	// finish waits, after the upgrade reads COMPLETED_WITH_SUCCESS, for
+	// what SDDC Manager still does before the component is done (nil:
+	// nothing).
+	finish func(r *run, ctx context.Context, c *ComponentRun) error
 }
 
 // componentTable lists the components in upgrade order.
@@ -54,7 +58,7 @@ func init() {
 	components = componentTable{
 		{Kind: KindSDDCManager, State: StateUpgradingSDDCManager, name: fixedName("SDDC Manager"), settle: true,
 			timeout: func(t config.ActionsTimeouts) model.Duration { return t.SDDCManager }},
-		{Kind: KindNSX, State: StateUpgradingNSX, name: fixedName("NSX"), spec: (*run).nsxSpec,
+		{Kind: KindNSX, State: StateUpgradingNSX, name: fixedName("NSX"), spec: (*run).nsxSpec, finish: (*run).nsxFinalized,
 			timeout: func(t config.ActionsTimeouts) model.Duration { return t.NSX }},
 		{Kind: KindVCenter, State: StateUpgradingVCenter, name: fixedName("vCenter"), spec: (*run).vcenterSpec,
 			timeout: func(t config.ActionsTimeouts) model.Duration { return t.VCenter }},
@@ -146,4 +150,43 @@ func (t componentTable) upgrader(bom []BomEntry, k Kind) string {
 		return upgraderVCFOperations
 	}
 	return t.managedBy(bom, k)
+}
+
+// nsxFinalized waits for the finalize stage of NSX's upgrade (VCF 9.1,
+// nsxtFinalize in GET /v1/upgradables/domains/{id}/nsxt): NSX is not done
+// before it. The reference does not say whether the upgrade reads
+// COMPLETED_WITH_SUCCESS before finalize ends, so it is asked either way;
+// only SUCCESS ends the wait, FAILED fails it, any other value waits (and
+// is logged) until the NSX timeout.
+func (r *run) nsxFinalized(ctx context.Context, c *ComponentRun) error {
+	if !reportsManagers(r.w.Bom) {
+		return nil // 5.2
+	}
+	if v91, err := r.api91(ctx); err != nil || !v91 {
+		return err
+	}
+	seen := ""
+	return r.poll(ctx, "waiting for NSX's finalize stage", false, func(ctx context.Context, cl Client) (bool, error) {
+		nsx, err := cl.UpgradableNSXT(ctx, r.w.DomainID, c.BundleID)
+		if err != nil {
+			return false, err
+		}
+		f := nsx.NsxtFinalize
+		if f == nil {
+			r.logf(levelWarning, "SDDC Manager 9.1 reports no NSX finalize stage; taking the NSX upgrade as done.")
+			return true, nil
+		}
+		switch f.UpgradeStatus {
+		case "SUCCESS":
+			return true, nil
+		case "FAILED":
+			return false, &stepError{"NSX's finalize stage " + f.ID + " FAILED; see the NSX upgrade in SDDC Manager"}
+		}
+		if f.UpgradeStatus != seen {
+			seen = f.UpgradeStatus
+			r.logf(levelInfo, "NSX's finalize stage is %s; NSX is upgraded once it reports SUCCESS.", f.UpgradeStatus)
+			return false, r.save()
+		}
+		return false, nil
+	})
 }

@@ -17,7 +17,7 @@ import (
 // posted.
 func TestListsArePagedAndCrossChecked(t *testing.T) {
 	e := newEnv(t, func(c *vcfsim.Config) {
-		vcfsim.WithPaging91()(c)
+		vcfsim.WithVCFVersion(vcfsim.VCF910)(c)
 		vcfsim.WithPaging(1, 1)(c)
 	})
 	code, plan := e.do("POST", e.upgradePath(), `{"dry_run": true}`)

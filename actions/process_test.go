@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
@@ -60,7 +61,7 @@ func get(url string, hdr map[string]string) int {
 // during that upgrade's API outage.
 func TestRestartAfterSIGKILL(t *testing.T) {
 	bin := exporterBinary(t)
-	for _, version := range []string{vcfsim.VCF521, vcfsim.VCF902} {
+	for _, version := range []string{vcfsim.VCF521, vcfsim.VCF902, vcfsim.VCF910} {
 		t.Run(version, func(t *testing.T) {
 			t.Parallel()
 			restartAfterSIGKILL(t, bin, version)
@@ -120,8 +121,11 @@ func restartAfterSIGKILL(t *testing.T, bin, version string) {
 
 	killStates := []State{StateDownloading, StatePrechecks, StateUpgradingSDDCManager, StateUpgradingNSX, StateUpgradingVCenter, StateUpgradingESX}
 	posts := 4
-	if version == vcfsim.VCF902 {
+	switch version {
+	case vcfsim.VCF902:
 		killStates[2], posts = StateWaitingSDDCManager, 3
+	case vcfsim.VCF910: // SDDC Manager runs 9.1 already
+		killStates, posts = slices.Delete(killStates, 2, 3), 3
 	}
 	var killedIn []State
 	deadline := time.Now().Add(120 * time.Second)

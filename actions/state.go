@@ -28,10 +28,13 @@ const (
 	StateUpgradingNSX         State = "upgrading_nsx"
 	StateUpgradingVCenter     State = "upgrading_vcenter"
 	StateUpgradingESX         State = "upgrading_esx_cluster"
-	StateValidating           State = "validating"
-	StateSucceeded            State = "successfully_completed"
-	StateFailed               State = "failed"
-	StateCancelled            State = "cancelled"
+	// StateWaitingUnblock: SDDC Manager (9.1) reports the running upgrade
+	// BLOCKED; a person resolves it in SDDC Manager (step_blocked.go).
+	StateWaitingUnblock State = "waiting_for_unblock"
+	StateValidating     State = "validating"
+	StateSucceeded      State = "successfully_completed"
+	StateFailed         State = "failed"
+	StateCancelled      State = "cancelled"
 	// StateFileUnreadable: the domain's workflow file cannot be read (it
 	// may describe a running upgrade); no new work starts on the domain.
 	StateFileUnreadable State = "state_file_unreadable"
@@ -90,6 +93,9 @@ func init() {
 		{State: StateWaitingSDDCManager, step: (*run).doWaitSDDCManager, timeout: func(t config.ActionsTimeouts) model.Duration { return t.SDDCManagerExternal }, restarts: true, skip: sddcManagerUpgradesItself,
 			message: sddcManagerWaitMessage},
 		{State: StateStartingUpgrades, step: (*run).doNextComponent, timeout: func(t config.ActionsTimeouts) model.Duration { return t.StartingUpgrade }, restarts: true},
+		// Entered from a component's upgrade only, never as the next row.
+		{State: StateWaitingUnblock, step: (*run).doWaitUnblock, timeout: func(t config.ActionsTimeouts) model.Duration { return t.Acknowledgement }, restarts: true,
+			skip: func(*Workflow) bool { return true }, message: blockedMessage},
 		{State: StateValidating, step: (*run).doValidate, timeout: func(t config.ActionsTimeouts) model.Duration { return t.Validation }, restarts: true},
 		{State: StateSucceeded},
 		{State: StateFailed},

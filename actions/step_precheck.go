@@ -3,6 +3,7 @@ package actions
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/vcf-exporter/vcf_exporter/vcfclient"
@@ -93,6 +94,9 @@ func (r *run) startPrechecks(ctx context.Context) error {
 		return err
 	}
 	in := q2.RunInput(r.w.TargetVersion)
+	if err := r.tieToUpgrade(ctx, &in); err != nil {
+		return err
+	}
 	p.ResourceIDs = map[string]string{}
 	for _, x := range q2.Resources {
 		if _, ok := p.ResourceIDs[x.ResourceType]; !ok {
@@ -162,18 +166,138 @@ func (r *run) findingsToAcknowledge(ctx context.Context) error {
 			return err
 		}
 	}
+	pendingNoted := false
 	return r.poll(ctx, "waiting for the release validation", true, func(ctx context.Context, c Client) (bool, error) {
 		val, err := c.Validation(ctx, p.ValidationID)
 		if err != nil || val.ExecutionStatus == "IN_PROGRESS" || val.ExecutionStatus == "" {
 			return false, err
 		}
-		p.Acknowledge = 0
-		for _, ch := range val.ValidationChecks {
-			if ch.Acknowledge {
-				p.Acknowledge++
+		var f findings
+		walkChecks(val.ValidationChecks, f.add)
+		if f.pending > 0 {
+			// A check that has not run says nothing yet, whatever the
+			// validation's own status.
+			if !pendingNoted {
+				pendingNoted = true
+				r.logf(levelInfo, "The release validation is %s with %d check(s) still PENDING; waiting for them.", val.ExecutionStatus, f.pending)
 			}
+			return false, nil
 		}
+		p.Acknowledge = f.acknowledge
+		f.log(r)
 		return true, nil
+	})
+}
+
+// findings are what a release validation's checks report, nested checks
+// (VCF 9.1 nestedValidationChecks) included at any depth.
+type findings struct {
+	acknowledge, pending int
+	messages             []string // WARNING and ERROR checks, and failed ones
+}
+
+func (f *findings) add(ch vcfclient.ValidationCheck) {
+	if ch.Acknowledge {
+		f.acknowledge++
+	}
+	switch ch.ResultStatus {
+	case "PENDING", "IN_PROGRESS":
+		f.pending++
+	}
+	if ch.Severity != "WARNING" && ch.Severity != "ERROR" && ch.ResultStatus != "FAILED" {
+		return
+	}
+	if len(ch.NestedValidationChecks) > 0 && !ch.Acknowledge {
+		return // a group: its nested checks are the findings
+	}
+	msg := ch.Severity + ": " + ch.Description
+	if e := ch.ErrorResponse; e != nil {
+		if e.Message != "" {
+			msg += ": " + e.Message
+		}
+		for _, n := range e.Notifications {
+			msg += " [" + n.Severity + "] " + n.Message
+		}
+	}
+	if ch.Acknowledge {
+		msg += " (to acknowledge)"
+	}
+	f.messages = append(f.messages, msg)
+}
+
+// maxFindingsLogged bounds the log: SDDC Manager's UI has the full list.
+const maxFindingsLogged = 10
+
+func (f *findings) log(r *run) {
+	for i, m := range f.messages {
+		if i == maxFindingsLogged {
+			r.logf(levelInfo, "… and %d more finding(s).", len(f.messages)-i)
+			return
+		}
+		r.logf(levelInfo, "Finding %d of %d: %s", i+1, len(f.messages), m)
+	}
+}
+
+// walkChecks calls f for every check, parents before their nested ones.
+func walkChecks(cs []vcfclient.ValidationCheck, f func(vcfclient.ValidationCheck)) {
+	for _, c := range cs {
+		f(c)
+		walkChecks(c.NestedValidationChecks, f)
+	}
+}
+
+// tieToUpgrade names, on VCF 9.1, the upgrade the pre-checks are for
+// (metadata.upgradeId, what the deprecated POST /v1/upgrades/{id}/prechecks
+// took): the latest upgrade SDDC Manager lists for a bundle of the target
+// release on this domain, e.g. one that failed before this run. A first run
+// has none yet (its upgrades are posted after the pre-checks) and the
+// metadata then names the target version only, as on 5.2 and 9.0.
+func (r *run) tieToUpgrade(ctx context.Context, in *vcfclient.CheckSetRunInput) error {
+	if !reportsManagers(r.w.Bom) {
+		return nil // 5.2
+	}
+	ups, err := call(ctx, r, "listing upgrades", func(ctx context.Context, c Client) ([]vcfclient.Upgrade, error) {
+		return c.Upgrades(ctx)
+	})
+	if err != nil {
+		return err
+	}
+	var latest *vcfclient.Upgrade
+	for i := range ups {
+		u := &ups[i]
+		if !r.ownsBundle(u.BundleID) || !checksResource(in, r.w.DomainID, u) {
+			continue
+		}
+		// The list's order is not documented: the running one, else the
+		// one that ended last.
+		if latest == nil || (latest.EndTime != 0 && (u.EndTime == 0 || u.EndTime > latest.EndTime)) {
+			latest = u
+		}
+	}
+	if latest == nil {
+		return nil
+	}
+	if v91, err := r.api91(ctx); err != nil || !v91 {
+		return err
+	}
+	if in.Metadata == nil {
+		in.Metadata = &vcfclient.CheckSetRunMetadata{TargetVersion: r.w.TargetVersion}
+	}
+	in.Metadata.UpgradeID = latest.ID
+	r.logf(levelInfo, "The pre-checks are for upgrade %s (%s).", latest.ID, latest.Status)
+	return nil
+}
+
+// ownsBundle: the bundle is one of the target release's.
+func (r *run) ownsBundle(id string) bool {
+	return slices.ContainsFunc(r.w.Bundles, func(b BundleState) bool { return b.ID == id })
+}
+
+// checksResource: the upgrade targets the domain or a resource the run
+// checks (the domain's clusters for ESX).
+func checksResource(in *vcfclient.CheckSetRunInput, domainID string, u *vcfclient.Upgrade) bool {
+	return slices.ContainsFunc(u.ResourceUpgradeSpecs, func(s vcfclient.ResourceUpgradeSpec) bool {
+		return s.ResourceID == domainID || slices.ContainsFunc(in.Resources, func(x vcfclient.CheckSetResourceSelection) bool { return x.ResourceID == s.ResourceID })
 	})
 }
 

@@ -2,6 +2,7 @@ package actions
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -194,8 +195,18 @@ func (r *run) doUpgrade(ctx context.Context) (State, error) {
 		}
 	}
 	if c.Phase == PhaseRunning {
-		if err := r.follow(ctx, c, name); err != nil {
+		err := r.follow(ctx, c, name)
+		if errors.Is(err, errBlocked) {
+			r.logf(levelWarning, "%s", blockedMessage(r.w))
+			return StateWaitingUnblock, r.save()
+		}
+		if err != nil {
 			return "", err
+		}
+		if comp.finish != nil {
+			if err := comp.finish(r, ctx, c); err != nil {
+				return "", err
+			}
 		}
 		c.Phase = PhaseDone
 		r.logf(levelInfo, "%s upgrade completed.", name)
@@ -246,6 +257,9 @@ func (r *run) follow(ctx context.Context, c *ComponentRun, name string) error {
 			if err := r.save(); err != nil {
 				return false, err
 			}
+		}
+		if u.Status == upgradeBlocked {
+			return false, errBlocked
 		}
 		return u.Status == "COMPLETED_WITH_SUCCESS" || upgradeFailed(u.Status), nil
 	})

@@ -16,7 +16,7 @@ import (
 )
 
 func TestUpgradeEndToEnd(t *testing.T) {
-	for _, version := range []string{vcfsim.VCF521, vcfsim.VCF902} {
+	for _, version := range []string{vcfsim.VCF521, vcfsim.VCF902, vcfsim.VCF910} {
 		t.Run(version, func(t *testing.T) {
 			// At 3600x SDDC Manager's own outage (one simulated hour) lasts
 			// a second: a busy machine cannot poll past it.
@@ -29,8 +29,10 @@ func TestUpgradeEndToEnd(t *testing.T) {
 			target := m["target_version"].(string)
 			// What SDDC Manager upgrades: all on 5.2; on 9.x not itself.
 			want := []Kind{KindSDDCManager, KindNSX, KindVCenter, KindESX}
-			if version == vcfsim.VCF902 {
+			if version != vcfsim.VCF521 {
 				want = want[1:]
+			}
+			if version == vcfsim.VCF902 { // 9.1.0: SDDC Manager runs 9.1 already
 				s := e.waitState(60*time.Second, StateWaitingSDDCManager, StateFailed)
 				require.Equal(t, StateWaitingSDDCManager, s["state"], "%v", s["log_markdown"])
 				assert.Contains(t, s["message"], "VCF Operations fleet management")
@@ -63,7 +65,9 @@ func TestUpgradeEndToEnd(t *testing.T) {
 			assert.EqualValues(t, len(want), e.posts(), "POST /v1/upgrades: one per component SDDC Manager upgrades")
 			assert.Equal(t, target, strings.SplitN(e.srv.Sim.SddcManagerVersion(), "-", 2)[0])
 			log := s["log_markdown"].(string)
-			assert.Contains(t, log, "answers again", "the SDDC Manager outage is ridden out visibly")
+			if version != vcfsim.VCF910 {
+				assert.Contains(t, log, "answers again", "the SDDC Manager outage is ridden out visibly")
+			}
 			assert.Contains(t, log, "ESXi (2 cluster(s))")
 			assert.NotZero(t, e.targets.checks.Load(), "upgrade check refreshed after the upgrade")
 			assert.Equal(t, 1.0, e.metric("vcf_upgrade_workflow_state", map[string]string{"state": string(StateSucceeded)}))
@@ -79,7 +83,7 @@ func TestUpgradeEndToEnd(t *testing.T) {
 }
 
 func TestPrecheckWarningsNeedAcknowledgement(t *testing.T) {
-	for _, version := range []string{vcfsim.VCF521, vcfsim.VCF902} {
+	for _, version := range []string{vcfsim.VCF521, vcfsim.VCF902, vcfsim.VCF910} {
 		t.Run(version, func(t *testing.T) {
 			t.Parallel()
 			e := newEnv(t, func(c *vcfsim.Config) { c.PrecheckWarnings, c.VCFVersion = 3, version })
@@ -89,10 +93,13 @@ func TestPrecheckWarningsNeedAcknowledgement(t *testing.T) {
 			s := e.waitState(30*time.Second, StateWaitingAck)
 			assert.Equal(t, 3.0, s["precheck_warnings"])
 			assert.Contains(t, s["log_markdown"], "3 warning(s)")
-			if version == vcfsim.VCF902 {
-				// 9.x marks the warnings as findings to acknowledge.
+			if version != vcfsim.VCF521 {
+				// 9.x marks the warnings as findings to acknowledge (9.1
+				// nests them under one check) and the log lists them.
 				assert.Equal(t, 3.0, s["precheck_acknowledge"])
 				assert.Contains(t, s["log_markdown"], "3 of them marked for acknowledgement")
+				assert.Contains(t, s["log_markdown"], "Finding 3 of 3: WARNING: Upgrade pre-check warning 3 of 3")
+				assert.Contains(t, s["log_markdown"], "Pre-check warning 3: review it before the upgrade (to acknowledge)")
 			}
 			// It stays there: no upgrade is started while waiting.
 			assert.Never(t, func() bool { return e.snapshot()["state"] != StateWaitingAck }, 100*time.Millisecond, 5*time.Millisecond)
@@ -139,7 +146,7 @@ func TestAcknowledgeFindingsWait902(t *testing.T) {
 // workflow waits for it.
 func (e *env) finish(version, target string) {
 	e.t.Helper()
-	if version == vcfsim.VCF902 {
+	if version == vcfsim.VCF902 { // 9.1.0: SDDC Manager runs 9.1 already
 		s := e.waitState(60*time.Second, StateWaitingSDDCManager, StateFailed)
 		require.Equal(e.t, StateWaitingSDDCManager, s["state"], "%v", s["log_markdown"])
 		_, err := e.srv.Sim.UpgradeSddcManager(target)

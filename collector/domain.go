@@ -35,7 +35,12 @@ var (
 	domainStateSets    = []stateSetDef[vcfclient.Domain]{
 		{newDesc("domain", "status", "Status of the workload domain: 1 for the current state, 0 for the other states the API documents.", "domain", "state"),
 			resourceStates, func(d *vcfclient.Domain) string { return d.Status }},
+		{newDesc("domain", "upgrade_status", "Upgrade status of the workload domain (upgradeStatus.status; BLOCKED from VCF 9.1: SDDC Manager waits for a person): 1 for the current state, 0 for the other states the API documents.", "domain", "state"),
+			upgradeStates, func(d *vcfclient.Domain) string { return d.UpgradeStatus }},
 	}
+	// upgradeStates are UpgradeStatus.status's values in the 9.1 OpenAPI
+	// file (5.2.1 and 9.0.2 list all but BLOCKED).
+	upgradeStates = []string{"UP_TO_DATE", "SCHEDULED", "IN_PROGRESS", "READY", "AVAILABLE", "BLOCKED"}
 )
 
 // domainCollector exposes GET /v1/domains.

@@ -115,6 +115,15 @@ type ErrorDetail struct {
 	Causes             []ErrorCause      `json:"causes,omitempty"`
 	NestedErrors       []ErrorDetail     `json:"nestedErrors,omitempty"`
 	ReferenceToken     string            `json:"referenceToken,omitempty"`
+	// Notifications (VCF 9.1) are the readable results of a pre-check.
+	Notifications []Notification `json:"notifications,omitempty"`
+}
+
+// Notification is the API's ValidationNotification schema (VCF 9.1).
+type Notification struct {
+	Severity      string `json:"severity"` // INFO, ERROR, WARNING
+	Message       string `json:"message"`
+	ImpactMessage string `json:"impactMessage,omitempty"`
 }
 
 // ErrorCause is the API's ErrorCause schema.

@@ -172,6 +172,9 @@ type ValidationCheck struct {
 	ResultStatus  string       `json:"resultStatus"`
 	Acknowledge   bool         `json:"acknowledge,omitempty"` // VCF 9: the finding needs acknowledgement
 	ErrorResponse *ErrorDetail `json:"errorResponse,omitempty"`
+	// NestedValidationChecks (VCF 9.1) are the checks this one is made
+	// of: findings can sit at any depth.
+	NestedValidationChecks []ValidationCheck `json:"nestedValidationChecks,omitempty"`
 }
 
 // Bundle is a lean Bundle: size converted from the API's sizeMB (MiB).
@@ -276,9 +279,12 @@ type CheckSetRunInput struct {
 	Metadata *CheckSetRunMetadata `json:"metadata,omitempty"`
 }
 
-// CheckSetRunMetadata carries the target VCF version of a pre-check run.
+// CheckSetRunMetadata carries the target VCF version of a pre-check run
+// and, from VCF 9.1 (AssessmentMetadata), the upgrade it checks (what the
+// deprecated POST /v1/upgrades/{id}/prechecks took).
 type CheckSetRunMetadata struct {
 	TargetVersion string `json:"targetVersion,omitempty"`
+	UpgradeID     string `json:"upgradeId,omitempty"`
 }
 
 // CheckSetResourceSelection is the API's CheckSetResourceSelection schema.
@@ -427,8 +433,10 @@ type NsxtResources struct {
 	NsxtEdgeClusters       []NsxtEdgeCluster       `json:"nsxtEdgeClusters,omitempty"`
 	NsxtManagerCluster     *NsxtManagerCluster     `json:"nsxtManagerCluster,omitempty"`
 	NsxtUpgradeCoordinator *NsxtUpgradeCoordinator `json:"nsxtUpgradeCoordinator,omitempty"`
-	BundleID               string                  `json:"bundleId,omitempty"`
-	DomainID               string                  `json:"domainId,omitempty"`
+	// NsxtFinalize (VCF 9.1) is the NSX upgrade's finalize stage.
+	NsxtFinalize *NsxtFinalize `json:"nsxtFinalize,omitempty"`
+	BundleID     string        `json:"bundleId,omitempty"`
+	DomainID     string        `json:"domainId,omitempty"`
 }
 
 // NsxtHostCluster is the API's NsxtHostCluster schema.
@@ -464,6 +472,13 @@ type NsxtManagerCluster struct {
 	UpgradeStatus  string `json:"upgradeStatus,omitempty"`
 	ResourceHealth string `json:"resourceHealth,omitempty"`
 	Version        string `json:"version,omitempty"`
+}
+
+// NsxtFinalize is the API's NsxtFinalize schema (VCF 9.1).
+type NsxtFinalize struct {
+	ID            string `json:"id"`
+	UpgradeStatus string `json:"upgradeStatus"`
+	Version       string `json:"version"`
 }
 
 // NsxtUpgradeCoordinator is the API's NsxtUpgradeCoordinator schema.

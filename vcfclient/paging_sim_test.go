@@ -12,15 +12,14 @@ import (
 	"github.com/vcf-exporter/vcf_exporter/vcfsim"
 )
 
-// pagingGenerations are the simulated paging generations: 9.1's through
-// its test option until the simulator plays 9.1.0 itself.
+// pagingGenerations are the simulated paging generations.
 var pagingGenerations = []struct {
 	name string
 	opt  vcfsim.Option
 }{
 	{"5.2.1", vcfsim.WithVCFVersion(vcfsim.VCF521)},
 	{"9.0.2", vcfsim.WithVCFVersion(vcfsim.VCF902)},
-	{"9.1 paging", func(c *vcfsim.Config) { vcfsim.WithVCFVersion(vcfsim.VCF902)(c); vcfsim.WithPaging91()(c) }},
+	{"9.1.0", vcfsim.WithVCFVersion(vcfsim.VCF910)},
 }
 
 // TestSimPagingMatrix: each generation, first page numbered 0 or 1, with

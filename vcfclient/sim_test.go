@@ -613,7 +613,7 @@ func TestSimBothVersions(t *testing.T) {
 	for _, version := range vcfsim.Versions() {
 		t.Run(version, func(t *testing.T) {
 			srv, c := startSim(t, func(cfg *vcfsim.Config) { cfg.VCFVersion, cfg.HostsPageSize = version, 7 })
-			v9 := version == vcfsim.VCF902
+			v9 := version != vcfsim.VCF521
 			ctx := context.Background()
 			inv, err := c.Inventory(ctx)
 			require.NoError(t, err)
@@ -635,7 +635,7 @@ func TestSimBothVersions(t *testing.T) {
 			require.Equal(t, "mgmt-domain", mgmt.Name)
 			rels, err := c.FutureReleases(ctx, mgmt.ID)
 			require.NoError(t, err)
-			current := map[bool]string{false: "5.1.1.0", true: "9.0.0.0"}[v9]
+			current := map[string]string{vcfsim.VCF521: "5.1.1.0", vcfsim.VCF902: "9.0.0.0", vcfsim.VCF910: "9.0.2.0"}[version]
 			paths := UpgradePaths(current, rels)
 			var versions []string
 			for _, r := range paths {
@@ -657,7 +657,7 @@ func TestSimBothVersions(t *testing.T) {
 			}
 			if v9 {
 				// 9.0.1.0 has no minCompatibleVcfVersion and is a path all the same.
-				assert.Equal(t, []string{"9.0.1.0", "9.0.2.0"}, versions)
+				assert.Equal(t, map[string][]string{vcfsim.VCF902: {"9.0.1.0", "9.0.2.0"}, vcfsim.VCF910: {"9.1.0.0"}}[version], versions)
 				assert.Positive(t, withoutMin)
 				assert.Equal(t, len(rels), installer)
 				assert.Equal(t, len(rels), byOps)

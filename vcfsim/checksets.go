@@ -21,6 +21,7 @@ type checkRun struct {
 	start, end         time.Time
 	errors, warnings   int
 	resourcesRequested int
+	upgradeID          string // 9.1 metadata.upgradeId, or the deprecated endpoint's
 }
 
 // checkResources lists a domain's resources that check sets apply to.
@@ -111,6 +112,11 @@ func (s *Simulator) postCheckSetRun(r *http.Request, _ vars) (int, any) {
 				CheckSetID string `json:"checkSetId"`
 			} `json:"checkSets"`
 		} `json:"resources"`
+		// Metadata is 9.1's AssessmentMetadata.
+		Metadata *struct {
+			TargetVersion string `json:"targetVersion"`
+			UpgradeID     string `json:"upgradeId"`
+		} `json:"metadata"`
 	}
 	if st, e := decodeBody(r, &in); e != nil {
 		return st, e
@@ -118,8 +124,15 @@ func (s *Simulator) postCheckSetRun(r *http.Request, _ vars) (int, any) {
 	if in.QueryID == "" || len(in.Resources) == 0 {
 		return errorf(http.StatusBadRequest, "INVALID_CHECK_SET_RUN", "queryId and resources are required")
 	}
+	upgradeID := ""
+	if in.Metadata != nil && s.prof.v91 { // earlier versions ignore it
+		upgradeID = in.Metadata.UpgradeID
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if upgradeID != "" && s.upgradeByID[upgradeID] == nil {
+		return errorf(http.StatusBadRequest, "UPGRADE_NOT_FOUND", "Upgrade %s not found", upgradeID)
+	}
 	q := s.queries[in.QueryID]
 	if q == nil {
 		return errorf(http.StatusBadRequest, "QUERY_NOT_FOUND", "Check-set query %q not found", in.QueryID)
@@ -145,7 +158,8 @@ func (s *Simulator) postCheckSetRun(r *http.Request, _ vars) (int, any) {
 	}
 	now := s.clk.sim()
 	t := s.newTask("Upgrade pre-check", "UPGRADE_PRECHECK", now, precheckDuration, res...)
-	run := &checkRun{id: t.id, query: q, start: now, end: t.end, errors: s.precheckErrors, warnings: s.precheckWarnings, resourcesRequested: len(res)}
+	run := &checkRun{id: t.id, query: q, start: now, end: t.end, errors: s.precheckErrors, warnings: s.precheckWarnings,
+		resourcesRequested: len(res), upgradeID: upgradeID}
 	s.runs[run.id] = run
 	return http.StatusAccepted, s.taskJSON(t, now)
 }

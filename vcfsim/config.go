@@ -1,5 +1,5 @@
 // Package vcfsim simulates the VMware Cloud Foundation SDDC Manager public API
-// (VCF API 5.2.1, or 9.0.2 with Config.VCFVersion), the way govmomi's vcsim
+// (VCF API 5.2.1, or 9.0.2 or 9.1.0 with Config.VCFVersion), the way govmomi's vcsim
 // simulates vCenter: a deterministic inventory, token auth, the upgrade
 // lifecycle as a state machine that runs on a compressible clock, fault
 // injection, per-endpoint request counters, and each version's paging with
@@ -20,7 +20,8 @@ type Config struct {
 	Seed int64
 
 	// VCFVersion is the SDDC Manager API the simulator plays: "5.2.1"
-	// (default when empty) or "9.0.2" (see version.go for what differs).
+	// (default when empty), "9.0.2" or "9.1.0" (see version.go for what
+	// differs).
 	VCFVersion string
 
 	// HostsPageSize is, where the version pages GET /v1/hosts, its default
@@ -37,7 +38,7 @@ type Config struct {
 	// can be paged (hosts, domains, clusters, tasks): pages that do not
 	// add up.
 	TotalElementsLie int
-	// paging replaces the version's paged lists (WithPaging91).
+	// paging replaces the version's paged lists (the package's own tests).
 	paging paging
 
 	Domains           int // first one is the MANAGEMENT domain, the rest VI
@@ -61,6 +62,11 @@ type Config struct {
 	// PrecheckErrors and PrecheckWarnings are the counts reported by
 	// check-set runs in presentedArtifactsMap["validation-domain-summary"].
 	PrecheckErrors, PrecheckWarnings int
+
+	// NsxFinalizeAfterUpgrade (9.1): the NSX upgrade reads
+	// COMPLETED_WITH_SUCCESS before its finalize stage (nsxtFinalize)
+	// runs, instead of covering it. The reference leaves it open.
+	NsxFinalizeAfterUpgrade bool
 
 	// TLS makes NewServer/StartServer serve HTTPS with a fresh self-signed CA.
 	TLS bool

@@ -248,10 +248,8 @@ func testConformance(t *testing.T, version string) {
 	var fut struct{ Elements []futureRelease }
 	js(cf.check("GET", "/v1/releases/domains/{domainId}/future-releases", "/v1/releases/domains/"+dom+"/future-releases", nil, 200), &fut)
 	cf.check("GET", "/v1/releases/domains/{domainId}/future-releases", "/v1/releases/domains/nope/future-releases", nil, 404)
-	current, notPath := "5.1.1.0", "9.0.0.0"
-	if v9 {
-		current, notPath = "9.0.0.0", "9.0.2.1"
-	}
+	current, notPath := map[string]string{VCF521: "5.1.1.0", VCF902: "9.0.0.0", VCF910: "9.0.2.0"}[version],
+		map[string]string{VCF521: "9.0.0.0", VCF902: "9.0.2.1", VCF910: "9.1.0.1"}[version]
 	next := nextRelease(fut.Elements, current)
 	cf.check("PATCH", "/v1/releases/domains/{domainId}", "/v1/releases/domains/"+dom, map[string]string{"targetVersion": "1.2.3.4"}, 404)
 	cf.check("PATCH", "/v1/releases/domains/{domainId}", "/v1/releases/domains/"+dom, map[string]string{"targetVersion": notPath}, 400)
@@ -270,12 +268,14 @@ func testConformance(t *testing.T, version string) {
 	if v9 {
 		cf.check("POST", "/v1/upgrades", "/v1/upgrades", spec(sddcBundle), 400)
 		cf.check("GET", "/v1/upgradables/domains/{domainId}", "/v1/upgradables/domains/"+dom, nil, 200)
-		if _, err := c.srv.Sim.UpgradeSddcManager(next.Version); err != nil {
-			t.Fatal(err)
+		if c.srv.Sim.SddcManagerVersion() != next.Version { // 9.1.0: SDDC Manager runs 9.1 already
+			if _, err := c.srv.Sim.UpgradeSddcManager(next.Version); err != nil {
+				t.Fatal(err)
+			}
+			c.eventually("SDDC Manager upgraded by VCF Operations", func() bool {
+				return c.srv.Sim.SddcManagerVersion() == next.Version
+			})
 		}
-		c.eventually("SDDC Manager upgraded by VCF Operations", func() bool {
-			return c.srv.Sim.SddcManagerVersion() == next.Version
-		})
 		upBundle = next.PatchBundles[1].BundleID
 	}
 	upSpec := spec(upBundle)
@@ -328,7 +328,24 @@ func testConformance(t *testing.T, version string) {
 	cf.check("GET", "/v1/upgradables/domains/{domainId}/nsxt", "/v1/upgradables/domains/nope/nsxt", nil, 404)
 	cf.check("POST", "/v1/upgrades", "/v1/upgrades", map[string]any{"bundleId": sddcBundle}, 400)
 	var task struct{ ID string }
+	if version == VCF910 {
+		// The upgrade waits for a person: BLOCKED on the upgrade and the
+		// domain, then it goes on.
+		if err := c.srv.Sim.BlockUpgrades("NSX_T_MANAGER"); err != nil {
+			t.Fatal(err)
+		}
+	}
 	js(cf.check("POST", "/v1/upgrades", "/v1/upgrades", upSpec, 202), &task)
+	if version == VCF910 {
+		var u struct{ Status string }
+		js(cf.check("GET", "/v1/upgrades/{upgradeId}", "/v1/upgrades/"+task.ID, nil, 200), &u)
+		var d struct{ UpgradeStatus struct{ Status string } }
+		js(cf.check("GET", "/v1/domains/{id}", "/v1/domains/"+dom, nil, 200), &d)
+		if u.Status != "BLOCKED" || d.UpgradeStatus.Status != "BLOCKED" {
+			t.Errorf("blocked upgrade: upgrade %s, domain %s, want BLOCKED", u.Status, d.UpgradeStatus.Status)
+		}
+		c.srv.Sim.UnblockUpgrades()
+	}
 	// The SDDC Manager upgrade takes the API down for a simulated hour;
 	// the remaining checks run once it is back and done.
 	var upgradeID string
@@ -352,6 +369,21 @@ func testConformance(t *testing.T, version string) {
 	cf.check("GET", "/v1/tasks", "/v1/tasks?pageSize=0", nil, 400)
 	cf.check("GET", "/v1/tasks/{id}", "/v1/tasks/"+task.ID, nil, 200)
 	cf.check("GET", "/v1/tasks/{id}", "/v1/tasks/nope", nil, 404)
+
+	// Upgrade pre-checks: the deprecated endpoint, and on 9.1 check-set
+	// runs tied to the upgrade.
+	var pre struct{ ID string }
+	js(cf.check("POST", "/v1/upgrades/{upgradeId}/prechecks", "/v1/upgrades/"+upgradeID+"/prechecks", nil, 202), &pre)
+	cf.check("POST", "/v1/upgrades/{upgradeId}/prechecks", "/v1/upgrades/nope/prechecks", nil, 404)
+	cf.check("GET", "/v1/upgrades/{upgradeId}/prechecks/{precheckId}", "/v1/upgrades/"+upgradeID+"/prechecks/"+pre.ID, nil, 200)
+	cf.check("GET", "/v1/upgrades/{upgradeId}/prechecks/{precheckId}", "/v1/upgrades/"+upgradeID+"/prechecks/nope", nil, 404)
+	withMeta := func(id string) map[string]any {
+		return map[string]any{"queryId": q.QueryID, "resources": sel, "metadata": map[string]any{"targetVersion": next.Version, "upgradeId": id}}
+	}
+	cf.check("POST", "/v1/system/check-sets", "/v1/system/check-sets", withMeta(upgradeID), 202)
+	if version == VCF910 {
+		cf.check("POST", "/v1/system/check-sets", "/v1/system/check-sets", withMeta("nope"), 400)
+	}
 
 	// Validations.
 	cf.check("POST", "/v1/releases/domains/{domainId}/validations", "/v1/releases/domains/"+dom+"/validations", map[string]string{}, 400)

@@ -34,6 +34,8 @@ func (s *Simulator) domainJSON(d *domain, step int64) domainJSON {
 	}
 	us := upgradeStatusView{Status: "UP_TO_DATE"}
 	switch {
+	case s.prof.v91 && s.domainBlocked(d, s.clk.sim()):
+		us.Status = "BLOCKED"
 	case s.domainBusy(d):
 		us.Status = "IN_PROGRESS"
 	case d.target != "":

@@ -18,7 +18,7 @@ type pagingCase struct {
 var pagingCases = []pagingCase{
 	{name: "5.2.1", version: VCF521},
 	{name: "9.0.2", version: VCF902, number: "page", size: "size"},
-	{name: "9.1", version: "9.1.0", paging: paging910, number: "pageNumber", size: "pageSize"},
+	{name: "9.1", version: VCF910, number: "pageNumber", size: "pageSize"},
 }
 
 type idPage struct {

@@ -59,6 +59,9 @@ func (s *Simulator) buildRoutes() []route {
 		{method: "POST", template: "/v1/upgrades", h: s.postUpgrade},
 		{method: "GET", template: "/v1/upgrades", h: s.getUpgrades},
 		{method: "GET", template: "/v1/upgrades/{upgradeId}", h: s.getUpgrade},
+		// Deprecated in 9.1 for check-set runs with metadata.upgradeId.
+		{method: "POST", template: "/v1/upgrades/{upgradeId}/prechecks", h: s.postUpgradePrecheck},
+		{method: "GET", template: "/v1/upgrades/{upgradeId}/prechecks/{precheckId}", h: s.getUpgradePrecheck},
 		{method: "GET", template: "/v1/tasks", h: s.getTasks},
 		{method: "GET", template: "/v1/tasks/{id}", h: s.getTask},
 		{method: "GET", template: "/v1/domains/{id}/resource-certificates", h: s.getResourceCertificates},
@@ -404,6 +407,22 @@ func (s *Simulator) serveControl(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		reply(http.StatusAccepted, up)
+	case endpoint{"PUT", "/sim/upgrades/block"}:
+		var p struct {
+			Component string `json:"component"`
+		}
+		if st, e := decodeBody(r, &p); e != nil {
+			reply(st, e)
+			return
+		}
+		if err := s.BlockUpgrades(p.Component); err != nil {
+			bad(err)
+			return
+		}
+		reply(http.StatusNoContent, nil)
+	case endpoint{"DELETE", "/sim/upgrades/block"}:
+		s.UnblockUpgrades()
+		reply(http.StatusNoContent, nil)
 	case endpoint{"GET", "/sim/clock"}:
 		reply(http.StatusOK, map[string]any{"now": stamp(s.clk.sim()), "timeScale": s.cfg.TimeScale})
 	case endpoint{"GET", "/sim/routes"}:

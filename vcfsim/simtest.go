@@ -36,7 +36,8 @@ func WithInventory(domains, clustersPerDomain, hostsPerCluster, unassignedHosts 
 	}
 }
 
-// WithVCFVersion plays the SDDC Manager API of version (VCF521, VCF902).
+// WithVCFVersion plays the SDDC Manager API of version (VCF521, VCF902,
+// VCF910).
 func WithVCFVersion(version string) Option { return func(c *Config) { c.VCFVersion = version } }
 
 // WithHostsPageSize sets the 9.x page of GET /v1/hosts (Config.HostsPageSize).
@@ -51,9 +52,6 @@ func WithPaging(base, maxPageSize int) Option {
 // WithTotalElementsLie adds n to the inventory lists' totalElements.
 func WithTotalElementsLie(n int) Option { return func(c *Config) { c.TotalElementsLie = n } }
 
-// WithPaging91 pages the inventory lists as VCF 9.1 does (pageNumber and
-// pageSize on hosts, domains and clusters), whatever version is played.
-func WithPaging91() Option { return func(c *Config) { c.paging = paging910 } }
 
 // NewTest starts a simulator for the test t on a free loopback port, from
 // DefaultConfig adjusted by opts, and closes it when t ends (as govmomi's

@@ -40,6 +40,7 @@ type Simulator struct {
 	precheckWarnings int
 	health           health
 	healthRand       *rand.Rand // ids of the health data (seeded tasks...)
+	blockComp        string // 9.1: component whose upgrades are BLOCKED
 
 	tmu     sync.Mutex // tokens
 	tokens  tokenStore
@@ -80,6 +81,9 @@ func New(cfg Config) (*Simulator, error) {
 		stats:            map[string]int64{},
 	}
 	s.inv = buildInventory(&s.cfg, s.prof.domainVersion)
+	if s.prof.sddcVersion != "" {
+		s.inv.sddcVersion = s.prof.sddcVersion
+	}
 	// Bundles of releases every domain already runs count as downloaded;
 	// the ones an upgrade needs start PENDING.
 	minVer := ""

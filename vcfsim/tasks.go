@@ -13,6 +13,10 @@ type task struct {
 	created, end  time.Time // simulated
 	failErr       *apiError // the error it ends with, nil on success
 	resources     []resourceJSON
+	// 9.1: queuedUntil is the start of a scheduled upgrade (QUEUED
+	// before); failStatus replaces FAILED (TIMED_OUT).
+	queuedUntil time.Time
+	failStatus  string
 }
 
 // newTask records a task running for dur simulated time. Callers hold s.mu.
@@ -25,8 +29,12 @@ func (s *Simulator) newTask(name, typ string, now time.Time, dur time.Duration, 
 
 func (t *task) status(now time.Time) string {
 	switch {
+	case now.Before(t.queuedUntil):
+		return "QUEUED"
 	case now.Before(t.end):
 		return "IN_PROGRESS"
+	case t.failErr != nil && t.failStatus != "":
+		return t.failStatus
 	case t.failErr != nil:
 		return "FAILED"
 	default:
@@ -36,18 +44,20 @@ func (t *task) status(now time.Time) string {
 
 func (s *Simulator) taskJSON(t *task, now time.Time) taskJSON {
 	st := t.status(now)
+	ended := !now.Before(t.end)
+	failed := ended && t.failErr != nil
 	j := taskJSON{
 		ID: t.id, Name: t.name, Type: t.typ, Status: st,
 		CreationTimestamp: stamp(t.created), Resources: t.resources,
-		IsCancellable: false, IsRetryable: st == "FAILED",
+		IsCancellable: false, IsRetryable: failed,
 	}
 	if j.Resources == nil {
 		j.Resources = []resourceJSON{}
 	}
-	if st != "IN_PROGRESS" {
+	if ended {
 		j.CompletionTimestamp = stamp(t.end)
 	}
-	if st == "FAILED" {
+	if failed {
 		j.Errors = []apiError{*t.failErr}
 	}
 	for _, r := range t.resources {
@@ -55,10 +65,10 @@ func (s *Simulator) taskJSON(t *task, now time.Time) taskJSON {
 			Name: t.name + ": " + r.Name, Type: t.typ, Description: t.name + " on " + r.Type + " " + r.Name,
 			Status: st, CreationTimestamp: stamp(t.created), Resources: []resourceJSON{r},
 		}
-		if st == "SUCCESSFUL" || st == "FAILED" {
+		if ended {
 			sub.CompletionTimestamp = stamp(t.end)
 		}
-		if st == "FAILED" {
+		if failed {
 			sub.Errors = j.Errors
 		}
 		j.SubTasks = append(j.SubTasks, sub)

@@ -330,6 +330,8 @@ type validationCheck struct {
 	ResultStatus  string    `json:"resultStatus"`
 	Acknowledge   *bool     `json:"acknowledge,omitempty"` // 9.x
 	ErrorResponse *apiError `json:"errorResponse,omitempty"`
+	// NestedValidationChecks (9.1) are the checks this one is made of.
+	NestedValidationChecks []validationCheck `json:"nestedValidationChecks,omitempty"`
 }
 
 type validationJSON struct {

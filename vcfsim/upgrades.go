@@ -30,12 +30,17 @@ type upgrade struct {
 	// hiddenReads: GET /v1/upgrades leaves the upgrade out this many more
 	// times (the LagUpgrades fault).
 	hiddenReads int
+	// blocked (9.1): frozen with left to go, end is never (BlockUpgrades).
+	blocked bool
+	left    time.Duration
 }
 
 func (u *upgrade) status(now time.Time) string {
 	switch {
 	case now.Before(u.start):
 		return "SCHEDULED"
+	case u.blocked:
+		return "BLOCKED"
 	case now.Before(u.end):
 		return "IN_PROGRESS"
 	case u.fail:
@@ -178,6 +183,9 @@ func (s *Simulator) upgradables(d *domain, now time.Time) []upgradableJSON {
 			SoftwareComponents: []softwareCompRef{{ID: st.res.ResourceID, Type: st.comp}},
 		}
 		switch {
+		case st.comp == compNSX && s.nsxFinalizing(d, now):
+			u.Status = "IN_PROGRESS"
+			blocked, blockedComp = true, st.comp
 		case st.done:
 			u.Status = "SUCCESS"
 		case s.prof.v9 && st.comp == compSDDC:
@@ -254,63 +262,6 @@ func (s *Simulator) getUpgradableClusters(_ *http.Request, v vars) (int, any) {
 	return http.StatusOK, struct {
 		Elements []clusterRes `json:"elements"`
 	}{out}
-}
-
-func (s *Simulator) getUpgradableNsxt(r *http.Request, v vars) (int, any) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	d := s.inv.byDomain[v["domainId"]]
-	if d == nil {
-		return domainNotFound(v["domainId"])
-	}
-	bundleID := r.URL.Query().Get("bundleId")
-	if bundleID != "" && s.rel.bundles[bundleID] == nil {
-		return errorf(http.StatusNotFound, "BUNDLE_NOT_FOUND", "Bundle %s not found", bundleID)
-	}
-	nsxBuild := s.rel.bom(d.nsxVer)[compNSX].Version
-	status := "NOT_STARTED"
-	if d.target != "" && cmpVersion(d.nsxVer, d.target) >= 0 {
-		status = "SUCCESS"
-	}
-	type unit struct {
-		ID             string `json:"id"`
-		Name           string `json:"name"`
-		UpgradeStatus  string `json:"upgradeStatus"`
-		ResourceHealth string `json:"resourceHealth"`
-		Version        string `json:"version"`
-		UpgradedUnits  *int   `json:"upgradedUnits,omitempty"`
-		TotalUnits     *int   `json:"totalUnits,omitempty"`
-		DomainID       string `json:"domainId,omitempty"`
-		PrimaryCluster *bool  `json:"primaryCluster,omitempty"`
-		VLcmEnabled    *bool  `json:"vLcmEnabled,omitempty"`
-	}
-	out := struct {
-		NsxtHostClusters []unit `json:"nsxtHostClusters"`
-		NsxtEdgeClusters []unit `json:"nsxtEdgeClusters"`
-		NsxtManager      unit   `json:"nsxtManagerCluster"`
-		Coordinator      struct {
-			ID             string `json:"id"`
-			UpgradeStatus  string `json:"upgradeStatus"`
-			ResourceHealth string `json:"resourceHealth"`
-			Version        string `json:"version"`
-			EnabledOn      string `json:"enabledOn"`
-		} `json:"nsxtUpgradeCoordinator"`
-		BundleID string `json:"bundleId,omitempty"`
-		DomainID string `json:"domainId"`
-	}{BundleID: bundleID, DomainID: d.id}
-	out.NsxtManager = unit{ID: d.nsxID, Name: d.nsxFQDN, UpgradeStatus: status, ResourceHealth: "HEALTHY", Version: nsxBuild}
-	out.NsxtEdgeClusters = []unit{{ID: d.edgeID, Name: d.name + "-ec01", UpgradeStatus: status, ResourceHealth: "HEALTHY", Version: nsxBuild}}
-	for i, cl := range d.clusters {
-		total, done, primary, vlcm := len(cl.hosts), 0, i == 0, cl.imageBased
-		if status == "SUCCESS" {
-			done = total
-		}
-		out.NsxtHostClusters = append(out.NsxtHostClusters, unit{ID: cl.id, Name: cl.name, UpgradeStatus: status, ResourceHealth: "HEALTHY",
-			Version: nsxBuild, UpgradedUnits: &done, TotalUnits: &total, DomainID: d.id, PrimaryCluster: &primary, VLcmEnabled: &vlcm})
-	}
-	out.Coordinator.ID, out.Coordinator.UpgradeStatus, out.Coordinator.ResourceHealth = d.nsxID+"-uc", status, "HEALTHY"
-	out.Coordinator.Version, out.Coordinator.EnabledOn = nsxBuild, d.nsxVIP
-	return http.StatusOK, out
 }
 
 func (s *Simulator) postUpgrade(r *http.Request, _ vars) (int, any) {
@@ -469,8 +420,15 @@ func (s *Simulator) startUpgrade(d *domain, b *bundle, clusters []*cluster, spec
 	to := b.rel.builds[b.comp]
 	t := s.newTask(fmt.Sprintf("Upgrade %s to %s", publicName[b.comp], to), "UPGRADE", now, start.Sub(now)+dur, res...)
 	u := &upgrade{id: t.id, spec: spec, bundle: b, dom: d, clusters: clusters, task: t, start: start, end: t.end, hiddenReads: s.lagUpgradesFault()}
+	if s.prof.v91 && start.After(now) {
+		t.queuedUntil = start
+	}
 	if s.failUpgradeFault() == b.comp {
 		u.fail = true
+		if s.prof.v91 && b.comp == compESX {
+			// 9.1 reports a host remediation that ran out of time as such.
+			t.failStatus = "TIMED_OUT"
+		}
 		t.failErr = &apiError{
 			ErrorCode: "UPGRADE_FAILED", ErrorType: "ERROR",
 			Message:            fmt.Sprintf("Upgrade of %s in domain %s to %s failed", publicName[b.comp], d.name, to),
@@ -486,6 +444,7 @@ func (s *Simulator) startUpgrade(d *domain, b *bundle, clusters []*cluster, spec
 	s.upgrades = append(s.upgrades, u)
 	s.upgradeByID[u.id] = u
 	s.pending = append(s.pending, u)
+	s.maybeBlock(u, now)
 	return s.taskJSON(t, now)
 }
 

@@ -57,6 +57,9 @@ func (s *Simulator) validationJSON(val *validation, now time.Time) validationJSO
 		ExecutionStatus: "IN_PROGRESS", ResultStatus: "UNKNOWN", ValidationChecks: []validationCheck{},
 	}
 	if now.Before(val.end) {
+		if s.prof.v91 { // 9.1 lists the checks still to run as PENDING
+			j.ValidationChecks = append(j.ValidationChecks, validationCheck{Description: "Target version compatibility", Severity: "INFO", ResultStatus: "PENDING"})
+		}
 		return j
 	}
 	j.ExecutionStatus, j.ResultStatus = "COMPLETED", "SUCCEEDED"
@@ -72,13 +75,23 @@ func (s *Simulator) validationJSON(val *validation, now time.Time) validationJSO
 	j.ValidationChecks = append(j.ValidationChecks, check)
 	// 9.x says which findings need acknowledgement: here every pre-check
 	// warning (PUT /sim/prechecks) when the validation started.
+	var warnings []validationCheck
 	for i := range val.warnings {
 		ack := true
-		j.ValidationChecks = append(j.ValidationChecks, validationCheck{
+		warnings = append(warnings, validationCheck{
 			Description: fmt.Sprintf("Upgrade pre-check warning %d of %d for VCF %s", i+1, val.warnings, val.target),
 			Severity:    "WARNING", ResultStatus: "SUCCEEDED", Acknowledge: &ack,
+			ErrorResponse: &apiError{ErrorCode: "PRECHECK_WARNING", Message: fmt.Sprintf("Pre-check warning %d: review it before the upgrade", i+1)},
 		})
 	}
+	if s.prof.v91 && len(warnings) > 0 {
+		// 9.1 nests the findings under the check they belong to; the
+		// parent itself needs no acknowledgement.
+		no := false
+		warnings = []validationCheck{{Description: "Upgrade pre-checks for VCF " + val.target, Severity: "WARNING",
+			ResultStatus: "SUCCEEDED", Acknowledge: &no, NestedValidationChecks: warnings}}
+	}
+	j.ValidationChecks = append(j.ValidationChecks, warnings...)
 	return j
 }
 

@@ -11,6 +11,7 @@ import (
 const (
 	VCF521 = "5.2.1"
 	VCF902 = "9.0.2"
+	VCF910 = "9.1.0"
 )
 
 // Who manages a component's lifecycle (ProductVersion.lifecycleManagedBy,
@@ -24,12 +25,18 @@ const (
 // ../shared/vcf-api/VCF9.md. Everything else is shared.
 type profile struct {
 	v9       bool
+	// v91: the VCF 9.1 additions of ../shared/vcf-api/VCF91.md (nested
+	// validation checks, NSX finalize, check-set run metadata, BLOCKED).
+	v91      bool
 	paging   paging // the lists paged and their parameters (paging.go)
 	releases []releaseRow
 	// domainVersion is the VCF version of domain i (and, for i = 0, of
 	// SDDC Manager): every third domain from the third is up to date, the
 	// others have upgrade paths.
 	domainVersion func(i int) string
+	// sddcVersion is SDDC Manager's VCF version when it is not domain 0's
+	// (in 9.x SDDC Manager is upgraded first, by VCF Operations).
+	sddcVersion string
 }
 
 type releaseRow struct {
@@ -68,6 +75,22 @@ var profiles = map[string]profile{
 			{"9.0.2.1", "", "9.0.0.0", "2026-02-10", "VMware Cloud Foundation 9.0.2.1 (async patch)", "The release is not available for the SKU of this domain", "9.0.2.1-25233641", "9.0.2.1-25230112", "9.0.2.1-25231870", "9.0.2.1-25231866"},
 		},
 	},
+	VCF910: {
+		v9: true, v91: true,
+		paging: paging910,
+		// SDDC Manager already runs 9.1 (it serves the 9.1 API); the
+		// domains are at 9.0.2.0 or 9.1.0.0, so the domains behind have
+		// NSX, vCenter and ESX left to upgrade through /v1/upgrades.
+		sddcVersion:   "9.1.0.0",
+		domainVersion: func(i int) string { return pick(i, "9.0.2.0", "9.1.0.0") },
+		// 9.0.2.0 has the builds of the 9.0.2 profile; the 9.1 builds are
+		// illustrative.
+		releases: []releaseRow{
+			{"9.0.2.0", "9.0.0.0", "9.0.0.0", "2025-12-16", "VMware Cloud Foundation 9.0.2", "", "9.0.2.0-25151284", "9.0.2.0-25148203", "9.0.2.0-25148086", "9.0.2.0-25148076"},
+			{"9.1.0.0", "9.0.0.0", "9.1.0.0", "2026-06-16", "VMware Cloud Foundation 9.1", "", "9.1.0.0-25512064", "9.1.0.0-25508731", "9.1.0.0-25509412", "9.1.0.0-25509410"},
+			{"9.1.0.1", "", "9.1.0.0", "2026-09-15", "VMware Cloud Foundation 9.1.0.1 (async patch)", "The release is not available for the SKU of this domain", "9.1.0.1-25790215", "9.1.0.1-25788432", "9.1.0.1-25788950", "9.1.0.1-25788947"},
+		},
+	},
 }
 
 func pick(i int, old, current string) string {
@@ -95,7 +118,7 @@ func profileOf(cfg *Config) profile {
 }
 
 // pagingOf is the paging of the version played, unless a test chose
-// another generation's (WithPaging91).
+// another generation's.
 func pagingOf(cfg *Config) paging {
 	if cfg.paging != nil {
 		return cfg.paging

@@ -77,15 +77,23 @@ func TestHostsPaging902(t *testing.T) {
 	}
 }
 
-// TestShapes902 checks the 9.x fields (VCF9.md) are served in 9.0.2 mode
-// and absent in 5.2.1 mode.
+// TestShapes902 checks the 9.x fields (VCF9.md) are served in the 9.x
+// modes and absent in 5.2.1 mode.
 func TestShapes902(t *testing.T) {
+	// Per version: the prefix of the future releases of the management
+	// domain, SDDC Manager's version, and a valid next target.
+	want := map[string]struct{ releases, sddc, next string }{
+		VCF521: {"5.", "5.1.1.0-", "5.2.0.0"},
+		VCF902: {"9.0.", "9.0.0.0-", "9.0.1.0"},
+		VCF910: {"9.1.", "9.1.0.0-", "9.1.0.0"},
+	}
 	for _, version := range Versions() {
 		cfg := fastConfig()
 		cfg.VCFVersion = version
 		cfg.PrecheckWarnings = 2
 		c := startClocked(t, cfg).login()
-		v9 := version == VCF902
+		v9 := version != VCF521
+		w := want[version]
 		get := func(path string) string {
 			st, b := c.do("GET", path, nil)
 			if st != http.StatusOK {
@@ -123,7 +131,7 @@ func TestShapes902(t *testing.T) {
 		c.get("/v1/releases/domains/"+mgmt+"/future-releases", &fut)
 		withoutMin, managed := 0, map[string]string{}
 		for _, r := range fut.Elements {
-			if !strings.HasPrefix(r.Version, map[bool]string{true: "9.0.", false: "5."}[v9]) && r.Version != "9.0.0.0" {
+			if !strings.HasPrefix(r.Version, w.releases) && r.Version != "9.0.0.0" {
 				t.Errorf("%s: release %s", version, r.Version)
 			}
 			if r.MinCompatibleVcfVersion == nil {
@@ -144,12 +152,12 @@ func TestShapes902(t *testing.T) {
 		}
 		var sm struct{ Elements []struct{ Version string } }
 		c.get("/v1/sddc-managers", &sm)
-		if want := map[bool]string{true: "9.0.0.0-", false: "5.1.1.0-"}[v9]; !strings.HasPrefix(sm.Elements[0].Version, want) {
+		if !strings.HasPrefix(sm.Elements[0].Version, w.sddc) {
 			t.Errorf("%s: SDDC Manager version %s", version, sm.Elements[0].Version)
 		}
 
 		// Release validations: 9.x says which checks need acknowledgement.
-		next := map[bool]string{true: "9.0.1.0", false: "5.2.0.0"}[v9]
+		next := w.next
 		st, b := c.do("POST", "/v1/releases/domains/"+mgmt+"/validations", map[string]string{"targetVersion": next})
 		if st != http.StatusAccepted {
 			t.Fatalf("%s: validation: %d %s", version, st, b)
@@ -158,26 +166,33 @@ func TestShapes902(t *testing.T) {
 		mustJSON(t, b, &val)
 		var checks struct {
 			ExecutionStatus  string
-			ValidationChecks []struct {
-				Severity    string
-				Acknowledge *bool
-			}
+			ValidationChecks []nestedCheck
 		}
 		c.eventually("validation", func() bool {
 			c.get("/v1/releases/domains/validations/"+val.ID, &checks)
 			return checks.ExecutionStatus == "COMPLETED"
 		})
-		acks := 0
-		for _, ch := range checks.ValidationChecks {
-			if (ch.Acknowledge != nil) != v9 {
-				t.Errorf("%s: acknowledge %v", version, ch.Acknowledge)
-			}
-			if ch.Acknowledge != nil && *ch.Acknowledge && ch.Severity == "WARNING" {
-				acks++
+		acks, nested := 0, 0
+		var walk func(cs []nestedCheck, depth int)
+		walk = func(cs []nestedCheck, depth int) {
+			for _, ch := range cs {
+				if (ch.Acknowledge != nil) != v9 {
+					t.Errorf("%s: acknowledge %v", version, ch.Acknowledge)
+				}
+				if ch.Acknowledge != nil && *ch.Acknowledge && ch.Severity == "WARNING" {
+					acks++
+					nested += depth
+				}
+				walk(ch.NestedValidationChecks, depth+1)
 			}
 		}
+		walk(checks.ValidationChecks, 0)
 		if v9 && acks != 2 {
 			t.Errorf("9.x: %d warnings to acknowledge, want 2: %+v", acks, checks.ValidationChecks)
+		}
+		// 9.1 nests them (nestedValidationChecks); earlier versions cannot.
+		if wantNested := map[bool]int{true: 2}[version == VCF910]; nested != wantNested {
+			t.Errorf("%s: %d nested warnings, want %d", version, nested, wantNested)
 		}
 	}
 }
@@ -355,4 +370,10 @@ func TestUpgradeLifecycle902(t *testing.T) {
 	if rels.Elements[0].Version != next.Version || !strings.HasPrefix(hosts.Elements[0].EsxiVersion, next.Version+"-") {
 		t.Fatalf("after the upgrade: domain at %s, hosts at %s", rels.Elements[0].Version, hosts.Elements[0].EsxiVersion)
 	}
+}
+
+type nestedCheck struct {
+	Severity               string
+	Acknowledge            *bool
+	NestedValidationChecks []nestedCheck
 }

@@ -1,5 +1,5 @@
 // Command vcfsim serves a simulated VMware Cloud Foundation SDDC Manager API
-// (VCF 5.2.1 or 9.0.2) for tests, demos and benchmarks. See the README's Simulator
+// (VCF 5.2.1, 9.0.2 or 9.1.0) for tests, demos and benchmarks. See the README's Simulator
 // section.
 package main
 
@@ -35,7 +35,7 @@ func main() {
 // if set, gets the server once it listens (for tests).
 func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready func(*vcfsim.Server)) int {
 	def := vcfsim.DefaultConfig()
-	app := kingpin.New("vcfsim", "Simulated VMware Cloud Foundation SDDC Manager API (VCF 5.2.1 or 9.0.2): /v1 endpoints with a deterministic inventory, "+
+	app := kingpin.New("vcfsim", "Simulated VMware Cloud Foundation SDDC Manager API (VCF 5.2.1, 9.0.2 or 9.1.0): /v1 endpoints with a deterministic inventory, "+
 		"token auth, the upgrade lifecycle on a compressible clock and fault injection; /sim is the unauthenticated control API.")
 	app.Writer(stdout).ErrorWriter(stderr).UsageWriter(stdout)
 	exitCode := -1
@@ -45,7 +45,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready fun
 	useTLS := app.Flag("tls", "Serve HTTPS with a self-signed certificate generated at start (--no-tls or --tls=false for plain HTTP).").Default("true").Bool()
 	caFile := app.Flag("tls.ca-file", "Write the PEM CA certificate that signed the server certificate to this file, so clients can verify it.").String()
 	vcfVersion := app.Flag("vcf-version", "SDDC Manager API version to play: "+strings.Join(vcfsim.Versions(), " or ")+
-		" (9.0.2: paged /v1/hosts, host GPUs, lifecycleManagedBy, SDDC Manager upgraded by VCF Operations through /sim/sddc-manager/upgrade).").
+		" (9.x: paged /v1/hosts, host GPUs, lifecycleManagedBy, SDDC Manager upgraded by VCF Operations through /sim/sddc-manager/upgrade;"+
+		" 9.1.0 adds nested validation checks, the NSX finalize stage, check-set run metadata and BLOCKED upgrades through /sim/upgrades/block).").
 		Default(def.VCFVersion).Enum(vcfsim.Versions()...)
 	pageSize := app.Flag("hosts.page-size", "Default and largest page of GET /v1/hosts where the version pages it (0: the version's, "+fmt.Sprint(vcfsim.DefaultHostsPageSize)+" in 9.0.2).").Default("0").Int()
 	pageBase := app.Flag("page-base", "Number of the first page of a list, 0 or 1 (the API references do not say).").Default("0").Int()
@@ -64,6 +65,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready fun
 	jitter := app.Flag("jitter", "Random extra delay in [0, jitter) per /v1 request.").Default("0s").Duration()
 	preErr := app.Flag("precheck.errors", "Errors reported by check-set runs (validation-domain-summary errorValidationsCount).").Default("0").Int()
 	preWarn := app.Flag("precheck.warnings", "Warnings reported by check-set runs (warningGapsCount).").Default("0").Int()
+	finalizeAfter := app.Flag("nsx.finalize-after-upgrade", "9.1.0: the NSX upgrade reads COMPLETED_WITH_SUCCESS before its finalize stage runs (default: the upgrade covers it).").Bool()
 	logLevel := app.Flag("log.level", "Log level: debug (logs every request), info, warn or error.").Default("info").Enum("debug", "info", "warn", "error")
 
 	var f vcfsim.Faults
@@ -98,7 +100,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready fun
 		Seed: *seed, Domains: *domains, ClustersPerDomain: *clusters, HostsPerCluster: *hosts, UnassignedHosts: *unassigned,
 		Username: *username, Password: *password, TokenTTL: *tokenTTL, TimeScale: *timeScale,
 		Latency: *latency, Jitter: *jitter, PrecheckErrors: *preErr, PrecheckWarnings: *preWarn,
-		TLS: *useTLS, Faults: f, Logger: log,
+		NsxFinalizeAfterUpgrade: *finalizeAfter, TLS: *useTLS, Faults: f, Logger: log,
 	}
 	start := time.Now()
 	srv, err := vcfsim.StartServer(cfg, *listen)
