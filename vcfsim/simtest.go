@@ -52,7 +52,6 @@ func WithPaging(base, maxPageSize int) Option {
 // WithTotalElementsLie adds n to the inventory lists' totalElements.
 func WithTotalElementsLie(n int) Option { return func(c *Config) { c.TotalElementsLie = n } }
 
-
 // NewTest starts a simulator for the test t on a free loopback port, from
 // DefaultConfig adjusted by opts, and closes it when t ends (as govmomi's
 // simulator.Test does for vCenter). The Server gives the test what it needs

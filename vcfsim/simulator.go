@@ -40,7 +40,7 @@ type Simulator struct {
 	precheckWarnings int
 	health           health
 	healthRand       *rand.Rand // ids of the health data (seeded tasks...)
-	blockComp        string // 9.1: component whose upgrades are BLOCKED
+	blockComp        string     // 9.1: component whose upgrades are BLOCKED
 
 	tmu     sync.Mutex // tokens
 	tokens  tokenStore

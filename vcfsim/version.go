@@ -24,7 +24,7 @@ const (
 // profile is what differs between the API versions, as listed in
 // ../shared/vcf-api/VCF9.md. Everything else is shared.
 type profile struct {
-	v9       bool
+	v9 bool
 	// v91: the VCF 9.1 additions of ../shared/vcf-api/VCF91.md (nested
 	// validation checks, NSX finalize, check-set run metadata, BLOCKED).
 	v91      bool
