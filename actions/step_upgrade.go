@@ -38,7 +38,7 @@ func (r *run) doNextComponent(ctx context.Context) (State, error) {
 			return "", err
 		}
 		var avail []vcfclient.Upgradable
-		busy, pending := false, ""
+		busy, pending, unknown := false, "", ""
 		for _, u := range ups {
 			if u.Status == "AVAILABLE" || u.Status == "PENDING" {
 				// Never sent to SDDC Manager, nor waited for here: what it does
@@ -64,9 +64,17 @@ func (r *run) doNextComponent(ctx context.Context) (State, error) {
 						pending += ": " + e.Message
 					}
 				}
+			default:
+				// The references list no status values: one we do not know
+				// is neither upgraded nor taken as done. Only the domain's
+				// own release can say it is done (confirmDone).
+				unknown = fmt.Sprintf("%s %s is %q", u.Resource.Type, u.Resource.Name, u.Status)
 			}
 		}
 		if len(avail) == 0 && !busy && pending == "" {
+			if unknown != "" && silent == 0 {
+				r.logf(levelWarning, "SDDC Manager lists %s, a status this exporter does not know; it upgrades nothing on it and goes by the domain's release.", unknown)
+			}
 			done, err := r.confirmDone(ctx, &silent)
 			if err != nil {
 				return "", err

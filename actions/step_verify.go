@@ -15,8 +15,8 @@ import (
 
 // silentReadings is how many times SDDC Manager may offer nothing to
 // upgrade while the domain is below the target before the workflow stops
-// (with back-off from the poll interval: about a minute with the
-// defaults' 30s, doubling, capped at the maximum back-off).
+// (with back-off from the poll interval, doubling, capped at the maximum
+// back-off: about 12 minutes with the defaults' 30s and 5m).
 const silentReadings = 6
 
 func needsAPerson(w *Workflow) string {

@@ -200,3 +200,28 @@ func TestAlreadyUpgradingAnswerIsAdopted(t *testing.T) {
 	assert.Len(t, e.upgradesOnSim(), 4)
 	assert.Contains(t, s["log_markdown"], "already being upgraded")
 }
+
+// unknownStatus lists every upgradable with a status the references do not
+// name (they list none).
+type unknownStatus struct{ Client }
+
+func (c unknownStatus) Upgradables(ctx context.Context, domainID, target string) ([]vcfclient.Upgradable, error) {
+	ups, err := c.Client.Upgradables(ctx, domainID, target)
+	for i := range ups {
+		ups[i].Status = "WAITING_FOR_SOMETHING_NEW"
+	}
+	return ups, err
+}
+
+// An upgradable in a status we do not know is neither upgraded nor taken as
+// done: the domain's release decides, and below the target the workflow
+// stops for a person, saying which status it did not know.
+func TestUnknownUpgradableStatusIsNotDone(t *testing.T) {
+	e := newEnv(t, nil)
+	e.targets.clients["sim"] = unknownStatus{e.client}
+	e.mustStart("")
+	s := e.waitState(60*time.Second, StateSucceeded, StateFailed, StateVersionMismatch)
+	require.Equal(t, StateVersionMismatch, s["state"], "%v", s["log_markdown"])
+	assert.Contains(t, s["log_markdown"], `"WAITING_FOR_SOMETHING_NEW", a status this exporter does not know`)
+	assert.Zero(t, e.posts())
+}
