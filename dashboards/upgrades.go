@@ -40,14 +40,14 @@ func upgrades() (grafanaDashboard, error) {
 			Span(12).Height(4)).
 		WithPanel(stat.NewPanelBuilder().
 			Title("Last result").
-			Description("How the last workflow of each domain ended; the end state stays until the next upgrade starts (vcf_upgrade_workflow_state for successfully_completed, failed, cancelled).").
+			Description("How the last workflow of each domain ended; the end state stays until the next upgrade starts (vcf_upgrade_workflow_state for successfully_completed, failed, cancelled, and stopped_* when SDDC Manager does not show the domain at the target or its target release was changed: a person must look).").
 			Unit("none").
 			TextMode(common.BigValueTextModeName).
 			ColorMode(common.BigValueColorModeBackground).
 			ReduceOptions(lastCalc()).
-			WithTarget(q(`vcf_upgrade_workflow_state{`+sel("domain")+`,state=~"successfully_completed|failed|cancelled"} == 1`, "{{domain}}: {{state}}")).
+			WithTarget(q(`vcf_upgrade_workflow_state{`+sel("domain")+`,state=~"successfully_completed|failed|cancelled|stopped_.*"} == 1`, "{{domain}}: {{state}}")).
 			OverrideByRegexp(".*: successfully_completed", []dashboard.DynamicConfigValue{{Id: "color", Value: map[string]any{"mode": "fixed", "fixedColor": "green"}}}).
-			OverrideByRegexp(".*: failed", []dashboard.DynamicConfigValue{{Id: "color", Value: map[string]any{"mode": "fixed", "fixedColor": "red"}}}).
+			OverrideByRegexp(".*: (failed|stopped_.*)", []dashboard.DynamicConfigValue{{Id: "color", Value: map[string]any{"mode": "fixed", "fixedColor": "red"}}}).
 			OverrideByRegexp(".*: cancelled", []dashboard.DynamicConfigValue{{Id: "color", Value: map[string]any{"mode": "fixed", "fixedColor": "orange"}}}).
 			Span(12).Height(4)).
 		WithPanel(bargauge.NewPanelBuilder().
@@ -62,11 +62,12 @@ func upgrades() (grafanaDashboard, error) {
 			Span(12).Height(6)).
 		WithPanel(stat.NewPanelBuilder().
 			Title("Workflow storage problems").
-			Description("Workflow files that cannot be read (each blocks its domain until moved away) and failed writes of a workflow's state (each fails its workflow), per exporter (vcf_upgrade_workflow_unreadable_files, vcf_upgrade_workflow_save_errors_total).").
+			Description("Workflow files that cannot be read or belong to no configured SDDC Manager (each blocks its domain until moved away) and failed writes of a workflow's state (each fails its workflow), per exporter (vcf_upgrade_workflow_unreadable_files, vcf_upgrade_workflow_orphaned_files, vcf_upgrade_workflow_save_errors_total).").
 			Unit("none").
 			Thresholds(thresholds(1.0, "red")).
 			ReduceOptions(lastCalc()).
 			WithTarget(q(`sum by (instance) (vcf_upgrade_workflow_unreadable_files)`, "unreadable files {{instance}}")).
+			WithTarget(q(`sum by (instance) (vcf_upgrade_workflow_orphaned_files)`, "orphaned files {{instance}}").RefId("orphaned")).
 			WithTarget(q(`sum by (instance) (vcf_upgrade_workflow_save_errors_total)`, "save errors {{instance}}").RefId("save")).
 			Span(12).Height(6)).
 		Build()
