@@ -2,6 +2,7 @@ package actions
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -180,7 +181,7 @@ func (r *run) nsxFinalized(ctx context.Context, c *ComponentRun) error {
 		case "SUCCESS":
 			return true, nil
 		case "FAILED":
-			return false, &stepError{"NSX's finalize stage " + f.ID + " FAILED; see the NSX upgrade in SDDC Manager"}
+			return false, errors.New("NSX's finalize stage " + f.ID + " FAILED; see the NSX upgrade in SDDC Manager")
 		}
 		if f.UpgradeStatus != seen {
 			seen = f.UpgradeStatus

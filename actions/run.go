@@ -17,10 +17,6 @@ import (
 // errCancelled ends a workflow at a safe point after a cancel request.
 var errCancelled = errors.New("cancelled on request")
 
-// errSave marks a failure to persist the workflow: it is never retried (a
-// workflow that cannot record what it sent could send it twice).
-var errSave = errors.New("cannot save the workflow state")
-
 // stopError ends a workflow in a state of the table other than failed,
 // one that names what a person must look at.
 type stopError struct {
@@ -33,11 +29,6 @@ func (e *stopError) Error() string { return e.msg }
 func stop(s State, format string, args ...any) error {
 	return &stopError{state: s, msg: fmt.Sprintf(format, args...)}
 }
-
-// stepError is a definitive failure reported from inside a poll.
-type stepError struct{ msg string }
-
-func (e *stepError) Error() string { return e.msg }
 
 // run drives one domain's workflow. Its goroutine is the only writer of w.
 type run struct {
@@ -104,7 +95,9 @@ func (r *run) save() error {
 	if err := r.e.store.Save(r.w); err != nil {
 		r.e.metrics.saveErrors.Inc()
 		r.e.log.Error("cannot persist upgrade workflow", "target", r.w.Target, "domain", r.w.DomainName, "err", err)
-		return fmt.Errorf("%w: %w", errSave, err)
+		// Never transient: a workflow that cannot record what it sent
+		// could send it twice.
+		return fmt.Errorf("cannot save the workflow state: %w", err)
 	}
 	r.e.publish(r.w.clone())
 	return nil

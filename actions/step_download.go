@@ -98,7 +98,7 @@ func (r *run) download(ctx context.Context, b *BundleState) error {
 		case "SUCCESSFUL":
 			return true, nil
 		case "FAILED", "RECALLED":
-			return false, &stepError{fmt.Sprintf("download of bundle %s ended %s", b.ID, bd.DownloadStatus)}
+			return false, fmt.Errorf("download of bundle %s ended %s", b.ID, bd.DownloadStatus)
 		}
 		return false, nil
 	})

@@ -2,6 +2,7 @@ package actions
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -34,7 +35,7 @@ func (r *run) doPrechecks(ctx context.Context) (State, error) {
 			if out.ValidationResult != nil && out.ValidationResult.Message != "" {
 				msg += ": " + out.ValidationResult.Message
 			}
-			return false, &stepError{msg}
+			return false, errors.New(msg)
 		}
 		return false, nil
 	})

@@ -2,6 +2,7 @@ package actions
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/vcf-exporter/vcf_exporter/vcfclient"
@@ -48,12 +49,12 @@ func (r *run) doWaitSDDCManager(ctx context.Context) (State, error) {
 			return false, err
 		}
 		if len(ms) == 0 {
-			return false, &stepError{"SDDC Manager lists no SDDC Manager appliance"}
+			return false, errors.New("SDDC Manager lists no SDDC Manager appliance")
 		}
 		have := ms[0].Version
 		cmp, err := vcfclient.CompareVersions(have, want)
 		if err != nil {
-			return false, &stepError{fmt.Sprintf("comparing SDDC Manager's version: %v", err)}
+			return false, fmt.Errorf("comparing SDDC Manager's version: %w", err)
 		}
 		if cmp >= 0 {
 			r.logf(levelInfo, "SDDC Manager runs %s.", have)

@@ -2,6 +2,7 @@ package actions
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/vcf-exporter/vcf_exporter/vcfclient"
@@ -19,11 +20,11 @@ func (r *run) api91(ctx context.Context) (bool, error) {
 		return false, err
 	}
 	if len(ms) == 0 {
-		return false, &stepError{"SDDC Manager lists no SDDC Manager appliance"}
+		return false, errors.New("SDDC Manager lists no SDDC Manager appliance")
 	}
 	cmp, err := vcfclient.CompareVersions(ms[0].Version, "9.1")
 	if err != nil {
-		return false, &stepError{fmt.Sprintf("comparing SDDC Manager's version: %v", err)}
+		return false, fmt.Errorf("comparing SDDC Manager's version: %w", err)
 	}
 	return cmp >= 0, nil
 }

@@ -80,9 +80,6 @@ func (e *APIError) Error() string {
 	return b.String()
 }
 
-// Temporary reports whether the status is one that GETs retry.
-func (e *APIError) Temporary() bool { return retryableStatus(e.StatusCode) }
-
 // IsNotFound reports whether err is an APIError with status 404.
 func IsNotFound(err error) bool {
 	var ae *APIError
