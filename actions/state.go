@@ -14,8 +14,8 @@ import (
 // State is a workflow's state as users see it (status, metrics).
 type State string
 
-// Workflow states (UPGRADE-FLOW.md). The upgrading_* states belong to the
-// component table (component.go).
+// Workflow states, in the order docs/actions.md ("The workflow") shows them.
+// The upgrading_* states belong to the component table (component.go).
 const (
 	StateWaitingForInitiation State = "waiting_for_initiation"
 	StateTargeting            State = "targeting_new_vcf_version"

@@ -381,7 +381,7 @@ func TestSimTLSUntrustedNotRetried(t *testing.T) {
 		"one login attempt, no retries")
 }
 
-// TestSimUpgradeFlowModels drives the upgrade flow of UPGRADE-FLOW.md
+// TestSimUpgradeFlowModels drives the upgrade flow (docs/actions.md)
 // against the simulator far enough to prove that every request model is
 // accepted and every response model decodes: target, download, pre-checks,
 // upgradables, an upgrade start per component kind, validation.

@@ -42,8 +42,9 @@ type taskResp struct {
 	} `json:"errors"`
 }
 
-// nextRelease applies UPGRADE-FLOW.md's rule: the lowest applicable
-// release above current whose minCompatibleVcfVersion current satisfies.
+// nextRelease applies the exporter's rule (docs/metrics.md, "Updates and
+// versions"): the lowest applicable release above current whose
+// minCompatibleVcfVersion current satisfies.
 func nextRelease(rels []futureRelease, current string) *futureRelease {
 	var best *futureRelease
 	for i := range rels {
@@ -57,7 +58,8 @@ func nextRelease(rels []futureRelease, current string) *futureRelease {
 }
 
 // TestUpgradeLifecycle drives the management domain through a whole
-// upgrade over HTTP only, as UPGRADE-FLOW.md describes it.
+// upgrade over HTTP only, in the order docs/actions.md ("The workflow")
+// describes.
 func TestUpgradeLifecycle(t *testing.T) {
 	cfg := DefaultConfig()
 	cfg.TimeScale = 18000 // 5 simulated hours per second; the flow takes ~10 h

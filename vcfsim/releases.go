@@ -147,7 +147,7 @@ func (s *Simulator) releaseJSON(rel *release) releaseJSON {
 }
 
 // isUpgradePath says whether a domain at current may target rel: the same
-// rule UPGRADE-FLOW.md gives clients.
+// rule the exporter applies (docs/metrics.md, "Updates and versions").
 func isUpgradePath(rel *release, current string) bool {
 	return rel.notApplicable == "" && cmpVersion(rel.version, current) > 0 && cmpVersion(current, rel.minCompat) >= 0
 }
