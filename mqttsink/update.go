@@ -99,13 +99,7 @@ func updateState(v *values, d *device, wf *actions.Status, pct *progress) map[st
 	return s
 }
 
-func inProgress(s actions.State) bool {
-	switch s {
-	case "", actions.StateWaitingForInitiation, actions.StateSucceeded, actions.StateFailed, actions.StateCancelled, actions.StateFileUnreadable:
-		return false
-	}
-	return true
-}
+func inProgress(s actions.State) bool { return !actions.Terminal(s) }
 
 // stateProgress is how far a workflow is at the start of each state, in
 // percent. Downloading adds the downloaded share of the bundles.

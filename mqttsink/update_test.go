@@ -60,3 +60,15 @@ func mustEncode(t *testing.T, v any) []byte {
 	assert.NoError(t, err)
 	return b
 }
+
+// Only a running workflow shows Installing: one that stopped for a person,
+// or whose file cannot be read or belongs to no SDDC Manager, does not.
+func TestInProgressOnlyWhileRunning(t *testing.T) {
+	for _, s := range []actions.State{"", actions.StateWaitingForInitiation, actions.StateSucceeded, actions.StateFailed,
+		actions.StateCancelled, actions.StateFileUnreadable, actions.StateVersionMismatch, actions.StateTargetChanged, actions.StateOrphaned} {
+		assert.False(t, inProgress(s), "%q", s)
+	}
+	for _, s := range []actions.State{actions.StateDownloading, actions.StateWaitingAck, actions.StateUpgradingNSX, actions.StateWaitingUnblock, actions.StateValidating} {
+		assert.True(t, inProgress(s), "%q", s)
+	}
+}
