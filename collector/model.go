@@ -102,6 +102,8 @@ var resourceStates = []string{"ACTIVE", "ACTIVATING", "UPGRADING", "DISABLED", "
 // d's last label is "state". A current state the API does not document gets
 // its own series with 1, so nothing is lost; an empty one sets no state.
 func stateSet[T any](d *Desc, known []string, labels func(*T) []string, current func(*T) string) Family[T] {
+	// In the order of the output: an object's lines need no sorting.
+	known = slices.Sorted(slices.Values(known))
 	return gauge(d, func(obj *T, emit Emit) {
 		lv := append(slices.Clone(labels(obj)), "")
 		last := len(lv) - 1

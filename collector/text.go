@@ -124,10 +124,46 @@ func (d *Desc) header(f *Format) []byte {
 type TextFamily struct {
 	Name   string
 	Header []byte // "# HELP" and "# TYPE" lines
-	Body   []byte // sample lines
+	// The sample lines stay in the chunks they were rendered in, never
+	// copied: order lists them when they did not come in order.
+	chunks [][]byte
+	order  []span
+	size   int
 
 	gzOnce sync.Once
 	gz     []byte
+}
+
+// Size is the length of the sample lines.
+func (f *TextFamily) Size() int { return f.size }
+
+// WriteTo writes the sample lines, in order; lines that follow each other
+// in their chunk are written at once.
+func (f *TextFamily) WriteTo(w io.Writer) (int64, error) {
+	var n int64
+	write := func(p []byte) error {
+		m, err := w.Write(p)
+		n += int64(m)
+		return err
+	}
+	if f.order == nil {
+		for _, c := range f.chunks {
+			if err := write(c); err != nil {
+				return n, err
+			}
+		}
+		return n, nil
+	}
+	for i := 0; i < len(f.order); {
+		run := f.order[i]
+		for i++; i < len(f.order) && f.order[i].chunk == run.chunk && f.order[i].start == run.end; i++ {
+			run.end = f.order[i].end
+		}
+		if err := write(f.chunks[run.chunk][run.start:run.end]); err != nil {
+			return n, err
+		}
+	}
+	return n, nil
 }
 
 // gzipMinBody: smaller bodies are compressed with what surrounds them (a
@@ -138,14 +174,14 @@ const gzipMinBody = 16 << 10
 // may hold several), compressed on first use and kept; nil for a small body.
 func (f *TextFamily) GzipMember() []byte {
 	f.gzOnce.Do(func() {
-		if len(f.Body) < gzipMinBody {
+		if f.size < gzipMinBody {
 			return
 		}
 		var buf bytes.Buffer
-		buf.Grow(len(f.Body) / 8)
+		buf.Grow(f.size / 8)
 		zw := GzipWriters.Get().(*gzip.Writer)
 		zw.Reset(&buf)
-		_, _ = zw.Write(f.Body) // a bytes.Buffer does not fail
+		_, _ = f.WriteTo(zw) // a bytes.Buffer does not fail
 		_ = zw.Close()
 		GzipWriters.Put(zw)
 		f.gz = buf.Bytes()
@@ -172,7 +208,6 @@ type textOut struct {
 	layouts map[*Desc]*layout
 	errs    []error
 	line    []byte
-	key     []byte
 }
 
 type labelPair struct{ name, value string }
@@ -239,8 +274,7 @@ func (o *textOut) Sample(d *Desc, v float64, lv []string) {
 		return
 	}
 	l := o.layout(d)
-	line, key := o.line[:0], o.key[:0]
-	line = append(line, d.Name...)
+	line := append(o.line[:0], d.Name...) //nolint:gocritic // o.line is the scratch buffer
 	for i, name := range l.names {
 		val := o.value(l.src[i], lv)
 		if i == 0 {
@@ -256,8 +290,6 @@ func (o *textOut) Sample(d *Desc, v float64, lv []string) {
 			line = append(line, val...)
 		}
 		line = append(line, '"')
-		key = append(key, val...)
-		key = append(key, 0)
 	}
 	if len(l.names) > 0 {
 		line = append(line, '}')
@@ -265,14 +297,14 @@ func (o *textOut) Sample(d *Desc, v float64, lv []string) {
 	line = append(line, ' ')
 	line = o.format.float(line, v)
 	line = append(line, '\n')
-	o.line, o.key = line, key
+	o.line = line
 
 	f := o.fams[d]
 	if f == nil {
-		f = &famBuf{desc: d, sorted: true}
+		f = &famBuf{desc: d, sorted: true, name: len(d.Name)}
 		o.fams[d] = f
 	}
-	f.add(line, key)
+	f.add(line)
 }
 
 func (o *textOut) value(src int, lv []string) string {
@@ -285,24 +317,110 @@ func (o *textOut) value(src int, lv []string) string {
 // famBuf collects the sample lines of one family before they are sorted.
 type famBuf struct {
 	desc   *Desc
+	name   int // length of the metric name, where the labels begin
 	lines  arena
-	keys   arena // label values of each line, \x00-terminated
-	refs   []lineRef
+	refs   []span
 	sorted bool // lines arrived in order so far
 }
 
-// lineRef locates a line and its sort key.
-type lineRef struct{ line, key span }
-
-func (f *famBuf) add(line, key []byte) {
+func (f *famBuf) add(line []byte) {
+	ref := f.lines.add(line)
 	if n := len(f.refs); n > 0 && f.sorted {
-		f.sorted = bytes.Compare(f.keys.get(f.refs[n-1].key), key) < 0
+		f.sorted = compareLines(f.lines.get(f.refs[n-1]), f.lines.get(ref), f.name) < 0
 	}
-	f.refs = append(f.refs, lineRef{line: f.lines.add(line), key: f.keys.add(key)})
+	f.refs = append(f.refs, ref)
 }
 
-func (f *famBuf) keyOf(r lineRef) []byte  { return f.keys.get(r.key) }
-func (f *famBuf) lineOf(r lineRef) []byte { return f.lines.get(r.line) }
+// compareLines orders two sample lines of one family as client_golang
+// orders samples: by their label values (unescaped) in label name order;
+// 0 for the same series. name is the length of the metric name that
+// begins both lines. The lines' bytes order them too, up to where they
+// first differ, unless that is at a quote or an escape (`x"` ends before
+// `x!`, but '"' > '!').
+func compareLines(a, b []byte, name int) int {
+	i, n := name, min(len(a), len(b))
+	for i < n && a[i] == b[i] {
+		i++
+	}
+	if i == n || i > bytes.LastIndexByte(a, '"') { // past the labels: the same series
+		return 0
+	}
+	if a[i] == '"' || b[i] == '"' || a[i] == '\\' || b[i] == '\\' {
+		return compareValues(a, b, name)
+	}
+	return int(a[i]) - int(b[i])
+}
+
+// compareValues compares the label values of two lines one by one.
+func compareValues(a, b []byte, name int) int {
+	a, b = a[name:], b[name:]
+	for {
+		va, ra, oka := nextValue(a)
+		vb, rb, okb := nextValue(b)
+		if !oka || !okb {
+			return cmpBool(oka, okb)
+		}
+		if c := compareEscaped(va, vb); c != 0 {
+			return c
+		}
+		a, b = ra, rb
+	}
+}
+
+func cmpBool(a, b bool) int {
+	switch {
+	case a == b:
+		return 0
+	case a:
+		return 1
+	}
+	return -1
+}
+
+// nextValue finds the next label value (still escaped) of a line's labels:
+// what follows the next `="` up to the closing unescaped quote.
+func nextValue(l []byte) (value, rest []byte, ok bool) {
+	i := bytes.Index(l, []byte(`="`))
+	if i < 0 {
+		return nil, nil, false
+	}
+	l = l[i+2:]
+	for j := 0; j < len(l); j++ {
+		switch l[j] {
+		case '\\':
+			j++
+		case '"':
+			return l[:j], l[j+1:], true
+		}
+	}
+	return nil, nil, false
+}
+
+// compareEscaped compares two escaped label values as their unescaped
+// strings.
+func compareEscaped(a, b []byte) int {
+	for len(a) > 0 && len(b) > 0 {
+		ca, na := unescape(a)
+		cb, nb := unescape(b)
+		if ca != cb {
+			return int(ca) - int(cb)
+		}
+		a, b = a[na:], b[nb:]
+	}
+	return len(a) - len(b)
+}
+
+// unescape returns the first byte of an escaped value and how many bytes
+// it took.
+func unescape(v []byte) (byte, int) {
+	if v[0] != '\\' || len(v) < 2 {
+		return v[0], 1
+	}
+	if v[1] == 'n' {
+		return '\n', 2
+	}
+	return v[1], 2
+}
 
 // arena keeps byte strings in chunks of at most 64 KiB: little slack, no
 // copying when it grows. A string never spans two chunks.
@@ -335,23 +453,27 @@ func (a *arena) add(p []byte) span {
 func (a *arena) get(s span) []byte { return a.chunks[s.chunk][s.start:s.end] }
 
 // finish sorts every family and returns the rendering; a duplicate series
-// is dropped with an error, as client_golang's registry refuses it. The
-// buffers of each family are dropped as soon as its body is built.
+// is dropped with an error, as client_golang's registry refuses it. Lines
+// are never copied: only the order of those that did not come in order is
+// kept.
 func (o *textOut) finish() (Rendering, error) {
 	out := make(Rendering, 0, len(o.fams))
 	for d, f := range o.fams {
+		tf := &TextFamily{Name: d.Name, Header: d.header(o.format), chunks: f.lines.chunks, size: f.lines.size}
 		if !f.sorted {
-			slices.SortStableFunc(f.refs, func(a, b lineRef) int { return bytes.Compare(f.keyOf(a), f.keyOf(b)) })
-		}
-		body := make([]byte, 0, f.lines.size)
-		for i, r := range f.refs {
-			if !f.sorted && i > 0 && bytes.Equal(f.keyOf(f.refs[i-1]), f.keyOf(r)) {
-				o.errs = append(o.errs, fmt.Errorf("%s: duplicate series %s", d.Name, bytes.TrimSuffix(f.lineOf(r), []byte("\n"))))
-				continue
+			slices.SortStableFunc(f.refs, func(a, b span) int { return compareLines(f.lines.get(a), f.lines.get(b), f.name) })
+			tf.order = f.refs[:0]
+			for i, r := range f.refs {
+				if i > 0 && compareLines(f.lines.get(f.refs[i-1]), f.lines.get(r), f.name) == 0 {
+					o.errs = append(o.errs, fmt.Errorf("%s: duplicate series %s", d.Name, bytes.TrimSuffix(f.lines.get(r), []byte("\n"))))
+					tf.size -= len(f.lines.get(r))
+					continue
+				}
+				tf.order = append(tf.order, r)
 			}
-			body = append(body, f.lineOf(r)...)
+			tf.order = slices.Clip(tf.order)
 		}
-		out = append(out, &TextFamily{Name: d.Name, Header: d.header(o.format), Body: body})
+		out = append(out, tf)
 		delete(o.fams, d)
 	}
 	slices.SortFunc(out, func(a, b *TextFamily) int { return strings.Compare(a.Name, b.Name) })

@@ -2,7 +2,10 @@ package collector
 
 import (
 	"bytes"
+	"cmp"
 	"math"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -28,7 +31,7 @@ func TestTextSortsAndRejectsDuplicates(t *testing.T) {
 vcf_test_value{x="a",y="2"} 1
 vcf_test_value{x="a-b",y="1"} 1
 vcf_test_value{x="b",y="1"} 1
-`, string(r[0].Body))
+`, body(r[0]))
 }
 
 // TestTextChecksLikeConstMetric: what NewConstMetric rejects (a wrong
@@ -43,7 +46,7 @@ func TestTextChecksLikeConstMetric(t *testing.T) {
 	r, err := o.finish()
 	require.ErrorContains(t, err, "1 label values for 2 labels")
 	require.ErrorContains(t, err, "not valid UTF-8")
-	require.Equal(t, `vcf_test_checked{x="a",y="const",z="b"} 1`+"\n", string(r[0].Body))
+	require.Equal(t, `vcf_test_checked{x="a",y="const",z="b"} 1`+"\n", body(r[0]))
 
 	pd := prometheus.NewDesc(desc.Name, desc.Help, desc.Labels, prometheus.Labels{"y": "const"})
 	_, err = prometheus.NewConstMetric(pd, prometheus.GaugeValue, 1, "only one")
@@ -79,7 +82,7 @@ func testTextIsExpfmtText(t *testing.T, desc *Desc) {
 		var want bytes.Buffer
 		_, err = f.Encode(&want, mfs[0])
 		require.NoError(t, err)
-		require.Equal(t, want.String(), string(r[0].Header)+string(r[0].Body), f.Type)
+		require.Equal(t, want.String(), string(r[0].Header)+body(r[0]), f.Type)
 	}
 }
 
@@ -92,4 +95,34 @@ func TestGatherConvertsEveryType(t *testing.T) {
 	mfs, err := o.families()
 	require.NoError(t, err)
 	require.Equal(t, 3.0, mfs[0].GetMetric()[0].GetCounter().GetValue())
+}
+
+// TestCompareLines: the order of rendered lines is the order of their
+// unescaped label values, whatever the escapes and the characters that
+// sort before the closing quote.
+func TestCompareLines(t *testing.T) {
+	d := newDesc("t", "x", "h.", "a", "b")
+	values := []string{"", "x", "x!", "x ", "x-1", `x"`, `x\`, "x\n", "y", "ä"}
+	for _, f := range formats {
+		for _, a := range values {
+			for _, b := range values {
+				o := newTextOut(f, nil)
+				o.Sample(d, 1, []string{a, b})
+				la := slices.Clone(o.line)
+				o.Sample(d, 1, []string{b, a})
+				lb := slices.Clone(o.line)
+				want := cmp.Or(strings.Compare(a, b), strings.Compare(b, a))
+				require.Equal(t, want < 0, compareLines(la, lb, len(d.Name)) < 0, "%q %q", a, b)
+				require.Equal(t, want == 0, compareLines(la, lb, len(d.Name)) == 0, "%q %q", a, b)
+				o.Sample(d, 2, []string{a, b})
+				require.Zero(t, compareLines(la, o.line, len(d.Name)), "the same series with another value")
+			}
+		}
+	}
+}
+
+func body(f *TextFamily) string {
+	var b strings.Builder
+	_, _ = f.WriteTo(&b)
+	return b.String()
 }

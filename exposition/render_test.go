@@ -309,7 +309,7 @@ promhttp_metric_handler_requests_total{code="503"} 0
 	_, _ = rec.writeRetained(body)
 	_, _ = rec.Write([]byte("end\n"))
 	rec.endSegment()
-	require.Same(t, &body[0], &rec.segments[1][0], "kept by reference")
+	require.Same(t, &body[0], &rec.segments[1].b[0], "kept by reference")
 	out := httptest.NewRecorder()
 	rec.replay(out)
 	require.Equal(t, "live\ncached\nend\n", out.Body.String())

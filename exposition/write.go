@@ -139,12 +139,19 @@ func (m *memberWriter) text(p []byte) {
 
 func (m *memberWriter) family(f *collector.TextFamily) {
 	if !m.gzip {
-		m.cached(f.Body)
+		if m.err != nil {
+			return
+		}
+		if m.retain != nil {
+			m.err = m.retain.writeFamily(f)
+		} else {
+			_, m.err = f.WriteTo(m.w)
+		}
 		return
 	}
 	gz := f.GzipMember()
 	if gz == nil {
-		m.text(f.Body)
+		_, _ = f.WriteTo(m) // m keeps its error
 		return
 	}
 	m.endMember()
@@ -156,6 +163,7 @@ func (m *memberWriter) family(f *collector.TextFamily) {
 // never modified instead of copying them (the ScrapeLimiter's recorder).
 type retainWriter interface {
 	writeRetained(p []byte) (int, error)
+	writeFamily(f *collector.TextFamily) error
 }
 
 // retainer finds a retainWriter under w's pass-through wrappers (those
