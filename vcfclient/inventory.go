@@ -159,11 +159,30 @@ var (
 // means the server ignores paging: it is dropped and the loop stops instead
 // of collecting duplicates.
 func list[W, M any](ctx context.Context, c *Client, base request, conv func(*W) (M, error)) ([]M, error) {
-	return listPaged(ctx, c, base, defaultPager, conv)
+	return listPaged(ctx, c, base, defaultPager, conv, nil)
 }
 
-func listPaged[W, M any](ctx context.Context, c *Client, base request, p pager, conv func(*W) (M, error)) ([]M, error) {
-	out, meta, err := fetchPage(ctx, c, base, 0, conv)
+// elementHook sees a list's elements as they are accepted (see
+// InventoryObserver): element must not keep its pointer; after reset, the
+// elements the list holds are seen again.
+type elementHook[M any] struct {
+	element func(*M)
+	reset   func()
+}
+
+// replay voids what h saw and shows it the list's elements so far.
+func (h *elementHook[M]) replay(out []M) {
+	if h == nil {
+		return
+	}
+	h.reset()
+	for i := range out {
+		h.element(&out[i])
+	}
+}
+
+func listPaged[W, M any](ctx context.Context, c *Client, base request, p pager, conv func(*W) (M, error), hook *elementHook[M]) ([]M, error) {
+	out, meta, err := fetchPage(ctx, c, base, nil, conv, hook)
 	if err != nil {
 		return nil, err
 	}
@@ -182,12 +201,15 @@ func listPaged[W, M any](ctx context.Context, c *Client, base request, p pager, 
 		if p == defaultPager && meta.PageSize > 0 && base.query.Get(p.size) == "" {
 			req.query.Set(p.size, strconv.Itoa(meta.PageSize))
 		}
-		page, next, err := fetchPage(ctx, c, req, len(out), conv)
+		page, next, err := fetchPage(ctx, c, req, out, conv, hook)
 		if err != nil {
 			return nil, err
 		}
 		if next.PageNumber != want {
 			c.log.Warn("server ignored the page number, stopping paging", "endpoint", base.endpoint, "want", want, "got", next.PageNumber)
+			if len(page) > 0 {
+				hook.replay(out)
+			}
 			break
 		}
 		out = append(out, page...)
@@ -196,13 +218,17 @@ func listPaged[W, M any](ctx context.Context, c *Client, base request, p pager, 
 	return out, nil
 }
 
-// fetchPage requests one page and converts its elements; have elements of
-// the list were read before it.
-func fetchPage[W, M any](ctx context.Context, c *Client, req request, have int, conv func(*W) (M, error)) ([]M, pageMeta, error) {
+// fetchPage requests one page and converts its elements; the elements
+// before holds were read before it.
+func fetchPage[W, M any](ctx context.Context, c *Client, req request, before []M, conv func(*W) (M, error), hook *elementHook[M]) ([]M, pageMeta, error) {
 	var meta pageMeta
 	var page []M
+	have := len(before)
 	err := c.do(ctx, req, func(dec *json.Decoder) error {
-		page = page[:0] // a retried attempt starts over
+		if len(page) > 0 { // a retried attempt starts over
+			hook.replay(before)
+		}
+		page = page[:0]
 		var err error
 		meta, err = decodePage(dec, func(w *W) error {
 			m, err := conv(w)
@@ -214,6 +240,9 @@ func fetchPage[W, M any](ctx context.Context, c *Client, req request, have int, 
 				return fmt.Errorf("more than %d elements in the list", maxListElements)
 			}
 			page = append(page, m)
+			if hook != nil {
+				hook.element(&page[len(page)-1])
+			}
 			return nil
 		})
 		return err
@@ -393,9 +422,13 @@ func (c *Client) Cluster(ctx context.Context, id string) (*Cluster, error) {
 // It asks for page 1 explicitly (VCF 9 pages this list) and reads every
 // page; 5.2.1 ignores the parameters and answers everything at once.
 func (c *Client) Hosts(ctx context.Context) ([]Host, error) {
+	return c.hosts(ctx, nil)
+}
+
+func (c *Client) hosts(ctx context.Context, hook *elementHook[Host]) ([]Host, error) {
 	req := newRequest(http.MethodGet, endpointHosts)
 	req.query = url.Values{hostPager.page: {"1"}, hostPager.size: {strconv.Itoa(HostsPageSize)}}
-	return listPaged(ctx, c, req, hostPager, (*hostWire).model)
+	return listPaged(ctx, c, req, hostPager, (*hostWire).model, hook)
 }
 
 // Host gets one host (GET /v1/hosts/{id}).
@@ -408,21 +441,40 @@ func (c *Client) SddcManagers(ctx context.Context) ([]SddcManager, error) {
 	return list(ctx, c, newRequest(http.MethodGet, endpointSddcManagers), (*sddcManagerWire).model)
 }
 
+// InventoryObserver sees an inventory while it is fetched, so that the
+// hosts can be used as they arrive. Lists is called once the domains,
+// clusters and SDDC Managers are in (Hosts nil; usually before the hosts
+// are), Host for each host the list accepts, in order (h must not be kept),
+// and Reset when the hosts seen so far are void (a page read again or
+// dropped): those the list holds are then seen again. Lists and Host may
+// be called concurrently. What the observer made is valid only if
+// Inventory succeeds.
+type InventoryObserver interface {
+	Lists(inv *Inventory)
+	Host(h *Host)
+	Reset()
+}
+
 // Inventory fetches domains, clusters, hosts and SDDC Managers with one list
 // call each, concurrently: four calls whatever the size of the estate. The
 // first failure cancels the other calls and is the error returned: an
 // unreachable SDDC Manager fails all four the same way, and one line saying
 // so reads better in the log than four.
 func (c *Client) Inventory(ctx context.Context) (*Inventory, error) {
+	return c.InventoryObserved(ctx, nil)
+}
+
+// InventoryObserved is Inventory, seen by obs as it arrives.
+func (c *Client) InventoryObserved(ctx context.Context, obs InventoryObserver) (*Inventory, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var (
-		inv   Inventory
-		wg    sync.WaitGroup
-		once  sync.Once
-		first error
+		inv         Inventory
+		wg, smaller sync.WaitGroup
+		once        sync.Once
+		first       error
 	)
-	run := func(f func() error) {
+	run := func(wg *sync.WaitGroup, f func() error) {
 		wg.Go(func() {
 			if err := f(); err != nil {
 				once.Do(func() { first = err })
@@ -430,10 +482,21 @@ func (c *Client) Inventory(ctx context.Context) (*Inventory, error) {
 			}
 		})
 	}
-	run(func() (err error) { inv.Domains, err = c.Domains(ctx); return })
-	run(func() (err error) { inv.Clusters, err = c.Clusters(ctx); return })
-	run(func() (err error) { inv.Hosts, err = c.Hosts(ctx); return })
-	run(func() (err error) { inv.SddcManagers, err = c.SddcManagers(ctx); return })
+	run(&smaller, func() (err error) { inv.Domains, err = c.Domains(ctx); return })
+	run(&smaller, func() (err error) { inv.Clusters, err = c.Clusters(ctx); return })
+	run(&smaller, func() (err error) { inv.SddcManagers, err = c.SddcManagers(ctx); return })
+	var hook *elementHook[Host]
+	if obs != nil {
+		hook = &elementHook[Host]{element: obs.Host, reset: obs.Reset}
+		wg.Go(func() {
+			smaller.Wait()
+			if ctx.Err() == nil {
+				obs.Lists(&Inventory{Domains: inv.Domains, Clusters: inv.Clusters, SddcManagers: inv.SddcManagers})
+			}
+		})
+	}
+	run(&wg, func() (err error) { inv.Hosts, err = c.hosts(ctx, hook); return })
+	smaller.Wait()
 	wg.Wait()
 	if first != nil {
 		return nil, first
