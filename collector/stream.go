@@ -66,6 +66,12 @@ func (c *Cache) observe(s *Set, t *targets.Target, f *Format, labels map[string]
 			delete(tc.parts, "host")
 			tc.mu.Unlock()
 		}
+		// Nor is one no scrape took (a fetch the upgrade check started).
+		if last := t.LastSnapshot(); last != nil {
+			if st, ok := last.Observed.(*streamed); ok {
+				st.take()
+			}
+		}
 		return &hostStream{cache: c, set: s, target: t, format: f, labels: labels, out: newTextOut(f, labels)}
 	})
 }
