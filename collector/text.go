@@ -137,8 +137,9 @@ type TextFamily struct {
 // Size is the length of the sample lines.
 func (f *TextFamily) Size() int { return f.size }
 
-// WriteTo writes the sample lines, in order; lines that follow each other
-// in their chunk are written at once.
+// WriteTo writes the sample lines, in order. Lines that did not come in
+// order are gathered in a buffer first: written one by one they would be
+// ~10,000 small writes for one host family.
 func (f *TextFamily) WriteTo(w io.Writer) (int64, error) {
 	var n int64
 	write := func(p []byte) error {
@@ -154,17 +155,23 @@ func (f *TextFamily) WriteTo(w io.Writer) (int64, error) {
 		}
 		return n, nil
 	}
-	for i := 0; i < len(f.order); {
-		run := f.order[i]
-		for i++; i < len(f.order) && f.order[i].chunk == run.chunk && f.order[i].start == run.end; i++ {
-			run.end = f.order[i].end
+	bp := writeBuffers.Get().(*[]byte)
+	defer writeBuffers.Put(bp)
+	buf := (*bp)[:0]
+	for _, r := range f.order {
+		line := f.chunks[r.chunk][r.start:r.end]
+		if len(buf)+len(line) > cap(buf) {
+			if err := write(buf); err != nil {
+				return n, err
+			}
+			buf = buf[:0]
 		}
-		if err := write(f.chunks[run.chunk][run.start:run.end]); err != nil {
-			return n, err
-		}
+		buf = append(buf, line...)
 	}
-	return n, nil
+	return n, write(buf)
 }
+
+var writeBuffers = sync.Pool{New: func() any { b := make([]byte, 0, chunkSize); return &b }}
 
 // gzipMinBody: smaller bodies are compressed with what surrounds them (a
 // gzip member costs ~20 bytes and a flush).
@@ -313,144 +320,6 @@ func (o *textOut) value(src int, lv []string) string {
 	}
 	return o.consts[-src-1].value
 }
-
-// famBuf collects the sample lines of one family before they are sorted.
-type famBuf struct {
-	desc   *Desc
-	name   int // length of the metric name, where the labels begin
-	lines  arena
-	refs   []span
-	sorted bool // lines arrived in order so far
-}
-
-func (f *famBuf) add(line []byte) {
-	ref := f.lines.add(line)
-	if n := len(f.refs); n > 0 && f.sorted {
-		f.sorted = compareLines(f.lines.get(f.refs[n-1]), f.lines.get(ref), f.name) < 0
-	}
-	f.refs = append(f.refs, ref)
-}
-
-// compareLines orders two sample lines of one family as client_golang
-// orders samples: by their label values (unescaped) in label name order;
-// 0 for the same series. name is the length of the metric name that
-// begins both lines. The lines' bytes order them too, up to where they
-// first differ, unless that is at a quote or an escape (`x"` ends before
-// `x!`, but '"' > '!').
-func compareLines(a, b []byte, name int) int {
-	i, n := name, min(len(a), len(b))
-	for i < n && a[i] == b[i] {
-		i++
-	}
-	if i == n || i > bytes.LastIndexByte(a, '"') { // past the labels: the same series
-		return 0
-	}
-	if a[i] == '"' || b[i] == '"' || a[i] == '\\' || b[i] == '\\' {
-		return compareValues(a, b, name)
-	}
-	return int(a[i]) - int(b[i])
-}
-
-// compareValues compares the label values of two lines one by one.
-func compareValues(a, b []byte, name int) int {
-	a, b = a[name:], b[name:]
-	for {
-		va, ra, oka := nextValue(a)
-		vb, rb, okb := nextValue(b)
-		if !oka || !okb {
-			return cmpBool(oka, okb)
-		}
-		if c := compareEscaped(va, vb); c != 0 {
-			return c
-		}
-		a, b = ra, rb
-	}
-}
-
-func cmpBool(a, b bool) int {
-	switch {
-	case a == b:
-		return 0
-	case a:
-		return 1
-	}
-	return -1
-}
-
-// nextValue finds the next label value (still escaped) of a line's labels:
-// what follows the next `="` up to the closing unescaped quote.
-func nextValue(l []byte) (value, rest []byte, ok bool) {
-	i := bytes.Index(l, []byte(`="`))
-	if i < 0 {
-		return nil, nil, false
-	}
-	l = l[i+2:]
-	for j := 0; j < len(l); j++ {
-		switch l[j] {
-		case '\\':
-			j++
-		case '"':
-			return l[:j], l[j+1:], true
-		}
-	}
-	return nil, nil, false
-}
-
-// compareEscaped compares two escaped label values as their unescaped
-// strings.
-func compareEscaped(a, b []byte) int {
-	for len(a) > 0 && len(b) > 0 {
-		ca, na := unescape(a)
-		cb, nb := unescape(b)
-		if ca != cb {
-			return int(ca) - int(cb)
-		}
-		a, b = a[na:], b[nb:]
-	}
-	return len(a) - len(b)
-}
-
-// unescape returns the first byte of an escaped value and how many bytes
-// it took.
-func unescape(v []byte) (byte, int) {
-	if v[0] != '\\' || len(v) < 2 {
-		return v[0], 1
-	}
-	if v[1] == 'n' {
-		return '\n', 2
-	}
-	return v[1], 2
-}
-
-// arena keeps byte strings in chunks of at most 64 KiB: little slack, no
-// copying when it grows. A string never spans two chunks.
-type arena struct {
-	chunks [][]byte
-	size   int
-}
-
-type span struct{ chunk, start, end int32 }
-
-const chunkSize = 64 << 10
-
-func (a *arena) add(p []byte) span {
-	last := len(a.chunks) - 1
-	if last < 0 || len(a.chunks[last])+len(p) > cap(a.chunks[last]) {
-		// Chunks double from 1 KiB to 64 KiB: small families stay small.
-		size := 1 << 10
-		if last >= 0 {
-			size = min(2*cap(a.chunks[last]), chunkSize)
-		}
-		a.chunks = append(a.chunks, make([]byte, 0, max(size, len(p))))
-		last++
-	}
-	start := len(a.chunks[last])
-	a.chunks[last] = append(a.chunks[last], p...)
-	a.size += len(p)
-	return span{chunk: int32(last), start: int32(start), end: int32(start + len(p))}
-}
-
-func (a *arena) get(s span) []byte { return a.chunks[s.chunk][s.start:s.end] }
 
 // finish sorts every family and returns the rendering; a duplicate series
 // is dropped with an error, as client_golang's registry refuses it. Lines

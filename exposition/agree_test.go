@@ -105,3 +105,38 @@ func lines(points []*write.Point) []string {
 	slices.Sort(out)
 	return out
 }
+
+// TestCollectFilterIsASubsetOfTheFullScrape: /probe?collect[]=host&
+// collect[]=upgrade is exactly the full scrape's series of those collectors
+// (and the common ones), whether the hosts were rendered while fetched or not.
+func TestCollectFilterIsASubsetOfTheFullScrape(t *testing.T) {
+	reg := simRegistry(t, mediumSim(t), targets.Options{MinRefreshInterval: time.Hour, Now: func() time.Time { return fixedNow }}, "sim")
+	set := newSet(t, collector.DefaultEnabled()...)
+	probe := ProbeHandler(HandlerOpts{Registry: reg, Set: set})
+	filtered, _ := get(t, probe, "/probe?target=sim&collect[]=host&collect[]=upgrade", false) // rendered while fetched
+	full, _ := get(t, probe, "/probe?target=sim", false)
+	others, err := set.Filter("cluster", "domain", "sddc_manager")
+	require.NoError(t, err)
+	otherFamily := map[string]bool{}
+	for _, d := range others.Describe() {
+		otherFamily[d.Name] = true
+	}
+	common := map[string]bool{}
+	for _, d := range newSet(t).Describe() {
+		common[d.Name] = true
+	}
+	var want []string
+	for _, l := range sampleLines(full) {
+		name, _, _ := strings.Cut(l, "{")
+		name, _, _ = strings.Cut(name, " ")
+		switch {
+		case otherFamily[name] && !common[name]:
+		case strings.HasPrefix(name, "vcf_scrape_collector_") &&
+			!strings.Contains(l, `collector="host"`) && !strings.Contains(l, `collector="upgrade"`):
+		default:
+			want = append(want, l)
+		}
+	}
+	require.Equal(t, want, sampleLines(filtered))
+	require.Contains(t, filtered, "\nvcf_host_info{")
+}

@@ -138,7 +138,6 @@ func MetricsHandler(o HandlerOpts) http.Handler {
 		// collect[]=exporter alone: no SDDC Manager is scraped.
 		scrape := !exporter || len(set.Names()) > 0
 		format, tf := negotiate(r)
-		var gathered prometheus.Gatherers
 		if tf != nil {
 			cache.Retain(func(t *targets.Target) bool { return slices.Contains(ts, t) })
 		}
@@ -172,6 +171,7 @@ func MetricsHandler(o HandlerOpts) http.Handler {
 			o.serveCached(w, r, format, tf, outs, prometheus.Gatherers{o.Self, clients})
 			return
 		}
+		var gathered prometheus.Gatherers
 		for _, g := range fams {
 			if g != nil {
 				gathered = append(gathered, g)
