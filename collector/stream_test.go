@@ -81,3 +81,22 @@ func TestFailedRefreshDiscardsStreamedHosts(t *testing.T) {
 	require.Contains(t, out, "vcf_up 0")
 	require.NotContains(t, out, "vcf_host_")
 }
+
+// A host rendering no scrape took (a fetch the upgrade check started) is
+// freed when the next fetch starts, not kept with the last snapshot while
+// the next one is rendered.
+func TestUntakenHostRenderingFreedAtNextFetch(t *testing.T) {
+	srv := sizedSim(t, 1, 1, 10, 0)
+	tg := newTarget(t, srv, targets.Options{MinRefreshInterval: -1})
+	set := newSet(t, DefaultEnabled()...)
+	cache := NewCache()
+	f := TextFormat(expfmt.TypeTextPlain)
+	cache.Render(t.Context(), set, tg, f, nil) // installs the observer
+
+	untaken := tg.Snapshot(t.Context()) // a fetch no scrape renders
+	st, ok := untaken.Observed.(*streamed)
+	require.True(t, ok)
+	cache.Render(t.Context(), set, tg, f, nil)
+	_, left := st.take()
+	require.False(t, left, "freed when the scrape's fetch started")
+}
