@@ -191,8 +191,11 @@ func TestREADMEFrontDoor(t *testing.T) {
 }
 
 var (
-	goldenType  = regexp.MustCompile(`(?m)^# TYPE (vcf_\w+) `)
-	sourceName  = regexp.MustCompile(`(?:NewDesc\(|Name:|Counter\()\s*"(vcf_\w+)"`)
+	goldenType = regexp.MustCompile(`(?m)^# TYPE (vcf_\w+) `)
+	sourceName = regexp.MustCompile(`(?:NewDesc\(|Name:|Counter\()\s*"(vcf_\w+)"`)
+	// The collectors' tables name a family vcf_<subsystem>_<name> (or
+	// vcf_<name> with an empty subsystem): collector.newDesc.
+	sourceDesc  = regexp.MustCompile(`newDesc\(\s*"(\w*)",\s*"(\w+)"`)
 	tableFamily = regexp.MustCompile("^\\| `([^|]*)` \\|")
 	braces      = regexp.MustCompile(`\{([^}]*)\}`)
 )
@@ -232,6 +235,13 @@ func servedFamilies(t *testing.T) []string {
 		require.NoError(t, err)
 		for _, m := range sourceName.FindAllStringSubmatch(string(b), -1) {
 			set[m[1]] = true
+		}
+		for _, m := range sourceDesc.FindAllStringSubmatch(string(b), -1) {
+			name := "vcf_" + m[2]
+			if m[1] != "" {
+				name = "vcf_" + m[1] + "_" + m[2]
+			}
+			set[name] = true
 		}
 		return nil
 	}))

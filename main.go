@@ -40,6 +40,7 @@ import (
 	"github.com/vcf-exporter/vcf_exporter/actions"
 	"github.com/vcf-exporter/vcf_exporter/collector"
 	"github.com/vcf-exporter/vcf_exporter/config"
+	"github.com/vcf-exporter/vcf_exporter/exposition"
 	"github.com/vcf-exporter/vcf_exporter/influxsink"
 	"github.com/vcf-exporter/vcf_exporter/mqttsink"
 	"github.com/vcf-exporter/vcf_exporter/targets"
@@ -506,7 +507,7 @@ func registerSelfMetrics(reg *prometheus.Registry, registry *targets.Registry, d
 
 // newMux wires the exporter's HTTP endpoints; run() adds /actions/.
 func newMux(f *flags, logger *slog.Logger, registry *targets.Registry, set *collector.Set, self *prometheus.Registry, rl *reloader) *http.ServeMux {
-	opts := collector.HandlerOpts{
+	opts := exposition.HandlerOpts{
 		Registry:       registry,
 		Set:            set,
 		Self:           self,
@@ -514,14 +515,14 @@ func newMux(f *flags, logger *slog.Logger, registry *targets.Registry, set *coll
 		DefaultTimeout: f.scrapeTimeout,
 		TimeoutOffset:  f.timeoutOffset,
 	}
-	limit := collector.NewScrapeLimiter(f.maxRequests, f.scrapeTimeout, f.timeoutOffset).Wrap
+	limit := exposition.NewScrapeLimiter(f.maxRequests, f.scrapeTimeout, f.timeoutOffset).Wrap
 	mux := http.NewServeMux()
-	metrics := collector.MetricsHandler(opts)
+	metrics := exposition.MetricsHandler(opts)
 	if !f.disableExporterMetrics {
 		metrics = promhttp.InstrumentMetricHandler(self, metrics)
 	}
 	mux.Handle(f.metricsPath, limit(metrics))
-	mux.Handle("/probe", limit(collector.ProbeHandler(opts)))
+	mux.Handle("/probe", limit(exposition.ProbeHandler(opts)))
 	mux.HandleFunc("/config", func(w http.ResponseWriter, _ *http.Request) {
 		// Secrets (promcfg.Secret) marshal as <secret>.
 		b, err := yaml.Marshal(rl.Running())
@@ -574,7 +575,7 @@ func landingPage(metricsPath string, registry *targets.Registry) http.Handler {
 		},
 		Links: []web.LandingLinks{
 			{Address: metricsPath, Text: "Metrics", Description: "All targets, labelled by target, and the exporter's own metrics"},
-			{Address: metricsPath + "?collect%5B%5D=" + collector.ExporterMetrics, Text: "Exporter metrics",
+			{Address: metricsPath + "?collect%5B%5D=" + exposition.ExporterMetrics, Text: "Exporter metrics",
 				Description: html.EscapeString("Only the exporter's own metrics, for /probe users (collect[]=exporter)")},
 			{Address: probe, Text: "Probe", Description: html.EscapeString("One target: /probe?target=<name>")},
 			{Address: probe + "&debug=true", Text: "Probe debug", Description: "The probe's log, metrics and target configuration"},

@@ -15,7 +15,7 @@ type serverLimits struct {
 	// never sends it is dropped.
 	ReadHeaderTimeout, ReadTimeout time.Duration
 	// WriteTimeout bounds writing an answer; scrapes replace it by their
-	// own deadline (collector.ScrapeLimiter).
+	// own deadline (exposition.ScrapeLimiter).
 	WriteTimeout time.Duration
 	// IdleTimeout closes keep-alive connections left unused.
 	IdleTimeout time.Duration

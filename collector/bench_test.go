@@ -2,77 +2,30 @@ package collector
 
 import (
 	"io"
-	"net/http"
-	"net/http/httptest"
 	"testing"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/common/expfmt"
 	"github.com/stretchr/testify/require"
 
 	"github.com/vcf-exporter/vcf_exporter/targets"
-	"github.com/vcf-exporter/vcf_exporter/vcfsim"
 )
 
-// BenchmarkScrape10kHosts serves /metrics for a simulator with 10,000 hosts
-// (10 domains x 10 clusters x 100 hosts) per simulated API version (9.0.2
-// pages /v1/hosts by 100): "fetch" asks the simulator on every scrape,
-// "cached" reuses the snapshot (--vcf.min-refresh-interval).
-func BenchmarkScrape10kHosts(b *testing.B) {
-	for _, version := range vcfsim.Versions() {
-		b.Run(version, func(b *testing.B) { benchScrape10kHosts(b, version) })
-	}
-}
-
-func benchScrape10kHosts(b *testing.B, version string) {
-	srv := sizedSim(b, 10, 10, 100, 0, vcfsim.WithVCFVersion(version))
-
-	for _, bc := range []struct {
-		name       string
-		minRefresh time.Duration
-		gzip       bool
-	}{{"fetch", -1, false}, {"cached", time.Hour, false}, {"cached-gzip", time.Hour, true}} {
-		b.Run(bc.name, func(b *testing.B) {
-			r := simRegistry(b, srv, targets.Options{MinRefreshInterval: bc.minRefresh}, "big")
-			h := MetricsHandler(HandlerOpts{Registry: r, Set: newSet(b, DefaultEnabled()...)})
-			scrape := func() int {
-				rec := httptest.NewRecorder()
-				req := httptest.NewRequest(http.MethodGet, "/metrics", nil)
-				if bc.gzip {
-					req.Header.Set("Accept-Encoding", "gzip")
-				}
-				h.ServeHTTP(rec, req)
-				require.Equal(b, http.StatusOK, rec.Code)
-				return rec.Body.Len()
-			}
-			size := scrape() // login, first upgrade check
-			for b.Loop() {
-				scrape()
-			}
-			b.ReportMetric(float64(size), "bytes/scrape")
-		})
-	}
-}
-
-// BenchmarkRender10kHosts renders one snapshot of 10,000 hosts: what a
-// scrape did before the cache (client_golang: const metrics, Gather's
-// check and sort, text encoding) and what the cache does once per snapshot
-// (the same collectors, encoded per family and sorted).
+// BenchmarkRender10kHosts renders one snapshot of 10,000 hosts: converted
+// to client_golang's families and encoded by expfmt (the protobuf and
+// InfluxDB path), and rendered to text by the cache (once per snapshot).
 func BenchmarkRender10kHosts(b *testing.B) {
 	srv := sizedSim(b, 10, 10, 100, 0)
 	r := simRegistry(b, srv, targets.Options{MinRefreshInterval: time.Hour}, "big")
 	tg := mustGet(b, r, "big")
 	set := newSet(b, DefaultEnabled()...)
-	labels := prometheus.Labels{"target": "big"}
+	labels := map[string]string{"target": "big"}
 	require.True(b, tg.Snapshot(b.Context()).Up())
 
-	b.Run("client_golang", func(b *testing.B) {
+	b.Run("gather", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
-			reg := prometheus.NewRegistry()
-			reg.MustRegister(set.NewTargetCollector(b.Context(), tg, labels))
-			mfs, err := reg.Gather()
+			mfs, err := set.Gather(b.Context(), tg, labels)
 			require.NoError(b, err)
 			for _, mf := range mfs {
 				_, err := expfmt.MetricFamilyToText(io.Discard, mf)
@@ -83,7 +36,7 @@ func BenchmarkRender10kHosts(b *testing.B) {
 	b.Run("cache", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
-			set.NewTargetCollector(b.Context(), tg, labels).renderings(NewCache(), textFormats[expfmt.TypeTextPlain])
+			NewCache().Render(b.Context(), set, tg, TextFormat(expfmt.TypeTextPlain), labels)
 		}
 	})
 }

@@ -7,7 +7,6 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -16,13 +15,13 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
-	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/vcf-exporter/vcf_exporter/config"
+	"github.com/vcf-exporter/vcf_exporter/internal/simtest"
 	"github.com/vcf-exporter/vcf_exporter/targets"
 	"github.com/vcf-exporter/vcf_exporter/vcfclient"
 	"github.com/vcf-exporter/vcf_exporter/vcfsim"
@@ -30,25 +29,13 @@ import (
 
 var update = flag.Bool("update", false, "rewrite testdata/*.prom from the current output")
 
-// fixedNow freezes the simulator's clock: usage does not drift.
-var fixedNow = time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
-
-// smallSim is a simulator small enough to read its exposition by eye:
-// 2 domains x 1 cluster x 2 hosts + 1 unassigned host, playing the default
-// API version or the one given.
-func smallSim(t testing.TB, version ...string) *vcfsim.Server {
-	opts := []vcfsim.Option{vcfsim.WithInventory(2, 1, 2, 1), vcfsim.FrozenAt(fixedNow)}
-	if len(version) > 0 {
-		opts = append(opts, vcfsim.WithVCFVersion(version[0]))
-	}
-	return vcfsim.NewTest(t, opts...)
-}
-
-// sizedSim is a simulator of the given size on a frozen clock.
-func sizedSim(t testing.TB, domains, clustersPerDomain, hostsPerCluster, unassigned int, opts ...vcfsim.Option) *vcfsim.Server {
-	t.Helper()
-	return vcfsim.NewTest(t, append(opts, vcfsim.WithInventory(domains, clustersPerDomain, hostsPerCluster, unassigned), vcfsim.FrozenAt(fixedNow))...)
-}
+var (
+	fixedNow    = simtest.FixedNow
+	smallSim    = simtest.Small
+	sizedSim    = simtest.Sized
+	simRegistry = simtest.Registry
+	mustGet     = simtest.Get
+)
 
 func newTarget(t testing.TB, srv *vcfsim.Server, opts targets.Options) *targets.Target {
 	t.Helper()
@@ -87,14 +74,11 @@ var volatile = map[string]bool{
 	"vcf_inventory_refresh_duration_seconds": true,
 }
 
-// exposition gathers c through a pedantic registry (every series must
-// match a described descriptor) and encodes it as text, volatile values
-// zeroed.
-func exposition(t *testing.T, c prometheus.Collector) string {
+// exposition gathers one scrape of tg by set and encodes it as text,
+// volatile values zeroed.
+func exposition(t *testing.T, set *Set, tg *targets.Target) string {
 	t.Helper()
-	reg := prometheus.NewPedanticRegistry()
-	require.NoError(t, reg.Register(c))
-	mfs, err := reg.Gather()
+	mfs, err := set.Gather(t.Context(), tg, nil)
 	require.NoError(t, err)
 	var buf bytes.Buffer
 	enc := expfmt.NewEncoder(&buf, expfmt.NewFormat(expfmt.TypeTextPlain))
@@ -111,19 +95,11 @@ func exposition(t *testing.T, c prometheus.Collector) string {
 	return buf.String()
 }
 
-// fqName is the one way to read a descriptor's name: its String form.
-var fqName = regexp.MustCompile(`fqName: "([^"]+)"`)
-
-// describedFamilies lists the families c describes.
-func describedFamilies(t *testing.T, c prometheus.Collector) []string {
-	t.Helper()
-	ch := make(chan *prometheus.Desc)
-	go func() { c.Describe(ch); close(ch) }()
+// describedFamilies lists the families of a set.
+func describedFamilies(set *Set) []string {
 	var names []string
-	for d := range ch {
-		m := fqName.FindStringSubmatch(d.String())
-		require.NotNil(t, m, "descriptor %s", d)
-		names = append(names, m[1])
+	for _, d := range set.Describe() {
+		names = append(names, d.Name)
 	}
 	sort.Strings(names)
 	return slices.Compact(names)
@@ -141,7 +117,7 @@ func TestCollectorsGolden(t *testing.T) {
 		t.Run(version, func(t *testing.T) { testCollectorsGolden(t, version, inGolden) })
 	}
 	for _, name := range Available() {
-		for _, f := range describedFamilies(t, newSet(t, name).NewTargetCollector(t.Context(), nil, nil)) {
+		for _, f := range describedFamilies(newSet(t, name)) {
 			assert.Contains(t, inGolden[name], f, "%s is described by the %s collector but in none of its golden files: make the test simulator produce it, then -update", f, name)
 		}
 	}
@@ -156,8 +132,7 @@ func testCollectorsGolden(t *testing.T, version string, inGolden map[string][]st
 	}
 	for _, name := range Available() {
 		t.Run(name, func(t *testing.T) {
-			c := newSet(t, name).NewTargetCollector(t.Context(), tg, nil)
-			got := exposition(t, c)
+			got := exposition(t, newSet(t, name), tg)
 			path := filepath.Join("testdata", name+suffix+".prom")
 			if *update {
 				require.NoError(t, os.WriteFile(path, []byte(got), 0o644))
@@ -178,7 +153,7 @@ func TestOutage(t *testing.T) {
 	tg := newTarget(t, srv, targets.Options{MinRefreshInterval: -1, NewClient: noRetries})
 	set := newSet(t, DefaultEnabled()...)
 	// A first good scrape fills the caches.
-	require.Equal(t, 1.0, testutil.ToFloat64(onlyUp{set.NewTargetCollector(t.Context(), tg, nil)}))
+	require.Equal(t, 1.0, up(t, set, tg))
 
 	srv.Sim.SetFaults(vcfsim.Faults{Outage: time.Hour})
 	ctx, cancel := context.WithTimeout(t.Context(), time.Second)
@@ -205,17 +180,14 @@ vcf_upgrade_check_success 0
 # TYPE vcf_upgrade_check_timestamp_seconds gauge
 vcf_upgrade_check_timestamp_seconds 1.767323045e+09
 `
-	c := set.NewTargetCollector(ctx, tg, nil)
-	require.NoError(t, testutil.CollectAndCompare(c, strings.NewReader(want),
+	require.NoError(t, testutil.GatherAndCompare(set.Gatherer(ctx, tg, nil), strings.NewReader(want),
 		"vcf_up", "vcf_scrape_collector_success", "vcf_upgrade_check_success", "vcf_upgrade_check_timestamp_seconds"))
 
 	// No stale inventory series: only up, the scrape self-metrics, the
 	// upgrade check status and the time of the last health reads remain.
 	ctx2, cancel2 := context.WithTimeout(t.Context(), time.Second)
 	defer cancel2()
-	reg := prometheus.NewPedanticRegistry()
-	require.NoError(t, reg.Register(set.NewTargetCollector(ctx2, tg, nil)))
-	mfs, err := reg.Gather()
+	mfs, err := set.Gather(ctx2, tg, nil)
 	require.NoError(t, err)
 	var names []string
 	for _, mf := range mfs {
@@ -227,22 +199,22 @@ vcf_upgrade_check_timestamp_seconds 1.767323045e+09
 
 	// Back again: the upgrade check runs again at once, not an interval later.
 	srv.Sim.SetFaults(vcfsim.Faults{})
-	require.Equal(t, 1.0, testutil.ToFloat64(onlyUp{set.NewTargetCollector(t.Context(), tg, nil)}))
+	require.Equal(t, 1.0, up(t, set, tg))
 	require.Eventually(t, func() bool { return tg.UpgradeStatus().Err == nil }, 10*time.Second, 10*time.Millisecond)
 }
 
-// onlyUp filters a TargetCollector down to vcf_up.
-type onlyUp struct{ c *TargetCollector }
-
-func (o onlyUp) Describe(ch chan<- *prometheus.Desc) { ch <- upDesc }
-func (o onlyUp) Collect(ch chan<- prometheus.Metric) {
-	all := make(chan prometheus.Metric)
-	go func() { o.c.Collect(all); close(all) }()
-	for m := range all {
-		if m.Desc() == upDesc {
-			ch <- m
+// up is vcf_up of one scrape of tg.
+func up(t *testing.T, set *Set, tg *targets.Target) float64 {
+	t.Helper()
+	mfs, err := set.Gather(t.Context(), tg, nil)
+	require.NoError(t, err)
+	for _, mf := range mfs {
+		if mf.GetName() == "vcf_up" {
+			return mf.GetMetric()[0].GetGauge().GetValue()
 		}
 	}
+	t.Fatal("no vcf_up")
+	return 0
 }
 
 func TestUnreachableFromStart(t *testing.T) {
@@ -264,7 +236,7 @@ vcf_up 0
 # TYPE vcf_upgrade_check_success gauge
 vcf_upgrade_check_success 0
 `
-	require.NoError(t, testutil.CollectAndCompare(set.NewTargetCollector(ctx, tg, nil), strings.NewReader(want),
+	require.NoError(t, testutil.GatherAndCompare(set.Gatherer(ctx, tg, nil), strings.NewReader(want),
 		"vcf_up", "vcf_upgrade_check_success", "vcf_upgrade_check_timestamp_seconds", "vcf_host_info", "vcf_domain_info"))
 }
 
@@ -279,9 +251,7 @@ func TestCollectorSelection(t *testing.T) {
 	tg := newTarget(t, srv, targets.Options{})
 	set := newSet(t, "domain")
 	require.Equal(t, []string{"domain"}, set.Names())
-	reg := prometheus.NewPedanticRegistry()
-	require.NoError(t, reg.Register(set.NewTargetCollector(t.Context(), tg, nil)))
-	mfs, err := reg.Gather()
+	mfs, err := set.Gather(t.Context(), tg, nil)
 	require.NoError(t, err)
 	for _, mf := range mfs {
 		require.NotContains(t, mf.GetName(), "vcf_host_")
@@ -295,10 +265,8 @@ func TestUnitsLint(t *testing.T) {
 	srv := smallSim(t)
 	tg := newTarget(t, srv, targets.Options{})
 	set := newSet(t, DefaultEnabled()...)
-	for _, labels := range []prometheus.Labels{nil, {"target": "sim"}} {
-		// CollectAndLint uses a pedantic registry: every series must match
-		// a described descriptor, with the constant labels too.
-		problems, err := testutil.CollectAndLint(set.NewTargetCollector(t.Context(), tg, labels))
+	for _, labels := range []map[string]string{nil, {"target": "sim"}} {
+		problems, err := testutil.GatherAndLint(set.Gatherer(t.Context(), tg, labels))
 		require.NoError(t, err)
 		require.Empty(t, problems)
 	}
@@ -308,17 +276,12 @@ func TestUnitsLint(t *testing.T) {
 // lost; an empty state sets none of them.
 func TestStateSetUnknownState(t *testing.T) {
 	collect := func(h vcfclient.Host) map[string]float64 {
-		ch := make(chan prometheus.Metric, 100)
-		stateSets(&Scrape{}, ch, hostStateSets[1:], &h, "d", "c", "h")
-		close(ch)
+		var out samples
+		generate(&out, hostFamilies, &hostRow{Host: &h, labels: []string{"d", "c", "h"}})
 		got := map[string]float64{}
-		for m := range ch {
-			var pb dto.Metric
-			require.NoError(t, m.Write(&pb))
-			for _, l := range pb.GetLabel() {
-				if l.GetName() == "state" {
-					got[l.GetValue()] = pb.GetGauge().GetValue()
-				}
+		for _, smp := range out {
+			if smp.desc.Name == "vcf_host_configuration_status" {
+				got[smp.labels[3]] = smp.value
 			}
 		}
 		return got
@@ -340,8 +303,8 @@ func TestStateSetUnknownState(t *testing.T) {
 // failing is a collector whose every run fails.
 type failing struct{}
 
-func (failing) Describe(chan<- *prometheus.Desc) {}
-func (failing) Update(context.Context, *Scrape, chan<- prometheus.Metric) error {
+func (failing) Describe() []*Desc { return nil }
+func (failing) Update(context.Context, *Scrape, Out) error {
 	return errors.New("boom")
 }
 
@@ -354,8 +317,7 @@ func TestScrapeDurationAndErrors(t *testing.T) {
 	set.collectors["failing"], set.names = failing{}, append(set.names, "failing")
 
 	require.Zero(t, testutil.CollectAndCount(set.Metrics()), "no series before the first scrape")
-	require.Equal(t, 1, testutil.CollectAndCount(set.NewTargetCollector(t.Context(), tg, prometheus.Labels{"target": "sim"}),
-		"vcf_scrape_duration_seconds"))
+	require.Equal(t, 1, count(t, set.Gatherer(t.Context(), tg, map[string]string{"target": "sim"}), "vcf_scrape_duration_seconds"))
 	want := `
 # HELP vcf_exporter_scrape_errors_total Collector runs that failed, by target and collector; an unreachable SDDC Manager is not counted here (see vcf_up).
 # TYPE vcf_exporter_scrape_errors_total counter
@@ -365,7 +327,7 @@ vcf_exporter_scrape_errors_total{collector="failing",target="sim"} 1
 	require.NoError(t, testutil.CollectAndCompare(set.Metrics(), strings.NewReader(want)))
 	filtered, err := set.Filter("failing")
 	require.NoError(t, err)
-	testutil.CollectAndCount(filtered.NewTargetCollector(t.Context(), tg, nil))
+	_, _ = filtered.Gather(t.Context(), tg, nil)
 	require.Equal(t, 2.0, testutil.ToFloat64(set.errors.WithLabelValues("sim", "failing")), "a filtered set counts in the same counter")
 
 	set.ForgetTarget("sim")
@@ -377,31 +339,51 @@ vcf_exporter_scrape_errors_total{collector="failing",target="sim"} 1
 	ctx, cancel := context.WithTimeout(t.Context(), time.Second)
 	defer cancel()
 	set2 := newSet(t, "domain")
-	testutil.CollectAndCount(set2.NewTargetCollector(ctx, down, nil))
+	_, _ = set2.Gather(ctx, down, nil)
 	require.Equal(t, 0.0, testutil.ToFloat64(set2.errors.WithLabelValues("sim", "domain")))
+}
+
+// count is the number of series of the named families g gathers; it
+// tolerates the errors of a failing collector.
+func count(t *testing.T, g prometheus.Gatherer, names ...string) int {
+	t.Helper()
+	mfs, _ := g.Gather()
+	n := 0
+	for _, mf := range mfs {
+		if slices.Contains(names, mf.GetName()) {
+			n += len(mf.GetMetric())
+		}
+	}
+	return n
+}
+
+// sample is one sample an Out received.
+type sample struct {
+	desc   *Desc
+	value  float64
+	labels []string
+}
+
+// samples is an Out that keeps what it receives.
+type samples []sample
+
+func (s *samples) Sample(d *Desc, v float64, lv []string) {
+	*s = append(*s, sample{d, v, slices.Clone(lv)})
 }
 
 // An _info metric's labels describe what does not change with the entity's
 // condition: a status change must move a state set, not start new info
 // series (the state sets carry status).
 func TestInfoLabelsStable(t *testing.T) {
-	varLabels := regexp.MustCompile(`variableLabels: \{([^}]*)\}`)
 	mutable := []string{"status", "state", "configuration_status"}
-	ch := make(chan *prometheus.Desc)
-	c := newSet(t, Available()...).NewTargetCollector(t.Context(), nil, nil)
-	go func() { c.Describe(ch); close(ch) }()
 	infos := 0
-	for d := range ch {
-		name := fqName.FindStringSubmatch(d.String())
-		labels := varLabels.FindStringSubmatch(d.String())
-		require.NotNil(t, name, "descriptor %s", d)
-		require.NotNil(t, labels, "descriptor %s", d)
-		if !strings.HasSuffix(name[1], "_info") {
+	for _, d := range newSet(t, Available()...).Describe() {
+		if !strings.HasSuffix(d.Name, "_info") {
 			continue
 		}
 		infos++
-		for _, l := range strings.Split(labels[1], ",") {
-			assert.NotContains(t, mutable, l, "%s carries the mutable label %q", name[1], l)
+		for _, l := range d.Labels {
+			assert.NotContains(t, mutable, l, "%s carries the mutable label %q", d.Name, l)
 		}
 	}
 	require.GreaterOrEqual(t, infos, 5, "the collectors' info metrics")

@@ -4,7 +4,6 @@ import (
 	"math"
 	"testing"
 
-	"github.com/prometheus/client_golang/prometheus"
 	"github.com/stretchr/testify/require"
 
 	"github.com/vcf-exporter/vcf_exporter/targets"
@@ -19,16 +18,18 @@ func TestDroppedValuesLeftOut(t *testing.T) {
 		Hosts:   []vcfclient.Host{{ID: "h", FQDN: "esx", DomainID: "d", CPUCores: math.NaN(), CPUTotalHertz: 2e9}},
 	}
 	s := &Scrape{Snapshot: &targets.Snapshot{Inventory: inv}}
-	ch := make(chan prometheus.Metric, 100)
-	require.NoError(t, hostCollector{}.Update(t.Context(), s, ch))
-	require.NoError(t, domainCollector{}.Update(t.Context(), s, ch))
-	close(ch)
-	seen := map[*prometheus.Desc]bool{}
-	for m := range ch {
-		seen[m.Desc()] = true
+	var out samples
+	for _, name := range []string{"host", "domain"} {
+		c, err := factories[name](Options{})
+		require.NoError(t, err)
+		require.NoError(t, c.Update(t.Context(), s, &out))
 	}
-	require.False(t, seen[hostMetrics[2].desc], "cpu_cores dropped")
-	require.True(t, seen[hostMetrics[1].desc], "cpu_capacity_hertz kept")
-	require.False(t, seen[domainMetrics[1].desc], "domain cpu_capacity_hertz dropped")
-	require.True(t, seen[domainMetrics[3].desc], "domain memory_capacity_bytes kept")
+	seen := map[string]bool{}
+	for _, smp := range out {
+		seen[smp.desc.Name] = true
+	}
+	require.False(t, seen["vcf_host_cpu_cores"], "cpu_cores dropped")
+	require.True(t, seen["vcf_host_cpu_capacity_hertz"], "cpu_capacity_hertz kept")
+	require.False(t, seen["vcf_domain_cpu_capacity_hertz"], "domain cpu_capacity_hertz dropped")
+	require.True(t, seen["vcf_domain_memory_capacity_bytes"], "domain memory_capacity_bytes kept")
 }

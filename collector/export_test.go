@@ -2,8 +2,6 @@ package collector
 
 import (
 	"testing"
-
-	"github.com/prometheus/client_golang/prometheus"
 )
 
 // For tests of package collector_test (the InfluxDB sink's proof that a new
@@ -11,11 +9,6 @@ import (
 
 // NewDesc is newDesc.
 var NewDesc = newDesc
-
-// Gauge is Scrape.gauge.
-func Gauge(s *Scrape, d *prometheus.Desc, v float64, labels ...string) prometheus.Metric {
-	return s.gauge(d, v, labels...)
-}
 
 // AddCollectorForTest makes c available to NewSet as name during one test
 // (without a flag, and not enabled by default).

@@ -2,17 +2,14 @@ package collector
 
 import (
 	"log/slog"
-	"net/http"
 	"strings"
 	"testing"
 	"time"
 
 	promtestutil "github.com/prometheus/client_golang/prometheus/testutil"
-	promcfg "github.com/prometheus/common/config"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/vcf-exporter/vcf_exporter/config"
 	"github.com/vcf-exporter/vcf_exporter/internal/testutil"
 	"github.com/vcf-exporter/vcf_exporter/targets"
 	"github.com/vcf-exporter/vcf_exporter/vcfclient"
@@ -43,7 +40,7 @@ func TestHealthLeastPrivilege(t *testing.T) {
 	srv, tg, set := healthSet(t, &logs, "domain", "certificate", "task", "service", "backup")
 	srv.Sim.SetForbidden("GET /v1/vcf-services")
 	for range 3 {
-		out := exposition(t, set.NewTargetCollector(t.Context(), tg, nil))
+		out := exposition(t, set, tg)
 		assert.Contains(t, out, "vcf_up 1\n")
 		for _, c := range []string{"domain", "certificate", "task", "backup"} {
 			assert.Contains(t, out, `vcf_scrape_collector_success{collector="`+c+`"} 1`)
@@ -58,28 +55,6 @@ func TestHealthLeastPrivilege(t *testing.T) {
 	assert.Equal(t, 3.0, promtestutil.ToFloat64(set.errors.WithLabelValues("sim", "service")))
 }
 
-// TestHealthNoSecrets: passwords, the PEM and the backup location's
-// credentials reach neither the metrics, the logs nor /probe?debug=true.
-func TestHealthNoSecrets(t *testing.T) {
-	var logs testutil.Buffer
-	srv, tg, set := healthSet(t, &logs, "certificate", "task", "service", "backup", "credential")
-	_, pass := srv.Credentials()
-	out := exposition(t, set.NewTargetCollector(t.Context(), tg, nil))
-	require.Contains(t, out, `vcf_credential_password_expiration_status{domain="mgmt-domain",resource_name="sfo-m01-vc01.sfo.rainpole.io",resource_type="VCENTER",state="EXPIRING",username="root"} 1`)
-	r := targets.NewRegistry(targets.Options{Logger: slog.New(slog.NewTextHandler(&logs, nil))})
-	t.Cleanup(r.Close)
-	user, _ := srv.Credentials()
-	require.NoError(t, r.Apply([]config.TargetConfig{{Name: "sim", URL: srv.URL, Username: user, Password: promcfg.Secret(pass)}}))
-	code, debug := serve(t, ProbeHandler(HandlerOpts{Registry: r, Set: set}), "/probe?target=sim&debug=true")
-	require.Equal(t, http.StatusOK, code)
-	require.Contains(t, debug, "vcf_certificate_expiry_timestamp_seconds")
-	for where, text := range map[string]string{"metrics": out, "logs": logs.String(), "debug probe": debug} {
-		for _, secret := range []string{pass, "BEGIN CERTIFICATE", "MIIF"} {
-			assert.NotContains(t, text, secret, "%s leaks %q", where, secret)
-		}
-	}
-}
-
 // TestHealthTargetDown: while SDDC Manager is unreachable the health
 // collectors fail with the target (no series but the time of the last good
 // read), like the inventory ones.
@@ -88,9 +63,9 @@ func TestHealthTargetDown(t *testing.T) {
 	noRetries := func(c vcfclient.Config) (*vcfclient.Client, error) { c.MaxRetries = -1; return vcfclient.New(c) }
 	tg := newTarget(t, srv, targets.Options{MinRefreshInterval: -1, NewClient: noRetries})
 	set := newSet(t, "service")
-	require.Contains(t, exposition(t, set.NewTargetCollector(t.Context(), tg, nil)), `vcf_service_up{service="LCM"} 1`)
+	require.Contains(t, exposition(t, set, tg), `vcf_service_up{service="LCM"} 1`)
 	srv.Sim.SetFaults(vcfsim.Faults{Outage: time.Hour})
-	out := exposition(t, set.NewTargetCollector(t.Context(), tg, nil))
+	out := exposition(t, set, tg)
 	assert.Contains(t, out, "vcf_up 0\n")
 	assert.Contains(t, out, `vcf_scrape_collector_success{collector="service"} 0`)
 	assert.Contains(t, out, `vcf_health_last_success_timestamp_seconds{kind="service"}`)
@@ -130,14 +105,14 @@ func TestHealthScrapeAddsNoRequest(t *testing.T) {
 	var logs testutil.Buffer
 	srv, tg, set := healthSet(t, &logs, "certificate", "task", "service", "backup")
 	health := []string{"GET /v1/domains/{id}/resource-certificates", "GET /v1/tasks", "GET /v1/vcf-services", "GET /v1/system/backup-configuration"}
-	exposition(t, set.NewTargetCollector(t.Context(), tg, nil))
+	exposition(t, set, tg)
 	first := srv.Sim.Stats()
 	for _, e := range health {
 		require.Positive(t, first[e], e)
 	}
 	assert.EqualValues(t, 1, first["GET /v1/hosts"], "the certificate read uses the scrape's inventory")
 	for range 3 {
-		exposition(t, set.NewTargetCollector(t.Context(), tg, nil))
+		exposition(t, set, tg)
 	}
 	now := srv.Sim.Stats()
 	for _, e := range health {

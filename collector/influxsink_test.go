@@ -6,7 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
 	promcfg "github.com/prometheus/common/config"
 	"github.com/stretchr/testify/require"
 
@@ -25,9 +24,11 @@ var (
 // widgetCollector is a collector the InfluxDB sink has never heard of.
 type widgetCollector struct{}
 
-func (widgetCollector) Describe(ch chan<- *prometheus.Desc) { ch <- widgetsDesc; ch <- widgetInfoDesc }
+func (widgetCollector) Describe() []*collector.Desc {
+	return []*collector.Desc{widgetsDesc, widgetInfoDesc}
+}
 
-func (widgetCollector) Update(_ context.Context, s *collector.Scrape, ch chan<- prometheus.Metric) error {
+func (widgetCollector) Update(_ context.Context, s *collector.Scrape, out collector.Out) error {
 	inv, err := s.Inventory()
 	if err != nil {
 		return err
@@ -38,10 +39,10 @@ func (widgetCollector) Update(_ context.Context, s *collector.Scrape, ch chan<- 
 		if c != nil {
 			cluster, domain = c.Name, s.DomainName(c.DomainID)
 		}
-		ch <- collector.Gauge(s, widgetsDesc, float64(2*h.CPUCores), domain, cluster, h.FQDN)
+		out.Sample(widgetsDesc, 2*h.CPUCores, []string{domain, cluster, h.FQDN})
 	}
 	for _, c := range inv.Clusters {
-		ch <- collector.Gauge(s, widgetInfoDesc, 1, s.DomainName(c.DomainID), c.Name, "blue-"+c.Name)
+		out.Sample(widgetInfoDesc, 1, []string{s.DomainName(c.DomainID), c.Name, "blue-" + c.Name})
 	}
 	return nil
 }

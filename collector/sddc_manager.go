@@ -1,33 +1,38 @@
 package collector
 
 import (
-	"context"
-
-	"github.com/prometheus/client_golang/prometheus"
-
 	"github.com/vcf-exporter/vcf_exporter/vcfclient"
 )
 
 func init() {
-	registerCollector("sddc_manager", true, func(Options) (Collector, error) { return sddcManagerCollector{}, nil })
+	registerCollector("sddc_manager", true, func(Options) (Collector, error) {
+		return listCollector[sddcManagerRow]{families: sddcManagerFamilies, rows: sddcManagerRows}, nil
+	})
 }
 
-var sddcManagerInfoDesc = newDesc("sddc_manager", "info",
-	"SDDC Manager appliance with its version, its major version (5, 9: the API generation) and the domain it belongs to; always 1.",
-	"fqdn", "version", "major_version", "domain")
+type sddcManagerRow struct {
+	*vcfclient.SddcManager
+	domain string
+}
 
-// sddcManagerCollector exposes GET /v1/sddc-managers.
-type sddcManagerCollector struct{}
+var sddcManagerFamilies = []Family[sddcManagerRow]{
+	gauge(newDesc("sddc_manager", "info",
+		"SDDC Manager appliance with its version, its major version (5, 9: the API generation) and the domain it belongs to; always 1.",
+		"fqdn", "version", "major_version", "domain"),
+		func(m *sddcManagerRow, emit Emit) {
+			emit(1, m.FQDN, m.Version, vcfclient.MajorVersion(m.Version), m.domain)
+		}),
+}
 
-func (sddcManagerCollector) Describe(ch chan<- *prometheus.Desc) { ch <- sddcManagerInfoDesc }
-
-func (sddcManagerCollector) Update(_ context.Context, s *Scrape, ch chan<- prometheus.Metric) error {
+// sddcManagerRows lists GET /v1/sddc-managers.
+func sddcManagerRows(s *Scrape, yield func(*sddcManagerRow)) error {
 	inv, err := s.Inventory()
 	if err != nil {
 		return err
 	}
-	for _, m := range inv.SddcManagers {
-		ch <- s.gauge(sddcManagerInfoDesc, 1, m.FQDN, m.Version, vcfclient.MajorVersion(m.Version), s.DomainName(m.DomainID))
+	for i := range inv.SddcManagers {
+		m := &inv.SddcManagers[i]
+		yield(&sddcManagerRow{SddcManager: m, domain: s.DomainName(m.DomainID)})
 	}
 	return nil
 }

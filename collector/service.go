@@ -1,16 +1,14 @@
 package collector
 
 import (
-	"context"
-
-	"github.com/prometheus/client_golang/prometheus"
-
 	"github.com/vcf-exporter/vcf_exporter/targets"
 	"github.com/vcf-exporter/vcf_exporter/vcfclient"
 )
 
 func init() {
-	registerCollector("service", true, newServiceCollector)
+	registerCollector("service", true, func(Options) (Collector, error) {
+		return healthCollector[vcfclient.VcfService]{kind: targets.HealthService, families: serviceFamilies, rows: serviceRows}, nil
+	})
 }
 
 // serviceStates: the reference lists no values for VcfService.status, so
@@ -18,45 +16,27 @@ func init() {
 // vcf_service_up 0), so a reading we did not expect is seen, not hidden.
 var serviceStates = []string{"UP", "DOWN"}
 
-var (
-	serviceMetrics = []metricDef[vcfclient.VcfService]{
-		{newDesc("service", "up",
-			"1 when SDDC Manager reports its service UP (GET /v1/vcf-services), else 0.",
-			"service"), func(v *vcfclient.VcfService) float64 { return boolValue(vcfclient.NormalizeStatus(v.Status) == "UP") }},
-	}
-	serviceStateSets = []stateSetDef[vcfclient.VcfService]{
-		{newDesc("service", "status",
-			"Status of the SDDC Manager service as reported: 1 for the current one, 0 for the others.",
-			"service", "state"), serviceStates,
-			func(v *vcfclient.VcfService) string { return vcfclient.NormalizeStatus(v.Status) }},
-	}
-)
+func serviceLabels(v *vcfclient.VcfService) []string { return []string{v.Name} }
 
-// serviceCollector exposes SDDC Manager's own services.
-type serviceCollector struct{}
-
-func newServiceCollector(Options) (Collector, error) { return serviceCollector{}, nil }
-
-func (serviceCollector) Describe(ch chan<- *prometheus.Desc) {
-	ch <- healthTimestampDesc
-	describeDefs(ch, serviceMetrics)
-	describeDefs(ch, serviceStateSets)
+var serviceFamilies = []Family[vcfclient.VcfService]{
+	number(newDesc("service", "up",
+		"1 when SDDC Manager reports its service UP (GET /v1/vcf-services), else 0.",
+		"service"),
+		serviceLabels, func(v *vcfclient.VcfService) float64 { return boolValue(vcfclient.NormalizeStatus(v.Status) == "UP") }),
+	stateSet(newDesc("service", "status",
+		"Status of the SDDC Manager service as reported: 1 for the current one, 0 for the others.",
+		"service", "state"),
+		serviceStates, serviceLabels, func(v *vcfclient.VcfService) string { return vcfclient.NormalizeStatus(v.Status) }),
 }
 
-func (serviceCollector) version(ctx context.Context, s *Scrape) any {
-	return healthVersion(ctx, s, targets.HealthService)
-}
-
-func (serviceCollector) Update(ctx context.Context, s *Scrape, ch chan<- prometheus.Metric) error {
-	return updateHealth(ctx, s, ch, targets.HealthService, func(h targets.HealthReading) {
-		seen := map[string]bool{}
-		for _, v := range h.Services {
-			if v.Name == "" || seen[v.Name] {
-				continue // one series per service name
-			}
-			seen[v.Name] = true
-			emitDefs(s, ch, serviceMetrics, &v, v.Name)
-			stateSets(s, ch, serviceStateSets, &v, v.Name)
+func serviceRows(_ *Scrape, h *targets.HealthReading, yield func(*vcfclient.VcfService)) {
+	seen := map[string]bool{}
+	for i := range h.Services {
+		v := &h.Services[i]
+		if v.Name == "" || seen[v.Name] {
+			continue // one series per service name
 		}
-	})
+		seen[v.Name] = true
+		yield(v)
+	}
 }

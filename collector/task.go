@@ -1,18 +1,17 @@
 package collector
 
 import (
-	"context"
 	"sort"
 	"time"
-
-	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/vcf-exporter/vcf_exporter/targets"
 	"github.com/vcf-exporter/vcf_exporter/vcfclient"
 )
 
 func init() {
-	registerCollector("task", true, newTaskCollector)
+	registerCollector("task", true, func(Options) (Collector, error) {
+		return healthCollector[taskSummary]{kind: targets.HealthTask, families: taskFamilies, rows: taskRows}, nil
+	})
 }
 
 // taskCount is the number of tasks of one type in one status.
@@ -21,49 +20,30 @@ type taskCount struct {
 	n           int
 }
 
-// taskSummary is what the task metrics are made of.
+// taskSummary is what the task metrics are made of: the one row of a
+// reading.
 type taskSummary struct {
 	counts      []taskCount
 	lastFailure time.Time
 }
 
-var (
-	taskCountMetrics = []metricDef[taskCount]{
-		{newDesc("", "tasks",
-			"SDDC Manager tasks running now or completed in the last 24 hours, by type and status (statuses as in the reference, spellings unified: In Progress is IN_PROGRESS).",
-			"type", "status"), func(c *taskCount) float64 { return float64(c.n) }},
-	}
-	taskSummaryMetrics = []metricDef[taskSummary]{
-		{newDesc("task", "last_failure_timestamp_seconds",
-			"Unix time the newest FAILED or TIMED_OUT SDDC Manager task completed (absent when none in the last 7 days).",
-		), func(t *taskSummary) float64 { return unixSeconds(t.lastFailure) }},
-	}
-)
-
-// taskCollector exposes SDDC Manager's tasks, read incrementally.
-type taskCollector struct{}
-
-func newTaskCollector(Options) (Collector, error) { return taskCollector{}, nil }
-
-func (taskCollector) Describe(ch chan<- *prometheus.Desc) {
-	ch <- healthTimestampDesc
-	describeDefs(ch, taskCountMetrics)
-	describeDefs(ch, taskSummaryMetrics)
+var taskFamilies = []Family[taskSummary]{
+	gauge(newDesc("", "tasks",
+		"SDDC Manager tasks running now or completed in the last 24 hours, by type and status (statuses as in the reference, spellings unified: In Progress is IN_PROGRESS).",
+		"type", "status"),
+		func(t *taskSummary, emit Emit) {
+			for _, c := range t.counts {
+				emit(float64(c.n), c.typ, c.status)
+			}
+		}),
+	number(newDesc("task", "last_failure_timestamp_seconds",
+		"Unix time the newest FAILED or TIMED_OUT SDDC Manager task completed (absent when none in the last 7 days).",
+	), func(*taskSummary) []string { return nil }, func(t *taskSummary) float64 { return unixSeconds(t.lastFailure) }),
 }
 
-func (taskCollector) version(ctx context.Context, s *Scrape) any {
-	return healthVersion(ctx, s, targets.HealthTask)
-}
-
-func (taskCollector) Update(ctx context.Context, s *Scrape, ch chan<- prometheus.Metric) error {
-	return updateHealth(ctx, s, ch, targets.HealthTask, func(h targets.HealthReading) {
-		sum := summarizeTasks(h.Tasks)
-		for i := range sum.counts {
-			c := &sum.counts[i]
-			emitDefs(s, ch, taskCountMetrics, c, c.typ, c.status)
-		}
-		emitDefs(s, ch, taskSummaryMetrics, &sum)
-	})
+func taskRows(_ *Scrape, h *targets.HealthReading, yield func(*taskSummary)) {
+	sum := summarizeTasks(h.Tasks)
+	yield(&sum)
 }
 
 // summarizeTasks counts the ledger's tasks by type and status, sorted.

@@ -47,7 +47,7 @@ func TestDomainUpgradeBlocked910(t *testing.T) {
 		ResourceUpgradeSpecs: []vcfclient.ResourceUpgradeSpec{{ResourceID: mgmt, UpgradeNow: true}}})
 	require.NoError(t, err)
 
-	got := exposition(t, newSet(t, "domain").NewTargetCollector(ctx, newTarget(t, srv, targets.Options{}), nil))
+	got := exposition(t, newSet(t, "domain"), newTarget(t, srv, targets.Options{}))
 	assert.Contains(t, got, `vcf_domain_upgrade_status{domain="mgmt-domain",state="BLOCKED"} 1`)
 	assert.Contains(t, got, `vcf_domain_upgrade_status{domain="mgmt-domain",state="IN_PROGRESS"} 0`)
 	assert.Equal(t, 6, strings.Count(got, `vcf_domain_upgrade_status{domain="mgmt-domain"`))

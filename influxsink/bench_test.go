@@ -15,8 +15,8 @@ import (
 	"github.com/prometheus/common/model"
 	"github.com/stretchr/testify/require"
 
-	"github.com/vcf-exporter/vcf_exporter/collector"
 	"github.com/vcf-exporter/vcf_exporter/config"
+	"github.com/vcf-exporter/vcf_exporter/exposition"
 	"github.com/vcf-exporter/vcf_exporter/targets"
 	"github.com/vcf-exporter/vcf_exporter/vcfsim"
 )
@@ -73,7 +73,7 @@ func BenchmarkSink10kHosts(b *testing.B) {
 		require.NoError(b, err)
 		return n
 	}
-	h := collector.MetricsHandler(collector.HandlerOpts{Registry: e.reg, Set: e.set})
+	h := exposition.MetricsHandler(exposition.HandlerOpts{Registry: e.reg, Set: e.set})
 	scrape := func() {
 		rec := httptest.NewRecorder()
 		h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))

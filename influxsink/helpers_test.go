@@ -21,6 +21,7 @@ import (
 
 	"github.com/vcf-exporter/vcf_exporter/collector"
 	"github.com/vcf-exporter/vcf_exporter/config"
+	"github.com/vcf-exporter/vcf_exporter/exposition"
 	"github.com/vcf-exporter/vcf_exporter/internal/influxtest"
 	itestutil "github.com/vcf-exporter/vcf_exporter/internal/testutil"
 	"github.com/vcf-exporter/vcf_exporter/targets"
@@ -81,7 +82,7 @@ func (e *env) counters(name string) (written, dropped, errs float64) {
 // scrape serves /metrics like the exporter and parses it.
 func (e *env) scrape(t testing.TB) map[string]*dto.MetricFamily {
 	t.Helper()
-	h := collector.MetricsHandler(collector.HandlerOpts{Registry: e.reg, Set: e.set})
+	h := exposition.MetricsHandler(exposition.HandlerOpts{Registry: e.reg, Set: e.set})
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
 	require.Equal(t, 200, rec.Code)

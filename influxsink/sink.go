@@ -60,11 +60,7 @@ func (s *Source) Points(ctx context.Context) []*write.Point {
 	}
 	var out []*write.Point
 	for _, t := range s.Registry.Targets() {
-		reg := prometheus.NewRegistry()
-		if err := reg.Register(s.Set.NewTargetCollector(ctx, t, prometheus.Labels{"target": t.Name})); err != nil {
-			continue // cannot happen with a fresh registry
-		}
-		families, _ := reg.Gather() // a failing collector still leaves the others' series
+		families, _ := s.Set.Gather(ctx, t, map[string]string{"target": t.Name}) // a failing collector still leaves the others' series
 		out = append(out, Convert(families, extra, t.Name, time.Now())...)
 	}
 	return out

@@ -20,6 +20,7 @@ import (
 
 	"github.com/vcf-exporter/vcf_exporter/collector"
 	"github.com/vcf-exporter/vcf_exporter/config"
+	"github.com/vcf-exporter/vcf_exporter/exposition"
 	"github.com/vcf-exporter/vcf_exporter/internal/mosquittotest"
 	"github.com/vcf-exporter/vcf_exporter/internal/testutil"
 	"github.com/vcf-exporter/vcf_exporter/targets"
@@ -84,7 +85,7 @@ func (e *env) sink(t *testing.T, acts Actions, mod func(*config.MQTTConfig)) (*S
 // scrape serves /metrics like the exporter and parses it.
 func (e *env) scrape(t *testing.T) map[string]*dto.MetricFamily {
 	t.Helper()
-	h := collector.MetricsHandler(collector.HandlerOpts{Registry: e.reg, Set: e.set})
+	h := exposition.MetricsHandler(exposition.HandlerOpts{Registry: e.reg, Set: e.set})
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
 	require.Equal(t, 200, rec.Code)

@@ -69,7 +69,7 @@ func TestCommandsIgnoredWithoutInstallAndWhenRetained(t *testing.T) {
 	e := newEnv(t, frozen, vcfsim.WithInventory(1, 1, 1, 0))
 	rec := &recorder{}
 	_, log := e.sink(t, rec, nil)
-	e.ha.waitTopics(t, "homeassistant/", 2+9+5)
+	e.ha.waitTopics(t, "homeassistant/", 2+10+5)
 	base := "vcf_exporter/lab/domain/" + e.domainID(t) + "/"
 	for _, c := range []string{"install", "acknowledge", "cancel"} {
 		payload := map[string]string{"install": "install"}[c]

@@ -95,9 +95,15 @@ var entities = []entityDef{
 		s, _ := v.label("vcf_sddc_manager_info", "version", nil)
 		return orNil(s), true
 	}},
+	// Tasks belong to no domain: the SDDC Manager's, summed over type.
+	{kindSDDCManager, "sensor", "failed_tasks", "Failed tasks", count, ifFamily(failedTasksMetric, func(v *values, _ *device) (any, bool) {
+		t, _ := v.sum(failedTasksMetric, map[string]string{"status": "FAILED"})
+		return t, true
+	})},
 
+	// _info metrics carry no status: the state sets do.
 	{kindDomain, "sensor", "status", "Status", nil, func(v *values, d *device) (any, bool) {
-		return orNil(first(v.label("vcf_domain_info", "status", d.match))), true
+		return orNil(first(v.state("vcf_domain_status", d.match))), true
 	}},
 	{kindDomain, "sensor", "version", "VCF version", nil, func(v *values, d *device) (any, bool) {
 		return orNil(first(v.label("vcf_domain_version_info", "version", d.match))), true
@@ -112,14 +118,13 @@ var entities = []entityDef{
 	// The health collectors' entities: they appear when those families exist.
 	{kindDomain, "sensor", "certificate_expiry_days", "Days to next certificate expiry", map[string]any{"unit_of_measurement": "d", "device_class": "duration", "state_class": "measurement"},
 		daysUntilMin(certificateExpiryMetric)},
-	{kindDomain, "sensor", "failed_tasks", "Failed tasks", count, ifFamily(failedTasksMetric, total(failedTasksMetric))},
 
 	{kindCluster, "sensor", "cpu_usage", "CPU usage", percent, usage("vcf_host_cpu_used_hertz", "vcf_host_cpu_capacity_hertz")},
 	{kindCluster, "sensor", "memory_usage", "Memory usage", percent, usage("vcf_host_memory_used_bytes", "vcf_host_memory_capacity_bytes")},
 	{kindCluster, "sensor", "storage_usage", "Storage usage", percent, usage("vcf_host_storage_used_bytes", "vcf_host_storage_capacity_bytes")},
 	{kindCluster, "sensor", "hosts", "Hosts", count, total("vcf_cluster_hosts")},
 	{kindCluster, "sensor", "status", "Status", nil, func(v *values, d *device) (any, bool) {
-		return orNil(first(v.label("vcf_cluster_info", "status", d.match))), true
+		return orNil(first(v.state("vcf_cluster_status", d.match))), true
 	}},
 
 	{kindHost, "sensor", "cpu_usage", "CPU usage", percent, usage("vcf_host_cpu_used_hertz", "vcf_host_cpu_capacity_hertz")},
@@ -130,11 +135,13 @@ var entities = []entityDef{
 	}},
 }
 
-// The health collectors' families (certificates, tasks). Until they exist
-// the entities reading them are left out.
+// The health collectors' families (collector/certificate.go, task.go):
+// the entities reading them exist only while those collectors serve them.
 const (
+	// labels domain, resource_type, resource_name
 	certificateExpiryMetric = "vcf_certificate_expiry_timestamp_seconds"
-	failedTasksMetric       = "vcf_tasks_failed"
+	// labels type, status: the tasks of a type in a status
+	failedTasksMetric = "vcf_tasks"
 )
 
 func usage(used, capacity string) func(v *values, d *device) (any, bool) {

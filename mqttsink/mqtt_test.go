@@ -81,8 +81,10 @@ func TestDiscoveryEveryDeviceValuesEqualMetrics(t *testing.T) {
 	domains, clusters := fams["vcf_domain_info"].GetMetric(), fams["vcf_cluster_info"].GetMetric()
 	require.NotEmpty(t, domains)
 	require.NotEmpty(t, clusters)
-	// SDDC Manager: 2; per domain 6 sensors, the update entity, 2 buttons; per cluster 5 sensors.
-	configs := e.ha.waitTopics(t, "homeassistant/", 2+9*len(domains)+5*len(clusters))
+	// SDDC Manager: 2 (the frozen clock leaves no task in the window, so no
+	// failed tasks); per domain 7 sensors (certificate expiry included), the
+	// update entity, 2 buttons; per cluster 5 sensors.
+	configs := e.ha.waitTopics(t, "homeassistant/", 2+10*len(domains)+5*len(clusters))
 	for topic, payload := range configs {
 		require.NoError(t, checkDiscovery("homeassistant", topic, []byte(payload)))
 		checkStateOf(t, e.ha, payload)
@@ -100,7 +102,7 @@ func TestDiscoveryEveryDeviceValuesEqualMetrics(t *testing.T) {
 		l := labels(d)
 		name, id := l["domain"], l["domain_id"]
 		match := map[string]string{"domain": name}
-		for _, object := range []string{"status", "version", "cpu_usage", "memory_usage", "storage_usage", "hosts"} {
+		for _, object := range []string{"status", "version", "cpu_usage", "memory_usage", "storage_usage", "hosts", "certificate_expiry_days"} {
 			cfg := configs[fmt.Sprintf("homeassistant/sensor/lab/vcf_lab_domain_%s_%s/config", id, object)]
 			require.NotEmpty(t, cfg, "domain %s %s", name, object)
 			var c map[string]any
@@ -109,7 +111,7 @@ func TestDiscoveryEveryDeviceValuesEqualMetrics(t *testing.T) {
 			assert.Equal(t, "vcf_lab", c["device"].(map[string]any)["via_device"])
 		}
 		st := stateOf(t, e.ha, "vcf_exporter/lab/domain/"+id+"/state")
-		assert.Equal(t, l["status"], st["status"], name)
+		assert.Equal(t, currentState(fams, "vcf_domain_status", match), st["status"], name)
 		assert.InDelta(t, pct(fams, "vcf_domain_cpu_used_hertz", "vcf_domain_cpu_capacity_hertz", match), st["cpu_usage"], 1e-9, name)
 		assert.InDelta(t, pct(fams, "vcf_domain_memory_used_bytes", "vcf_domain_memory_capacity_bytes", match), st["memory_usage"], 1e-9, name)
 		assert.InDelta(t, pct(fams, "vcf_domain_storage_used_bytes", "vcf_domain_storage_capacity_bytes", match), st["storage_usage"], 1e-9, name)
@@ -151,16 +153,64 @@ func TestDiscoveryEveryDeviceValuesEqualMetrics(t *testing.T) {
 		assert.InDelta(t, pct(fams, "vcf_host_memory_used_bytes", "vcf_host_memory_capacity_bytes", match), st["memory_usage"], 1e-9)
 		assert.InDelta(t, pct(fams, "vcf_host_storage_used_bytes", "vcf_host_storage_capacity_bytes", match), st["storage_usage"], 1e-9)
 		assert.InDelta(t, sumOf(fams, "vcf_cluster_hosts", match), st["hosts"], 1e-9)
-		assert.Equal(t, l["status"], st["status"])
+		assert.Equal(t, currentState(fams, "vcf_cluster_status", match), st["status"])
 	}
+}
+
+// currentState is the state a state set's series at 1 names (nil: none).
+func currentState(fams map[string]*dto.MetricFamily, family string, match map[string]string) any {
+	for _, m := range fams[family].GetMetric() {
+		l := labels(m)
+		ok := m.GetGauge().GetValue() == 1
+		for k, v := range match {
+			ok = ok && l[k] == v
+		}
+		if ok {
+			return l["state"]
+		}
+	}
+	return nil
+}
+
+// TestHealthEntities: with the health collectors on, a domain's "Days to
+// next certificate expiry" is its earliest vcf_certificate_expiry_timestamp_seconds
+// and the SDDC Manager's "Failed tasks" is vcf_tasks{status="FAILED"}
+// summed over type.
+func TestHealthEntities(t *testing.T) {
+	e := newEnv(t, vcfsim.WithInventory(1, 1, 1, 0))
+	e.sim.Sim.AddTask("Commissioning host", "HOST_COMMISSION", time.Now().Add(-time.Hour), time.Minute, true)
+	e.sim.Sim.AddTask("Upgrading domain", "UPGRADE", time.Now().Add(-time.Hour), time.Minute, true)
+	fams := e.scrape(t)
+	failed := sumOf(fams, "vcf_tasks", map[string]string{"status": "FAILED"})
+	require.GreaterOrEqual(t, failed, 2.0, "two types at least")
+	d := labels(fams["vcf_domain_info"].GetMetric()[0])
+	earliest := math.Inf(1)
+	for _, m := range fams["vcf_certificate_expiry_timestamp_seconds"].GetMetric() {
+		if labels(m)["domain"] == d["domain"] {
+			earliest = min(earliest, m.GetGauge().GetValue())
+		}
+	}
+	require.False(t, math.IsInf(earliest, 1), "the domain has certificates")
+
+	e.sink(t, nil, nil)
+	configs := e.ha.waitTopics(t, "homeassistant/", 3+10+5)
+	require.Contains(t, configs, "homeassistant/sensor/lab/vcf_lab_failed_tasks/config")
+	require.Contains(t, configs, "homeassistant/sensor/lab/vcf_lab_domain_"+d["domain_id"]+"_certificate_expiry_days/config")
+	for topic, payload := range configs {
+		require.NoError(t, checkDiscovery("homeassistant", topic, []byte(payload)))
+		checkStateOf(t, e.ha, payload)
+	}
+	assert.InDelta(t, failed, stateOf(t, e.ha, "vcf_exporter/lab/state")["failed_tasks"], 1e-9)
+	days := float64(int((earliest - float64(time.Now().Unix())) / 86400))
+	assert.InDelta(t, days, stateOf(t, e.ha, "vcf_exporter/lab/domain/"+d["domain_id"]+"/state")["certificate_expiry_days"], 1)
 }
 
 // With --mqtt.hosts every assigned host is a device of its cluster.
 func TestHostsOnlyWhenAsked(t *testing.T) {
 	e := newEnv(t, frozen, vcfsim.WithInventory(1, 1, 2, 1))
 	e.sink(t, nil, func(c *config.MQTTConfig) { c.Hosts = true })
-	// SDDC Manager 2, domain 9, cluster 5, two assigned hosts 4 each; the unassigned host is left out.
-	configs := e.ha.waitTopics(t, "homeassistant/", 2+9+5+2*4)
+	// SDDC Manager 2, domain 10, cluster 5, two assigned hosts 4 each; the unassigned host is left out.
+	configs := e.ha.waitTopics(t, "homeassistant/", 2+10+5+2*4)
 	hosts := 0
 	for topic, payload := range configs {
 		require.NoError(t, checkDiscovery("homeassistant", topic, []byte(payload)))
@@ -177,7 +227,7 @@ func TestHostsOnlyWhenAsked(t *testing.T) {
 func TestRepublishOnBirthAndAfterBrokerRestart(t *testing.T) {
 	e := newEnv(t, frozen, vcfsim.WithInventory(1, 1, 1, 0))
 	_, log := e.sink(t, nil, nil)
-	want := 2 + 9 + 5
+	want := 2 + 10 + 5
 	e.ha.waitTopics(t, "homeassistant/", want)
 	topic := "homeassistant/sensor/lab/vcf_lab_version/config"
 	before := len(e.ha.historyOf(topic))
@@ -201,7 +251,7 @@ func TestRepublishOnBirthAndAfterBrokerRestart(t *testing.T) {
 func TestVanishedEntitiesGetEmptyConfigs(t *testing.T) {
 	e := newEnv(t, frozen, vcfsim.WithInventory(1, 1, 1, 0))
 	s, _ := e.sink(t, nil, nil)
-	configs := e.ha.waitTopics(t, "homeassistant/", 2+9+5)
+	configs := e.ha.waitTopics(t, "homeassistant/", 2+10+5)
 	require.NoError(t, e.reg.Apply(nil))
 	s.signal(s.poke)
 	e.ha.waitTopics(t, "homeassistant/", 0)
@@ -243,7 +293,7 @@ func TestUnreachableSDDCManagerMakesEntitiesUnavailable(t *testing.T) {
 	e := newEnvWith(t, targets.Options{MinRefreshInterval: time.Millisecond, UpgradeCheckInterval: time.Hour},
 		frozen, vcfsim.WithInventory(1, 1, 1, 0))
 	s, _ := e.sink(t, nil, nil)
-	configs := e.ha.waitTopics(t, "homeassistant/", 2+9+5)
+	configs := e.ha.waitTopics(t, "homeassistant/", 2+10+5)
 	require.Equal(t, "online", e.ha.get("vcf_exporter/lab/availability"))
 	require.NoError(t, e.sim.Close())
 	s.signal(s.poke)

@@ -17,11 +17,7 @@ import (
 // shared snapshot, or a refresh through its single-flight fetch), plus the
 // series of extra (the workflows) that carry target=<t.Name>.
 func render(ctx context.Context, set *collector.Set, extra prometheus.Gatherer, t *targets.Target, now time.Time) *values {
-	reg := prometheus.NewRegistry()
-	var families []*dto.MetricFamily
-	if reg.Register(set.NewTargetCollector(ctx, t, prometheus.Labels{"target": t.Name})) == nil {
-		families, _ = reg.Gather() // a failing collector still leaves the others' series
-	}
+	families, _ := set.Gather(ctx, t, map[string]string{"target": t.Name}) // a failing collector still leaves the others' series
 	if extra != nil {
 		more, _ := extra.Gather() // what could be gathered; errors are /metrics' to report
 		families = append(families, more...)

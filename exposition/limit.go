@@ -1,15 +1,18 @@
-package collector
+package exposition
 
 import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"strings"
 	"time"
 
 	"golang.org/x/sync/singleflight"
+
+	"github.com/vcf-exporter/vcf_exporter/collector"
 )
 
 // ScrapeLimiter protects the exporter from many scrapers at once, across
@@ -116,7 +119,7 @@ type recorder struct {
 	header   http.Header
 	code     int
 	body     bytes.Buffer // written since the last segment
-	segments [][]byte     // the answer before body
+	segments []segment    // the answer before body
 	deadline time.Time
 	late     bool
 }
@@ -129,14 +132,41 @@ func (r *recorder) writeRetained(b []byte) (int, error) {
 		return 0, os.ErrDeadlineExceeded
 	}
 	r.endSegment()
-	r.segments = append(r.segments, b)
+	r.segments = append(r.segments, segment{b: b})
 	return len(b), nil
+}
+
+// writeFamily keeps a cached family's sample lines (never modified) as a
+// segment of the answer.
+func (r *recorder) writeFamily(f *collector.TextFamily) error {
+	if time.Now().After(r.deadline) {
+		r.late = true
+		return os.ErrDeadlineExceeded
+	}
+	r.endSegment()
+	r.segments = append(r.segments, segment{f: f})
+	return nil
+}
+
+// segment is bytes, or a cached family's sample lines.
+type segment struct {
+	b []byte
+	f *collector.TextFamily
+}
+
+func (s segment) writeTo(w io.Writer) error {
+	if s.f != nil {
+		_, err := s.f.WriteTo(w)
+		return err
+	}
+	_, err := w.Write(s.b)
+	return err
 }
 
 // endSegment turns what was written since the last segment into one.
 func (r *recorder) endSegment() {
 	if r.body.Len() > 0 {
-		r.segments = append(r.segments, bytes.Clone(r.body.Bytes()))
+		r.segments = append(r.segments, segment{b: bytes.Clone(r.body.Bytes())})
 		r.body.Reset()
 	}
 }
@@ -161,8 +191,8 @@ func (r *recorder) replay(w http.ResponseWriter) {
 		w.Header()[k] = v
 	}
 	w.WriteHeader(r.code)
-	for _, b := range r.segments {
-		if _, err := w.Write(b); err != nil {
+	for _, s := range r.segments {
+		if err := s.writeTo(w); err != nil {
 			return
 		}
 	}

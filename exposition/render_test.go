@@ -1,4 +1,4 @@
-package collector
+package exposition
 
 import (
 	"bufio"
@@ -17,15 +17,14 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/prometheus/client_golang/prometheus/testutil"
-	promcfg "github.com/prometheus/common/config"
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
 	"github.com/stretchr/testify/require"
 
-	"github.com/vcf-exporter/vcf_exporter/config"
+	"github.com/vcf-exporter/vcf_exporter/collector"
+	"github.com/vcf-exporter/vcf_exporter/internal/simtest"
 	itestutil "github.com/vcf-exporter/vcf_exporter/internal/testutil"
 	"github.com/vcf-exporter/vcf_exporter/targets"
-	"github.com/vcf-exporter/vcf_exporter/vcfsim"
 )
 
 // get serves target with h and returns the answer's body, decompressed
@@ -75,13 +74,11 @@ func gzipMembers(t *testing.T, b []byte) int {
 	}
 }
 
-// slowText is what client_golang renders for one scrape of tg (the path the
-// cache replaces).
-func slowText(t *testing.T, set *Set, tg *targets.Target, labels prometheus.Labels) string {
+// slowText is what client_golang's encoder writes for the families of one
+// scrape of tg, as protobuf scrapes and the InfluxDB sink get them.
+func slowText(t *testing.T, set *collector.Set, tg *targets.Target, labels map[string]string) string {
 	t.Helper()
-	reg := prometheus.NewPedanticRegistry()
-	require.NoError(t, reg.Register(set.NewTargetCollector(t.Context(), tg, labels)))
-	mfs, err := reg.Gather()
+	mfs, err := set.Gather(t.Context(), tg, labels)
 	require.NoError(t, err)
 	var buf bytes.Buffer
 	for _, mf := range mfs {
@@ -93,10 +90,9 @@ func slowText(t *testing.T, set *Set, tg *targets.Target, labels prometheus.Labe
 
 // promhttpAnswer is client_golang's answer (body, content type) to a scrape
 // of tg with the given Accept header.
-func promhttpAnswer(t *testing.T, set *Set, tg *targets.Target, accept string) (string, string) {
+func promhttpAnswer(t *testing.T, set *collector.Set, tg *targets.Target, accept string) (string, string) {
 	t.Helper()
-	reg := prometheus.NewPedanticRegistry()
-	require.NoError(t, reg.Register(set.NewTargetCollector(t.Context(), tg, nil)))
+	reg := set.Gatherer(t.Context(), tg, nil)
 	rec := httptest.NewRecorder()
 	req := httptest.NewRequest(http.MethodGet, "/", nil)
 	req.Header.Set("Accept", accept)
@@ -118,29 +114,20 @@ func maskDurations(s string) string {
 
 func maskScrapeDuration(s string) string { return scrapeDuration.ReplaceAllString(s, "$1 <duration>") }
 
-// mediumSim has families large enough to be cached as gzip members:
-// 2 domains x 2 clusters x 60 hosts.
-func mediumSim(t testing.TB) *vcfsim.Server { return sizedSim(t, 2, 2, 60, 1) }
+var (
+	fixedNow    = simtest.FixedNow
+	smallSim    = simtest.Small
+	mediumSim   = simtest.Medium
+	sizedSim    = simtest.Sized
+	simRegistry = simtest.Registry
+	mustGet     = simtest.Get
+)
 
-// simRegistry returns a registry of targets named names, all watching srv.
-func simRegistry(t testing.TB, srv *vcfsim.Server, opts targets.Options, names ...string) *targets.Registry {
+func newSet(t testing.TB, names ...string) *collector.Set {
 	t.Helper()
-	r := targets.NewRegistry(opts)
-	t.Cleanup(r.Close)
-	user, pass := srv.Credentials()
-	var tcs []config.TargetConfig
-	for _, n := range names {
-		tcs = append(tcs, config.TargetConfig{Name: n, URL: srv.URL, Username: user, Password: promcfg.Secret(pass)})
-	}
-	require.NoError(t, r.Apply(tcs))
-	return r
-}
-
-func mustGet(t testing.TB, r *targets.Registry, name string) *targets.Target {
-	t.Helper()
-	tg, ok := r.Get(name)
-	require.True(t, ok)
-	return tg
+	s, err := collector.NewSet(collector.Options{}, names...)
+	require.NoError(t, err)
+	return s
 }
 
 // TestCachedOutputIsClientGolangOutput: /probe from the cache is byte for
@@ -150,7 +137,7 @@ func mustGet(t testing.TB, r *targets.Registry, name string) *targets.Target {
 func TestCachedOutputIsClientGolangOutput(t *testing.T) {
 	reg := simRegistry(t, mediumSim(t), targets.Options{MinRefreshInterval: time.Hour, Now: func() time.Time { return fixedNow }}, "sim")
 	tg := mustGet(t, reg, "sim")
-	set := newSet(t, DefaultEnabled()...)
+	set := newSet(t, collector.DefaultEnabled()...)
 	h := ProbeHandler(HandlerOpts{Registry: reg, Set: set})
 
 	plain, hdr := get(t, h, "/probe?target=sim", false)
@@ -193,14 +180,14 @@ func TestCachedOutputIsClientGolangOutput(t *testing.T) {
 // client_golang, and gzip decodes to the same text.
 func TestMetricsMergesTargets(t *testing.T) {
 	reg := simRegistry(t, mediumSim(t), targets.Options{MinRefreshInterval: time.Hour, Now: func() time.Time { return fixedNow }}, "a", "b")
-	set := newSet(t, DefaultEnabled()...)
+	set := newSet(t, collector.DefaultEnabled()...)
 	h := MetricsHandler(HandlerOpts{Registry: reg, Set: set})
 
 	plain, _ := get(t, h, "/metrics", false)
 	checkParses(t, plain)
 	var want []string
 	for _, name := range []string{"a", "b"} {
-		want = append(want, sampleLines(slowText(t, set, mustGet(t, reg, name), prometheus.Labels{"target": name}))...)
+		want = append(want, sampleLines(slowText(t, set, mustGet(t, reg, name), map[string]string{"target": name}))...)
 	}
 	var got []string
 	for _, l := range sampleLines(plain) {
@@ -232,7 +219,7 @@ func sampleLines(text string) []string {
 func TestCacheFollowsSnapshotAndUpgradeCheck(t *testing.T) {
 	clk := itestutil.NewClock(fixedNow)
 	reg := simRegistry(t, smallSim(t), targets.Options{MinRefreshInterval: time.Minute, Now: clk.Now}, "sim")
-	h := ProbeHandler(HandlerOpts{Registry: reg, Set: newSet(t, DefaultEnabled()...)})
+	h := ProbeHandler(HandlerOpts{Registry: reg, Set: newSet(t, collector.DefaultEnabled()...)})
 	line := func(text, prefix string) string {
 		for _, l := range strings.Split(text, "\n") {
 			if strings.HasPrefix(l, prefix) {
@@ -293,53 +280,12 @@ func checkParses(t *testing.T, text string) {
 	}
 }
 
-// TestEncoderSortsAndRejectsDuplicates: samples come out in client_golang's
-// order (label values in label name order, "a" before "a-b" before "b"),
-// and a repeated series is reported and written once.
-func TestEncoderSortsAndRejectsDuplicates(t *testing.T) {
-	desc := newDesc("test", "value", "A test gauge.", "x", "y")
-	e := newEncoder(textFormats[expfmt.TypeTextPlain])
-	for _, xy := range [][2]string{{"b", "1"}, {"a-b", "1"}, {"a", "2"}, {"a", "1"}, {"b", "1"}} {
-		e.add(prometheus.MustNewConstMetric(desc, prometheus.GaugeValue, 1, xy[0], xy[1]))
-	}
-	r, err := e.finish()
-	require.ErrorContains(t, err, `duplicate series vcf_test_value{x="b",y="1"} 1`)
-	require.Len(t, r, 1)
-	require.Equal(t, "# HELP vcf_test_value A test gauge.\n# TYPE vcf_test_value gauge\n", string(r[0].header))
-	require.Equal(t, `vcf_test_value{x="a",y="1"} 1
-vcf_test_value{x="a",y="2"} 1
-vcf_test_value{x="a-b",y="1"} 1
-vcf_test_value{x="b",y="1"} 1
-`, string(r[0].body))
-}
-
-// TestRenderGaugeChecksLikeConstMetric: what NewConstMetric rejects (a
-// wrong number of label values, invalid UTF-8) is an error of the render,
-// not a panic and not a broken line; the constant labels take their sorted
-// place.
-func TestRenderGaugeChecksLikeConstMetric(t *testing.T) {
-	desc := prometheus.NewDesc("vcf_test_checked", "A checked gauge.", []string{"x", "z"}, prometheus.Labels{"y": "const"})
-	setSpec(desc, descSpec{fqName: "vcf_test_checked", help: "A checked gauge.", labels: []string{"x", "z"}, constLabels: prometheus.Labels{"y": "const"}})
-	s := &Scrape{render: true}
-	e := newEncoder(textFormats[expfmt.TypeTextPlain])
-	e.add(s.gauge(desc, 1, "a", "b"))
-	e.add(s.gauge(desc, 1, "only one"))
-	e.add(s.gauge(desc, 1, "bad\xff", "b"))
-	r, err := e.finish()
-	require.ErrorContains(t, err, "1 label values for 2 labels")
-	require.ErrorContains(t, err, "not valid UTF-8")
-	require.Equal(t, `vcf_test_checked{x="a",y="const",z="b"} 1`+"\n", string(r[0].body))
-
-	_, err = prometheus.NewConstMetric(desc, prometheus.GaugeValue, 1, "only one")
-	require.Error(t, err, "client_golang rejects it too")
-}
-
 // TestCachedAnswerThroughScrapeLimiter: shared through the ScrapeLimiter,
 // which keeps the cache's bytes by reference, the answer is the same as
 // served directly, plain and gzip.
 func TestCachedAnswerThroughScrapeLimiter(t *testing.T) {
 	reg := simRegistry(t, mediumSim(t), targets.Options{MinRefreshInterval: time.Hour, Now: func() time.Time { return fixedNow }}, "sim")
-	h := ProbeHandler(HandlerOpts{Registry: reg, Set: newSet(t, DefaultEnabled()...)})
+	h := ProbeHandler(HandlerOpts{Registry: reg, Set: newSet(t, collector.DefaultEnabled()...)})
 	// As main wires /metrics: instrumented, then limited; the cached bytes
 	// go under the instrumentation's writer (Unwrap) to the recorder.
 	self := prometheus.NewRegistry()
@@ -363,7 +309,7 @@ promhttp_metric_handler_requests_total{code="503"} 0
 	_, _ = rec.writeRetained(body)
 	_, _ = rec.Write([]byte("end\n"))
 	rec.endSegment()
-	require.Same(t, &body[0], &rec.segments[1][0], "kept by reference")
+	require.Same(t, &body[0], &rec.segments[1].b[0], "kept by reference")
 	out := httptest.NewRecorder()
 	rec.replay(out)
 	require.Equal(t, "live\ncached\nend\n", out.Body.String())

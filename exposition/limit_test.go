@@ -1,4 +1,4 @@
-package collector
+package exposition
 
 import (
 	"fmt"
@@ -15,6 +15,7 @@ import (
 	promcfg "github.com/prometheus/common/config"
 	"github.com/stretchr/testify/require"
 
+	"github.com/vcf-exporter/vcf_exporter/collector"
 	"github.com/vcf-exporter/vcf_exporter/config"
 	"github.com/vcf-exporter/vcf_exporter/targets"
 	"github.com/vcf-exporter/vcf_exporter/vcfsim"
@@ -185,7 +186,7 @@ func BenchmarkConcurrentScrapes(b *testing.B) {
 	r := targets.NewRegistry(targets.Options{MinRefreshInterval: time.Hour})
 	b.Cleanup(r.Close)
 	require.NoError(b, r.Apply([]config.TargetConfig{{Name: "sim", URL: srv.URL, Username: cfg.Username, Password: promcfg.Secret(cfg.Password)}}))
-	direct := MetricsHandler(HandlerOpts{Registry: r, Set: newSet(b, DefaultEnabled()...)})
+	direct := MetricsHandler(HandlerOpts{Registry: r, Set: newSet(b, collector.DefaultEnabled()...)})
 	for _, bc := range []struct {
 		name string
 		h    http.Handler

@@ -1,4 +1,9 @@
-package collector
+// Package exposition serves what package collector produces: /metrics
+// (every target, labelled target="<name>", with the exporter's own metrics)
+// and /probe (one target), negotiating the format (text, OpenMetrics from
+// the render cache; protobuf converted from the same families), gzip, and
+// the scrape limiter.
+package exposition
 
 import (
 	"context"
@@ -14,9 +19,11 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
 	yaml "go.yaml.in/yaml/v2"
 
+	"github.com/vcf-exporter/vcf_exporter/collector"
 	"github.com/vcf-exporter/vcf_exporter/internal/syncbuf"
 	"github.com/vcf-exporter/vcf_exporter/targets"
 	"github.com/vcf-exporter/vcf_exporter/vcfclient"
@@ -25,7 +32,7 @@ import (
 // HandlerOpts configure MetricsHandler and ProbeHandler.
 type HandlerOpts struct {
 	Registry *targets.Registry
-	Set      *Set
+	Set      *collector.Set
 	// Self gathers the exporter's own metrics (build info, process, ...);
 	// served by /metrics only.
 	Self   prometheus.Gatherer
@@ -98,7 +105,7 @@ const ExporterMetrics = "exporter"
 // setFor applies the collect[] URL parameters (node_exporter's filter):
 // /metrics?collect[]=domain&collect[]=upgrade runs only those collectors.
 // exporter reports whether collect[]=exporter was given (see ExporterMetrics).
-func (o *HandlerOpts) setFor(w http.ResponseWriter, r *http.Request, allowExporter bool) (set *Set, exporter, ok bool) {
+func (o *HandlerOpts) setFor(w http.ResponseWriter, r *http.Request, allowExporter bool) (set *collector.Set, exporter, ok bool) {
 	names := r.URL.Query()["collect[]"]
 	if len(names) == 0 {
 		return o.Set, false, true
@@ -119,7 +126,7 @@ func (o *HandlerOpts) setFor(w http.ResponseWriter, r *http.Request, allowExport
 // plus the exporter's own metrics and each API client's metrics.
 func MetricsHandler(o HandlerOpts) http.Handler {
 	o.defaults()
-	cache := NewCache()
+	cache := collector.NewCache()
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		set, exporter, ok := o.setFor(w, r, true)
 		if !ok {
@@ -128,48 +135,56 @@ func MetricsHandler(o HandlerOpts) http.Handler {
 		ctx, cancel := context.WithTimeout(r.Context(), ScrapeTimeout(r, o.DefaultTimeout, o.TimeoutOffset))
 		defer cancel()
 		ts := o.Registry.Targets()
-		if format, tf := negotiate(r); tf != nil {
-			cache.retain(func(t *targets.Target) bool { return slices.Contains(ts, t) })
-			outs := make([]cachedOutput, len(ts))
-			var wg sync.WaitGroup
-			for i, t := range ts {
-				if exporter && len(set.names) == 0 { // collect[]=exporter alone: no SDDC Manager is scraped
-					break
-				}
-				wg.Go(func() {
-					outs[i].parts = set.NewTargetCollector(ctx, t, prometheus.Labels{"target": t.Name}).renderings(cache, tf)
-				})
+		// collect[]=exporter alone: no SDDC Manager is scraped.
+		scrape := !exporter || len(set.Names()) > 0
+		format, tf := negotiate(r)
+		if tf != nil {
+			cache.Retain(func(t *targets.Target) bool { return slices.Contains(ts, t) })
+		}
+		outs := make([][]collector.Rendering, len(ts))
+		fams := make([]prometheus.Gatherer, len(ts))
+		var wg sync.WaitGroup
+		for i, t := range ts {
+			if !scrape {
+				break
 			}
-			wg.Wait()
-			// The API clients' metrics, after the scrape's requests.
-			clients := prometheus.NewRegistry()
-			for _, t := range ts {
-				if t.Client != nil {
-					if err := clients.Register(prometheus.WrapCollectorWith(prometheus.Labels{"target": t.Name}, t.Client)); err != nil {
-						o.Logger.Error("registering target client collector", "target", t.Name, "err", err)
-					}
+			labels := map[string]string{"target": t.Name}
+			wg.Go(func() {
+				if tf != nil {
+					outs[i] = cache.Render(ctx, set, t, tf, labels)
+				} else {
+					fams[i] = gathered1(set.Gather(ctx, t, labels))
+				}
+			})
+		}
+		wg.Wait()
+		// The API clients' metrics, after the scrape's requests.
+		clients := prometheus.NewRegistry()
+		for _, t := range ts {
+			if t.Client != nil {
+				if err := clients.Register(prometheus.WrapCollectorWith(prometheus.Labels{"target": t.Name}, t.Client)); err != nil {
+					o.Logger.Error("registering target client collector", "target", t.Name, "err", err)
 				}
 			}
+		}
+		if tf != nil {
 			o.serveCached(w, r, format, tf, outs, prometheus.Gatherers{o.Self, clients})
 			return
 		}
-		reg := prometheus.NewRegistry()
-		for _, t := range ts {
-			labels := prometheus.Labels{"target": t.Name}
-			var c sequence
-			if !exporter || len(set.names) > 0 { // collect[]=exporter alone: no SDDC Manager is scraped
-				c = append(c, set.NewTargetCollector(ctx, t, labels))
-			}
-			if t.Client != nil {
-				c = append(c, prometheus.WrapCollectorWith(labels, t.Client))
-			}
-			if err := reg.Register(c); err != nil {
-				o.Logger.Error("registering target collector", "target", t.Name, "err", err)
+		var gathered prometheus.Gatherers
+		for _, g := range fams {
+			if g != nil {
+				gathered = append(gathered, g)
 			}
 		}
 		// The targets first: their scrape creates the per-target self-metrics series.
-		o.serve(w, r, prometheus.Gatherers{reg, o.Self})
+		o.serve(w, r, append(gathered, clients, o.Self))
 	})
+}
+
+// gathered1 is a Gatherer of families already gathered.
+func gathered1(mfs []*dto.MetricFamily, err error) prometheus.Gatherer {
+	return prometheus.GathererFunc(func() ([]*dto.MetricFamily, error) { return mfs, err })
 }
 
 // ProbeHandler serves /probe?target=<name>: one target's metrics, without a
@@ -177,7 +192,7 @@ func MetricsHandler(o HandlerOpts) http.Handler {
 // 400.
 func ProbeHandler(o HandlerOpts) http.Handler {
 	o.defaults()
-	cache := NewCache()
+	cache := collector.NewCache()
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		name := r.URL.Query().Get("target")
 		if name == "" {
@@ -200,13 +215,11 @@ func ProbeHandler(o HandlerOpts) http.Handler {
 			return
 		}
 		if format, tf := negotiate(r); tf != nil {
-			cache.retain(func(c *targets.Target) bool { cur, ok := o.Registry.Get(c.Name); return ok && cur == c })
-			o.serveCached(w, r, format, tf, []cachedOutput{{parts: set.NewTargetCollector(ctx, t, nil).renderings(cache, tf)}}, nil)
+			cache.Retain(func(c *targets.Target) bool { cur, ok := o.Registry.Get(c.Name); return ok && cur == c })
+			o.serveCached(w, r, format, tf, [][]collector.Rendering{cache.Render(ctx, set, t, tf, nil)}, nil)
 			return
 		}
-		reg := prometheus.NewRegistry()
-		reg.MustRegister(set.NewTargetCollector(ctx, t, nil))
-		o.serve(w, r, reg)
+		o.serve(w, r, set.Gatherer(ctx, t, nil))
 	})
 }
 
@@ -214,15 +227,13 @@ func ProbeHandler(o HandlerOpts) http.Handler {
 // does: the log of this probe (API requests of a fetch it started, each
 // collector's outcome, the inventory served), the metrics it would have
 // returned, and the target's configuration with secrets as <secret>.
-func debugProbe(ctx context.Context, w http.ResponseWriter, t *targets.Target, set *Set) {
+func debugProbe(ctx context.Context, w http.ResponseWriter, t *targets.Target, set *collector.Set) {
 	// A fetch this probe started may outlive it (it is shared and detached)
 	// and keep logging: the buffer must be safe for that.
 	logs := &syncbuf.Buffer{}
 	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	logger.Info("Beginning probe", "target", t.Name, "url", t.URL(), "collectors", strings.Join(set.names, ","))
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(set.NewTargetCollector(vcfclient.WithRequestLog(ctx, logger), t, nil))
-	mfs, gatherErr := reg.Gather()
+	logger.Info("Beginning probe", "target", t.Name, "url", t.URL(), "collectors", strings.Join(set.Names(), ","))
+	mfs, gatherErr := set.Gather(vcfclient.WithRequestLog(ctx, logger), t, nil)
 	if s := t.LastSnapshot(); s == nil {
 		logger.Error("no inventory fetch has finished", "err", ctx.Err())
 	} else if s.Up() {
@@ -250,20 +261,4 @@ func debugProbe(ctx context.Context, w http.ResponseWriter, t *targets.Target, s
 		b = []byte(err.Error())
 	}
 	_, _ = fmt.Fprintf(w, "\n\nTarget configuration:\n%s", b)
-}
-
-// sequence collects its collectors one after the other, so that the API
-// client's metrics include the requests of the scrape that precedes them.
-type sequence []prometheus.Collector
-
-func (s sequence) Describe(ch chan<- *prometheus.Desc) {
-	for _, c := range s {
-		c.Describe(ch)
-	}
-}
-
-func (s sequence) Collect(ch chan<- prometheus.Metric) {
-	for _, c := range s {
-		c.Collect(ch)
-	}
 }
