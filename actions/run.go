@@ -4,12 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"sync/atomic"
 	"time"
+
+	"github.com/jpillora/backoff"
 
 	"github.com/vcf-exporter/vcf_exporter/vcfclient"
 )
@@ -275,50 +275,30 @@ func (r *run) sleepFull(ctx context.Context, d time.Duration) error {
 	}
 }
 
-// transient reports whether err is worth retrying. The list is explicit;
-// every other error fails the workflow at once rather than being retried
+// retryable reports whether call rides err out: a transient error
+// (vcfclient.Transient), or an authorization error while the current state
+// restarts SDDC Manager or vCenter, which answer 401/403 until they are up.
+// Every other error fails the workflow at once rather than being retried
 // for hours.
-func (r *run) transient(err error) bool {
-	var (
-		ae *vcfclient.APIError
-		de *vcfclient.DecodeError
-		ne net.Error
-	)
-	switch {
-	case errors.Is(err, context.Canceled):
-		return false
-	case errors.As(err, &ae):
-		switch {
-		case ae.StatusCode >= 500, ae.StatusCode == http.StatusTooManyRequests, ae.StatusCode == http.StatusRequestTimeout:
-			return true // overloaded or restarting
-		case ae.StatusCode == http.StatusUnauthorized, ae.StatusCode == http.StatusForbidden:
-			return r.restartsExpected() // vCenter/SDDC Manager restarting
-		}
-		return false
-	case errors.Is(err, vcfclient.ErrUnauthorized):
-		return r.restartsExpected()
-	case errors.As(err, &de):
-		return true // a truncated or garbled body: the appliance restarts
-	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
+func (r *run) retryable(err error) bool {
+	if vcfclient.Transient(err) {
 		return true
-	case errors.As(err, &ne):
-		return true // refused, reset, unreachable, timed out
 	}
-	return false
-}
-
-// restartsExpected: the current state restarts SDDC Manager or vCenter,
-// whose authorization errors are expected and ridden out.
-func (r *run) restartsExpected() bool {
-	row, _ := r.e.states.row(r.w.State)
-	return row.restarts
+	if row, _ := r.e.states.row(r.w.State); !row.restarts || errors.Is(err, context.Canceled) {
+		return false
+	}
+	var ae *vcfclient.APIError
+	if errors.As(err, &ae) {
+		return ae.StatusCode == http.StatusUnauthorized || ae.StatusCode == http.StatusForbidden
+	}
+	return errors.Is(err, vcfclient.ErrUnauthorized)
 }
 
 // call makes one SDDC Manager call of the workflow: it retries transient
 // failures with backoff until the API answers, the step's timeout or the
 // API outage limit is reached, and records outages in the workflow.
 func call[T any](ctx context.Context, r *run, what string, fn func(ctx context.Context, c Client) (T, error)) (T, error) {
-	backoff := r.e.opts.PollInterval
+	wait := backoff.Backoff{Min: r.e.opts.PollInterval, Max: r.e.opts.MaxBackoff, Factor: 2}
 	for {
 		cctx, cancel := context.WithTimeout(ctx, r.e.opts.RequestTimeout)
 		v, err := fn(cctx, r.api())
@@ -330,16 +310,15 @@ func call[T any](ctx context.Context, r *run, what string, fn func(ctx context.C
 		if ctx.Err() != nil {
 			return zero, ctx.Err()
 		}
-		if !r.transient(err) {
+		if !r.retryable(err) {
 			return zero, fmt.Errorf("%s: %w", what, err)
 		}
 		if err := r.outage(what, err); err != nil {
 			return zero, err
 		}
-		if err := r.sleep(ctx, backoff); err != nil {
+		if err := r.sleep(ctx, wait.Duration()); err != nil {
 			return zero, err
 		}
-		backoff = min(backoff*2, r.e.opts.MaxBackoff)
 	}
 }
 

@@ -68,7 +68,7 @@ func (r *run) postOnce(ctx context.Context, c *ComponentRun, name string) error 
 			case alreadyUpgrading(err):
 				refused = shortErr(err)
 				r.logf(levelWarning, "SDDC Manager answers that the %s is already being upgraded (%s); looking the upgrade up to follow it.", name, refused)
-			case r.transient(err):
+			case r.retryable(err):
 				// Unknown outcome: looked up before any new POST.
 				r.logf(levelWarning, "Starting the %s upgrade: %v; checking whether it started.", name, shortErr(err))
 			default:

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/jpillora/backoff"
 )
 
 const (
@@ -36,10 +38,11 @@ type auth struct {
 
 	// Login back-off after rejected credentials. Without it every scrape
 	// (and every queued caller) would hammer the login endpoint, which on
-	// SDDC Manager can lock the account.
-	loginFailures int
-	nextLogin     time.Time
-	lastLoginErr  *AuthError
+	// SDDC Manager can lock the account. Its attempt counter counts the
+	// consecutive rejections.
+	loginBackoff backoff.Backoff
+	nextLogin    time.Time
+	lastLoginErr *AuthError
 
 	// flight is the renewal in progress; nil when none runs.
 	flight *flight
@@ -84,7 +87,9 @@ func (a *auth) renewing() <-chan struct{} {
 	return a.flight.done
 }
 
-func newAuth(c *Client) *auth { return &auth{c: c} }
+func newAuth(c *Client) *auth {
+	return &auth{c: c, loginBackoff: backoff.Backoff{Min: c.cfg.LoginBackoff, Max: c.cfg.LoginBackoffMax, Factor: 2}}
+}
 
 // current returns the current token state (may be nil).
 func (a *auth) current() *tokenState {
@@ -279,12 +284,7 @@ func (a *auth) login(ctx context.Context) (string, error) {
 		var ae *APIError
 		if errors.As(err, &ae) && (ae.StatusCode == http.StatusUnauthorized || ae.StatusCode == http.StatusForbidden || ae.StatusCode == http.StatusBadRequest) {
 			a.mu.Lock()
-			a.loginFailures++
-			wait := cfg.LoginBackoff
-			for i := 1; i < a.loginFailures && wait < cfg.LoginBackoffMax; i++ {
-				wait *= 2
-			}
-			wait = min(wait, cfg.LoginBackoffMax)
+			wait := a.loginBackoff.Duration()
 			a.nextLogin = time.Now().Add(wait)
 			authErr := &AuthError{Username: cfg.Username, StatusCode: ae.StatusCode, RetryAfter: a.nextLogin, Err: ae}
 			a.lastLoginErr = authErr
@@ -300,7 +300,8 @@ func (a *auth) login(ctx context.Context) (string, error) {
 		refreshID = pair.RefreshToken.ID
 	}
 	a.mu.Lock()
-	a.loginFailures, a.nextLogin, a.lastLoginErr = 0, time.Time{}, nil
+	a.loginBackoff.Reset()
+	a.nextLogin, a.lastLoginErr = time.Time{}, nil
 	a.mu.Unlock()
 	a.store(pair.AccessToken, refreshID)
 	a.c.log.Debug("logged in to SDDC Manager", "username", cfg.Username)

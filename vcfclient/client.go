@@ -312,7 +312,7 @@ func (c *Client) do(ctx context.Context, req request, decode decodeFunc) error {
 			}
 			attempt-- // the 401 retry does not consume the retry budget
 			continue
-		case !idempotent || !res.retryable || attempt >= c.cfg.MaxRetries:
+		case ctx.Err() != nil || !idempotent || !retryNow(err, res.status) || attempt >= c.cfg.MaxRetries:
 			return err
 		}
 		delay := c.backoff(attempt, res.retryAfter)
@@ -337,9 +337,8 @@ func (c *Client) do(ctx context.Context, req request, decode decodeFunc) error {
 
 // result is what one attempt tells do() about retrying.
 type result struct {
-	token      string // the access token actually sent
-	status     int    // 0 on network error
-	retryable  bool
+	token      string        // the access token actually sent
+	status     int           // 0 on network error
 	retryAfter time.Duration // from Retry-After, 0 if absent
 }
 
@@ -418,9 +417,6 @@ func (c *Client) attempt(ctx context.Context, req request, body []byte, token st
 		if errors.As(err, &ue) {
 			err = ue.Err
 		}
-		// A certificate the client does not trust will not be trusted on
-		// the next try either: fail at once so the caller sees why.
-		res.retryable = !isCertificateError(err)
 		return res, fmt.Errorf("vcfclient: %s %s: %w", req.method, req.endpoint, err)
 	}
 	defer func() {
@@ -439,7 +435,6 @@ func (c *Client) attempt(ctx context.Context, req request, body []byte, token st
 	if resp.StatusCode >= 300 {
 		apiErr := c.apiError(req, resp)
 		c.metrics.observe(req.method, req.endpoint, strconv.Itoa(resp.StatusCode), time.Since(start))
-		res.retryable = retryableStatus(resp.StatusCode)
 		res.retryAfter = parseRetryAfter(resp.Header.Get("Retry-After"), time.Now())
 		return res, apiErr
 	}

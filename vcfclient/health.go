@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/jpillora/backoff"
 )
 
 // The health of a VCF instance: resource certificates, tasks, SDDC
@@ -256,7 +258,7 @@ func (c *Client) CredentialExpirations(ctx context.Context, resourceType string)
 	if w.ID == "" {
 		return nil, &DecodeError{Method: req.method, Endpoint: req.endpoint, Err: errors.New("the check started has no id")}
 	}
-	wait := CredentialCheckPoll
+	poll := backoff.Backoff{Min: CredentialCheckPoll, Max: 5 * time.Second, Factor: 2}
 	for {
 		switch NormalizeStatus(w.Status) {
 		case "COMPLETED":
@@ -264,14 +266,13 @@ func (c *Client) CredentialExpirations(ctx context.Context, resourceType string)
 		case "FAILED":
 			return nil, fmt.Errorf("vcfclient: password expiry check %s of %s accounts FAILED on SDDC Manager", w.ID, resourceType)
 		}
-		t := time.NewTimer(wait)
+		t := time.NewTimer(poll.Duration())
 		select {
 		case <-ctx.Done():
 			t.Stop()
 			return nil, fmt.Errorf("vcfclient: password expiry check %s of %s accounts still %s: %w", w.ID, resourceType, w.Status, ctx.Err())
 		case <-t.C:
 		}
-		wait = min(2*wait, 5*time.Second)
 		id := w.ID
 		w = credentialCheckWire{}
 		if err := c.do(ctx, newRequest(http.MethodGet, endpointCredentialCheck, id), decodeInto(&w)); err != nil {

@@ -1,21 +1,64 @@
 package vcfclient
 
 import (
+	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
-	"math/rand/v2"
+	"io"
+	"math"
+	"net"
 	"net/http"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/jpillora/backoff"
 )
 
-// retryableStatus reports the statuses after which a GET is retried: the
-// server (or a proxy in front of it) says "not now", not "no".
-func retryableStatus(code int) bool {
-	switch code {
-	case http.StatusTooManyRequests, http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
+// Transient reports whether a call that failed with err may succeed if made
+// again later, without anyone changing anything: SDDC Manager is overloaded
+// or restarting (HTTP 408, 429 and every 5xx), it cannot be reached
+// (connection refused or reset, no route, DNS, timeouts, a deadline that ran
+// out), or its answer broke off or is garbled (what a restarting appliance
+// sends). Everything else is not transient: an untrusted certificate, a
+// cancelled context, rejected credentials and every other API answer fail
+// the same way the next time, and an error nobody foresaw is better shown
+// than retried for hours.
+func Transient(err error) bool {
+	var (
+		ae *APIError
+		de *DecodeError
+		ne net.Error
+	)
+	switch {
+	case err == nil, errors.Is(err, context.Canceled), isCertificateError(err):
+		return false
+	case errors.As(err, &ae):
+		return ae.StatusCode >= 500 || ae.StatusCode == http.StatusTooManyRequests || ae.StatusCode == http.StatusRequestTimeout
+	case errors.As(err, &de):
+		return true
+	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
+		return true
+	case errors.As(err, &ne):
+		return true
+	}
+	return false
+}
+
+// retryNow reports whether the client retries, within the same call, an
+// attempt that failed with err after the server answered status (0: no
+// answer). Only the transient failures that pass in seconds: the network,
+// and the statuses that mean "not now" (429, 502, 503, 504). A 500, a 408
+// or a garbled answer last as long as a restart does, minutes, beyond one
+// call's deadline: riding those out is for a caller with hours to spare,
+// the upgrade workflow.
+func retryNow(err error, status int) bool {
+	if !Transient(err) {
+		return false
+	}
+	switch status {
+	case 0, http.StatusTooManyRequests, http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
 		return true
 	}
 	return false
@@ -28,27 +71,19 @@ func retryableStatus(code int) bool {
 // not retry in lock-step.
 func (c *Client) backoff(attempt int, retryAfter time.Duration) time.Duration {
 	if retryAfter > 0 {
-		if retryAfter > c.cfg.MaxRetryAfter {
-			return c.cfg.MaxRetryAfter
-		}
-		return retryAfter
+		return min(retryAfter, c.cfg.MaxRetryAfter)
 	}
 	return jitteredBackoff(attempt, c.cfg.RetryBaseDelay, c.cfg.RetryMaxDelay)
 }
 
 func jitteredBackoff(attempt int, base, maxDelay time.Duration) time.Duration {
-	d := base
-	for i := 0; i < attempt && d < maxDelay; i++ {
-		d *= 2
-	}
-	if d > maxDelay {
-		d = maxDelay
-	}
-	lo := base / 2
-	if d <= lo {
-		return d
-	}
-	return lo + rand.N(d-lo+1)
+	b := backoff.Backoff{Min: max(base/2, 1), Max: maxDelay, Factor: 2, Jitter: true}
+	// The upper bound of the random delay is Min*2^n. Capping n where that
+	// reaches maxDelay, rather than capping the delay drawn, keeps the
+	// delays spread over [base/2, maxDelay] once the cap is reached instead
+	// of piling up on maxDelay, in lock-step again.
+	n := min(float64(attempt+1), math.Log2(float64(maxDelay)/float64(b.Min)))
+	return b.ForAttempt(n)
 }
 
 // parseRetryAfter reads a Retry-After header: delay-seconds or an HTTP date.
