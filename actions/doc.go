@@ -8,8 +8,9 @@
 //
 // Where things are:
 //   - state.go: the workflow's states, one table row each (step function,
-//     timeout, expected restarts); component.go: the upgradable components,
-//     one row each (state, name, request spec).
+//     timeout key under actions.timeouts and its default, expected
+//     restarts); component.go: the upgradable components, one row each
+//     (state, name, timeout, request spec).
 //   - run.go: the run loop and its plumbing (save, log, call, poll, sleep,
 //     error classification). Every SDDC Manager call of a workflow goes
 //     through call/poll there.
