@@ -20,11 +20,10 @@
 //     stored workflow belongs to (renames, orphans); guards.go: what a
 //     start must pass (the stored record, other drivers); operations.go:
 //     what the API can ask (start, status, acknowledge, cancel, ...);
-//     plan.go: the dry run; errors.go: the domain errors and their HTTP
-//     codes; status.go: the status view (with the Home Assistant markdown
-//     log).
-//   - handler.go, body.go, auth.go: the HTTP API (routes, strict JSON
-//     bodies, bearer tokens); metrics.go: where every metric is born;
+//     plan.go: the dry run; errors.go: the domain errors; status.go: the
+//     status view (with the Home Assistant markdown log).
+//   - handler.go, body.go, auth.go: the HTTP API (routes, the domain
+//     errors' status codes, strict JSON bodies, bearer tokens); metrics.go: where every metric is born;
 //     store.go: the workflow files; client.go: what the engine needs of
 //     SDDC Manager; wiring.go: flags, the optional own listener, main's
 //     wiring.
