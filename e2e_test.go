@@ -593,6 +593,7 @@ func TestE2EConfigCheck(t *testing.T) {
 		{"short --actions.token-file", target(""), []string{"--actions.token-file=" + write("short.token", "abc\n")}, "--actions.token-file: token file " + filepath.Join(dir, "short.token") + ": the token is shorter than 32 characters"},
 		{"short inline actions token", target("actions:\n  tokens:\n    - name: ha\n      token: hunter2\n"), nil, "actions.tokens[0]: the token is shorter than 32 characters"},
 		{"bad duration names its key", target("actions:\n  timeouts:\n    nsx: 5x\n"), nil, "actions.timeouts.nsx:"},
+		{"unknown timeout names the steps", target("actions:\n  timeouts:\n    nxs: 5m\n"), nil, "(valid: acknowledgement, api_outage, download,"},
 		{"empty file", "\n", nil, "no SDDC Manager configured"},
 		{"missing CA file from flags", "", []string{"--vcf.url=https://a.example.com", "--vcf.username=u",
 			"--vcf.password-file=" + filepath.Join(dir, "pw"), "--vcf.tls.ca-file=" + filepath.Join(dir, "flag-ca.pem")}, "flag-ca.pem: no such file"},

@@ -312,6 +312,9 @@ func loadConfigFile(path string) (*config.Config, error) {
 	if err := c.CheckFiles(); err != nil {
 		return nil, fmt.Errorf("config file %s: %w", path, err)
 	}
+	if err := actions.CheckTimeouts(c.Actions.Timeouts); err != nil {
+		return nil, fmt.Errorf("config file %s: %w", path, err)
+	}
 	return c, nil
 }
 

@@ -6,10 +6,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
-	"github.com/prometheus/common/model"
-
-	"github.com/vcf-exporter/vcf_exporter/config"
 	"github.com/vcf-exporter/vcf_exporter/vcfclient"
 )
 
@@ -36,8 +34,8 @@ type component struct {
 	// perCluster: the upgrade targets the domain's clusters (resource type
 	// CLUSTER), not the domain.
 	perCluster bool
-	// timeout is the upgrade's limit from the config's actions.timeouts.
-	timeout func(config.ActionsTimeouts) model.Duration
+	// timeout is the upgrade's limit (ESXi: all clusters of the bundle).
+	timeout stepTimeout
 	// spec fills the component's part of the upgrade request (nil: none).
 	spec func(r *run, ctx context.Context, c *ComponentRun, s *vcfclient.UpgradeSpec) error
 	// settle: let SDDC Manager settle after this upgrade (--actions.settle-time).
@@ -58,14 +56,14 @@ var components componentTable
 func init() {
 	components = componentTable{
 		{Kind: KindSDDCManager, State: StateUpgradingSDDCManager, name: fixedName("SDDC Manager"), settle: true,
-			timeout: func(t config.ActionsTimeouts) model.Duration { return t.SDDCManager }},
+			timeout: stepTimeout{"sddc_manager", 4 * time.Hour}},
 		{Kind: KindNSX, State: StateUpgradingNSX, name: fixedName("NSX"), spec: (*run).nsxSpec, finish: (*run).nsxFinalized,
-			timeout: func(t config.ActionsTimeouts) model.Duration { return t.NSX }},
+			timeout: stepTimeout{"nsx", 24 * time.Hour}},
 		{Kind: KindVCenter, State: StateUpgradingVCenter, name: fixedName("vCenter"), spec: (*run).vcenterSpec,
-			timeout: func(t config.ActionsTimeouts) model.Duration { return t.VCenter }},
+			timeout: stepTimeout{"vcenter", 8 * time.Hour}},
 		{Kind: KindESX, State: StateUpgradingESX, name: func(n int) string { return fmt.Sprintf("ESXi (%d cluster(s))", n) },
 			perCluster: true, spec: (*run).esxSpec,
-			timeout: func(t config.ActionsTimeouts) model.Duration { return t.ESXCluster }},
+			timeout: stepTimeout{"esx_cluster", 48 * time.Hour}},
 	}
 }
 

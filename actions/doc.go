@@ -8,8 +8,9 @@
 //
 // Where things are:
 //   - state.go: the workflow's states, one table row each (step function,
-//     timeout, expected restarts); component.go: the upgradable components,
-//     one row each (state, name, request spec).
+//     timeout key under actions.timeouts and its default, expected
+//     restarts); component.go: the upgradable components, one row each
+//     (state, name, timeout, request spec).
 //   - run.go: the run loop and its plumbing (save, log, call, poll, sleep,
 //     error classification). Every SDDC Manager call of a workflow goes
 //     through call/poll there.
@@ -19,11 +20,10 @@
 //     stored workflow belongs to (renames, orphans); guards.go: what a
 //     start must pass (the stored record, other drivers); operations.go:
 //     what the API can ask (start, status, acknowledge, cancel, ...);
-//     plan.go: the dry run; errors.go: the domain errors and their HTTP
-//     codes; status.go: the status view (with the Home Assistant markdown
-//     log).
-//   - handler.go, body.go, auth.go: the HTTP API (routes, strict JSON
-//     bodies, bearer tokens); metrics.go: where every metric is born;
+//     plan.go: the dry run; errors.go: the domain errors; status.go: the
+//     status view (with the Home Assistant markdown log).
+//   - handler.go, body.go, auth.go: the HTTP API (routes, the domain
+//     errors' status codes, strict JSON bodies, bearer tokens); metrics.go: where every metric is born;
 //     store.go: the workflow files; client.go: what the engine needs of
 //     SDDC Manager; wiring.go: flags, the optional own listener, main's
 //     wiring.

@@ -75,19 +75,12 @@ type Engine struct {
 
 type wfKey struct{ target, domainID string }
 
-// liveConfig is the config file's actions section in force.
-type liveConfig struct {
-	Config   config.ActionsConfig
-	Timeouts config.ActionsTimeouts // defaults applied
-}
-
 // config reads the actions section in force (Options.Config).
-func (e *Engine) config() liveConfig {
-	var c config.ActionsConfig
-	if e.opts.Config != nil {
-		c = e.opts.Config()
+func (e *Engine) config() config.ActionsConfig {
+	if e.opts.Config == nil {
+		return config.ActionsConfig{}
 	}
-	return liveConfig{Config: c, Timeouts: c.Timeouts.WithDefaults()}
+	return e.opts.Config()
 }
 
 // New creates the engine and loads the stored workflows; Start resumes them.
@@ -127,8 +120,10 @@ func New(targets Targets, opts Options) (*Engine, error) {
 		e.components = opts.components
 	}
 	e.states = newStateTable(base, e.components)
-	if c := e.config().Config; c.Validate() != nil {
+	if c := e.config(); c.Validate() != nil {
 		return nil, c.Validate()
+	} else if err := e.states.checkTimeouts(c.Timeouts); err != nil {
+		return nil, err
 	}
 	st, err := NewStore(opts.StoragePath)
 	if err != nil {

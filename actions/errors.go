@@ -4,12 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 )
 
 // Domain errors of the engine's operations. The HTTP handler maps them to
-// status codes in one place (httpStatus).
-// Other errors are 500.
+// status codes in one place (httpStatus in handler.go); other errors are 500.
 var (
 	ErrNotFound         = errors.New("not found")          // 404
 	ErrInvalid          = errors.New("invalid request")    // 400
@@ -49,28 +47,3 @@ func (e *RemoteError) Error() string {
 func (e *RemoteError) Unwrap() error { return e.Err }
 
 func remoteErr(what string, err error) error { return &RemoteError{What: what, Err: err} }
-
-// httpStatus is the status code answering err.
-func httpStatus(err error) int {
-	for _, m := range []struct {
-		kind error
-		code int
-	}{
-		{ErrNotFound, http.StatusNotFound},
-		{ErrInvalid, http.StatusBadRequest},
-		{ErrConflict, http.StatusConflict},
-		{ErrNothingToUpgrade, http.StatusUnprocessableEntity},
-		{ErrNotStarted, http.StatusServiceUnavailable},
-	} {
-		if errors.Is(err, m.kind) {
-			return m.code
-		}
-	}
-	if re := (*RemoteError)(nil); errors.As(err, &re) {
-		if errors.Is(err, context.DeadlineExceeded) {
-			return http.StatusGatewayTimeout
-		}
-		return http.StatusBadGateway
-	}
-	return http.StatusInternalServerError
-}

@@ -338,6 +338,32 @@ func (h *Handler) tokenRefresh(w http.ResponseWriter, r *http.Request, body []by
 	return http.StatusOK, map[string]string{"target": target, "message": "SDDC Manager access token refreshed"}, nil
 }
 
+// httpStatus is the status code answering an operation's error: the
+// engine's domain errors know nothing of HTTP.
+func httpStatus(err error) int {
+	for _, m := range []struct {
+		kind error
+		code int
+	}{
+		{ErrNotFound, http.StatusNotFound},
+		{ErrInvalid, http.StatusBadRequest},
+		{ErrConflict, http.StatusConflict},
+		{ErrNothingToUpgrade, http.StatusUnprocessableEntity},
+		{ErrNotStarted, http.StatusServiceUnavailable},
+	} {
+		if errors.Is(err, m.kind) {
+			return m.code
+		}
+	}
+	if re := (*RemoteError)(nil); errors.As(err, &re) {
+		if errors.Is(err, context.DeadlineExceeded) {
+			return http.StatusGatewayTimeout
+		}
+		return http.StatusBadGateway
+	}
+	return http.StatusInternalServerError
+}
+
 func writeJSON(w http.ResponseWriter, code int, v any) {
 	b, err := json.MarshalIndent(v, "", "  ")
 	if err != nil {

@@ -255,8 +255,8 @@ actions:
 	assert.True(t, a.NSX.EdgeParallelUpgradeOrDefault())
 	assert.Equal(t, "Migration", a.VCenter.UpgradeMechanismOrDefault())
 	assert.True(t, a.ESX.EnableQuickboot)
-	assert.Equal(t, 2*time.Hour, time.Duration(a.Timeouts.WithDefaults().NSX))
-	assert.Equal(t, 8*time.Hour, time.Duration(a.Timeouts.WithDefaults().VCenter))
+	assert.Equal(t, 2*time.Hour, defaultStates().timeout(StateUpgradingNSX, a.Timeouts))
+	assert.Equal(t, 8*time.Hour, defaultStates().timeout(StateUpgradingVCenter, a.Timeouts))
 	for _, bad := range []string{
 		"actions:\n  tokens:\n    - name: x\n",
 		"actions:\n  tokens:\n    - token: x\n",
@@ -264,7 +264,10 @@ actions:
 		"actions:\n  vcenter:\n    upgrade_mechanism: Magic\n",
 		"actions:\n  timeouts:\n    nsx: 1h\n    nsxx: 1h\n",
 	} {
-		_, err := config.Parse([]byte(bad))
+		c, err := config.Parse([]byte(bad))
+		if err == nil {
+			err = CheckTimeouts(c.Actions.Timeouts)
+		}
 		assert.Error(t, err, "accepted:\n%s", bad)
 	}
 }
@@ -290,10 +293,10 @@ func TestConfigReloadReplacesTokens(t *testing.T) {
 	mu.Lock()
 	cur = &config.Config{Actions: config.ActionsConfig{
 		Tokens:   []config.ActionsToken{{Name: "new", Token: "new-token-0123456789abcdef0123456789"}},
-		Timeouts: config.ActionsTimeouts{NSX: modelDuration(time.Minute)},
+		Timeouts: config.ActionsTimeouts{"nsx": modelDuration(time.Minute)},
 	}}
 	mu.Unlock()
-	assert.Equal(t, time.Minute, time.Duration(eng.config().Timeouts.NSX), "the engine sees the reload before any request")
+	assert.Equal(t, time.Minute, eng.states.timeout(StateUpgradingNSX, eng.config().Timeouts), "the engine sees the reload before any request")
 	// The failure table's lock is held: authentication does not need it.
 	h.mu.Lock()
 	assert.Equal(t, 404, get("new-token-0123456789abcdef0123456789"))

@@ -332,7 +332,7 @@ func (r *run) outage(what string, err error) error {
 			return err
 		}
 	}
-	if lim := time.Duration(r.e.config().Timeouts.APIOutage); now.Sub(r.w.OutageSince) > lim {
+	if lim := apiOutageTimeout.in(r.e.config().Timeouts); now.Sub(r.w.OutageSince) > lim {
 		return fmt.Errorf("SDDC Manager API unavailable for %s while %s (limit %s): %v",
 			now.Sub(r.w.OutageSince).Round(time.Second), what, lim, shortErr(err))
 	}

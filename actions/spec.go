@@ -27,7 +27,7 @@ func (r *run) spec(ctx context.Context, c *ComponentRun) (vcfclient.UpgradeSpec,
 // esxSpec: the ESXi options per cluster, and the vLCM image of the
 // clusters that have one configured (by cluster name or id).
 func (r *run) esxSpec(ctx context.Context, _ *ComponentRun, s *vcfclient.UpgradeSpec) error {
-	opts := r.e.config().Config.ESX
+	opts := r.e.config().ESX
 	s.ParallelUpgrade = opts.ParallelClusterUpgrade
 	for i := range s.ResourceUpgradeSpecs {
 		rs := &s.ResourceUpgradeSpecs[i]
@@ -68,7 +68,7 @@ func (r *run) esxSpec(ctx context.Context, _ *ComponentRun, s *vcfclient.Upgrade
 // nsxSpec: the NSX upgrade options for the domain's NSX Manager, host
 // clusters and edge clusters.
 func (r *run) nsxSpec(ctx context.Context, c *ComponentRun, s *vcfclient.UpgradeSpec) error {
-	opts := r.e.config().Config.NSX
+	opts := r.e.config().NSX
 	nsx, err := call(ctx, r, "reading the NSX upgrade resources", func(ctx context.Context, cl Client) (*vcfclient.NsxtResources, error) {
 		return cl.UpgradableNSXT(ctx, r.w.DomainID, c.BundleID)
 	})
@@ -114,7 +114,7 @@ func (r *run) vcenterSpec(_ context.Context, _ *ComponentRun, s *vcfclient.Upgra
 		return errors.New("no vCenter resource id known from the pre-checks")
 	}
 	s.VcenterUpgradeUserInputSpecs = []vcfclient.VcenterUpgradeUserInputSpec{{
-		ResourceID: vcID, UpgradeMechanism: r.e.config().Config.VCenter.UpgradeMechanismOrDefault(),
+		ResourceID: vcID, UpgradeMechanism: r.e.config().VCenter.UpgradeMechanismOrDefault(),
 	}}
 	return nil
 }

@@ -2,11 +2,13 @@ package actions
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"maps"
 	"slices"
+	"strings"
 	"sync"
 	"time"
-
-	"github.com/prometheus/common/model"
 
 	"github.com/vcf-exporter/vcf_exporter/config"
 )
@@ -59,8 +61,8 @@ type stateRow struct {
 	State State
 	// step does the state's work (nil: the workflow is not running).
 	step stepFunc
-	// timeout is the state's limit from the config's actions.timeouts.
-	timeout func(config.ActionsTimeouts) model.Duration
+	// timeout is the state's limit (zero: an hour, not configurable).
+	timeout stepTimeout
 	// restarts: SDDC Manager or vCenter restart during this state; their
 	// authorization errors are expected and ridden out.
 	restarts bool
@@ -71,6 +73,29 @@ type stateRow struct {
 	// component: the state of a component's upgrade, entered only from
 	// starting_upgrades (never as "the next row").
 	component bool
+}
+
+// stepTimeout is a step's limit: its key under actions.timeouts in the
+// config file and the default when the file sets none.
+type stepTimeout struct {
+	key string
+	def time.Duration
+}
+
+// Waiting for a person: for the findings' acknowledgement and for a
+// blocked upgrade to be resolved alike.
+var ackTimeout = stepTimeout{"acknowledgement", 7 * 24 * time.Hour}
+
+// apiOutageTimeout bounds one outage of SDDC Manager's API, whatever the
+// step; it is the one key of actions.timeouts that no row holds.
+var apiOutageTimeout = stepTimeout{"api_outage", 3 * time.Hour}
+
+// in returns the limit under the configured timeouts.
+func (t stepTimeout) in(c config.ActionsTimeouts) time.Duration {
+	if d := c[t.key]; d > 0 {
+		return time.Duration(d)
+	}
+	return t.def
 }
 
 // stateTable lists every state in workflow order; workflows go from one
@@ -86,17 +111,17 @@ var baseStates []stateRow
 func init() {
 	baseStates = []stateRow{
 		{State: StateWaitingForInitiation},
-		{State: StateTargeting, step: (*run).doTarget, timeout: func(t config.ActionsTimeouts) model.Duration { return t.Targeting }},
-		{State: StateDownloading, step: (*run).doDownload, timeout: func(t config.ActionsTimeouts) model.Duration { return t.Download }},
-		{State: StatePrechecks, step: (*run).doPrechecks, timeout: func(t config.ActionsTimeouts) model.Duration { return t.Prechecks }},
-		{State: StateWaitingAck, step: (*run).doWaitAck, timeout: func(t config.ActionsTimeouts) model.Duration { return t.Acknowledgement }, skip: noFindingsToAcknowledge},
-		{State: StateWaitingSDDCManager, step: (*run).doWaitSDDCManager, timeout: func(t config.ActionsTimeouts) model.Duration { return t.SDDCManagerExternal }, restarts: true, skip: sddcManagerUpgradesItself,
+		{State: StateTargeting, step: (*run).doTarget, timeout: stepTimeout{"targeting", 15 * time.Minute}},
+		{State: StateDownloading, step: (*run).doDownload, timeout: stepTimeout{"download", 12 * time.Hour}},
+		{State: StatePrechecks, step: (*run).doPrechecks, timeout: stepTimeout{"prechecks", 3 * time.Hour}},
+		{State: StateWaitingAck, step: (*run).doWaitAck, timeout: ackTimeout, skip: noFindingsToAcknowledge},
+		{State: StateWaitingSDDCManager, step: (*run).doWaitSDDCManager, timeout: stepTimeout{"sddc_manager_external", 7 * 24 * time.Hour}, restarts: true, skip: sddcManagerUpgradesItself,
 			message: sddcManagerWaitMessage},
-		{State: StateStartingUpgrades, step: (*run).doNextComponent, timeout: func(t config.ActionsTimeouts) model.Duration { return t.StartingUpgrade }, restarts: true},
+		{State: StateStartingUpgrades, step: (*run).doNextComponent, timeout: stepTimeout{"starting_upgrades", time.Hour}, restarts: true},
 		// Entered from a component's upgrade only, never as the next row.
-		{State: StateWaitingUnblock, step: (*run).doWaitUnblock, timeout: func(t config.ActionsTimeouts) model.Duration { return t.Acknowledgement }, restarts: true,
+		{State: StateWaitingUnblock, step: (*run).doWaitUnblock, timeout: ackTimeout, restarts: true,
 			skip: func(*Workflow) bool { return true }, message: blockedMessage},
-		{State: StateValidating, step: (*run).doValidate, timeout: func(t config.ActionsTimeouts) model.Duration { return t.Validation }, restarts: true},
+		{State: StateValidating, step: (*run).doValidate, timeout: stepTimeout{"validation", time.Hour}, restarts: true},
 		{State: StateSucceeded},
 		{State: StateFailed},
 		{State: StateCancelled},
@@ -152,11 +177,35 @@ func (t stateTable) states() []State {
 
 // timeout is the limit of state s under the timeouts in force.
 func (t stateTable) timeout(s State, c config.ActionsTimeouts) time.Duration {
-	if r, ok := t.row(s); ok && r.timeout != nil {
-		return time.Duration(r.timeout(c))
+	if r, ok := t.row(s); ok && r.timeout.key != "" {
+		return r.timeout.in(c)
 	}
 	return time.Hour
 }
+
+// checkTimeouts rejects a key of actions.timeouts that no step has (a typo
+// would otherwise leave the default in force unnoticed).
+func (t stateTable) checkTimeouts(c config.ActionsTimeouts) error {
+	valid := []string{apiOutageTimeout.key}
+	for _, r := range t {
+		if r.timeout.key != "" && !slices.Contains(valid, r.timeout.key) {
+			valid = append(valid, r.timeout.key)
+		}
+	}
+	slices.Sort(valid)
+	var errs []error
+	for _, k := range slices.Sorted(maps.Keys(c)) {
+		if !slices.Contains(valid, k) {
+			errs = append(errs, fmt.Errorf("actions.timeouts: unknown key %q (valid: %s)", k, strings.Join(valid, ", ")))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// CheckTimeouts rejects a key of actions.timeouts that names no step. The
+// config package does not know the steps: main asks here at start, on
+// --config.check and before a reload takes effect.
+func CheckTimeouts(c config.ActionsTimeouts) error { return defaultStates().checkTimeouts(c) }
 
 // terminal reports whether a workflow in state s is not running: it ended
 // or never started.

@@ -8,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/prometheus/common/model"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -51,7 +50,7 @@ func TestTablesTakeNewRows(t *testing.T) {
 			r.logf(levelInfo, "Inspected %d bundle(s).", len(r.w.Bundles))
 			return "", nil
 		},
-		timeout: func(t config.ActionsTimeouts) model.Duration { return t.Download }}
+		timeout: stepTimeout{"download", 12 * time.Hour}}
 	var states []stateRow
 	for _, row := range baseStates {
 		states = append(states, row)
@@ -60,7 +59,7 @@ func TestTablesTakeNewRows(t *testing.T) {
 		}
 	}
 	comps := append(slices.Clone(components), component{Kind: fictitiousKind, State: upgrading, name: fixedName("Fictitious appliance"),
-		timeout: func(t config.ActionsTimeouts) model.Duration { return t.NSX },
+		timeout: stepTimeout{"nsx", 24 * time.Hour},
 		spec: func(r *run, _ context.Context, c *ComponentRun, s *vcfclient.UpgradeSpec) error {
 			specRuns.Add(1)
 			specState.Store(r.w.State)
@@ -93,4 +92,16 @@ func TestTablesTakeNewRows(t *testing.T) {
 	for _, st := range []State{inspecting, upgrading} {
 		assert.Equal(t, 0.0, e.metric("vcf_upgrade_workflow_state", map[string]string{"state": string(st)}), "state %s in the metric's state set", st)
 	}
+}
+
+// A key of actions.timeouts that names no step is refused with the valid
+// ones, by main (CheckTimeouts) and by the engine's own table.
+func TestUnknownTimeoutKey(t *testing.T) {
+	require.NoError(t, CheckTimeouts(config.ActionsTimeouts{"nsx": 0, "api_outage": 0, "acknowledgement": 0}))
+	err := CheckTimeouts(config.ActionsTimeouts{"nxs": 0})
+	require.ErrorContains(t, err, `actions.timeouts: unknown key "nxs" (valid: acknowledgement, api_outage, download, esx_cluster, nsx, prechecks, sddc_manager, sddc_manager_external, starting_upgrades, targeting, validation, vcenter)`)
+	opts := testEngineOptions(t.TempDir(), nil)
+	opts.Config = func() config.ActionsConfig { return config.ActionsConfig{Timeouts: config.ActionsTimeouts{"nxs": 0}} }
+	_, err = New(&fakeTargets{clients: map[string]Client{}}, opts)
+	require.ErrorContains(t, err, `unknown key "nxs"`)
 }

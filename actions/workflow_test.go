@@ -204,7 +204,7 @@ func TestOutageLongerThanLimitFails(t *testing.T) {
 	e.eng.Stop()
 	e.start(func(o *Options) {
 		o.Config = func() config.ActionsConfig {
-			return config.ActionsConfig{Timeouts: config.ActionsTimeouts{APIOutage: modelDuration(100 * time.Millisecond)}}
+			return config.ActionsConfig{Timeouts: config.ActionsTimeouts{"api_outage": modelDuration(100 * time.Millisecond)}}
 		}
 	})
 	e.mustStart("")
@@ -422,7 +422,7 @@ func TestSDDCManagerWaitTimesOut902(t *testing.T) {
 	e.eng.Stop()
 	e.start(func(o *Options) {
 		o.Config = func() config.ActionsConfig {
-			return config.ActionsConfig{Timeouts: config.ActionsTimeouts{SDDCManagerExternal: modelDuration(200 * time.Millisecond)}}
+			return config.ActionsConfig{Timeouts: config.ActionsTimeouts{"sddc_manager_external": modelDuration(200 * time.Millisecond)}}
 		}
 	})
 	e.mustStart("")

@@ -3,7 +3,8 @@ package config
 import (
 	"errors"
 	"fmt"
-	"time"
+	"maps"
+	"slices"
 
 	promcfg "github.com/prometheus/common/config"
 	"github.com/prometheus/common/model"
@@ -47,24 +48,11 @@ type ActionsToken struct {
 	TokenFile string         `yaml:"token_file,omitempty"`
 }
 
-// ActionsTimeouts are the per-step limits of the upgrade workflow. A zero
-// value means the default (shown in brackets).
-type ActionsTimeouts struct {
-	Targeting       model.Duration `yaml:"targeting,omitempty"`       // [15m]
-	Download        model.Duration `yaml:"download,omitempty"`        // [12h] for all bundles
-	Prechecks       model.Duration `yaml:"prechecks,omitempty"`       // [3h]
-	Acknowledgement model.Duration `yaml:"acknowledgement,omitempty"` // [7d]
-	SDDCManager     model.Duration `yaml:"sddc_manager,omitempty"`    // [4h]
-	// SDDCManagerExternal: VCF 9, waiting for SDDC Manager's upgrade from
-	// VCF Operations fleet management, which a person starts [7d].
-	SDDCManagerExternal model.Duration `yaml:"sddc_manager_external,omitempty"`
-	NSX                 model.Duration `yaml:"nsx,omitempty"`               // [24h]
-	VCenter             model.Duration `yaml:"vcenter,omitempty"`           // [8h]
-	ESXCluster          model.Duration `yaml:"esx_cluster,omitempty"`       // [48h] for all clusters of a bundle
-	Validation          model.Duration `yaml:"validation,omitempty"`        // [1h]
-	StartingUpgrade     model.Duration `yaml:"starting_upgrades,omitempty"` // [1h] to find the next component
-	APIOutage           model.Duration `yaml:"api_outage,omitempty"`        // [3h] SDDC Manager API unreachable
-}
+// ActionsTimeouts are the per-step limits of the upgrade workflow, keyed by
+// the step's name (e.g. "nsx", "api_outage"). The names and their defaults
+// belong to the workflow's state table (package actions), which also
+// rejects names it does not know; a missing or zero value means the default.
+type ActionsTimeouts map[string]model.Duration
 
 // NSXUpgradeOptions become nsxtUpgradeUserInputSpecs of the NSX upgrade.
 type NSXUpgradeOptions struct {
@@ -143,8 +131,8 @@ func (a *ActionsConfig) Validate() error {
 	default:
 		errs = append(errs, fmt.Errorf("actions.vcenter.upgrade_mechanism: %q is not InPlace or Migration", a.VCenter.UpgradeMechanism))
 	}
-	for name, d := range a.Timeouts.fields() {
-		if *d < 0 {
+	for _, name := range slices.Sorted(maps.Keys(a.Timeouts)) {
+		if a.Timeouts[name] < 0 {
 			errs = append(errs, fmt.Errorf("actions.timeouts.%s must not be negative", name))
 		}
 	}
@@ -169,63 +157,21 @@ func (t ActionsToken) Resolve() (string, error) {
 	return ReadActionsTokenFile(t.TokenFile)
 }
 
-// fields maps each timeout's key to its field.
-func (t *ActionsTimeouts) fields() map[string]*model.Duration {
-	return map[string]*model.Duration{
-		"targeting": &t.Targeting, "download": &t.Download, "prechecks": &t.Prechecks,
-		"acknowledgement": &t.Acknowledgement, "sddc_manager": &t.SDDCManager, "nsx": &t.NSX,
-		"sddc_manager_external": &t.SDDCManagerExternal,
-		"vcenter":               &t.VCenter, "esx_cluster": &t.ESXCluster, "validation": &t.Validation,
-		"starting_upgrades": &t.StartingUpgrade, "api_outage": &t.APIOutage,
-	}
-}
-
-// UnmarshalYAML reads the timeouts strictly and names the key of a duration
-// that does not parse (the duration's own error names none).
+// UnmarshalYAML names the key of a duration that does not parse (the
+// duration's own error names none).
 func (t *ActionsTimeouts) UnmarshalYAML(unmarshal func(any) error) error {
 	var raw yaml.MapSlice
 	if err := unmarshal(&raw); err != nil {
 		return fmt.Errorf("actions.timeouts: %w", err)
 	}
-	fields := t.fields()
+	*t = make(ActionsTimeouts, len(raw))
 	for _, kv := range raw {
 		key := fmt.Sprint(kv.Key)
-		field, ok := fields[key]
-		if !ok {
-			return fmt.Errorf("actions.timeouts: unknown key %q", key)
-		}
 		d, err := model.ParseDuration(fmt.Sprint(kv.Value))
 		if err != nil {
 			return fmt.Errorf("actions.timeouts.%s: %w", key, err)
 		}
-		*field = d
+		(*t)[key] = d
 	}
 	return nil
-}
-
-// Or returns d, or def when d is zero.
-func durOr(d model.Duration, def time.Duration) time.Duration {
-	if d <= 0 {
-		return def
-	}
-	return time.Duration(d)
-}
-
-// WithDefaults returns the timeouts with every zero value replaced by its default.
-func (t ActionsTimeouts) WithDefaults() ActionsTimeouts {
-	d := func(v model.Duration, def time.Duration) model.Duration { return model.Duration(durOr(v, def)) }
-	return ActionsTimeouts{
-		Targeting:           d(t.Targeting, 15*time.Minute),
-		Download:            d(t.Download, 12*time.Hour),
-		Prechecks:           d(t.Prechecks, 3*time.Hour),
-		Acknowledgement:     d(t.Acknowledgement, 7*24*time.Hour),
-		SDDCManager:         d(t.SDDCManager, 4*time.Hour),
-		SDDCManagerExternal: d(t.SDDCManagerExternal, 7*24*time.Hour),
-		NSX:                 d(t.NSX, 24*time.Hour),
-		VCenter:             d(t.VCenter, 8*time.Hour),
-		ESXCluster:          d(t.ESXCluster, 48*time.Hour),
-		Validation:          d(t.Validation, time.Hour),
-		StartingUpgrade:     d(t.StartingUpgrade, time.Hour),
-		APIOutage:           d(t.APIOutage, 3*time.Hour),
-	}
 }

@@ -119,14 +119,12 @@ func TestMaxResponseSize(t *testing.T) {
 func TestActionsTimeoutsYAML(t *testing.T) {
 	c, err := Parse([]byte("actions:\n  timeouts:\n    nsx: 12h\n    esx_cluster: 2d\n"))
 	require.NoError(t, err)
-	require.Equal(t, model.Duration(12*time.Hour), c.Actions.Timeouts.NSX)
-	require.Equal(t, model.Duration(48*time.Hour), c.Actions.Timeouts.ESXCluster)
-	require.Zero(t, c.Actions.Timeouts.VCenter)
+	require.Equal(t, model.Duration(12*time.Hour), c.Actions.Timeouts["nsx"])
+	require.Equal(t, model.Duration(48*time.Hour), c.Actions.Timeouts["esx_cluster"])
+	require.Zero(t, c.Actions.Timeouts["vcenter"])
 
 	_, err = Parse([]byte("actions:\n  timeouts:\n    nsx: 5x\n"))
 	require.ErrorContains(t, err, "actions.timeouts.nsx:")
-	_, err = Parse([]byte("actions:\n  timeouts:\n    nxs: 5m\n"))
-	require.ErrorContains(t, err, `actions.timeouts: unknown key "nxs"`)
 	_, err = Parse([]byte("actions:\n  timeouts: 5m\n"))
 	require.ErrorContains(t, err, "actions.timeouts:")
 }
