@@ -32,6 +32,7 @@ import (
 	"github.com/vcf-exporter/vcf_exporter/config"
 	"github.com/vcf-exporter/vcf_exporter/internal/testutil"
 	"github.com/vcf-exporter/vcf_exporter/vcfsim"
+	"github.com/vcf-exporter/vcf_exporter/vcfsim/vcfsimtest"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/*.golden")
@@ -143,7 +144,7 @@ const e2eHostsPageSize = 10
 
 func startE2ESim(t *testing.T, opts ...vcfsim.Option) *vcfsim.Server {
 	t.Helper()
-	return vcfsim.NewTest(t, append([]vcfsim.Option{vcfsim.FrozenAt(e2eNow), vcfsim.WithHostsPageSize(e2eHostsPageSize)}, opts...)...)
+	return vcfsimtest.New(t, append([]vcfsim.Option{vcfsim.FrozenAt(e2eNow), vcfsim.WithHostsPageSize(e2eHostsPageSize)}, opts...)...)
 }
 
 // TestE2E runs against each simulated SDDC Manager API version, with
@@ -411,7 +412,7 @@ func TestE2E10kHosts9x(t *testing.T) {
 		t.Skip("end-to-end test skipped in -short mode")
 	}
 	bin := buildExporter(t)
-	srv := vcfsim.NewTest(t, vcfsim.WithVCFVersion(vcfsim.VCF902), vcfsim.WithInventory(20, 5, 100, 0), vcfsim.FrozenAt(e2eNow))
+	srv := vcfsimtest.New(t, vcfsim.WithVCFVersion(vcfsim.VCF902), vcfsim.WithInventory(20, 5, 100, 0), vcfsim.FrozenAt(e2eNow))
 	user, password := srv.Credentials()
 	exp := startExporter(t, bin, []string{"VCF_PASSWORD=" + password},
 		"--vcf.url="+srv.URL, "--vcf.username="+user, "--vcf.target-name=big")
@@ -637,7 +638,7 @@ func TestE2EConfigCheck(t *testing.T) {
 // mustCAPEM is a valid CA certificate (the TLS simulator's).
 func mustCAPEM(t *testing.T) []byte {
 	t.Helper()
-	return vcfsim.NewTest(t, vcfsim.WithTLS()).CACertPEM
+	return vcfsimtest.New(t, vcfsim.WithTLS()).CACertPEM
 }
 
 // TestE2EDisableExporterMetrics: node_exporter's flag leaves out go_*,

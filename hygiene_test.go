@@ -78,3 +78,23 @@ func TestNoTrackedBinaries(t *testing.T) {
 		}
 	}
 }
+
+// None of our packages that the exporter or vcfsim binaries link imports
+// testing: test helpers live in packages only tests import (vcfsimtest,
+// internal/testutil). A third-party dependency may still import it
+// (prometheus/common's expfmt pulls in go-abnf, which does).
+func TestBinariesLinkNoTestHelpers(t *testing.T) {
+	out, err := exec.Command("go", "list", "-deps", "-f", "{{.ImportPath}} {{join .Imports \" \"}}", ".", "./cmd/vcfsim").Output()
+	require.NoError(t, err)
+	const module = "github.com/vcf-exporter/vcf_exporter"
+	ours := 0
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		pkg, imports, _ := strings.Cut(line, " ")
+		if pkg != module && !strings.HasPrefix(pkg, module+"/") {
+			continue
+		}
+		ours++
+		require.NotContains(t, strings.Fields(imports), "testing", "%s imports testing", pkg)
+	}
+	require.Greater(t, ours, 5, "go list found our packages")
+}

@@ -20,6 +20,7 @@ import (
 	"github.com/vcf-exporter/vcf_exporter/internal/testutil"
 	"github.com/vcf-exporter/vcf_exporter/vcfclient"
 	"github.com/vcf-exporter/vcf_exporter/vcfsim"
+	"github.com/vcf-exporter/vcf_exporter/vcfsim/vcfsimtest"
 )
 
 const testToken = "s3cret-test-token-0123456789abcdef"
@@ -97,7 +98,7 @@ func newEnv(t *testing.T, mutate vcfsim.Option) *env {
 	if mutate != nil {
 		opts = append(opts, mutate)
 	}
-	srv := vcfsim.NewTest(t, simOptions(opts...)...)
+	srv := vcfsimtest.New(t, simOptions(opts...)...)
 	e := &env{t: t, srv: srv, dir: t.TempDir(), audit: &testutil.Buffer{}}
 	e.client = newTestClient(t, srv.URL)
 	e.targets = &fakeTargets{clients: map[string]Client{"sim": e.client}, url: srv.URL}

@@ -20,7 +20,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/vcf-exporter/vcf_exporter/internal/testutil"
-	"github.com/vcf-exporter/vcf_exporter/vcfsim"
+	"github.com/vcf-exporter/vcf_exporter/vcfsim/vcfsimtest"
 )
 
 // selfSigned writes a certificate and key for 127.0.0.1 and returns their
@@ -54,7 +54,7 @@ func selfSigned(t *testing.T, dir string) (certFile, keyFile string, pool *x509.
 // token works there (both cannot share one Authorization header).
 func TestActionsListenerBesideBasicAuth(t *testing.T) {
 	bin := exporterBinary(t)
-	srv := vcfsim.NewTest(t, simOptions()...)
+	srv := vcfsimtest.New(t, simOptions()...)
 	dir := t.TempDir()
 	certFile, keyFile, pool := selfSigned(t, dir)
 	webCfg := filepath.Join(dir, "web.yml")

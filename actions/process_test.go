@@ -17,6 +17,7 @@ import (
 
 	"github.com/vcf-exporter/vcf_exporter/internal/testutil"
 	"github.com/vcf-exporter/vcf_exporter/vcfsim"
+	"github.com/vcf-exporter/vcf_exporter/vcfsim/vcfsimtest"
 )
 
 // exporterProc is a running vcf_exporter binary and its address.
@@ -71,7 +72,7 @@ func TestRestartAfterSIGKILL(t *testing.T) {
 
 func restartAfterSIGKILL(t *testing.T, bin, version string) {
 	dir := t.TempDir()
-	srv := vcfsim.NewTest(t, simOptions(vcfsim.WithTimeScale(2400), vcfsim.WithVCFVersion(version))...) // 40 simulated minutes per second
+	srv := vcfsimtest.New(t, simOptions(vcfsim.WithTimeScale(2400), vcfsim.WithVCFVersion(version))...) // 40 simulated minutes per second
 	tokenFile := filepath.Join(dir, "token")
 	if err := os.WriteFile(tokenFile, []byte(testToken+"\n"), 0o600); err != nil {
 		t.Fatal(err)

@@ -25,6 +25,7 @@ import (
 	"github.com/vcf-exporter/vcf_exporter/targets"
 	"github.com/vcf-exporter/vcf_exporter/vcfclient"
 	"github.com/vcf-exporter/vcf_exporter/vcfsim"
+	"github.com/vcf-exporter/vcf_exporter/vcfsim/vcfsimtest"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/*.prom from the current output")
@@ -218,7 +219,7 @@ func up(t *testing.T, set *Set, tg *targets.Target) float64 {
 }
 
 func TestUnreachableFromStart(t *testing.T) {
-	srv := vcfsim.NewTest(t)
+	srv := vcfsimtest.New(t)
 	url := srv.URL
 	require.NoError(t, srv.Close()) // nothing listens there any more
 	r := targets.NewRegistry(targets.Options{})

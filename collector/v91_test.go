@@ -13,13 +13,14 @@ import (
 	"github.com/vcf-exporter/vcf_exporter/targets"
 	"github.com/vcf-exporter/vcf_exporter/vcfclient"
 	"github.com/vcf-exporter/vcf_exporter/vcfsim"
+	"github.com/vcf-exporter/vcf_exporter/vcfsim/vcfsimtest"
 )
 
 // TestDomainUpgradeBlocked910: an upgrade SDDC Manager 9.1 blocks shows as
 // vcf_domain_upgrade_status{state="BLOCKED"} 1, read from GET /v1/domains.
 func TestDomainUpgradeBlocked910(t *testing.T) {
 	clk := itestutil.NewClock(fixedNow)
-	srv := vcfsim.NewTest(t, vcfsim.WithVCFVersion(vcfsim.VCF910), vcfsim.WithInventory(2, 1, 2, 1), vcfsim.WithNow(clk.Now))
+	srv := vcfsimtest.New(t, vcfsim.WithVCFVersion(vcfsim.VCF910), vcfsim.WithInventory(2, 1, 2, 1), vcfsim.WithNow(clk.Now))
 	user, pass := srv.Credentials()
 	c, err := vcfclient.New(vcfclient.Config{URL: srv.URL, Username: user, Password: promcfg.Secret(pass)})
 	require.NoError(t, err)

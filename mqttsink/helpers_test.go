@@ -25,6 +25,7 @@ import (
 	"github.com/vcf-exporter/vcf_exporter/internal/testutil"
 	"github.com/vcf-exporter/vcf_exporter/targets"
 	"github.com/vcf-exporter/vcf_exporter/vcfsim"
+	"github.com/vcf-exporter/vcf_exporter/vcfsim/vcfsimtest"
 )
 
 const waitFor = 60 * time.Second
@@ -50,7 +51,7 @@ func newEnv(t *testing.T, simOpts ...vcfsim.Option) *env {
 func newEnvWith(t *testing.T, opts targets.Options, simOpts ...vcfsim.Option) *env {
 	t.Helper()
 	broker := mosquittotest.Start(t)
-	sim := vcfsim.NewTest(t, simOpts...)
+	sim := vcfsimtest.New(t, simOpts...)
 	reg := targets.NewRegistry(opts)
 	t.Cleanup(reg.Close)
 	user, pw := sim.Credentials()

@@ -11,13 +11,14 @@ import (
 
 	"github.com/vcf-exporter/vcf_exporter/internal/testutil"
 	"github.com/vcf-exporter/vcf_exporter/vcfsim"
+	"github.com/vcf-exporter/vcf_exporter/vcfsim/vcfsimtest"
 )
 
 // healthTarget starts a simulator and a target sharing one settable clock.
 func healthTarget(t *testing.T, opts Options) (*vcfsim.Server, *Target, *testutil.Clock) {
 	t.Helper()
 	clk := testutil.NewClock(fixedNow)
-	srv := vcfsim.NewTest(t, vcfsim.WithNow(clk.Now))
+	srv := vcfsimtest.New(t, vcfsim.WithNow(clk.Now))
 	opts.Now = clk.Now
 	r := newRegistry(t, opts, simTarget("sim", srv))
 	tg, ok := r.Get("sim")

@@ -18,6 +18,7 @@ import (
 	"github.com/vcf-exporter/vcf_exporter/internal/testutil"
 	"github.com/vcf-exporter/vcf_exporter/vcfclient"
 	"github.com/vcf-exporter/vcf_exporter/vcfsim"
+	"github.com/vcf-exporter/vcf_exporter/vcfsim/vcfsimtest"
 )
 
 // fixedNow keeps the simulator's usage drift still.
@@ -25,7 +26,7 @@ var fixedNow = time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 
 func startSim(t *testing.T) *vcfsim.Server {
 	t.Helper()
-	return vcfsim.NewTest(t, vcfsim.FrozenAt(fixedNow))
+	return vcfsimtest.New(t, vcfsim.FrozenAt(fixedNow))
 }
 
 func simTarget(name string, srv *vcfsim.Server) config.TargetConfig {

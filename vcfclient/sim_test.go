@@ -26,6 +26,7 @@ import (
 
 	"github.com/vcf-exporter/vcf_exporter/internal/testutil"
 	"github.com/vcf-exporter/vcf_exporter/vcfsim"
+	"github.com/vcf-exporter/vcf_exporter/vcfsim/vcfsimtest"
 )
 
 const (
@@ -40,7 +41,7 @@ func startSim(t *testing.T, simOpt vcfsim.Option, cliMod ...func(*Config)) (*vcf
 	if simOpt != nil {
 		opts = append(opts, simOpt)
 	}
-	srv := vcfsim.NewTest(t, opts...)
+	srv := vcfsimtest.New(t, opts...)
 	user, pass := srv.Credentials()
 	ccfg := Config{
 		URL:            srv.URL,
@@ -346,7 +347,7 @@ func TestSimConcurrencyLimit(t *testing.T) {
 }
 
 func TestSimTLS(t *testing.T) {
-	srv := vcfsim.NewTest(t, vcfsim.WithTLS())
+	srv := vcfsimtest.New(t, vcfsim.WithTLS())
 	user, pass := srv.Credentials()
 
 	c, err := New(Config{URL: srv.URL, Username: user, Password: config.Secret(pass), MaxRetries: -1})
@@ -365,7 +366,7 @@ func TestSimTLS(t *testing.T) {
 // An untrusted certificate is not retried until the deadline: the caller
 // gets the certificate error itself, which tells the operator what to fix.
 func TestSimTLSUntrustedNotRetried(t *testing.T) {
-	srv := vcfsim.NewTest(t, vcfsim.WithTLS())
+	srv := vcfsimtest.New(t, vcfsim.WithTLS())
 	user, pass := srv.Credentials()
 
 	c, err := New(Config{URL: srv.URL, Username: user, Password: config.Secret(pass), MaxRetries: 50})

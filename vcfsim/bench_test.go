@@ -51,7 +51,7 @@ func BenchmarkHostsList(b *testing.B) {
 // BenchmarkHostsListHTTP is the same over a real loopback connection,
 // including the client reading the whole body.
 func BenchmarkHostsListHTTP(b *testing.B) {
-	srv := NewTest(b, func(c *Config) { *c = bigConfig() })
+	srv := startTest(b, func(c *Config) { *c = bigConfig() })
 	auth := "Bearer " + loginDirect(srv.Sim)
 	hc := srv.Client()
 	var size int64

@@ -21,9 +21,21 @@ type tclient struct {
 	clk   *testutil.Clock // the server's real-time source (startClocked)
 }
 
+// startTest is vcfsimtest.New for this package's own tests (which that
+// package, importing this one, cannot serve).
+func startTest(t testing.TB, opts ...Option) *Server {
+	t.Helper()
+	srv, err := Start(opts...)
+	if err != nil {
+		t.Fatalf("vcfsim: starting the test simulator: %v", err)
+	}
+	t.Cleanup(func() { _ = srv.Close() })
+	return srv
+}
+
 func startServer(t testing.TB, cfg Config) *tclient {
 	t.Helper()
-	srv := NewTest(t, func(c *Config) { *c = cfg })
+	srv := startTest(t, func(c *Config) { *c = cfg })
 	return &tclient{t: t, srv: srv, hc: srv.Client()}
 }
 

@@ -24,7 +24,7 @@ type Server struct {
 	URL       string // http(s)://host:port, no trailing slash
 	Sim       *Simulator
 	CACertPEM []byte // the CA that signed the server certificate; nil without TLS
-	CAFile    string // CACertPEM in a file; set by NewTest only
+	CAFile    string // CACertPEM in a file; set by vcfsimtest.New only
 
 	srv  *http.Server
 	done chan error

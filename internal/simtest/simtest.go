@@ -12,6 +12,7 @@ import (
 	"github.com/vcf-exporter/vcf_exporter/config"
 	"github.com/vcf-exporter/vcf_exporter/targets"
 	"github.com/vcf-exporter/vcf_exporter/vcfsim"
+	"github.com/vcf-exporter/vcf_exporter/vcfsim/vcfsimtest"
 )
 
 // FixedNow freezes the simulator's clock: usage does not drift.
@@ -20,7 +21,7 @@ var FixedNow = time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 // Sized is a simulator of the given size on a frozen clock.
 func Sized(t testing.TB, domains, clustersPerDomain, hostsPerCluster, unassigned int, opts ...vcfsim.Option) *vcfsim.Server {
 	t.Helper()
-	return vcfsim.NewTest(t, append(opts, vcfsim.WithInventory(domains, clustersPerDomain, hostsPerCluster, unassigned), vcfsim.FrozenAt(FixedNow))...)
+	return vcfsimtest.New(t, append(opts, vcfsim.WithInventory(domains, clustersPerDomain, hostsPerCluster, unassigned), vcfsim.FrozenAt(FixedNow))...)
 }
 
 // Small is a simulator small enough to read its exposition by eye:

@@ -3,13 +3,10 @@ package vcfsim
 import (
 	"crypto/tls"
 	"crypto/x509"
-	"os"
-	"path/filepath"
-	"testing"
 	"time"
 )
 
-// Option adjusts the Config of a test simulator (NewTest). Any
+// Option adjusts the Config of a simulator (Start, vcfsimtest.New). Any
 // func(*Config) literal is one.
 type Option func(*Config)
 
@@ -52,29 +49,15 @@ func WithPaging(base, maxPageSize int) Option {
 // WithTotalElementsLie adds n to the inventory lists' totalElements.
 func WithTotalElementsLie(n int) Option { return func(c *Config) { c.TotalElementsLie = n } }
 
-// NewTest starts a simulator for the test t on a free loopback port, from
-// DefaultConfig adjusted by opts, and closes it when t ends (as govmomi's
-// simulator.Test does for vCenter). The Server gives the test what it needs
-// to connect: URL, Credentials, and with TLS the CA as PEM (CACertPEM), as
-// a file (CAFile) and as a client configuration (TLSClientConfig).
-func NewTest(t testing.TB, opts ...Option) *Server {
-	t.Helper()
+// Start starts a simulator on a free loopback port from DefaultConfig
+// adjusted by opts. Tests use vcfsimtest.New, which also closes it when the
+// test ends; this package links no testing code into the exporter.
+func Start(opts ...Option) (*Server, error) {
 	cfg := DefaultConfig()
 	for _, o := range opts {
 		o(&cfg)
 	}
-	srv, err := NewServer(cfg)
-	if err != nil {
-		t.Fatalf("vcfsim: starting the test simulator: %v", err)
-	}
-	t.Cleanup(func() { _ = srv.Close() })
-	if srv.CACertPEM != nil {
-		srv.CAFile = filepath.Join(t.TempDir(), "vcfsim-ca.pem")
-		if err := os.WriteFile(srv.CAFile, srv.CACertPEM, 0o600); err != nil {
-			t.Fatalf("vcfsim: writing the CA file: %v", err)
-		}
-	}
-	return srv
+	return NewServer(cfg)
 }
 
 // Credentials returns the user name and password the simulator accepts.
