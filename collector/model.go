@@ -8,7 +8,7 @@ package collector
 // once and cannot differ between outputs.
 //
 // To add a metric: one row in its collector's table (host.go, cluster.go,
-// ...) made with number, info or stateSet; a new collector is a table and a
+// ...) made with number, gauge or stateSet; a new collector is a table and a
 // function listing its objects (see listCollector).
 
 import (
