@@ -501,6 +501,18 @@ func TestE2EReload(t *testing.T) {
 	require.Contains(t, body, "\nvcf_exporter_config_last_reload_successful 0\n")
 	require.Contains(t, body, `vcf_up{target="a"} 1`)
 	require.Contains(t, body, `vcf_up{target="b"} 1`)
+
+	// A step timeout the workflow does not know is refused by a reload as
+	// by the start, and the targets in force stay.
+	require.NoError(t, os.WriteFile(cfgPath, []byte("targets:\n"+target("a")+"actions:\n  timeouts:\n    nxs: 1h\n"), 0o600))
+	resp, err = http.Post(base+"/-/reload", "", nil)
+	require.NoError(t, err)
+	b, _ = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	require.Equal(t, http.StatusInternalServerError, resp.StatusCode)
+	require.Contains(t, string(b), `unknown key "nxs"`)
+	_, body = get(t, base+"/metrics")
+	require.Contains(t, body, `vcf_up{target="b"} 1`)
 }
 
 // TestE2ESimulator: the one-command demo (`vcf_exporter --simulator`).

@@ -74,15 +74,16 @@ func TestReloadWarnsReadableSecrets(t *testing.T) {
 	logger := slog.New(slog.NewTextHandler(&log, nil))
 	registry := targets.NewRegistry(targets.Options{})
 	defer registry.Close()
-	rl := newReloader(cfg, nil, config.NewSafeConfig(), registry, logger, prometheus.NewRegistry())
-	rl.secretFiles = []string{"", flagToken}
-	require.NoError(t, rl.reload())
+	sc := config.NewFileConfig(cfg, nil, prometheus.NewRegistry())
+	sc.Subscribe(config.SecretWarnings(logger, "", flagToken))
+	sc.Subscribe(followTargets(registry, func(string) {}))
+	require.NoError(t, sc.Reload())
 	require.Equal(t, 2, strings.Count(log.String(), "secret file readable by others"), log.String())
 	require.Contains(t, log.String(), token+" has mode 0644")
 	require.Contains(t, log.String(), flagToken+" has mode 0604")
 
 	require.NoError(t, os.Chmod(token, 0o600))
-	require.NoError(t, rl.reload())
+	require.NoError(t, sc.Reload())
 	require.Equal(t, 3, strings.Count(log.String(), "secret file readable by others"), "only the flag's file is left: %s", log.String())
 }
 

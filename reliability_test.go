@@ -39,10 +39,11 @@ func startInProcess(t *testing.T, f *flags, static ...config.TargetConfig) *inPr
 	set, err := collector.NewSet(collector.Options{Logger: logger}, collector.DefaultEnabled()...)
 	require.NoError(t, err)
 	self := prometheus.NewRegistry()
-	rl := newReloader("", static, config.NewSafeConfig(), registry, logger, self)
-	require.NoError(t, rl.reload())
+	sc := config.NewFileConfig("", static, self)
+	sc.Subscribe(followTargets(registry, set.ForgetTarget))
+	require.NoError(t, sc.Reload())
 	registerSelfMetrics(self, registry, false)
-	addr := startServer(t, newMux(f, logger, registry, set, self, rl), defaultServerLimits(f.maxConns))
+	addr := startServer(t, newMux(f, logger, registry, set, self, sc), defaultServerLimits(f.maxConns))
 	p := &inProcess{base: "http://" + addr, registry: registry, client: &http.Client{Transport: &http.Transport{}}}
 	t.Cleanup(func() {
 		registry.Close()

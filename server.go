@@ -1,11 +1,21 @@
 package main
 
 import (
+	"context"
+	"errors"
+	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
+	"os/signal"
 	"sync/atomic"
+	"syscall"
 	"time"
+
+	"github.com/prometheus/exporter-toolkit/web"
+
+	"github.com/vcf-exporter/vcf_exporter/config"
 )
 
 // serverLimits protect the exporter from slow and numerous clients.
@@ -65,4 +75,43 @@ func newHTTPServer(h http.Handler, l serverLimits, logger *slog.Logger) *http.Se
 		}
 	}
 	return srv
+}
+
+// serve runs the server until SIGTERM/SIGINT (graceful shutdown); SIGHUP
+// reloads the configuration.
+func serve(srv *http.Server, webFlags *web.FlagConfig, logger *slog.Logger, sc *config.SafeConfig, hup <-chan os.Signal) error {
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
+	defer stop()
+	go func() {
+		for {
+			select {
+			case <-hup:
+				if err := sc.Reload(); err != nil {
+					logger.Error("reload (SIGHUP) failed; keeping the previous configuration", "err", err)
+				} else {
+					logger.Info("configuration reloaded (SIGHUP)")
+				}
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+
+	errc := make(chan error, 1)
+	go func() { errc <- web.ListenAndServe(srv, webFlags, logger) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	logger.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
 }

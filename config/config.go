@@ -20,7 +20,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/alecthomas/kingpin/v2"
@@ -304,41 +303,6 @@ func (t *TargetConfig) HTTPClientConfig() promcfg.HTTPClientConfig {
 		FollowRedirects: true,
 		EnableHTTP2:     true,
 	}
-}
-
-// SafeConfig holds the current configuration and swaps it atomically on
-// reload; a failed reload keeps the previous configuration.
-type SafeConfig struct {
-	mu      sync.RWMutex
-	c       *Config
-	changed chan struct{}
-}
-
-// NewSafeConfig returns a holder with an empty configuration.
-func NewSafeConfig() *SafeConfig { return &SafeConfig{c: &Config{}, changed: make(chan struct{})} }
-
-// Changed returns a channel that is closed when the configuration is next
-// replaced, so that what follows reloads waits instead of polling.
-func (sc *SafeConfig) Changed() <-chan struct{} {
-	sc.mu.RLock()
-	defer sc.mu.RUnlock()
-	return sc.changed
-}
-
-// Get returns the current configuration. Callers must not modify it.
-func (sc *SafeConfig) Get() *Config {
-	sc.mu.RLock()
-	defer sc.mu.RUnlock()
-	return sc.c
-}
-
-// Set replaces the configuration.
-func (sc *SafeConfig) Set(c *Config) {
-	sc.mu.Lock()
-	sc.c = c
-	close(sc.changed)
-	sc.changed = make(chan struct{})
-	sc.mu.Unlock()
 }
 
 // DurationFlag defines a duration flag whose parse error names the flag

@@ -58,6 +58,16 @@ func (c *Config) SecretFiles() []string {
 	return out
 }
 
+// SecretWarnings is the subscriber that runs WarnReadableSecrets at
+// every (re)load on the configuration's secret files and flagFiles, the
+// flags' own.
+func SecretWarnings(logger *slog.Logger, flagFiles ...string) func(*Config) error {
+	return func(c *Config) error {
+		WarnReadableSecrets(logger, append(c.SecretFiles(), flagFiles...)...)
+		return nil
+	}
+}
+
 // WarnReadableSecrets logs one line for each file that group or others
 // may read (empty paths are skipped). Such a file still works: refusing it
 // would break running setups on a reload; the line says how to fix it.

@@ -114,16 +114,13 @@ func Check(ctx context.Context, f *Flags, c *config.Config, out io.Writer) error
 // Manager runs the configured sinks and follows configuration reloads.
 type Manager struct {
 	flags   *Flags
-	current *config.SafeConfig
 	src     *Source
 	metrics *Metrics
 	log     *slog.Logger
 
-	mu    sync.Mutex
-	sinks map[string]*managed
-	seen  *config.Config
-	stop  chan struct{}
-	done  chan struct{}
+	mu      sync.Mutex
+	sinks   map[string]*managed
+	stopped bool // no reload starts a sink after Stop
 }
 
 type managed struct {
@@ -132,8 +129,8 @@ type managed struct {
 }
 
 // Setup starts the sinks of the flags and of the configuration file (none:
-// nothing runs) and registers their metrics with self. After a reload
-// (current returns a new configuration) it starts, stops or restarts sinks;
+// nothing runs) and registers their metrics with self. At each reload of
+// current it starts, stops or restarts sinks;
 // a restarted sink keeps its buffer. stop flushes every sink, each bounded
 // by its timeout.
 func Setup(f *Flags, current *config.SafeConfig, reg *targets.Registry, set *collector.Set, self *prometheus.Registry, logger *slog.Logger) (stop func(), err error) {
@@ -147,16 +144,12 @@ func Setup(f *Flags, current *config.SafeConfig, reg *targets.Registry, set *col
 func newManager(f *Flags, current *config.SafeConfig, reg *targets.Registry, set *collector.Set, self *prometheus.Registry, logger *slog.Logger) (*Manager, error) {
 	m := &Manager{
 		flags:   f,
-		current: current,
 		src:     &Source{Registry: reg, Set: set, Extra: self},
 		metrics: NewMetrics(self),
 		log:     logger.With("component", "influxdb"),
 		sinks:   map[string]*managed{},
-		stop:    make(chan struct{}),
-		done:    make(chan struct{}),
 	}
-	m.seen = current.Get()
-	scs, err := configs(f, m.seen)
+	scs, err := configs(f, current.Get())
 	if err != nil {
 		return nil, err
 	}
@@ -164,37 +157,29 @@ func newManager(f *Flags, current *config.SafeConfig, reg *targets.Registry, set
 	if len(scs) == 0 {
 		m.log.Debug("no InfluxDB sink configured")
 	}
-	go m.follow()
+	current.Subscribe(m.reload)
 	return m, nil
 }
 
-// follow applies reloaded configurations as they are set.
-func (m *Manager) follow() {
-	defer close(m.done)
-	for {
-		select {
-		case <-m.stop:
-			return
-		case <-m.current.Changed():
-		}
-		c := m.current.Get()
-		if c == m.seen {
-			continue
-		}
-		m.seen = c
-		scs, err := configs(m.flags, c)
-		if err != nil {
-			m.log.Error("reloaded InfluxDB settings not applied; keeping the running sinks", "err", err)
-			continue
-		}
-		m.apply(scs)
+// reload applies a reloaded configuration. Settings that do not resolve
+// are logged, not refused: the targets and other outputs take the reload.
+func (m *Manager) reload(c *config.Config) error {
+	scs, err := configs(m.flags, c)
+	if err != nil {
+		m.log.Error("reloaded InfluxDB settings not applied; keeping the running sinks", "err", err)
+		return nil
 	}
+	m.apply(scs)
+	return nil
 }
 
 // apply makes the running sinks match scs.
 func (m *Manager) apply(scs []sinkConfig) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	if m.stopped {
+		return
+	}
 	want := map[string]bool{}
 	for _, sc := range scs {
 		want[sc.cfg.Name] = true
@@ -243,8 +228,9 @@ func (m *Manager) Sinks() []*Sink {
 // Stop stops following reloads and flushes and stops every sink, in
 // parallel.
 func (m *Manager) Stop() {
-	close(m.stop)
-	<-m.done
+	m.mu.Lock()
+	m.stopped = true
+	m.mu.Unlock()
 	var wg sync.WaitGroup
 	for _, s := range m.Sinks() {
 		wg.Go(func() { s.Stop() })

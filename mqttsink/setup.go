@@ -105,7 +105,6 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 // Manager runs the sink and follows configuration reloads.
 type Manager struct {
 	flags   *Flags
-	current *config.SafeConfig
 	src     *Source
 	actions Actions
 	self    prometheus.Registerer
@@ -113,11 +112,10 @@ type Manager struct {
 	log     *slog.Logger
 	base    *slog.Logger
 
-	mu   sync.Mutex
-	sink *Sink
-	conf *resolved
-	stop chan struct{}
-	done chan struct{}
+	mu      sync.Mutex
+	sink    *Sink
+	conf    *resolved
+	stopped bool // no reload starts a sink after Stop
 }
 
 // Setup starts the sink configured by the flags or the config file (none:
@@ -129,44 +127,32 @@ func Setup(f *Flags, current *config.SafeConfig, src *Source, acts Actions, self
 	if err != nil {
 		return nil, err
 	}
-	m := &Manager{flags: f, current: current, src: src, actions: acts, self: self,
-		log: logger.With("component", "mqtt"), base: logger, stop: make(chan struct{}), done: make(chan struct{})}
+	m := &Manager{flags: f, src: src, actions: acts, self: self, log: logger.With("component", "mqtt"), base: logger}
 	if err := m.apply(r); err != nil {
 		return nil, err
 	}
-	go m.follow()
+	current.Subscribe(m.reload)
 	return m.Stop, nil
 }
 
-func (m *Manager) follow() {
-	defer close(m.done)
-	seen := m.current.Get()
-	for {
-		select {
-		case <-m.stop:
-			return
-		case <-m.current.Changed():
-		}
-		c := m.current.Get()
-		if c == seen {
-			continue
-		}
-		seen = c
-		r, err := settings(m.flags, c)
-		if err == nil {
-			err = m.apply(r)
-		}
-		if err != nil {
-			m.log.Error("reloaded MQTT settings not applied; keeping the running sink", "err", err)
-		}
+// reload applies a reloaded configuration. Settings that cannot apply
+// are logged, not refused: the targets and other outputs take the reload.
+func (m *Manager) reload(c *config.Config) error {
+	r, err := settings(m.flags, c)
+	if err == nil {
+		err = m.apply(r)
 	}
+	if err != nil {
+		m.log.Error("reloaded MQTT settings not applied; keeping the running sink", "err", err)
+	}
+	return nil
 }
 
 // apply makes the running sink match r.
 func (m *Manager) apply(r *resolved) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if reflect.DeepEqual(m.conf, r) {
+	if m.stopped || reflect.DeepEqual(m.conf, r) {
 		return nil
 	}
 	var next *Sink
@@ -198,10 +184,9 @@ func (m *Manager) Sink() *Sink {
 
 // Stop stops following reloads and stops the sink.
 func (m *Manager) Stop() {
-	close(m.stop)
-	<-m.done
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	m.stopped = true
 	if m.sink != nil {
 		m.sink.Stop()
 	}
