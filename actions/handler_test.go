@@ -193,11 +193,15 @@ func TestTargetSelection(t *testing.T) {
 
 func TestAuditLog(t *testing.T) {
 	e := newEnv(t, nil)
-	e.do("POST", "/actions/v1/upgrade-check", "")
-	e.do("POST", "/actions/v1/token/refresh", "")
-	e.doWith("POST", e.upgradePath(), "", map[string]string{"Authorization": "Bearer not-the-token"})
-	e.do("POST", e.upgradePath(), `{"dry_run": true}`)
-	log := e.audit.String()
+	audit := &testutil.Buffer{}
+	h := NewHandler(e.eng, []Token{{Name: "tests", Value: testToken}}, HandlerOptions{Logger: slog.New(slog.NewTextHandler(audit, nil))})
+	const client = "127.0.0.1:4711"
+	upgrade := "/actions/v1/domains/" + e.domain.Name + "/upgrade"
+	serve(h, "POST", "/actions/v1/upgrade-check", client, authHdr, "")
+	serve(h, "POST", "/actions/v1/token/refresh", client, authHdr, "")
+	serve(h, "POST", upgrade, client, map[string]string{"Authorization": "Bearer not-the-token"}, "")
+	serve(h, "POST", upgrade, client, authHdr, `{"dry_run": true}`)
+	log := audit.String()
 	require.NotContains(t, log, testToken, "a token leaked into the audit log")
 	require.NotContains(t, log, "not-the-token", "a token leaked into the audit log")
 	for _, want := range []string{

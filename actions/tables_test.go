@@ -71,13 +71,13 @@ func TestTablesTakeNewRows(t *testing.T) {
 	e.eng.Stop()
 	e.start(func(o *Options) { o.states, o.components = states, comps })
 
-	code, plan := e.do("POST", e.upgradePath(), `{"dry_run":true}`)
-	require.Equal(t, 200, code)
+	plan, err := e.plan("")
+	require.NoError(t, err)
 	assert.Contains(t, plan["component_order"], string(fictitiousKind))
 	assert.Contains(t, plan["steps"], "upgrade Fictitious appliance")
 
-	code, m := e.do("POST", e.upgradePath(), "")
-	require.Equal(t, 202, code, "start: %v", m)
+	_, err = e.upgrade("")
+	require.NoError(t, err, "start")
 	require.EventuallyWithT(t, func(c *assert.CollectT) {
 		assert.True(c, e.eng.states.terminal(e.snapshot()["state"].(State)))
 	}, 60*time.Second, 5*time.Millisecond)

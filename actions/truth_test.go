@@ -55,7 +55,7 @@ func (c listsTarget) Releases(ctx context.Context, domainID string) ([]vcfclient
 func TestLastingSilenceStopsOnVersionMismatch(t *testing.T) {
 	for _, listed := range []bool{false, true} {
 		e := newEnv(t, nil)
-		_, plan := e.do("POST", e.upgradePath(), `{"dry_run": true}`)
+		plan, _ := e.plan("")
 		target := plan["target_version"].(string)
 		var c Client = silentUpgradables{e.client}
 		if listed {
