@@ -31,8 +31,8 @@ func TestStartRefusedAfterFailedSave(t *testing.T) {
 	e.eng.store.write = writeAtomic // space is free again
 
 	_, err = e.upgrade("")
-	assert.ErrorIs(t, err, ErrConflict, "second start")
-	assert.ErrorContains(t, err, "unfinished workflow in the storage directory (state waiting_acknowledgement")
+	require.ErrorIs(t, err, ErrConflict, "second start")
+	require.ErrorContains(t, err, "unfinished workflow in the storage directory (state waiting_acknowledgement")
 	after, err := os.ReadFile(path)
 	require.NoError(t, err)
 	assert.True(t, bytes.Equal(stored, after), "the stored record is untouched")

@@ -72,8 +72,8 @@ func TestOrphanedWorkflowBlocksItsDomain(t *testing.T) {
 	e.start(nil)
 
 	_, err := e.upgrade("")
-	assert.ErrorIs(t, err, ErrConflict, "start")
-	assert.ErrorContains(t, err, "belongs to no configured SDDC Manager")
+	require.ErrorIs(t, err, ErrConflict, "start")
+	require.ErrorContains(t, err, "belongs to no configured SDDC Manager")
 	s := e.status()
 	assert.Equal(t, StateOrphaned, s["state"])
 	assert.Contains(t, s["last_error"], "move the file out of the storage directory")
@@ -82,7 +82,7 @@ func TestOrphanedWorkflowBlocksItsDomain(t *testing.T) {
 	require.NoError(t, os.Remove(e.eng.store.path("gone", e.domain.ID)))
 	assert.Equal(t, 0.0, e.metric("vcf_upgrade_workflow_orphaned_files", nil))
 	_, err = e.plan("")
-	assert.NoError(t, err, "dry run once the file is gone")
+	require.NoError(t, err, "dry run once the file is gone")
 }
 
 // A workflow whose SDDC Manager is now reached at another URL is found by

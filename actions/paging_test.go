@@ -26,6 +26,6 @@ func TestListsArePagedAndCrossChecked(t *testing.T) {
 
 	e.srv.Sim.SetTotalElementsLie(1)
 	_, err = e.plan("")
-	assert.ErrorContains(t, err, "does not add up")
+	require.ErrorContains(t, err, "does not add up")
 	assert.Zero(t, e.posts())
 }

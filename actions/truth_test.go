@@ -157,7 +157,7 @@ func TestCancelDuringUnknownOutcome(t *testing.T) {
 			e.onPost(2, func() {
 				e.srv.Sim.SetFaults(vcfsim.Faults{FailEndpoint: "POST /v1/upgrades", FailCode: 502, FailCount: 1, FailAfter: tc.arrived})
 				_, err := e.eng.Cancel(context.Background(), "sim", e.domain.ID)
-				assert.NoError(t, err)
+				require.NoError(t, err)
 			})
 			e.mustStart("")
 			s := e.waitState(60*time.Second, StateCancelled, StateSucceeded, StateFailed)

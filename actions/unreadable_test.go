@@ -71,7 +71,7 @@ func TestUnreadableWorkflowFileBlocksTheDomain(t *testing.T) {
 			// Moving the file away (after inspecting it) lifts the block.
 			require.NoError(t, os.Rename(path, path+".inspected"))
 			_, err = e.plan("")
-			assert.NoError(t, err, "after moving the file away")
+			require.NoError(t, err, "after moving the file away")
 			assert.Equal(t, 0.0, e.metric("vcf_upgrade_workflow_unreadable_files", nil))
 		})
 	}

@@ -77,7 +77,7 @@ func TestUpgradeEndToEnd(t *testing.T) {
 			assert.Positive(t, e.metric("vcf_upgrade_workflow_step_start_timestamp_seconds", nil))
 			// The version just installed is no upgrade path any more.
 			_, err := e.upgrade(target)
-			assert.ErrorIs(t, err, ErrNothingToUpgrade, "second start")
+			require.ErrorIs(t, err, ErrNothingToUpgrade, "second start")
 		})
 	}
 }
@@ -88,7 +88,7 @@ func TestPrecheckWarningsNeedAcknowledgement(t *testing.T) {
 			t.Parallel()
 			e := newEnv(t, func(c *vcfsim.Config) { c.PrecheckWarnings, c.VCFVersion = 3, version })
 			_, err := e.acknowledge()
-			assert.ErrorIs(t, err, ErrConflict, "acknowledge with nothing running")
+			require.ErrorIs(t, err, ErrConflict, "acknowledge with nothing running")
 			e.mustStart("")
 			s := e.waitState(30*time.Second, StateWaitingAck)
 			assert.Equal(t, 3.0, s["precheck_warnings"])
@@ -169,7 +169,7 @@ func TestFailingUpgradeEndsFailed(t *testing.T) {
 	assert.Equal(t, map[string]float64{"runs": 1, "failures": 1, "cancellations": 0}, e.runCounters())
 	// A new workflow may start after a failure.
 	_, err := e.plan("")
-	assert.NoError(t, err, "dry run after failure")
+	require.NoError(t, err, "dry run after failure")
 }
 
 // onUpgradeStarted runs f once, when the n-th component's upgrade has been
@@ -237,7 +237,7 @@ func TestCancel(t *testing.T) {
 		assert.Zero(t, e.posts())
 		assert.Zero(t, e.srv.Sim.Stats()["POST /v1/system/check-sets"])
 		_, err = e.cancel()
-		assert.ErrorIs(t, err, ErrConflict, "cancel when nothing runs")
+		require.ErrorIs(t, err, ErrConflict, "cancel when nothing runs")
 	})
 	t.Run("during an upgrade", func(t *testing.T) {
 		e := newEnv(t, func(c *vcfsim.Config) { c.TimeScale = 3600 })
@@ -265,16 +265,16 @@ func TestStartValidation(t *testing.T) {
 	assert.Equal(t, map[string]float64{"runs": 0, "failures": 0, "cancellations": 0}, e.runCounters())
 	assert.Equal(t, 1.0, e.metric("vcf_upgrade_workflow_state", map[string]string{"domain": e.domain.Name, "state": string(StateWaitingForInitiation)}))
 	_, err := e.eng.StartUpgrade(context.Background(), "", "nope", "")
-	assert.ErrorIs(t, err, ErrNotFound, "unknown domain")
+	require.ErrorIs(t, err, ErrNotFound, "unknown domain")
 	_, err = e.upgrade("9.9.9.9")
-	assert.ErrorIs(t, err, ErrNothingToUpgrade, "bad version")
+	require.ErrorIs(t, err, ErrNothingToUpgrade, "bad version")
 	m, err := e.statusOf(e.domain.Name)
-	assert.NoError(t, err)
+	require.NoError(t, err)
 	assert.Equal(t, StateWaitingForInitiation, m["state"])
 	assert.Equal(t, "No messages", m["log_markdown"])
 	// By id too.
 	m, err = e.statusOf(e.domain.ID)
-	assert.NoError(t, err)
+	require.NoError(t, err)
 	assert.Equal(t, e.domain.Name, m["domain_name"])
 	// Dry run: a plan, and nothing changes on SDDC Manager.
 	before := e.remoteChanges()
@@ -288,7 +288,7 @@ func TestStartValidation(t *testing.T) {
 	// Explicit version; then a second start conflicts.
 	e.mustStart(plan["target_version"].(string))
 	_, err = e.upgrade("")
-	assert.ErrorIs(t, err, ErrConflict, "second start while running")
+	require.ErrorIs(t, err, ErrConflict, "second start while running")
 	e.waitState(60*time.Second, StateSucceeded)
 }
 
