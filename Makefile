@@ -150,7 +150,7 @@ FUZZ_TARGETS := \
 	./vcfclient:FuzzDecodeDomains \
 	./vcfclient:FuzzCompareVersions \
 	./config:FuzzParse \
-	./actions:FuzzDecodeStartRequest \
+	./actions/httpapi:FuzzDecodeStartRequest \
 	./actions:FuzzLoadWorkflowFile
 
 fuzz:

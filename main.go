@@ -28,6 +28,7 @@ import (
 	"github.com/prometheus/exporter-toolkit/web/kingpinflag"
 
 	"github.com/vcf-exporter/vcf_exporter/actions"
+	"github.com/vcf-exporter/vcf_exporter/actions/httpapi"
 	"github.com/vcf-exporter/vcf_exporter/collector"
 	"github.com/vcf-exporter/vcf_exporter/config"
 	"github.com/vcf-exporter/vcf_exporter/influxsink"
@@ -73,7 +74,7 @@ type flags struct {
 	disableExporterMetrics bool
 	web                    *web.FlagConfig
 	log                    *promslog.Config
-	actions                *actions.Flags
+	actions                *httpapi.Flags
 	influx                 *influxsink.Flags
 	mqtt                   *mqttsink.Flags
 }
@@ -123,7 +124,7 @@ func registerFlags(a *kingpin.Application) *flags {
 		Default(vcfsim.VCF521).EnumVar(&f.simVersion, vcfsim.Versions()...)
 	a.Flag("simulator.time-scale", "Simulated time speed of the simulator (1 = real time).").Default("1").Float64Var(&f.simTimeScale)
 	a.Flag("simulator.page-base", "Number of the simulator's first page of a list, 0 or 1 (the exporter learns it either way).").Default("0").IntVar(&f.simPageBase)
-	f.actions = actions.RegisterFlags(a)
+	f.actions = httpapi.RegisterFlags(a)
 	f.influx = influxsink.RegisterFlags(a)
 	f.mqtt = mqttsink.RegisterFlags(a)
 	f.web = kingpinflag.AddFlags(a, defaultAddress)
@@ -223,7 +224,7 @@ func run(f *flags, logger *slog.Logger) error {
 
 	mux := newMux(f, logger, registry, set, self, sc)
 	// The authenticated upgrade API; 404 when no token is configured.
-	actionsHandler, stopActions, err := actions.Setup(f.actions, sc.Get, registry, self, logger)
+	actionsHandler, stopActions, err := httpapi.Setup(f.actions, sc.Get, registry, self, logger)
 	if err != nil {
 		return err
 	}

@@ -1,5 +1,5 @@
-// Package actions is the authenticated /actions API of the exporter and the
-// resumable VCF domain upgrade workflow behind it.
+// Package actions is the resumable VCF domain upgrade workflow behind the
+// exporter's /actions API (package httpapi) and its MQTT commands.
 //
 // The workflow's state is kept in files under --storage.path and written
 // atomically before and after every remote call that changes something, so a
@@ -22,9 +22,7 @@
 //     what the API can ask (start, status, acknowledge, cancel, ...);
 //     plan.go: the dry run; errors.go: the domain errors; status.go: the
 //     status view (with the Home Assistant markdown log).
-//   - handler.go, body.go, auth.go: the HTTP API (routes, the domain
-//     errors' status codes, strict JSON bodies, bearer tokens); metrics.go: where every metric is born;
-//     store.go: the workflow files; client.go: what the engine needs of
-//     SDDC Manager; wiring.go: flags, the optional own listener, main's
-//     wiring.
+//   - metrics.go: where every metric is born; store.go: the workflow
+//     files; client.go: what the engine needs of SDDC Manager;
+//     registry.go: the exporter's targets as the engine's.
 package actions

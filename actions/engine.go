@@ -203,6 +203,9 @@ func (e *Engine) Stop() {
 // Wait waits until no workflow runs (tests).
 func (e *Engine) Wait() { e.wg.Wait() }
 
+// StorageDir is the directory holding the workflow files.
+func (e *Engine) StorageDir() string { return e.store.Dir() }
+
 func (e *Engine) now() time.Time { return e.opts.Now() }
 
 func (e *Engine) testHook(s string) {

@@ -6,8 +6,8 @@ import (
 	"fmt"
 )
 
-// Domain errors of the engine's operations. The HTTP handler maps them to
-// status codes in one place (httpStatus in handler.go); other errors are 500.
+// Domain errors of the engine's operations. The HTTP API maps them to
+// status codes in one place (httpapi's httpStatus); other errors are 500.
 var (
 	ErrNotFound         = errors.New("not found")          // 404
 	ErrInvalid          = errors.New("invalid request")    // 400

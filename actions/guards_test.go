@@ -25,14 +25,14 @@ func TestStartRefusedAfterFailedSave(t *testing.T) {
 	stored, err := os.ReadFile(path)
 	require.NoError(t, err)
 	e.eng.store.write = func(string, []byte) error { return syscall.ENOSPC }
-	code, m := e.do("POST", e.upgradePath()+"/acknowledge", "")
-	require.Equal(t, 200, code, "acknowledge: %v", m)
+	_, err = e.acknowledge()
+	require.NoError(t, err, "acknowledge")
 	e.waitState(10*time.Second, StateFailed)
 	e.eng.store.write = writeAtomic // space is free again
 
-	code, m = e.do("POST", e.upgradePath(), "")
-	assert.Equal(t, 409, code, "second start: %v", m)
-	assert.Contains(t, m["error"], "unfinished workflow in the storage directory (state waiting_acknowledgement")
+	_, err = e.upgrade("")
+	require.ErrorIs(t, err, ErrConflict, "second start")
+	require.ErrorContains(t, err, "unfinished workflow in the storage directory (state waiting_acknowledgement")
 	after, err := os.ReadFile(path)
 	require.NoError(t, err)
 	assert.True(t, bytes.Equal(stored, after), "the stored record is untouched")

@@ -3,10 +3,7 @@ package actions
 import (
 	"context"
 	"encoding/json"
-	"io"
 	"log/slog"
-	"net/http"
-	"net/http/httptest"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -17,7 +14,6 @@ import (
 	"github.com/prometheus/common/model"
 	"github.com/stretchr/testify/require"
 
-	"github.com/vcf-exporter/vcf_exporter/internal/testutil"
 	"github.com/vcf-exporter/vcf_exporter/vcfclient"
 	"github.com/vcf-exporter/vcf_exporter/vcfsim"
 	"github.com/vcf-exporter/vcf_exporter/vcfsim/vcfsimtest"
@@ -68,9 +64,6 @@ type env struct {
 	dir     string
 	eng     *Engine
 	reg     *prometheus.Registry
-	h       *Handler
-	http    *httptest.Server
-	audit   *testutil.Buffer
 	domain  vcfclient.Domain
 }
 
@@ -99,7 +92,7 @@ func newEnv(t *testing.T, mutate vcfsim.Option) *env {
 		opts = append(opts, mutate)
 	}
 	srv := vcfsimtest.New(t, simOptions(opts...)...)
-	e := &env{t: t, srv: srv, dir: t.TempDir(), audit: &testutil.Buffer{}}
+	e := &env{t: t, srv: srv, dir: t.TempDir()}
 	e.client = newTestClient(t, srv.URL)
 	e.targets = &fakeTargets{clients: map[string]Client{"sim": e.client}, url: srv.URL}
 	ds, err := e.client.Domains(context.Background())
@@ -121,7 +114,7 @@ func testEngineOptions(dir string, reg prometheus.Registerer) Options {
 	}
 }
 
-// start builds a new engine and handler over the env's storage directory.
+// start builds a new engine over the env's storage directory.
 func (e *env) start(mutate func(*Options)) {
 	e.t.Helper()
 	e.reg = prometheus.NewRegistry()
@@ -134,47 +127,46 @@ func (e *env) start(mutate func(*Options)) {
 	eng.Start(context.Background())
 	e.t.Cleanup(eng.Stop)
 	e.eng = eng
-	e.h = NewHandler(eng, []Token{{Name: "tests", Value: testToken}}, HandlerOptions{
-		Logger: slog.New(slog.NewTextHandler(e.audit, nil)),
-	})
-	if e.http != nil {
-		e.http.Close()
-	}
-	mux := http.NewServeMux()
-	mux.Handle("/actions/", e.h)
-	e.http = httptest.NewServer(mux)
-	e.t.Cleanup(e.http.Close)
 }
 
-// do sends a request with the test token; body "" sends none.
-func (e *env) do(method, path, body string) (int, map[string]any) {
-	e.t.Helper()
-	return e.doWith(method, path, body, map[string]string{"Authorization": "Bearer " + testToken, "Content-Type": "application/json"})
+// The helpers below call the engine as the HTTP API does (no ?target=:
+// the only target; the domain by name) and read its answers as the
+// JSON objects the API serializes.
+
+// upgrade starts an upgrade to version ("": the newest).
+func (e *env) upgrade(version string) (map[string]any, error) {
+	s, err := e.eng.StartUpgrade(context.Background(), "", e.domain.Name, version)
+	return asMap(s), err
 }
 
-func (e *env) doWith(method, path, body string, hdr map[string]string) (int, map[string]any) {
-	e.t.Helper()
-	var rd io.Reader
-	if body != "" {
-		rd = strings.NewReader(body)
-	}
-	req, err := http.NewRequest(method, e.http.URL+path, rd)
-	require.NoError(e.t, err)
-	for k, v := range hdr {
-		req.Header.Set(k, v)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	require.NoError(e.t, err)
-	defer func() { _ = resp.Body.Close() }()
-	b, _ := io.ReadAll(resp.Body)
-	if ct := resp.Header.Get("Content-Type"); ct != "application/json" {
-		e.t.Errorf("%s %s: Content-Type %q, body %s", method, path, ct, b)
-	}
+// plan is the dry run of an upgrade to version ("": the newest).
+func (e *env) plan(version string) (map[string]any, error) {
+	p, err := e.eng.PlanUpgrade(context.Background(), "", e.domain.Name, version)
+	return asMap(p), err
+}
+
+func (e *env) acknowledge() (map[string]any, error) {
+	s, err := e.eng.Acknowledge(context.Background(), "", e.domain.Name)
+	return asMap(s), err
+}
+
+func (e *env) cancel() (map[string]any, error) {
+	s, err := e.eng.Cancel(context.Background(), "", e.domain.Name)
+	return asMap(s), err
+}
+
+// statusOf reads the status of the domain with this name or id.
+func (e *env) statusOf(ref string) (map[string]any, error) {
+	s, err := e.eng.UpgradeStatus(context.Background(), "", ref)
+	return asMap(s), err
+}
+
+// asMap is v as the JSON object the API answers (nil for a nil pointer).
+func asMap(v any) map[string]any {
+	b, _ := json.Marshal(v)
 	var m map[string]any
-	if err := json.Unmarshal(b, &m); err != nil {
-		e.t.Errorf("%s %s: answer is not a JSON object: %s", method, path, b)
-	}
-	return resp.StatusCode, typed(m)
+	_ = json.Unmarshal(b, &m)
+	return typed(m)
 }
 
 // typed gives an answer's "state" its type, so that it compares with the
@@ -186,22 +178,18 @@ func typed(m map[string]any) map[string]any {
 	return m
 }
 
-// mustStart starts the upgrade (body "" sends none) and requires a 202.
-func (e *env) mustStart(body string) map[string]any {
+// mustStart starts the upgrade to version ("": the newest).
+func (e *env) mustStart(version string) map[string]any {
 	e.t.Helper()
-	code, m := e.do("POST", e.upgradePath(), body)
-	require.Equal(e.t, 202, code, "start: %v", m)
+	m, err := e.upgrade(version)
+	require.NoError(e.t, err, "start")
 	return m
 }
 
-func (e *env) upgradePath() string { return "/actions/v1/domains/" + e.domain.Name + "/upgrade" }
-
 func (e *env) status() map[string]any {
 	e.t.Helper()
-	code, m := e.do("GET", e.upgradePath(), "")
-	if code != 200 {
-		e.t.Fatalf("status: %d %v", code, m)
-	}
+	m, err := e.statusOf(e.domain.Name)
+	require.NoError(e.t, err, "status")
 	return m
 }
 
@@ -223,15 +211,12 @@ func (e *env) waitState(timeout time.Duration, states ...State) map[string]any {
 	return nil
 }
 
-// snapshot reads the status without HTTP (cheap, for tight waits).
+// snapshot reads the status by target and id (cheap, for tight waits).
 func (e *env) snapshot() map[string]any {
 	e.t.Helper()
 	s, err := e.eng.UpgradeStatus(context.Background(), "sim", e.domain.ID)
 	require.NoError(e.t, err)
-	b, _ := json.Marshal(s)
-	var m map[string]any
-	_ = json.Unmarshal(b, &m)
-	return typed(m)
+	return asMap(s)
 }
 
 // remoteChanges counts the requests that change something on SDDC Manager.

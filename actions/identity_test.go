@@ -71,9 +71,9 @@ func TestOrphanedWorkflowBlocksItsDomain(t *testing.T) {
 	require.NoError(t, e.eng.store.Save(orphan))
 	e.start(nil)
 
-	code, m := e.do("POST", e.upgradePath(), "")
-	assert.Equal(t, 409, code, "start: %v", m)
-	assert.Contains(t, m["error"], "belongs to no configured SDDC Manager")
+	_, err := e.upgrade("")
+	require.ErrorIs(t, err, ErrConflict, "start")
+	require.ErrorContains(t, err, "belongs to no configured SDDC Manager")
 	s := e.status()
 	assert.Equal(t, StateOrphaned, s["state"])
 	assert.Contains(t, s["last_error"], "move the file out of the storage directory")
@@ -81,8 +81,8 @@ func TestOrphanedWorkflowBlocksItsDomain(t *testing.T) {
 
 	require.NoError(t, os.Remove(e.eng.store.path("gone", e.domain.ID)))
 	assert.Equal(t, 0.0, e.metric("vcf_upgrade_workflow_orphaned_files", nil))
-	code, m = e.do("POST", e.upgradePath(), `{"dry_run": true}`)
-	assert.Equal(t, 200, code, "dry run once the file is gone: %v", m)
+	_, err = e.plan("")
+	require.NoError(t, err, "dry run once the file is gone")
 }
 
 // A workflow whose SDDC Manager is now reached at another URL is found by

@@ -10,4 +10,6 @@ var errNoLock = errors.New("actions: this platform has no exclusive lock for --s
 
 func lockDir(string) (func(), error) { return nil, errNoLock }
 
-func storageLockSupported() error { return errNoLock }
+// StorageLockSupported is nil where --storage.path can be locked, which
+// the workflow needs before actions can be enabled.
+func StorageLockSupported() error { return errNoLock }

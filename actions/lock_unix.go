@@ -27,4 +27,6 @@ func lockDir(dir string) (func(), error) {
 	return func() { _ = f.Close() }, nil // closing releases the lock
 }
 
-func storageLockSupported() error { return nil }
+// StorageLockSupported is nil where --storage.path can be locked, which
+// the workflow needs before actions can be enabled.
+func StorageLockSupported() error { return nil }

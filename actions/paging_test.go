@@ -1,7 +1,6 @@
 package actions
 
 import (
-	"fmt"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -20,14 +19,13 @@ func TestListsArePagedAndCrossChecked(t *testing.T) {
 		vcfsim.WithVCFVersion(vcfsim.VCF910)(c)
 		vcfsim.WithPaging(1, 1)(c)
 	})
-	code, plan := e.do("POST", e.upgradePath(), `{"dry_run": true}`)
-	require.Equal(t, 200, code, "dry run: %v", plan)
+	plan, err := e.plan("")
+	require.NoError(t, err, "dry run")
 	assert.Equal(t, []any{"sfo-m01-cl01", "sfo-m01-cl02"}, plan["esx_clusters"])
 	assert.EqualValues(t, 2, e.srv.Sim.Stats()["GET /v1/clusters"], "two pages of one cluster")
 
 	e.srv.Sim.SetTotalElementsLie(1)
-	code, m := e.do("POST", e.upgradePath(), `{"dry_run": true}`)
-	assert.NotEqual(t, 200, code)
-	assert.Contains(t, fmt.Sprint(m), "does not add up", "%v", m)
+	_, err = e.plan("")
+	require.ErrorContains(t, err, "does not add up")
 	assert.Zero(t, e.posts())
 }

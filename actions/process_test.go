@@ -35,23 +35,6 @@ func requests(srv *vcfsim.Server) int64 {
 	return n
 }
 
-// get answers a GET's status code (0: no answer).
-func get(url string, hdr map[string]string) int {
-	req, err := http.NewRequest(http.MethodGet, url, nil)
-	if err != nil {
-		return 0
-	}
-	for k, v := range hdr {
-		req.Header.Set(k, v)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return 0
-	}
-	_ = resp.Body.Close()
-	return resp.StatusCode
-}
-
 // TestRestartAfterSIGKILL builds the exporter, drives an upgrade through
 // /actions against vcfsim, and kills the process with SIGKILL in every state
 // that has remote work in flight. Each time a new process is started over

@@ -188,7 +188,7 @@ func TestRestartResumes(t *testing.T) {
 			t.Run(version+"/"+tc.name, func(t *testing.T) {
 				t.Parallel()
 				e := newEnv(t, func(c *vcfsim.Config) { c.TimeScale, c.VCFVersion = cmp.Or(tc.scale, 36000), version })
-				_, plan := e.do("POST", e.upgradePath(), `{"dry_run": true}`)
+				plan, _ := e.plan("")
 				target := plan["target_version"].(string)
 				fleet := fleetManagement{Client: e.client, sim: e.srv.Sim, target: target, once: &sync.Once{}, calls: &atomic.Int32{}}
 				simTargets := &fakeTargets{clients: map[string]Client{"sim": fleet}, url: e.targets.url}
@@ -198,7 +198,7 @@ func TestRestartResumes(t *testing.T) {
 				e.start(nil)
 				cc.eng = e.eng
 				from := e.currentVersion()
-				e.mustStart(`{"target_version": "` + target + `"}`)
+				e.mustStart(target)
 				select {
 				case <-cc.crashed:
 				case <-time.After(60 * time.Second):

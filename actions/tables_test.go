@@ -4,6 +4,7 @@ import (
 	"context"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -71,13 +72,13 @@ func TestTablesTakeNewRows(t *testing.T) {
 	e.eng.Stop()
 	e.start(func(o *Options) { o.states, o.components = states, comps })
 
-	code, plan := e.do("POST", e.upgradePath(), `{"dry_run":true}`)
-	require.Equal(t, 200, code)
+	plan, err := e.plan("")
+	require.NoError(t, err)
 	assert.Contains(t, plan["component_order"], string(fictitiousKind))
 	assert.Contains(t, plan["steps"], "upgrade Fictitious appliance")
 
-	code, m := e.do("POST", e.upgradePath(), "")
-	require.Equal(t, 202, code, "start: %v", m)
+	_, err = e.upgrade("")
+	require.NoError(t, err, "start")
 	require.EventuallyWithT(t, func(c *assert.CollectT) {
 		assert.True(c, e.eng.states.terminal(e.snapshot()["state"].(State)))
 	}, 60*time.Second, 5*time.Millisecond)
@@ -104,4 +105,58 @@ func TestUnknownTimeoutKey(t *testing.T) {
 	opts.Config = func() config.ActionsConfig { return config.ActionsConfig{Timeouts: config.ActionsTimeouts{"nxs": 0}} }
 	_, err = New(&fakeTargets{clients: map[string]Client{}}, opts)
 	require.ErrorContains(t, err, `unknown key "nxs"`)
+}
+
+func TestConfigValidation(t *testing.T) {
+	c, err := config.Parse([]byte(`
+actions:
+  tokens:
+    - name: ha
+      token: abc-0123456789abcdef0123456789abcdef
+  timeouts:
+    nsx: 2h
+  nsx:
+    edge_clusters_parallel: false
+  vcenter:
+    upgrade_mechanism: Migration
+  esx:
+    enable_quickboot: true
+`))
+	require.NoError(t, err)
+	a := c.Actions
+	assert.False(t, a.NSX.EdgeClustersParallelOrDefault())
+	assert.True(t, a.NSX.EdgeParallelUpgradeOrDefault())
+	assert.Equal(t, "Migration", a.VCenter.UpgradeMechanismOrDefault())
+	assert.True(t, a.ESX.EnableQuickboot)
+	assert.Equal(t, 2*time.Hour, defaultStates().timeout(StateUpgradingNSX, a.Timeouts))
+	assert.Equal(t, 8*time.Hour, defaultStates().timeout(StateUpgradingVCenter, a.Timeouts))
+	for _, bad := range []string{
+		"actions:\n  tokens:\n    - name: x\n",
+		"actions:\n  tokens:\n    - token: x\n",
+		"actions:\n  tokens:\n    - {name: x, token: a}\n    - {name: x, token: b}\n",
+		"actions:\n  vcenter:\n    upgrade_mechanism: Magic\n",
+		"actions:\n  timeouts:\n    nsx: 1h\n    nsxx: 1h\n",
+	} {
+		c, err := config.Parse([]byte(bad))
+		if err == nil {
+			err = CheckTimeouts(c.Actions.Timeouts)
+		}
+		assert.Error(t, err, "accepted:\n%s", bad)
+	}
+}
+
+// A reload reaches the engine at once: it reads the configuration where it
+// uses it.
+func TestConfigReloadReachesEngine(t *testing.T) {
+	var mu sync.Mutex
+	cur := config.ActionsConfig{}
+	opts := testEngineOptions(t.TempDir(), nil)
+	opts.Config = func() config.ActionsConfig { mu.Lock(); defer mu.Unlock(); return cur }
+	eng, err := New(&fakeTargets{clients: map[string]Client{}}, opts)
+	require.NoError(t, err)
+	t.Cleanup(eng.Stop)
+	mu.Lock()
+	cur = config.ActionsConfig{Timeouts: config.ActionsTimeouts{"nsx": modelDuration(time.Minute)}}
+	mu.Unlock()
+	assert.Equal(t, time.Minute, eng.states.timeout(StateUpgradingNSX, eng.config().Timeouts), "the engine sees the reload before any request")
 }

@@ -55,7 +55,7 @@ func (c listsTarget) Releases(ctx context.Context, domainID string) ([]vcfclient
 func TestLastingSilenceStopsOnVersionMismatch(t *testing.T) {
 	for _, listed := range []bool{false, true} {
 		e := newEnv(t, nil)
-		_, plan := e.do("POST", e.upgradePath(), `{"dry_run": true}`)
+		plan, _ := e.plan("")
 		target := plan["target_version"].(string)
 		var c Client = silentUpgradables{e.client}
 		if listed {
@@ -157,7 +157,7 @@ func TestCancelDuringUnknownOutcome(t *testing.T) {
 			e.onPost(2, func() {
 				e.srv.Sim.SetFaults(vcfsim.Faults{FailEndpoint: "POST /v1/upgrades", FailCode: 502, FailCount: 1, FailAfter: tc.arrived})
 				_, err := e.eng.Cancel(context.Background(), "sim", e.domain.ID)
-				assert.NoError(t, err)
+				require.NoError(t, err)
 			})
 			e.mustStart("")
 			s := e.waitState(60*time.Second, StateCancelled, StateSucceeded, StateFailed)

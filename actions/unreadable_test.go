@@ -46,11 +46,11 @@ func TestUnreadableWorkflowFileBlocksTheDomain(t *testing.T) {
 			e.eng.Stop()
 			e.start(nil)
 
-			code, m := e.do("POST", e.upgradePath(), "")
-			assert.Equal(t, 409, code, "start over an unreadable file: %v", m)
-			assert.Contains(t, m["error"], filepath.Base(path))
-			code, m = e.do("POST", e.upgradePath(), `{"dry_run":true}`)
-			assert.Equal(t, 409, code, "dry run over an unreadable file: %v", m)
+			_, err = e.upgrade("")
+			require.ErrorIs(t, err, ErrConflict, "start over an unreadable file")
+			require.ErrorContains(t, err, filepath.Base(path))
+			_, err = e.plan("")
+			require.ErrorIs(t, err, ErrConflict, "dry run over an unreadable file")
 
 			s := e.status()
 			assert.Equal(t, StateFileUnreadable, s["state"])
@@ -70,8 +70,8 @@ func TestUnreadableWorkflowFileBlocksTheDomain(t *testing.T) {
 
 			// Moving the file away (after inspecting it) lifts the block.
 			require.NoError(t, os.Rename(path, path+".inspected"))
-			code, m = e.do("POST", e.upgradePath(), `{"dry_run":true}`)
-			assert.Equal(t, 200, code, "after moving the file away: %v", m)
+			_, err = e.plan("")
+			require.NoError(t, err, "after moving the file away")
 			assert.Equal(t, 0.0, e.metric("vcf_upgrade_workflow_unreadable_files", nil))
 		})
 	}
@@ -82,16 +82,16 @@ func TestUnreadableWorkflowFileBlocksTheDomain(t *testing.T) {
 // nothing more is sent to SDDC Manager.
 func TestStorageFailureShowsAtOnce(t *testing.T) {
 	e := newEnv(t, func(c *vcfsim.Config) { c.PrecheckWarnings = 1 })
-	code, m := e.do("POST", e.upgradePath(), "")
-	require.Equal(t, 202, code, "start: %v", m)
+	_, err := e.upgrade("")
+	require.NoError(t, err, "start")
 	e.waitState(30*time.Second, StateWaitingAck)
 	// The storage directory becomes unusable (a file where it was: every
 	// write fails, even as root).
 	dir := e.eng.store.Dir()
 	require.NoError(t, os.RemoveAll(dir))
 	require.NoError(t, os.WriteFile(dir, nil, 0o400))
-	code, m = e.do("POST", e.upgradePath()+"/acknowledge", "")
-	require.Equal(t, 200, code, "acknowledge: %v", m)
+	_, err = e.acknowledge()
+	require.NoError(t, err, "acknowledge")
 
 	s := e.waitState(10*time.Second, StateFailed)
 	assert.Contains(t, s["last_error"], "cannot save the workflow state")

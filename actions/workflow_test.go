@@ -76,8 +76,8 @@ func TestUpgradeEndToEnd(t *testing.T) {
 			assert.Equal(t, map[string]float64{"runs": 1, "failures": 0, "cancellations": 0}, e.runCounters())
 			assert.Positive(t, e.metric("vcf_upgrade_workflow_step_start_timestamp_seconds", nil))
 			// The version just installed is no upgrade path any more.
-			code, m := e.do("POST", e.upgradePath(), `{"target_version": "`+target+`"}`)
-			assert.Equal(t, 422, code, "second start: %v", m)
+			_, err := e.upgrade(target)
+			require.ErrorIs(t, err, ErrNothingToUpgrade, "second start")
 		})
 	}
 }
@@ -87,9 +87,9 @@ func TestPrecheckWarningsNeedAcknowledgement(t *testing.T) {
 		t.Run(version, func(t *testing.T) {
 			t.Parallel()
 			e := newEnv(t, func(c *vcfsim.Config) { c.PrecheckWarnings, c.VCFVersion = 3, version })
-			code, m := e.do("POST", e.upgradePath()+"/acknowledge", "")
-			assert.Equal(t, 409, code, "acknowledge with nothing running: %v", m)
-			e.mustStart(`{"dry_run": false}`)
+			_, err := e.acknowledge()
+			require.ErrorIs(t, err, ErrConflict, "acknowledge with nothing running")
+			e.mustStart("")
 			s := e.waitState(30*time.Second, StateWaitingAck)
 			assert.Equal(t, 3.0, s["precheck_warnings"])
 			assert.Contains(t, s["log_markdown"], "3 warning(s)")
@@ -104,8 +104,8 @@ func TestPrecheckWarningsNeedAcknowledgement(t *testing.T) {
 			// It stays there: no upgrade is started while waiting.
 			assert.Never(t, func() bool { return e.snapshot()["state"] != StateWaitingAck }, 100*time.Millisecond, 5*time.Millisecond)
 			require.Zero(t, e.posts(), "upgrades posted before the acknowledgement")
-			code, m = e.do("POST", e.upgradePath()+"/acknowledge", "")
-			require.Equal(t, 200, code, "acknowledge: %v", m)
+			_, err = e.acknowledge()
+			require.NoError(t, err, "acknowledge")
 			e.finish(version, s["target_version"].(string))
 		})
 	}
@@ -136,8 +136,8 @@ func TestAcknowledgeFindingsWait902(t *testing.T) {
 	require.Equal(t, StateWaitingAck, s["state"], "%v", s["log_markdown"])
 	assert.Equal(t, 0.0, s["precheck_warnings"])
 	assert.Equal(t, 2.0, s["precheck_acknowledge"])
-	code, m := e.do("POST", e.upgradePath()+"/acknowledge", "")
-	require.Equal(t, 200, code, "acknowledge: %v", m)
+	_, err := e.acknowledge()
+	require.NoError(t, err, "acknowledge")
 	e.finish(vcfsim.VCF902, target)
 }
 
@@ -168,8 +168,8 @@ func TestFailingUpgradeEndsFailed(t *testing.T) {
 	assert.EqualValues(t, 2, e.posts(), "POST /v1/upgrades: SDDC Manager, NSX")
 	assert.Equal(t, map[string]float64{"runs": 1, "failures": 1, "cancellations": 0}, e.runCounters())
 	// A new workflow may start after a failure.
-	code, m := e.do("POST", e.upgradePath(), `{"dry_run": true}`)
-	assert.Equal(t, 200, code, "dry run after failure: %v", m)
+	_, err := e.plan("")
+	require.NoError(t, err, "dry run after failure")
 }
 
 // onUpgradeStarted runs f once, when the n-th component's upgrade has been
@@ -219,8 +219,8 @@ func TestCancel(t *testing.T) {
 		e := newEnv(t, func(c *vcfsim.Config) { c.PrecheckErrors = 1 })
 		e.mustStart("")
 		e.waitState(30*time.Second, StateWaitingAck)
-		code, m := e.do("POST", e.upgradePath()+"/cancel", "")
-		require.Equal(t, 202, code, "cancel: %v", m)
+		_, err := e.cancel()
+		require.NoError(t, err, "cancel")
 		e.waitState(10*time.Second, StateCancelled)
 		assert.Zero(t, e.posts())
 		assert.Equal(t, map[string]float64{"runs": 1, "failures": 0, "cancellations": 1}, e.runCounters())
@@ -229,15 +229,15 @@ func TestCancel(t *testing.T) {
 		e := newEnv(t, func(c *vcfsim.Config) { c.TimeScale = 30 }) // downloads take seconds
 		e.mustStart("")
 		e.waitState(10*time.Second, StateDownloading)
-		code, m := e.do("POST", e.upgradePath()+"/cancel", "")
-		require.Equal(t, 202, code, "cancel: %v", m)
+		_, err := e.cancel()
+		require.NoError(t, err, "cancel")
 		s := e.waitState(10*time.Second, StateCancelled, StateFailed, StateSucceeded)
 		// Cancelled while waiting for a download, or before requesting the next one.
 		require.Equal(t, StateCancelled, s["state"], "%s", s["log_markdown"])
 		assert.Zero(t, e.posts())
 		assert.Zero(t, e.srv.Sim.Stats()["POST /v1/system/check-sets"])
-		code, m = e.do("POST", e.upgradePath()+"/cancel", "")
-		assert.Equal(t, 409, code, "cancel when nothing runs: %v", m)
+		_, err = e.cancel()
+		require.ErrorIs(t, err, ErrConflict, "cancel when nothing runs")
 	})
 	t.Run("during an upgrade", func(t *testing.T) {
 		e := newEnv(t, func(c *vcfsim.Config) { c.TimeScale = 3600 })
@@ -264,31 +264,31 @@ func TestStartValidation(t *testing.T) {
 	// The counters of a known domain exist before its first run ends.
 	assert.Equal(t, map[string]float64{"runs": 0, "failures": 0, "cancellations": 0}, e.runCounters())
 	assert.Equal(t, 1.0, e.metric("vcf_upgrade_workflow_state", map[string]string{"domain": e.domain.Name, "state": string(StateWaitingForInitiation)}))
-	code, m := e.do("POST", "/actions/v1/domains/nope/upgrade", "")
-	assert.Equal(t, 404, code, "unknown domain: %v", m)
-	code, m = e.do("POST", e.upgradePath(), `{"target_version": "9.9.9.9"}`)
-	assert.Equal(t, 422, code, "bad version: %v", m)
-	code, m = e.do("GET", e.upgradePath(), "")
-	assert.Equal(t, 200, code)
+	_, err := e.eng.StartUpgrade(context.Background(), "", "nope", "")
+	require.ErrorIs(t, err, ErrNotFound, "unknown domain")
+	_, err = e.upgrade("9.9.9.9")
+	require.ErrorIs(t, err, ErrNothingToUpgrade, "bad version")
+	m, err := e.statusOf(e.domain.Name)
+	require.NoError(t, err)
 	assert.Equal(t, StateWaitingForInitiation, m["state"])
 	assert.Equal(t, "No messages", m["log_markdown"])
 	// By id too.
-	code, m = e.do("GET", "/actions/v1/domains/"+e.domain.ID+"/upgrade", "")
-	assert.Equal(t, 200, code)
+	m, err = e.statusOf(e.domain.ID)
+	require.NoError(t, err)
 	assert.Equal(t, e.domain.Name, m["domain_name"])
 	// Dry run: a plan, and nothing changes on SDDC Manager.
 	before := e.remoteChanges()
-	code, plan := e.do("POST", e.upgradePath(), `{"dry_run": true}`)
-	require.Equal(t, 200, code, "dry run: %v", plan)
+	plan, err := e.plan("")
+	require.NoError(t, err, "dry run")
 	assert.Equal(t, true, plan["dry_run"])
 	assert.Equal(t, []any{string(KindSDDCManager), string(KindNSX), string(KindVCenter), string(KindESX)}, plan["component_order"])
 	assert.Len(t, plan["bundles"], 4)
 	assert.Positive(t, plan["download_bytes"])
 	assert.Equal(t, before, e.remoteChanges(), "the dry run changed something")
 	// Explicit version; then a second start conflicts.
-	e.mustStart(`{"target_version": "` + plan["target_version"].(string) + `"}`)
-	code, m = e.do("POST", e.upgradePath(), "")
-	assert.Equal(t, 409, code, "second start while running: %v", m)
+	e.mustStart(plan["target_version"].(string))
+	_, err = e.upgrade("")
+	require.ErrorIs(t, err, ErrConflict, "second start while running")
 	e.waitState(60*time.Second, StateSucceeded)
 }
 
@@ -397,8 +397,8 @@ func TestDryRunPlanNamesUpgraders(t *testing.T) {
 		t.Run(version, func(t *testing.T) {
 			t.Parallel()
 			e := newEnv(t, func(c *vcfsim.Config) { c.VCFVersion = version })
-			code, plan := e.do("POST", e.upgradePath(), `{"dry_run": true}`)
-			require.Equal(t, 200, code, "dry run: %v", plan)
+			plan, err := e.plan("")
+			require.NoError(t, err, "dry run")
 			by := map[string]any{}
 			for _, b := range plan["bundles"].([]any) {
 				b := b.(map[string]any)

@@ -1,4 +1,4 @@
-package actions
+package httpapi
 
 import (
 	"context"
@@ -17,6 +17,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/vcf-exporter/vcf_exporter/actions"
 	"github.com/vcf-exporter/vcf_exporter/config"
 )
 
@@ -45,7 +46,7 @@ type HandlerOptions struct {
 // Handler serves /actions/. With no token configured (or no engine) it
 // answers 404 to everything.
 type Handler struct {
-	e      *Engine
+	e      *actions.Engine
 	opts   HandlerOptions
 	tokens atomic.Pointer[tokenSet]
 	mux    *http.ServeMux
@@ -56,10 +57,10 @@ type Handler struct {
 
 // Engine returns the engine behind the handler (nil when actions are
 // disabled), for the other front ends of the same actions (MQTT).
-func (h *Handler) Engine() *Engine { return h.e }
+func (h *Handler) Engine() *actions.Engine { return h.e }
 
 // NewHandler returns the /actions handler.
-func NewHandler(e *Engine, tokens []Token, opts HandlerOptions) *Handler {
+func NewHandler(e *actions.Engine, tokens []Token, opts HandlerOptions) *Handler {
 	if opts.MaxBodyBytes <= 0 {
 		opts.MaxBodyBytes = 64 << 10
 	}
@@ -345,17 +346,17 @@ func httpStatus(err error) int {
 		kind error
 		code int
 	}{
-		{ErrNotFound, http.StatusNotFound},
-		{ErrInvalid, http.StatusBadRequest},
-		{ErrConflict, http.StatusConflict},
-		{ErrNothingToUpgrade, http.StatusUnprocessableEntity},
-		{ErrNotStarted, http.StatusServiceUnavailable},
+		{actions.ErrNotFound, http.StatusNotFound},
+		{actions.ErrInvalid, http.StatusBadRequest},
+		{actions.ErrConflict, http.StatusConflict},
+		{actions.ErrNothingToUpgrade, http.StatusUnprocessableEntity},
+		{actions.ErrNotStarted, http.StatusServiceUnavailable},
 	} {
 		if errors.Is(err, m.kind) {
 			return m.code
 		}
 	}
-	if re := (*RemoteError)(nil); errors.As(err, &re) {
+	if re := (*actions.RemoteError)(nil); errors.As(err, &re) {
 		if errors.Is(err, context.DeadlineExceeded) {
 			return http.StatusGatewayTimeout
 		}

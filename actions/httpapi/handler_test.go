@@ -1,7 +1,6 @@
-package actions
+package httpapi
 
 import (
-	"context"
 	"encoding/json"
 	"log/slog"
 	"net/http"
@@ -19,21 +18,6 @@ import (
 	"github.com/vcf-exporter/vcf_exporter/config"
 	"github.com/vcf-exporter/vcf_exporter/internal/testutil"
 )
-
-// offlineEngine is an engine whose target never answers (security tests
-// that must not reach an SDDC Manager).
-func offlineEngine(t *testing.T, names ...string) *Engine {
-	t.Helper()
-	ft := &fakeTargets{clients: map[string]Client{}}
-	for _, n := range names {
-		ft.clients[n] = newTestClient(t, "http://127.0.0.1:1")
-	}
-	e, err := New(ft, testEngineOptions(t.TempDir(), nil))
-	require.NoError(t, err)
-	e.Start(context.Background())
-	t.Cleanup(e.Stop)
-	return e
-}
 
 func serve(h http.Handler, method, path, remote string, hdr map[string]string, body string) *httptest.ResponseRecorder {
 	var req *http.Request
@@ -61,8 +45,6 @@ func jsonError(t *testing.T, rec *httptest.ResponseRecorder) string {
 	assert.NotEmpty(t, m["error"], "not a JSON error: %q", rec.Body)
 	return m["error"]
 }
-
-var authHdr = map[string]string{"Authorization": "Bearer " + testToken, "Content-Type": "application/json"}
 
 func TestDisabledWithoutToken(t *testing.T) {
 	eng := offlineEngine(t, "sim")
@@ -192,19 +174,23 @@ func TestTargetSelection(t *testing.T) {
 }
 
 func TestAuditLog(t *testing.T) {
-	e := newEnv(t, nil)
-	e.do("POST", "/actions/v1/upgrade-check", "")
-	e.do("POST", "/actions/v1/token/refresh", "")
-	e.doWith("POST", e.upgradePath(), "", map[string]string{"Authorization": "Bearer not-the-token"})
-	e.do("POST", e.upgradePath(), `{"dry_run": true}`)
-	log := e.audit.String()
+	eng, domain := simEngine(t)
+	audit := &testutil.Buffer{}
+	h := NewHandler(eng, []Token{{Name: "tests", Value: testToken}}, HandlerOptions{Logger: slog.New(slog.NewTextHandler(audit, nil))})
+	const client = "127.0.0.1:4711"
+	upgrade := "/actions/v1/domains/" + domain + "/upgrade"
+	serve(h, "POST", "/actions/v1/upgrade-check", client, authHdr, "")
+	serve(h, "POST", "/actions/v1/token/refresh", client, authHdr, "")
+	serve(h, "POST", upgrade, client, map[string]string{"Authorization": "Bearer not-the-token"}, "")
+	serve(h, "POST", upgrade, client, authHdr, `{"dry_run": true}`)
+	log := audit.String()
 	require.NotContains(t, log, testToken, "a token leaked into the audit log")
 	require.NotContains(t, log, "not-the-token", "a token leaked into the audit log")
 	for _, want := range []string{
 		`token=tests client=127.0.0.1 action=upgrade_check`,
 		`action=token_refresh`,
 		`status=401`,
-		`action=upgrade_start detail="domain=` + e.domain.Name,
+		`action=upgrade_start detail="domain=` + domain,
 		`dry_run=true" status=200`,
 	} {
 		assert.Contains(t, log, want)
@@ -234,69 +220,21 @@ func TestLoadTokens(t *testing.T) {
 	assert.Empty(t, toks)
 }
 
-func TestConfigValidation(t *testing.T) {
-	c, err := config.Parse([]byte(`
-actions:
-  tokens:
-    - name: ha
-      token: abc-0123456789abcdef0123456789abcdef
-  timeouts:
-    nsx: 2h
-  nsx:
-    edge_clusters_parallel: false
-  vcenter:
-    upgrade_mechanism: Migration
-  esx:
-    enable_quickboot: true
-`))
-	require.NoError(t, err)
-	a := c.Actions
-	assert.False(t, a.NSX.EdgeClustersParallelOrDefault())
-	assert.True(t, a.NSX.EdgeParallelUpgradeOrDefault())
-	assert.Equal(t, "Migration", a.VCenter.UpgradeMechanismOrDefault())
-	assert.True(t, a.ESX.EnableQuickboot)
-	assert.Equal(t, 2*time.Hour, defaultStates().timeout(StateUpgradingNSX, a.Timeouts))
-	assert.Equal(t, 8*time.Hour, defaultStates().timeout(StateUpgradingVCenter, a.Timeouts))
-	for _, bad := range []string{
-		"actions:\n  tokens:\n    - name: x\n",
-		"actions:\n  tokens:\n    - token: x\n",
-		"actions:\n  tokens:\n    - {name: x, token: a}\n    - {name: x, token: b}\n",
-		"actions:\n  vcenter:\n    upgrade_mechanism: Magic\n",
-		"actions:\n  timeouts:\n    nsx: 1h\n    nsxx: 1h\n",
-	} {
-		c, err := config.Parse([]byte(bad))
-		if err == nil {
-			err = CheckTimeouts(c.Actions.Timeouts)
-		}
-		assert.Error(t, err, "accepted:\n%s", bad)
-	}
-}
-
-// A reload reaches the engine at once (it reads the configuration where it
-// uses it) and the handler's tokens at the next authentication, without
-// the lock of the authentication-failure table.
+// A reload reaches the handler's tokens at the next authentication,
+// without the lock of the authentication-failure table.
 func TestConfigReloadReplacesTokens(t *testing.T) {
 	var mu sync.Mutex
 	cur := &config.Config{Actions: config.ActionsConfig{Tokens: []config.ActionsToken{{Name: "old", Token: "old-token-0123456789abcdef0123456789"}}}}
 	current := func() *config.Config { mu.Lock(); defer mu.Unlock(); return cur }
-	opts := testEngineOptions(t.TempDir(), nil)
-	opts.Config = func() config.ActionsConfig { return current().Actions }
-	eng, err := New(&fakeTargets{clients: map[string]Client{}}, opts)
-	require.NoError(t, err)
-	t.Cleanup(eng.Stop)
-	h := NewHandler(eng, []Token{{Name: "old", Value: "old-token-0123456789abcdef0123456789"}}, HandlerOptions{MaxAuthFailures: 1000, Config: current})
+	h := NewHandler(offlineEngine(t), []Token{{Name: "old", Value: "old-token-0123456789abcdef0123456789"}}, HandlerOptions{MaxAuthFailures: 1000, Config: current})
 	get := func(tok string) int {
 		return serve(h, "GET", "/actions/v1/x", "", map[string]string{"Authorization": "Bearer " + tok}, "").Code
 	}
 	require.Equal(t, 404, get("old-token-0123456789abcdef0123456789"))
 	require.Equal(t, 401, get("new-token-0123456789abcdef0123456789"))
 	mu.Lock()
-	cur = &config.Config{Actions: config.ActionsConfig{
-		Tokens:   []config.ActionsToken{{Name: "new", Token: "new-token-0123456789abcdef0123456789"}},
-		Timeouts: config.ActionsTimeouts{"nsx": modelDuration(time.Minute)},
-	}}
+	cur = &config.Config{Actions: config.ActionsConfig{Tokens: []config.ActionsToken{{Name: "new", Token: "new-token-0123456789abcdef0123456789"}}}}
 	mu.Unlock()
-	assert.Equal(t, time.Minute, eng.states.timeout(StateUpgradingNSX, eng.config().Timeouts), "the engine sees the reload before any request")
 	// The failure table's lock is held: authentication does not need it.
 	h.mu.Lock()
 	assert.Equal(t, 404, get("new-token-0123456789abcdef0123456789"))

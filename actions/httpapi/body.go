@@ -1,4 +1,4 @@
-package actions
+package httpapi
 
 import (
 	"bytes"
@@ -8,6 +8,8 @@ import (
 	"io"
 	"reflect"
 	"strings"
+
+	"github.com/vcf-exporter/vcf_exporter/actions"
 )
 
 // decode reads an optional JSON request body into the struct v. The body
@@ -20,17 +22,29 @@ func decode(body []byte, v any) error {
 		return nil
 	}
 	if err := checkObject(body, jsonFields(v)); err != nil {
-		return fail(ErrInvalid, "malformed JSON body: %v", err)
+		return badRequest("malformed JSON body: %v", err)
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
-		return fail(ErrInvalid, "malformed JSON body: %v", err)
+		return badRequest("malformed JSON body: %v", err)
 	}
 	if _, err := dec.Token(); err != io.EOF {
-		return fail(ErrInvalid, "malformed JSON body: trailing data")
+		return badRequest("malformed JSON body: trailing data")
 	}
 	return nil
+}
+
+// bodyError is a malformed request body: a 400, as the engine's
+// ErrInvalid.
+type bodyError struct{ msg string }
+
+func (e *bodyError) Error() string { return e.msg }
+
+func (e *bodyError) Unwrap() error { return actions.ErrInvalid }
+
+func badRequest(format string, args ...any) error {
+	return &bodyError{fmt.Sprintf(format, args...)}
 }
 
 // checkObject checks that b is a single JSON object with keys from allowed,

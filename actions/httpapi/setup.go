@@ -1,4 +1,4 @@
-package actions
+package httpapi
 
 import (
 	"context"
@@ -13,6 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/exporter-toolkit/web"
 
+	"github.com/vcf-exporter/vcf_exporter/actions"
 	"github.com/vcf-exporter/vcf_exporter/config"
 	"github.com/vcf-exporter/vcf_exporter/targets"
 )
@@ -91,49 +92,6 @@ func (f *Flags) Mount(mux *http.ServeMux, h http.Handler, logger *slog.Logger) (
 	}, nil
 }
 
-// registryTargets adapts the exporter's target registry.
-type registryTargets struct{ r *targets.Registry }
-
-// RegistryTargets gives the engine the exporter's SDDC Managers.
-func RegistryTargets(r *targets.Registry) Targets { return registryTargets{r} }
-
-func (t registryTargets) Names() []string { return t.r.Names() }
-
-func (t registryTargets) Client(name string) (Client, bool) {
-	tg, ok := t.r.Get(name)
-	if !ok || tg.Client == nil {
-		return nil, false
-	}
-	return tg.Client, true
-}
-
-func (t registryTargets) CheckUpdates(ctx context.Context, name string) error {
-	tg, ok := t.r.Get(name)
-	if !ok {
-		return errors.New("unknown target " + name)
-	}
-	return tg.CheckUpdates(ctx)
-}
-
-func (t registryTargets) KnownDomains(name string) []string {
-	tg, ok := t.r.Get(name)
-	if !ok {
-		return nil
-	}
-	var out []string
-	for _, d := range tg.UpgradeStatus().Domains {
-		out = append(out, d.DomainName)
-	}
-	return out
-}
-
-func (t registryTargets) URL(name string) string {
-	if tg, ok := t.r.Get(name); ok {
-		return tg.URL()
-	}
-	return ""
-}
-
 // Setup builds the /actions handler and, when a token is configured, the
 // workflow engine (resuming stored workflows). Without a token it logs that
 // actions are disabled and the handler answers 404. stop ends the
@@ -143,7 +101,7 @@ func (t registryTargets) URL(name string) string {
 // timeouts and options where it uses them, and the handler its tokens, so
 // a reload applies at once.
 func Setup(f *Flags, current func() *config.Config, reg *targets.Registry, metrics prometheus.Registerer, logger *slog.Logger) (h *Handler, stop func(), err error) {
-	if err := storageLockSupported(); err != nil {
+	if err := actions.StorageLockSupported(); err != nil {
 		if f.TokenFile != "" || len(current().Actions.Tokens) > 0 {
 			return nil, nil, err
 		}
@@ -156,7 +114,7 @@ func Setup(f *Flags, current func() *config.Config, reg *targets.Registry, metri
 		logger.Info("actions disabled: no --actions.token-file and no actions.tokens in the config file; /actions answers 404")
 		return NewHandler(nil, nil, HandlerOptions{}), func() {}, nil
 	}
-	eng, err := New(RegistryTargets(reg), Options{
+	eng, err := actions.New(actions.RegistryTargets(reg), actions.Options{
 		StoragePath:  f.StoragePath,
 		PollInterval: f.PollInterval,
 		SettleTime:   f.SettleTime,
@@ -172,7 +130,7 @@ func Setup(f *Flags, current func() *config.Config, reg *targets.Registry, metri
 	for _, t := range tokens {
 		names = append(names, t.Name)
 	}
-	logger.Info("actions enabled", "tokens", names, "storage_path", eng.store.Dir(), "poll_interval", f.PollInterval, "settle_time", f.SettleTime)
+	logger.Info("actions enabled", "tokens", names, "storage_path", eng.StorageDir(), "poll_interval", f.PollInterval, "settle_time", f.SettleTime)
 	h = NewHandler(eng, tokens, HandlerOptions{
 		Logger:    logger.With("component", "actions_audit"),
 		TokenFile: f.TokenFile,

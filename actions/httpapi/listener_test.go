@@ -1,4 +1,4 @@
-package actions
+package httpapi
 
 import (
 	"crypto/ecdsa"
@@ -53,7 +53,10 @@ func selfSigned(t *testing.T, dir string) (certFile, keyFile string, pool *x509.
 // --actions.listen-address with its own TLS web config, and its bearer
 // token works there (both cannot share one Authorization header).
 func TestActionsListenerBesideBasicAuth(t *testing.T) {
-	bin := exporterBinary(t)
+	if testing.Short() {
+		t.Skip("builds and runs the exporter binary")
+	}
+	bin := testutil.Build(t, "../..")
 	srv := vcfsimtest.New(t, simOptions()...)
 	dir := t.TempDir()
 	certFile, keyFile, pool := selfSigned(t, dir)
@@ -92,8 +95,8 @@ func TestActionsListenerBesideBasicAuth(t *testing.T) {
 	bearer := map[string]string{"Authorization": "Bearer " + testToken}
 	actions := "https://" + actionsAddr + "/actions/v1/upgrade-check"
 	// The main listener: basic auth, and no /actions there.
-	assert.Equal(t, 401, get("http://"+addr+"/metrics", nil))
-	assert.Equal(t, 200, get("http://"+addr+"/metrics", basic))
+	assert.Equal(t, 401, call(http.DefaultClient, "GET", "http://"+addr+"/metrics", nil))
+	assert.Equal(t, 200, call(http.DefaultClient, "GET", "http://"+addr+"/metrics", basic))
 	assert.Equal(t, 401, call(http.DefaultClient, "POST", "http://"+addr+"/actions/v1/upgrade-check", bearer), "bearer token on the basic-auth listener")
 	assert.NotEqual(t, 200, call(http.DefaultClient, "POST", "http://"+addr+"/actions/v1/upgrade-check", basic), "/actions is not served on the main listener")
 	// The actions listener: TLS and the bearer token.
