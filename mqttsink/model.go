@@ -95,10 +95,13 @@ var entities = []entityDef{
 		s, _ := v.label("vcf_sddc_manager_info", "version", nil)
 		return orNil(s), true
 	}},
-	// Tasks belong to no domain: the SDDC Manager's, summed over type.
+	// Tasks belong to no domain: the SDDC Manager's, summed over type. A
+	// task that timed out failed too (as in the Prometheus and InfluxDB
+	// packages' sensors).
 	{kindSDDCManager, "sensor", "failed_tasks", "Failed tasks", count, ifFamily(failedTasksMetric, func(v *values, _ *device) (any, bool) {
-		t, _ := v.sum(failedTasksMetric, map[string]string{"status": "FAILED"})
-		return t, true
+		failed, _ := v.sum(failedTasksMetric, map[string]string{"status": "FAILED"})
+		timedOut, _ := v.sum(failedTasksMetric, map[string]string{"status": "TIMED_OUT"})
+		return failed + timedOut, true
 	})},
 
 	// _info metrics carry no status: the state sets do.

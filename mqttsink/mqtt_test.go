@@ -174,14 +174,14 @@ func currentState(fams map[string]*dto.MetricFamily, family string, match map[st
 
 // TestHealthEntities: with the health collectors on, a domain's "Days to
 // next certificate expiry" is its earliest vcf_certificate_expiry_timestamp_seconds
-// and the SDDC Manager's "Failed tasks" is vcf_tasks{status="FAILED"}
-// summed over type.
+// and the SDDC Manager's "Failed tasks" is vcf_tasks{status="FAILED"} plus
+// vcf_tasks{status="TIMED_OUT"}, summed over type.
 func TestHealthEntities(t *testing.T) {
 	e := newEnv(t, vcfsim.WithInventory(1, 1, 1, 0))
 	e.sim.Sim.AddTask("Commissioning host", "HOST_COMMISSION", time.Now().Add(-time.Hour), time.Minute, true)
 	e.sim.Sim.AddTask("Upgrading domain", "UPGRADE", time.Now().Add(-time.Hour), time.Minute, true)
 	fams := e.scrape(t)
-	failed := sumOf(fams, "vcf_tasks", map[string]string{"status": "FAILED"})
+	failed := sumOf(fams, "vcf_tasks", map[string]string{"status": "FAILED"}) + sumOf(fams, "vcf_tasks", map[string]string{"status": "TIMED_OUT"})
 	require.GreaterOrEqual(t, failed, 2.0, "two types at least")
 	d := labels(fams["vcf_domain_info"].GetMetric()[0])
 	earliest := math.Inf(1)
