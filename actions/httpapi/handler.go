@@ -18,7 +18,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/vcf-exporter/vcf_exporter/actions"
-	"github.com/vcf-exporter/vcf_exporter/config"
 )
 
 // HandlerOptions configure the HTTP API.
@@ -36,11 +35,9 @@ type HandlerOptions struct {
 	// Logger receives the audit log.
 	Logger *slog.Logger
 	Now    func() time.Time
-	// TokenFile and Config, when Config is set, are where the tokens come
-	// from: they are read again when Config returns a new configuration
-	// (a reload), at the point of use, without any lock.
+	// TokenFile is --actions.token-file: Apply reads it again with the
+	// tokens of a new configuration.
 	TokenFile string
-	Config    func() *config.Config
 }
 
 // Handler serves /actions/. With no token configured (or no engine) it
@@ -80,11 +77,7 @@ func NewHandler(e *actions.Engine, tokens []Token, opts HandlerOptions) *Handler
 		opts.Now = time.Now
 	}
 	h := &Handler{e: e, opts: opts, failures: map[string]*failWindow{}}
-	ts := &tokenSet{hashed: hashTokens(tokens)}
-	if opts.Config != nil {
-		ts.cfg = opts.Config() // the tokens given are this configuration's
-	}
-	h.tokens.Store(ts)
+	h.SetTokens(tokens)
 	m := http.NewServeMux()
 	m.HandleFunc("/actions/v1/domains/{domain}/upgrade", h.route(map[string]endpoint{
 		http.MethodGet:  {"upgrade_status", h.upgradeStatus, false},
@@ -114,7 +107,7 @@ func NewHandler(e *actions.Engine, tokens []Token, opts HandlerOptions) *Handler
 
 // Enabled reports whether the API accepts requests.
 func (h *Handler) Enabled() bool {
-	return h.e != nil && len(h.currentTokens()) > 0
+	return h.e != nil && len(h.tokens.Load().hashed) > 0
 }
 
 type ctxKey struct{}
