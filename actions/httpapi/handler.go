@@ -18,6 +18,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/vcf-exporter/vcf_exporter/actions"
+	"github.com/vcf-exporter/vcf_exporter/internal/httpx"
 )
 
 // HandlerOptions configure the HTTP API.
@@ -135,7 +136,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "no-store")
 	client := clientAddr(r)
 	ri := &reqInfo{client: client, action: r.Method + " " + r.URL.Path}
-	rec := &statusRecorder{ResponseWriter: w}
+	rec := &httpx.StatusRecorder{ResponseWriter: w}
 	defer func() {
 		// Read-only calls of an authenticated client (a Home Assistant
 		// sensor polls the status every minute) are logged at debug level.
@@ -146,7 +147,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		// Paths and details come from the client: truncated, so that
 		// huge requests cannot flood the log.
 		h.opts.Logger.Log(r.Context(), lvl, "actions audit", "token", ri.token, "client", client, "action", truncate(ri.action, maxAuditField),
-			"detail", truncate(ri.detail, maxAuditField), "status", rec.status, "result", http.StatusText(rec.status))
+			"detail", truncate(ri.detail, maxAuditField), "status", rec.Status, "result", http.StatusText(rec.Status))
 	}()
 
 	// The right token always works; only wrong ones are slowed down, so
@@ -371,23 +372,4 @@ func writeJSON(w http.ResponseWriter, code int, v any) {
 
 func writeError(w http.ResponseWriter, code int, msg string) {
 	writeJSON(w, code, map[string]string{"error": msg})
-}
-
-type statusRecorder struct {
-	http.ResponseWriter
-	status int
-}
-
-func (s *statusRecorder) WriteHeader(code int) {
-	if s.status == 0 {
-		s.status = code
-	}
-	s.ResponseWriter.WriteHeader(code)
-}
-
-func (s *statusRecorder) Write(b []byte) (int, error) {
-	if s.status == 0 {
-		s.status = http.StatusOK
-	}
-	return s.ResponseWriter.Write(b)
 }
