@@ -208,9 +208,10 @@ func run(f *flags, logger *slog.Logger) error {
 	defer registry.Close()
 	self := prometheus.NewRegistry()
 	// Only the step timeouts (checked against the workflow's state table)
-	// and the registry refuse a configuration; the sinks subscribe after
-	// them (in their Setup) and so see only configurations that came into
-	// force.
+	// and the registry refuse a configuration; the actions engine, its
+	// tokens and the sinks subscribe after them (in their Setup, which
+	// needs the first configuration) and so see only configurations that
+	// came into force.
 	sc := config.NewFileConfig(f.configFile, static, self)
 	sc.Subscribe(func(c *config.Config) error { return actions.CheckTimeouts(c.Actions.Timeouts) })
 	sc.Subscribe(config.SecretWarnings(logger, f.actions.TokenFile, f.influx.TokenFile))
@@ -224,7 +225,7 @@ func run(f *flags, logger *slog.Logger) error {
 
 	mux := newMux(f, logger, registry, set, self, sc)
 	// The authenticated upgrade API; 404 when no token is configured.
-	actionsHandler, stopActions, err := httpapi.Setup(f.actions, sc.Get, registry, self, logger)
+	actionsHandler, stopActions, err := httpapi.Setup(f.actions, sc, registry, self, logger)
 	if err != nil {
 		return err
 	}

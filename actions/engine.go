@@ -29,10 +29,9 @@ type Options struct {
 	// MaxBackoff caps the wait between retries while the API is gone
 	// (default 10 x PollInterval, at most 5m).
 	MaxBackoff time.Duration
-	// Config returns the config file's actions section in force (timeouts,
-	// request options); read where it is used, so reloads apply at once
-	// (nil: the defaults).
-	Config func() config.ActionsConfig
+	// Config is the config file's actions section at start (timeouts,
+	// request options); Apply replaces it on a reload.
+	Config config.ActionsConfig
 	Logger *slog.Logger
 	// Registerer receives the workflow metrics (nil: not registered).
 	Registerer prometheus.Registerer
@@ -53,6 +52,9 @@ type Engine struct {
 	components componentTable
 	log        *slog.Logger
 	metrics    *Metrics
+	// cfg is the actions section in force: read where it is used, so a
+	// reload applies at once.
+	cfg atomic.Pointer[config.ActionsConfig]
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -75,12 +77,26 @@ type Engine struct {
 
 type wfKey struct{ target, domainID string }
 
-// config reads the actions section in force (Options.Config).
-func (e *Engine) config() config.ActionsConfig {
-	if e.opts.Config == nil {
-		return config.ActionsConfig{}
+// config returns the actions section in force.
+func (e *Engine) config() config.ActionsConfig { return *e.cfg.Load() }
+
+// Apply makes c's actions section the one in force, or refuses it when a
+// timeout names no step of the engine's table; subscribe it to the
+// configuration's reloads.
+func (e *Engine) Apply(c *config.Config) error {
+	if err := e.check(c.Actions); err != nil {
+		return err
 	}
-	return e.opts.Config()
+	a := c.Actions
+	e.cfg.Store(&a)
+	return nil
+}
+
+func (e *Engine) check(c config.ActionsConfig) error {
+	if err := c.Validate(); err != nil {
+		return err
+	}
+	return e.states.checkTimeouts(c.Timeouts)
 }
 
 // New creates the engine and loads the stored workflows; Start resumes them.
@@ -120,11 +136,10 @@ func New(targets Targets, opts Options) (*Engine, error) {
 		e.components = opts.components
 	}
 	e.states = newStateTable(base, e.components)
-	if c := e.config(); c.Validate() != nil {
-		return nil, c.Validate()
-	} else if err := e.states.checkTimeouts(c.Timeouts); err != nil {
+	if err := e.check(opts.Config); err != nil {
 		return nil, err
 	}
+	e.cfg.Store(&opts.Config)
 	st, err := NewStore(opts.StoragePath)
 	if err != nil {
 		return nil, err

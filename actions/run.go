@@ -294,11 +294,18 @@ func (r *run) retryable(err error) bool {
 	return errors.Is(err, vcfclient.ErrUnauthorized)
 }
 
+// backoff doubles the wait from PollInterval up to MaxBackoff: between
+// retries while the API is gone and between readings that wait for
+// SDDC Manager to catch up.
+func (e *Engine) backoff() backoff.Backoff {
+	return backoff.Backoff{Min: e.opts.PollInterval, Max: e.opts.MaxBackoff, Factor: 2}
+}
+
 // call makes one SDDC Manager call of the workflow: it retries transient
 // failures with backoff until the API answers, the step's timeout or the
 // API outage limit is reached, and records outages in the workflow.
 func call[T any](ctx context.Context, r *run, what string, fn func(ctx context.Context, c Client) (T, error)) (T, error) {
-	wait := backoff.Backoff{Min: r.e.opts.PollInterval, Max: r.e.opts.MaxBackoff, Factor: 2}
+	wait := r.e.backoff()
 	for {
 		cctx, cancel := context.WithTimeout(ctx, r.e.opts.RequestTimeout)
 		v, err := fn(cctx, r.api())

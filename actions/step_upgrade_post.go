@@ -121,14 +121,13 @@ func (r *run) knownUpgrade(ctx context.Context, c *ComponentRun) (*vcfclient.Upg
 		}
 		return nil, nil
 	}
-	backoff := r.e.opts.PollInterval
+	wait := r.e.backoff()
 	for i := range lookupReadings {
 		if i > 0 {
 			// Not cut short by a cancel: the outcome is resolved first.
-			if err := r.sleepFull(ctx, backoff); err != nil {
+			if err := r.sleepFull(ctx, wait.Duration()); err != nil {
 				return nil, err
 			}
-			backoff = min(backoff*2, r.e.opts.MaxBackoff)
 		}
 		u, err := r.findUpgrade(ctx, c)
 		if err != nil || u != nil {

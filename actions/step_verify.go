@@ -104,8 +104,8 @@ func (r *run) confirmDone(ctx context.Context, silent *int) (bool, error) {
 		return false, stop(StateVersionMismatch, "SDDC Manager lists nothing left to upgrade on domain %s, but reports it at VCF %s, not %s (read %d times).",
 			r.w.DomainName, v.at(), r.w.TargetVersion, *silent)
 	}
-	backoff := min(r.e.opts.PollInterval<<(*silent-1), r.e.opts.MaxBackoff)
-	return false, r.sleep(ctx, backoff)
+	wait := r.e.backoff()
+	return false, r.sleep(ctx, wait.ForAttempt(float64(*silent-1)))
 }
 
 // verifyAtTarget is the last word before success: SDDC Manager shows the

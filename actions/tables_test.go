@@ -4,7 +4,6 @@ import (
 	"context"
 	"slices"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -102,9 +101,15 @@ func TestUnknownTimeoutKey(t *testing.T) {
 	err := CheckTimeouts(config.ActionsTimeouts{"nxs": 0})
 	require.ErrorContains(t, err, `actions.timeouts: unknown key "nxs" (valid: acknowledgement, api_outage, download, esx_cluster, nsx, prechecks, sddc_manager, sddc_manager_external, starting_upgrades, targeting, validation, vcenter)`)
 	opts := testEngineOptions(t.TempDir(), nil)
-	opts.Config = func() config.ActionsConfig { return config.ActionsConfig{Timeouts: config.ActionsTimeouts{"nxs": 0}} }
+	opts.Config = config.ActionsConfig{Timeouts: config.ActionsTimeouts{"nxs": 0}}
 	_, err = New(&fakeTargets{clients: map[string]Client{}}, opts)
 	require.ErrorContains(t, err, `unknown key "nxs"`)
+	opts.Config = config.ActionsConfig{}
+	eng, err := New(&fakeTargets{clients: map[string]Client{}}, opts)
+	require.NoError(t, err)
+	t.Cleanup(eng.Stop)
+	require.ErrorContains(t, eng.Apply(&config.Config{Actions: config.ActionsConfig{Timeouts: config.ActionsTimeouts{"nxs": 0}}}), `unknown key "nxs"`)
+	assert.Empty(t, eng.config().Timeouts, "a refused configuration does not come into force")
 }
 
 func TestConfigValidation(t *testing.T) {
@@ -148,15 +153,10 @@ actions:
 // A reload reaches the engine at once: it reads the configuration where it
 // uses it.
 func TestConfigReloadReachesEngine(t *testing.T) {
-	var mu sync.Mutex
-	cur := config.ActionsConfig{}
 	opts := testEngineOptions(t.TempDir(), nil)
-	opts.Config = func() config.ActionsConfig { mu.Lock(); defer mu.Unlock(); return cur }
 	eng, err := New(&fakeTargets{clients: map[string]Client{}}, opts)
 	require.NoError(t, err)
 	t.Cleanup(eng.Stop)
-	mu.Lock()
-	cur = config.ActionsConfig{Timeouts: config.ActionsTimeouts{"nsx": modelDuration(time.Minute)}}
-	mu.Unlock()
+	require.NoError(t, eng.Apply(&config.Config{Actions: config.ActionsConfig{Timeouts: config.ActionsTimeouts{"nsx": modelDuration(time.Minute)}}}))
 	assert.Equal(t, time.Minute, eng.states.timeout(StateUpgradingNSX, eng.config().Timeouts), "the engine sees the reload before any request")
 }

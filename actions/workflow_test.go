@@ -203,9 +203,7 @@ func TestOutageLongerThanLimitFails(t *testing.T) {
 	e := newEnv(t, nil)
 	e.eng.Stop()
 	e.start(func(o *Options) {
-		o.Config = func() config.ActionsConfig {
-			return config.ActionsConfig{Timeouts: config.ActionsTimeouts{"api_outage": modelDuration(100 * time.Millisecond)}}
-		}
+		o.Config = config.ActionsConfig{Timeouts: config.ActionsTimeouts{"api_outage": modelDuration(100 * time.Millisecond)}}
 	})
 	e.mustStart("")
 	e.srv.Sim.SetFaults(vcfsim.Faults{Outage: time.Hour})
@@ -302,13 +300,10 @@ func TestUpgradeSpecsFromConfig(t *testing.T) {
 			ids = append(ids, c.ID)
 		}
 	}
-	// The engine reads the options where it uses them: mk changes them
+	// The engine reads the options where it uses them: mk applies them
 	// (no workflow runs meanwhile).
-	var cfg config.ActionsConfig
-	e.eng.Stop()
-	e.start(func(o *Options) { o.Config = func() config.ActionsConfig { return cfg } })
 	mk := func(c config.ActionsConfig) *run {
-		cfg = c
+		require.NoError(t, e.eng.Apply(&config.Config{Actions: c}))
 		w := &Workflow{Target: "sim", DomainID: e.domain.ID, Precheck: PrecheckState{ResourceIDs: map[string]string{"VCENTER": "vc-1"}}}
 		return e.eng.newRun(w, e.client)
 	}
@@ -421,9 +416,7 @@ func TestSDDCManagerWaitTimesOut902(t *testing.T) {
 	e := newEnv(t, func(c *vcfsim.Config) { c.VCFVersion = vcfsim.VCF902 })
 	e.eng.Stop()
 	e.start(func(o *Options) {
-		o.Config = func() config.ActionsConfig {
-			return config.ActionsConfig{Timeouts: config.ActionsTimeouts{"sddc_manager_external": modelDuration(200 * time.Millisecond)}}
-		}
+		o.Config = config.ActionsConfig{Timeouts: config.ActionsTimeouts{"sddc_manager_external": modelDuration(200 * time.Millisecond)}}
 	})
 	e.mustStart("")
 	s := e.waitState(30*time.Second, StateFailed, StateSucceeded)

@@ -17,6 +17,8 @@ import (
 	"net"
 	"net/http"
 	"time"
+
+	"github.com/vcf-exporter/vcf_exporter/internal/httpx"
 )
 
 // Server is a Simulator listening on a real socket.
@@ -159,35 +161,12 @@ func selfSigned(host string) (caPEM []byte, cert tls.Certificate, err error) {
 	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: caDER}), cert, nil
 }
 
-// statusWriter records the status for the request log. Unwrap lets
-// http.ResponseController reach Flush and Hijack underneath.
-type statusWriter struct {
-	http.ResponseWriter
-	status int
-}
-
-func (w *statusWriter) WriteHeader(code int) {
-	if w.status == 0 {
-		w.status = code
-	}
-	w.ResponseWriter.WriteHeader(code)
-}
-
-func (w *statusWriter) Write(b []byte) (int, error) {
-	if w.status == 0 {
-		w.status = http.StatusOK
-	}
-	return w.ResponseWriter.Write(b)
-}
-
-func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
-
 func logRequests(log *slog.Logger, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		sw := &statusWriter{ResponseWriter: w}
+		sw := &httpx.StatusRecorder{ResponseWriter: w}
 		next.ServeHTTP(sw, r)
 		log.LogAttrs(r.Context(), slog.LevelDebug, "request", slog.String("method", r.Method),
-			slog.String("path", r.URL.Path), slog.Int("status", sw.status), slog.Duration("took", time.Since(start)))
+			slog.String("path", r.URL.Path), slog.Int("status", sw.Status), slog.Duration("took", time.Since(start)))
 	})
 }

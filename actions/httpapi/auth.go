@@ -15,9 +15,9 @@ import (
 // constant time, and a limit on failed attempts per client address that
 // only slows down wrong tokens.
 
-// tokenSet is the accepted tokens, loaded from cfg (nil: set directly).
+// tokenSet is the accepted tokens, swapped whole so authentication needs
+// no lock.
 type tokenSet struct {
-	cfg    *config.Config
 	hashed []hashedToken
 }
 
@@ -75,30 +75,18 @@ func hashTokens(tokens []Token) []hashedToken {
 	return hs
 }
 
-// currentTokens returns the tokens of the configuration in force, loading
-// them when it changed (a failed load keeps the previous tokens).
-func (h *Handler) currentTokens() []hashedToken {
-	ts := h.tokens.Load()
-	if h.opts.Config == nil {
-		return ts.hashed
-	}
-	c := h.opts.Config()
-	if c == nil || c == ts.cfg {
-		return ts.hashed
-	}
-	next := &tokenSet{cfg: c, hashed: ts.hashed}
+// Apply loads the tokens of c and of --actions.token-file; subscribe it
+// to the configuration's reloads. A token that cannot be read keeps the
+// tokens in force (logged) rather than refusing the whole configuration.
+func (h *Handler) Apply(c *config.Config) error {
 	tokens, err := LoadTokens(h.opts.TokenFile, c.Actions)
-	if err == nil {
-		next.hashed = hashTokens(tokens)
+	if err != nil {
+		h.opts.Logger.Error("actions: keeping the previous tokens after a configuration reload", "err", err)
+		return nil
 	}
-	if h.tokens.CompareAndSwap(ts, next) {
-		if err != nil {
-			h.opts.Logger.Error("actions: keeping the previous tokens after a configuration reload", "err", err)
-		} else {
-			h.opts.Logger.Info("actions: tokens reloaded", "tokens", len(next.hashed))
-		}
-	}
-	return h.tokens.Load().hashed
+	h.SetTokens(tokens)
+	h.opts.Logger.Info("actions: tokens reloaded", "tokens", len(tokens))
+	return nil
 }
 
 // authenticate compares the bearer token with every configured token in
@@ -111,7 +99,7 @@ func (h *Handler) authenticate(r *http.Request) (string, bool) {
 	}
 	sum := sha256.Sum256([]byte(strings.TrimSpace(auth[len(prefix):])))
 	name, found := "", 0
-	for _, t := range h.currentTokens() {
+	for _, t := range h.tokens.Load().hashed {
 		if subtle.ConstantTimeCompare(sum[:], t.sum[:]) == 1 {
 			if found == 0 {
 				name = t.name

@@ -18,7 +18,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/vcf-exporter/vcf_exporter/actions"
-	"github.com/vcf-exporter/vcf_exporter/config"
+	"github.com/vcf-exporter/vcf_exporter/internal/httpx"
 )
 
 // HandlerOptions configure the HTTP API.
@@ -36,11 +36,9 @@ type HandlerOptions struct {
 	// Logger receives the audit log.
 	Logger *slog.Logger
 	Now    func() time.Time
-	// TokenFile and Config, when Config is set, are where the tokens come
-	// from: they are read again when Config returns a new configuration
-	// (a reload), at the point of use, without any lock.
+	// TokenFile is --actions.token-file: Apply reads it again with the
+	// tokens of a new configuration.
 	TokenFile string
-	Config    func() *config.Config
 }
 
 // Handler serves /actions/. With no token configured (or no engine) it
@@ -80,11 +78,7 @@ func NewHandler(e *actions.Engine, tokens []Token, opts HandlerOptions) *Handler
 		opts.Now = time.Now
 	}
 	h := &Handler{e: e, opts: opts, failures: map[string]*failWindow{}}
-	ts := &tokenSet{hashed: hashTokens(tokens)}
-	if opts.Config != nil {
-		ts.cfg = opts.Config() // the tokens given are this configuration's
-	}
-	h.tokens.Store(ts)
+	h.SetTokens(tokens)
 	m := http.NewServeMux()
 	m.HandleFunc("/actions/v1/domains/{domain}/upgrade", h.route(map[string]endpoint{
 		http.MethodGet:  {"upgrade_status", h.upgradeStatus, false},
@@ -114,7 +108,7 @@ func NewHandler(e *actions.Engine, tokens []Token, opts HandlerOptions) *Handler
 
 // Enabled reports whether the API accepts requests.
 func (h *Handler) Enabled() bool {
-	return h.e != nil && len(h.currentTokens()) > 0
+	return h.e != nil && len(h.tokens.Load().hashed) > 0
 }
 
 type ctxKey struct{}
@@ -142,7 +136,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "no-store")
 	client := clientAddr(r)
 	ri := &reqInfo{client: client, action: r.Method + " " + r.URL.Path}
-	rec := &statusRecorder{ResponseWriter: w}
+	rec := &httpx.StatusRecorder{ResponseWriter: w}
 	defer func() {
 		// Read-only calls of an authenticated client (a Home Assistant
 		// sensor polls the status every minute) are logged at debug level.
@@ -153,7 +147,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		// Paths and details come from the client: truncated, so that
 		// huge requests cannot flood the log.
 		h.opts.Logger.Log(r.Context(), lvl, "actions audit", "token", ri.token, "client", client, "action", truncate(ri.action, maxAuditField),
-			"detail", truncate(ri.detail, maxAuditField), "status", rec.status, "result", http.StatusText(rec.status))
+			"detail", truncate(ri.detail, maxAuditField), "status", rec.Status, "result", http.StatusText(rec.Status))
 	}()
 
 	// The right token always works; only wrong ones are slowed down, so
@@ -378,23 +372,4 @@ func writeJSON(w http.ResponseWriter, code int, v any) {
 
 func writeError(w http.ResponseWriter, code int, msg string) {
 	writeJSON(w, code, map[string]string{"error": msg})
-}
-
-type statusRecorder struct {
-	http.ResponseWriter
-	status int
-}
-
-func (s *statusRecorder) WriteHeader(code int) {
-	if s.status == 0 {
-		s.status = code
-	}
-	s.ResponseWriter.WriteHeader(code)
-}
-
-func (s *statusRecorder) Write(b []byte) (int, error) {
-	if s.status == 0 {
-		s.status = http.StatusOK
-	}
-	return s.ResponseWriter.Write(b)
 }

@@ -8,7 +8,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -223,27 +222,21 @@ func TestLoadTokens(t *testing.T) {
 // A reload reaches the handler's tokens at the next authentication,
 // without the lock of the authentication-failure table.
 func TestConfigReloadReplacesTokens(t *testing.T) {
-	var mu sync.Mutex
-	cur := &config.Config{Actions: config.ActionsConfig{Tokens: []config.ActionsToken{{Name: "old", Token: "old-token-0123456789abcdef0123456789"}}}}
-	current := func() *config.Config { mu.Lock(); defer mu.Unlock(); return cur }
-	h := NewHandler(offlineEngine(t), []Token{{Name: "old", Value: "old-token-0123456789abcdef0123456789"}}, HandlerOptions{MaxAuthFailures: 1000, Config: current})
+	h := NewHandler(offlineEngine(t), []Token{{Name: "old", Value: "old-token-0123456789abcdef0123456789"}}, HandlerOptions{MaxAuthFailures: 1000})
 	get := func(tok string) int {
 		return serve(h, "GET", "/actions/v1/x", "", map[string]string{"Authorization": "Bearer " + tok}, "").Code
 	}
 	require.Equal(t, 404, get("old-token-0123456789abcdef0123456789"))
 	require.Equal(t, 401, get("new-token-0123456789abcdef0123456789"))
-	mu.Lock()
-	cur = &config.Config{Actions: config.ActionsConfig{Tokens: []config.ActionsToken{{Name: "new", Token: "new-token-0123456789abcdef0123456789"}}}}
-	mu.Unlock()
-	// The failure table's lock is held: authentication does not need it.
+	// The failure table's lock is held: neither the reload nor
+	// authentication needs it.
 	h.mu.Lock()
+	require.NoError(t, h.Apply(&config.Config{Actions: config.ActionsConfig{Tokens: []config.ActionsToken{{Name: "new", Token: "new-token-0123456789abcdef0123456789"}}}}))
 	assert.Equal(t, 404, get("new-token-0123456789abcdef0123456789"))
 	h.mu.Unlock()
 	assert.Equal(t, 401, get("old-token-0123456789abcdef0123456789"))
 	// A reload whose token file is missing keeps the tokens in force.
-	mu.Lock()
-	cur = &config.Config{Actions: config.ActionsConfig{Tokens: []config.ActionsToken{{Name: "f", TokenFile: "/nonexistent/token"}}}}
-	mu.Unlock()
+	require.NoError(t, h.Apply(&config.Config{Actions: config.ActionsConfig{Tokens: []config.ActionsToken{{Name: "f", TokenFile: "/nonexistent/token"}}}}))
 	assert.Equal(t, 404, get("new-token-0123456789abcdef0123456789"))
 }
 

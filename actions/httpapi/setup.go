@@ -97,16 +97,16 @@ func (f *Flags) Mount(mux *http.ServeMux, h http.Handler, logger *slog.Logger) (
 // actions are disabled and the handler answers 404. stop ends the
 // workflows' goroutines (they resume on the next start).
 //
-// current returns the configuration file in force: the engine reads its
-// timeouts and options where it uses them, and the handler its tokens, so
-// a reload applies at once.
-func Setup(f *Flags, current func() *config.Config, reg *targets.Registry, metrics prometheus.Registerer, logger *slog.Logger) (h *Handler, stop func(), err error) {
+// The engine and the handler start with the configuration in force in sc
+// and subscribe to its reloads (timeouts and options, tokens).
+func Setup(f *Flags, sc *config.SafeConfig, reg *targets.Registry, metrics prometheus.Registerer, logger *slog.Logger) (h *Handler, stop func(), err error) {
+	cfg := sc.Get()
 	if err := actions.StorageLockSupported(); err != nil {
-		if f.TokenFile != "" || len(current().Actions.Tokens) > 0 {
+		if f.TokenFile != "" || len(cfg.Actions.Tokens) > 0 {
 			return nil, nil, err
 		}
 	}
-	tokens, err := LoadTokens(f.TokenFile, current().Actions)
+	tokens, err := LoadTokens(f.TokenFile, cfg.Actions)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -118,7 +118,7 @@ func Setup(f *Flags, current func() *config.Config, reg *targets.Registry, metri
 		StoragePath:  f.StoragePath,
 		PollInterval: f.PollInterval,
 		SettleTime:   f.SettleTime,
-		Config:       func() config.ActionsConfig { return current().Actions },
+		Config:       cfg.Actions,
 		Logger:       logger.With("component", "actions"),
 		Registerer:   metrics,
 	})
@@ -134,7 +134,8 @@ func Setup(f *Flags, current func() *config.Config, reg *targets.Registry, metri
 	h = NewHandler(eng, tokens, HandlerOptions{
 		Logger:    logger.With("component", "actions_audit"),
 		TokenFile: f.TokenFile,
-		Config:    current,
 	})
+	sc.Subscribe(eng.Apply)
+	sc.Subscribe(h.Apply)
 	return h, eng.Stop, nil
 }
