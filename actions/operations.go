@@ -3,7 +3,6 @@ package actions
 import (
 	"context"
 	"errors"
-	"net/http"
 	"slices"
 	"strings"
 
@@ -274,16 +273,13 @@ func (e *Engine) DownloadBundle(ctx context.Context, targetName, bundleID string
 	}
 	t, err := c.DownloadBundle(ctx, bundleID)
 	if err != nil {
-		var ae *vcfclient.APIError
-		if errors.As(err, &ae) {
-			switch ae.StatusCode {
-			case http.StatusNotFound:
-				return nil, fail(ErrNotFound, "%v", err)
-			case http.StatusConflict:
-				return nil, fail(ErrConflict, "%v", err)
-			case http.StatusBadRequest:
-				return nil, fail(ErrInvalid, "%v", err)
-			}
+		switch {
+		case vcfclient.IsNotFound(err):
+			return nil, fail(ErrNotFound, "%v", err)
+		case vcfclient.IsConflict(err):
+			return nil, fail(ErrConflict, "%v", err)
+		case vcfclient.IsBadRequest(err):
+			return nil, fail(ErrInvalid, "%v", err)
 		}
 		return nil, remoteErr("starting the download", err)
 	}

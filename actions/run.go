@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/http"
 	"sync/atomic"
 	"time"
 
@@ -287,11 +286,7 @@ func (r *run) retryable(err error) bool {
 	if row, _ := r.e.states.row(r.w.State); !row.restarts || errors.Is(err, context.Canceled) {
 		return false
 	}
-	var ae *vcfclient.APIError
-	if errors.As(err, &ae) {
-		return ae.StatusCode == http.StatusUnauthorized || ae.StatusCode == http.StatusForbidden
-	}
-	return errors.Is(err, vcfclient.ErrUnauthorized)
+	return vcfclient.IsDenied(err)
 }
 
 // backoff doubles the wait from PollInterval up to MaxBackoff: between

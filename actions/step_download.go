@@ -2,9 +2,7 @@ package actions
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"net/http"
 
 	"github.com/vcf-exporter/vcf_exporter/vcfclient"
 )
@@ -54,7 +52,7 @@ func (r *run) download(ctx context.Context, b *BundleState) error {
 		}
 		task, err := call(ctx, r, "requesting the download of bundle "+b.ID, func(ctx context.Context, c Client) (*vcfclient.Task, error) {
 			t, err := c.DownloadBundle(ctx, b.ID)
-			if ae := (*vcfclient.APIError)(nil); errors.As(err, &ae) && ae.StatusCode == http.StatusConflict {
+			if vcfclient.IsConflict(err) {
 				return nil, nil // already downloading
 			}
 			return t, err

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 	"slices"
 	"strings"
 
@@ -157,7 +156,7 @@ func upgradeRunning(status string) bool {
 // being upgraded (the answer to a second POST of a running upgrade).
 func alreadyUpgrading(err error) bool {
 	var ae *vcfclient.APIError
-	if !errors.As(err, &ae) || (ae.StatusCode != http.StatusBadRequest && ae.StatusCode != http.StatusConflict) {
+	if !errors.As(err, &ae) || (!vcfclient.IsBadRequest(err) && !vcfclient.IsConflict(err)) {
 		return false
 	}
 	text := ae.ErrorCode + " " + ae.Message

@@ -81,9 +81,28 @@ func (e *APIError) Error() string {
 }
 
 // IsNotFound reports whether err is an APIError with status 404.
-func IsNotFound(err error) bool {
+func IsNotFound(err error) bool { return hasStatus(err, http.StatusNotFound) }
+
+// IsConflict reports whether SDDC Manager answered 409 Conflict.
+func IsConflict(err error) bool { return hasStatus(err, http.StatusConflict) }
+
+// IsBadRequest reports whether SDDC Manager answered 400 Bad Request.
+func IsBadRequest(err error) bool { return hasStatus(err, http.StatusBadRequest) }
+
+// IsDenied reports whether SDDC Manager refused the credentials or the
+// privilege: an answer of 401 or 403, or a login that failed
+// (ErrUnauthorized).
+func IsDenied(err error) bool {
 	var ae *APIError
-	return errors.As(err, &ae) && ae.StatusCode == http.StatusNotFound
+	if errors.As(err, &ae) {
+		return ae.StatusCode == http.StatusUnauthorized || ae.StatusCode == http.StatusForbidden
+	}
+	return errors.Is(err, ErrUnauthorized)
+}
+
+func hasStatus(err error, code int) bool {
+	var ae *APIError
+	return errors.As(err, &ae) && ae.StatusCode == code
 }
 
 // DecodeError is returned when a response body cannot be decoded: invalid
