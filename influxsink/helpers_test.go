@@ -3,8 +3,6 @@ package influxsink
 import (
 	"fmt"
 	"log/slog"
-	"net/http"
-	"net/http/httptest"
 	"sort"
 	"strings"
 	"testing"
@@ -15,14 +13,13 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	dto "github.com/prometheus/client_model/go"
 	promcfg "github.com/prometheus/common/config"
-	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
 	"github.com/stretchr/testify/require"
 
 	"github.com/vcf-exporter/vcf_exporter/collector"
 	"github.com/vcf-exporter/vcf_exporter/config"
-	"github.com/vcf-exporter/vcf_exporter/exposition"
 	"github.com/vcf-exporter/vcf_exporter/internal/influxtest"
+	"github.com/vcf-exporter/vcf_exporter/internal/scrapetest"
 	itestutil "github.com/vcf-exporter/vcf_exporter/internal/testutil"
 	"github.com/vcf-exporter/vcf_exporter/targets"
 	"github.com/vcf-exporter/vcf_exporter/vcfsim"
@@ -81,15 +78,7 @@ func (e *env) counters(name string) (written, dropped, errs float64) {
 
 // scrape serves /metrics like the exporter and parses it.
 func (e *env) scrape(t testing.TB) map[string]*dto.MetricFamily {
-	t.Helper()
-	h := exposition.MetricsHandler(exposition.HandlerOpts{Registry: e.reg, Set: e.set})
-	rec := httptest.NewRecorder()
-	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
-	require.Equal(t, 200, rec.Code)
-	parser := expfmt.NewTextParser(model.UTF8Validation)
-	fams, err := parser.TextToMetricFamilies(strings.NewReader(rec.Body.String()))
-	require.NoError(t, err)
-	return fams
+	return scrapetest.Metrics(t, e.reg, e.set)
 }
 
 // point identifies one stored point.

@@ -2,8 +2,6 @@ package mqttsink
 
 import (
 	"log/slog"
-	"net/http"
-	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
@@ -13,15 +11,14 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
 	promcfg "github.com/prometheus/common/config"
-	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/vcf-exporter/vcf_exporter/collector"
 	"github.com/vcf-exporter/vcf_exporter/config"
-	"github.com/vcf-exporter/vcf_exporter/exposition"
 	"github.com/vcf-exporter/vcf_exporter/internal/mosquittotest"
+	"github.com/vcf-exporter/vcf_exporter/internal/scrapetest"
 	"github.com/vcf-exporter/vcf_exporter/internal/testutil"
 	"github.com/vcf-exporter/vcf_exporter/targets"
 	"github.com/vcf-exporter/vcf_exporter/vcfsim"
@@ -85,15 +82,7 @@ func (e *env) sink(t *testing.T, acts Actions, mod func(*config.MQTTConfig)) (*S
 
 // scrape serves /metrics like the exporter and parses it.
 func (e *env) scrape(t *testing.T) map[string]*dto.MetricFamily {
-	t.Helper()
-	h := exposition.MetricsHandler(exposition.HandlerOpts{Registry: e.reg, Set: e.set})
-	rec := httptest.NewRecorder()
-	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
-	require.Equal(t, 200, rec.Code)
-	parser := expfmt.NewTextParser(model.UTF8Validation)
-	fams, err := parser.TextToMetricFamilies(strings.NewReader(rec.Body.String()))
-	require.NoError(t, err)
-	return fams
+	return scrapetest.Metrics(t, e.reg, e.set)
 }
 
 // homeAssistant is an MQTT client subscribed as Home Assistant is: to the
