@@ -7,14 +7,17 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
 )
 
 // The measurements over HTTP: the floor (the list bodies alone), timed
-// scrapes with their series and bytes, and vcfsim's API call counters.
+// scrapes with their series and bytes, the transfer bound of a plain
+// scrape, and vcfsim's API call counters.
 
 // client never decompresses: gzip scrapes are timed up to the last
 // compressed byte, as Prometheus receives them.
@@ -117,6 +120,49 @@ func scrape(ctx context.Context, base string, gzip bool) (scrapeResult, error) {
 		r.series = lc.samples
 	}
 	return r, nil
+}
+
+// fetch returns the body of a GET of url, untimed.
+func fetch(ctx context.Context, url string) ([]byte, error) {
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	resp, err := client.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer func() { _ = resp.Body.Close() }()
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("GET %s: %s", url, resp.Status)
+	}
+	return io.ReadAll(resp.Body)
+}
+
+// transfer serves body from memory on loopback, as plainly as net/http
+// allows, and returns the median time of reps scrapes of it: what moving
+// those bytes costs, with no exporter behind them.
+func transfer(ctx context.Context, body []byte, reps int) (float64, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	srv := &http.Server{
+		Handler: http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+			w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
+			w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+			w.Write(body)
+		}),
+		ReadHeaderTimeout: 10 * time.Second,
+	}
+	go func() { _ = srv.Serve(l) }()
+	defer func() { _ = srv.Close() }()
+	var ts []float64
+	for range reps {
+		s, err := scrape(ctx, "http://"+l.Addr().String(), false)
+		if err != nil {
+			return 0, fmt.Errorf("transfer bound: %w", err)
+		}
+		ts = append(ts, s.seconds)
+	}
+	return median(ts), nil
 }
 
 // lineCounter counts the bytes and the sample lines (not starting with
