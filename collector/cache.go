@@ -4,7 +4,7 @@ package collector
 // rendered to exposition text once per snapshot (and, for the upgrade
 // collector, once per upgrade-check result) and a scrape writes the cached
 // bytes. A rendering is kept per target and per collector, as one text body
-// per family, so that /metrics can merge several targets and the
+// per family (a large one compressed, see body.go), so that /metrics can merge several targets and the
 // exporter's own metrics under one header per family.
 
 import (
@@ -85,7 +85,6 @@ func (c *Cache) Retain(keep func(*targets.Target) bool) {
 // the target share one rendering.
 func (c *Cache) Render(ctx context.Context, s *Set, t *targets.Target, f *Format, constLabels map[string]string) []Rendering {
 	begin := time.Now()
-	c.observe(s, t, f, constLabels)
 	snap := t.Snapshot(ctx)
 	sc := &Scrape{Target: t, Snapshot: snap}
 	tc := c.target(t)
@@ -110,13 +109,6 @@ func (c *Cache) Render(ctx context.Context, s *Set, t *targets.Target, f *Format
 			continue
 		}
 		delete(tc.parts, name) // never hold two renderings of a part
-		if st, ok := snap.Observed.(*streamed); ok && name == "host" && st.fits(c, s, f, constLabels) {
-			if r, ok := st.take(); ok {
-				s.errors.WithLabelValues(t.Name, name) // 0 from the first scrape on, as execute does
-				out[i] = r
-				continue
-			}
-		}
 		wg.Go(func() { out[i] = s.render(t, name, f, constLabels, write) })
 	}
 	wg.Wait()

@@ -58,7 +58,7 @@ func (c healthCollector[T]) Update(ctx context.Context, s *Scrape, out Out) erro
 		return fmt.Errorf("first %s read did not finish in time: %w", c.kind, ctx.Err())
 	}
 	if !h.LastSuccess.IsZero() {
-		c.rows(s, &h, func(obj *T) { generate(out, c.families, obj) })
+		generateRows(out, c.families, collect(func(yield func(*T)) { c.rows(s, &h, yield) }))
 	}
 	if h.Err != nil {
 		return fmt.Errorf("%w: %w", errHealthLogged, h.Err)

@@ -5,6 +5,8 @@ package collector
 
 import (
 	"bytes"
+	"encoding/binary"
+	"math/bits"
 )
 
 // famBuf collects the sample lines of one family before they are sorted.
@@ -16,12 +18,25 @@ type famBuf struct {
 	sorted bool // lines arrived in order so far
 }
 
-func (f *famBuf) add(line []byte) {
+func newFamBuf(d *Desc) *famBuf { return &famBuf{desc: d, name: len(d.Name), sorted: true} }
+
+// add keeps a line, rendered for row (see textOut.sorted; else -1).
+func (f *famBuf) add(line []byte, row int32) {
 	ref := f.lines.add(line)
+	ref.row = row
 	if n := len(f.refs); n > 0 && f.sorted {
 		f.sorted = compareLines(f.lines.get(f.refs[n-1]), f.lines.get(ref), f.name) < 0
 	}
 	f.refs = append(f.refs, ref)
+}
+
+// write makes the family of the lines refs lists, in that order.
+func (f *famBuf) write(refs []span, format *Format) *TextFamily {
+	var b body
+	for _, r := range refs {
+		b.add(f.lines.get(r))
+	}
+	return b.family(f.desc, format)
 }
 
 // compareLines orders two sample lines of one family as client_golang
@@ -31,10 +46,7 @@ func (f *famBuf) add(line []byte) {
 // first differ, unless that is at a quote or an escape (`x"` ends before
 // `x!`, but '"' > '!').
 func compareLines(a, b []byte, name int) int {
-	i, n := name, min(len(a), len(b))
-	for i < n && a[i] == b[i] {
-		i++
-	}
+	i, n := commonPrefix(a, b, name), min(len(a), len(b))
 	if i == n || i > bytes.LastIndexByte(a, '"') { // past the labels: the same series
 		return 0
 	}
@@ -42,6 +54,22 @@ func compareLines(a, b []byte, name int) int {
 		return compareValues(a, b, name)
 	}
 	return int(a[i]) - int(b[i])
+}
+
+// commonPrefix is the length of what a and b begin with, known to be at
+// least i: eight bytes at a time, as lines of one family share most of
+// their labels.
+func commonPrefix(a, b []byte, i int) int {
+	n := min(len(a), len(b))
+	for ; i+8 <= n; i += 8 {
+		if x := binary.LittleEndian.Uint64(a[i:]) ^ binary.LittleEndian.Uint64(b[i:]); x != 0 {
+			return i + bits.TrailingZeros64(x)/8
+		}
+	}
+	for i < n && a[i] == b[i] {
+		i++
+	}
+	return i
 }
 
 // compareValues compares the label values of two lines one by one.
@@ -122,7 +150,8 @@ type arena struct {
 	size   int
 }
 
-type span struct{ chunk, start, end int32 }
+// span is a string of an arena (and the row it was rendered for).
+type span struct{ chunk, start, end, row int32 }
 
 const chunkSize = 64 << 10
 

@@ -65,6 +65,38 @@ func generate[T any](out Out, families []Family[T], obj *T) {
 	}
 }
 
+// rowsOut is an Out that also takes a family over many objects at once
+// (the text renderer, which writes it without holding it whole).
+type rowsOut interface {
+	Out
+	rows(n int, families []rowFamily)
+}
+
+// generateRows writes every family of every object in rows, family by
+// family to a rowsOut.
+func generateRows[T any](out Out, families []Family[T], rows []*T) {
+	ro, ok := out.(rowsOut)
+	if !ok {
+		for _, obj := range rows {
+			generate(out, families, obj)
+		}
+		return
+	}
+	fams := make([]rowFamily, len(families))
+	for i := range families {
+		f := &families[i]
+		fams[i] = rowFamily{desc: f.Desc, gen: func(row int32, emit Emit) { f.Gen(rows[row], emit) }}
+	}
+	ro.rows(len(rows), fams)
+}
+
+// collect returns what a rows function yields.
+func collect[T any](rows func(yield func(*T))) []*T {
+	var out []*T
+	rows(func(obj *T) { out = append(out, obj) })
+	return out
+}
+
 // descs lists the Descs of a table.
 func descs[T any](families []Family[T]) []*Desc {
 	out := make([]*Desc, len(families))
@@ -136,5 +168,7 @@ type listCollector[T any] struct {
 func (c listCollector[T]) Describe() []*Desc { return descs(c.families) }
 
 func (c listCollector[T]) Update(_ context.Context, s *Scrape, out Out) error {
-	return c.rows(s, func(obj *T) { generate(out, c.families, obj) })
+	var err error
+	generateRows(out, c.families, collect(func(yield func(*T)) { err = c.rows(s, yield) }))
+	return err
 }

@@ -7,7 +7,6 @@ package collector
 
 import (
 	"bytes"
-	"compress/gzip"
 	"errors"
 	"fmt"
 	"io"
@@ -120,101 +119,30 @@ func (d *Desc) header(f *Format) []byte {
 	return h.b
 }
 
-// TextFamily is the exposition text of one metric family of one source.
-type TextFamily struct {
-	Name   string
-	Header []byte // "# HELP" and "# TYPE" lines
-	// The sample lines stay in the chunks they were rendered in, never
-	// copied: order lists them when they did not come in order.
-	chunks [][]byte
-	order  []span
-	size   int
-
-	gzOnce sync.Once
-	gz     []byte
-}
-
-// Size is the length of the sample lines.
-func (f *TextFamily) Size() int { return f.size }
-
-// WriteTo writes the sample lines, in order. Lines that did not come in
-// order are gathered in a buffer first: written one by one they would be
-// ~10,000 small writes for one host family.
-func (f *TextFamily) WriteTo(w io.Writer) (int64, error) {
-	var n int64
-	write := func(p []byte) error {
-		m, err := w.Write(p)
-		n += int64(m)
-		return err
-	}
-	if f.order == nil {
-		for _, c := range f.chunks {
-			if err := write(c); err != nil {
-				return n, err
-			}
-		}
-		return n, nil
-	}
-	bp := writeBuffers.Get().(*[]byte)
-	defer writeBuffers.Put(bp)
-	buf := (*bp)[:0]
-	for _, r := range f.order {
-		line := f.chunks[r.chunk][r.start:r.end]
-		if len(buf)+len(line) > cap(buf) {
-			if err := write(buf); err != nil {
-				return n, err
-			}
-			buf = buf[:0]
-		}
-		buf = append(buf, line...)
-	}
-	return n, write(buf)
-}
-
-var writeBuffers = sync.Pool{New: func() any { b := make([]byte, 0, chunkSize); return &b }}
-
-// gzipMinBody: smaller bodies are compressed with what surrounds them (a
-// gzip member costs ~20 bytes and a flush).
-const gzipMinBody = 16 << 10
-
-// GzipMember returns the body as one gzip member (RFC 1952 2.2: a stream
-// may hold several), compressed on first use and kept; nil for a small body.
-func (f *TextFamily) GzipMember() []byte {
-	f.gzOnce.Do(func() {
-		if f.size < gzipMinBody {
-			return
-		}
-		var buf bytes.Buffer
-		buf.Grow(f.size / 8)
-		zw := GzipWriters.Get().(*gzip.Writer)
-		zw.Reset(&buf)
-		_, _ = f.WriteTo(zw) // a bytes.Buffer does not fail
-		_ = zw.Close()
-		GzipWriters.Put(zw)
-		f.gz = buf.Bytes()
-	})
-	return f.gz
-}
-
-// GzipWriters are the writers of every gzip member, at the fastest level:
-// most of an exposition is repeated label names.
-var GzipWriters = sync.Pool{New: func() any {
-	zw, _ := gzip.NewWriterLevel(nil, gzip.BestSpeed)
-	return zw
-}}
-
 // Rendering is the output of one collector (or of the common metrics) for
 // one target: families sorted by name.
 type Rendering []*TextFamily
 
-// textOut renders samples to text. It is used by one goroutine.
+// textOut renders samples to text. It is used by one goroutine. Samples
+// given one by one (Sample) are kept per family and sorted by finish; a
+// family given whole (see rows.go) is written at once.
 type textOut struct {
 	format  *Format
-	consts  []labelPair // sorted by name
+	consts  []labelPair // sorted by name, values escaped
 	fams    map[*Desc]*famBuf
+	done    Rendering // families written whole
 	layouts map[*Desc]*layout
 	errs    []error
-	line    []byte
+	line    []byte // scratch: the line being rendered
+	prev    []byte // scratch: the line before, while a family is written whole
+	// values are the last label values seen at each position, checked and
+	// escaped: a row's values repeat in each of its samples.
+	values []labelValue
+}
+
+type labelValue struct {
+	value, escaped string
+	checked        bool
 }
 
 type labelPair struct{ name, value string }
@@ -230,7 +158,7 @@ type layout struct {
 func newTextOut(f *Format, constLabels map[string]string) *textOut {
 	o := &textOut{format: f, fams: map[*Desc]*famBuf{}, layouts: map[*Desc]*layout{}}
 	for n, v := range constLabels {
-		o.consts = append(o.consts, labelPair{n, v})
+		o.consts = append(o.consts, labelPair{n, escape(v)})
 	}
 	slices.SortFunc(o.consts, func(a, b labelPair) int { return strings.Compare(a.name, b.name) })
 	return o
@@ -275,15 +203,60 @@ func checkSample(d *Desc, lv []string) error {
 
 var labelEscaper = strings.NewReplacer("\\", `\\`, "\n", `\n`, "\"", `\"`)
 
+func escape(v string) string {
+	for i := range len(v) {
+		if c := v[i]; c == '\\' || c == '\n' || c == '"' {
+			return labelEscaper.Replace(v)
+		}
+	}
+	return v
+}
+
+// check checks lv as checkSample does, once per value in a row of equal
+// ones, and keeps their escaped forms in o.values.
+func (o *textOut) check(d *Desc, lv []string) error {
+	if len(lv) != len(d.Labels) {
+		return checkSample(d, lv)
+	}
+	for len(o.values) < len(lv) {
+		o.values = append(o.values, labelValue{})
+	}
+	for i, v := range lv {
+		c := &o.values[i]
+		if c.checked && c.value == v {
+			continue
+		}
+		if !utf8.ValidString(v) {
+			return checkSample(d, lv)
+		}
+		*c = labelValue{value: v, escaped: escape(v), checked: true}
+	}
+	return nil
+}
+
 func (o *textOut) Sample(d *Desc, v float64, lv []string) {
-	if err := checkSample(d, lv); err != nil {
-		o.errs = append(o.errs, err)
+	line, ok := o.render(d, v, lv)
+	if !ok {
 		return
+	}
+	f := o.fams[d]
+	if f == nil {
+		f = newFamBuf(d)
+		o.fams[d] = f
+	}
+	f.add(line, -1)
+}
+
+// render formats a sample line in o.line; false (with an error kept) for
+// a sample client_golang would refuse.
+func (o *textOut) render(d *Desc, v float64, lv []string) ([]byte, bool) {
+	if err := o.check(d, lv); err != nil {
+		o.errs = append(o.errs, err)
+		return nil, false
 	}
 	l := o.layout(d)
 	line := append(o.line[:0], d.Name...) //nolint:gocritic // o.line is the scratch buffer
 	for i, name := range l.names {
-		val := o.value(l.src[i], lv)
 		if i == 0 {
 			line = append(line, '{')
 		} else {
@@ -291,11 +264,7 @@ func (o *textOut) Sample(d *Desc, v float64, lv []string) {
 		}
 		line = append(line, name...)
 		line = append(line, '=', '"')
-		if strings.ContainsAny(val, "\\\n\"") {
-			line = append(line, labelEscaper.Replace(val)...)
-		} else {
-			line = append(line, val...)
-		}
+		line = append(line, o.escaped(l.src[i])...)
 		line = append(line, '"')
 	}
 	if len(l.names) > 0 {
@@ -305,46 +274,49 @@ func (o *textOut) Sample(d *Desc, v float64, lv []string) {
 	line = o.format.float(line, v)
 	line = append(line, '\n')
 	o.line = line
-
-	f := o.fams[d]
-	if f == nil {
-		f = &famBuf{desc: d, sorted: true, name: len(d.Name)}
-		o.fams[d] = f
-	}
-	f.add(line)
+	return line, true
 }
 
-func (o *textOut) value(src int, lv []string) string {
+// escaped is a sample's label value src (see layout), escaped.
+func (o *textOut) escaped(src int) string {
 	if src >= 0 {
-		return lv[src]
+		return o.values[src].escaped
 	}
 	return o.consts[-src-1].value
 }
 
-// finish sorts every family and returns the rendering; a duplicate series
-// is dropped with an error, as client_golang's registry refuses it. Lines
-// are never copied: only the order of those that did not come in order is
-// kept.
+// finish sorts the families given sample by sample and returns the
+// rendering; a duplicate series is dropped with an error, as
+// client_golang's registry refuses it.
 func (o *textOut) finish() (Rendering, error) {
-	out := make(Rendering, 0, len(o.fams))
+	out := o.done
 	for d, f := range o.fams {
-		tf := &TextFamily{Name: d.Name, Header: d.header(o.format), chunks: f.lines.chunks, size: f.lines.size}
-		if !f.sorted {
-			slices.SortStableFunc(f.refs, func(a, b span) int { return compareLines(f.lines.get(a), f.lines.get(b), f.name) })
-			tf.order = f.refs[:0]
-			for i, r := range f.refs {
-				if i > 0 && compareLines(f.lines.get(f.refs[i-1]), f.lines.get(r), f.name) == 0 {
-					o.errs = append(o.errs, fmt.Errorf("%s: duplicate series %s", d.Name, bytes.TrimSuffix(f.lines.get(r), []byte("\n"))))
-					tf.size -= len(f.lines.get(r))
-					continue
-				}
-				tf.order = append(tf.order, r)
-			}
-			tf.order = slices.Clip(tf.order)
-		}
-		out = append(out, tf)
+		out = append(out, f.write(o.sortedLines(f), o.format))
 		delete(o.fams, d)
 	}
+	o.done = nil
 	slices.SortFunc(out, func(a, b *TextFamily) int { return strings.Compare(a.Name, b.Name) })
 	return out, errors.Join(o.errs...)
+}
+
+// sortedLines returns f's lines in client_golang's order, a duplicate
+// series dropped with an error.
+func (o *textOut) sortedLines(f *famBuf) []span {
+	if f.sorted {
+		return f.refs
+	}
+	slices.SortStableFunc(f.refs, func(a, b span) int { return compareLines(f.lines.get(a), f.lines.get(b), f.name) })
+	out := f.refs[:0]
+	for i, r := range f.refs {
+		if i > 0 && compareLines(f.lines.get(f.refs[i-1]), f.lines.get(r), f.name) == 0 {
+			o.errs = append(o.errs, duplicate(f.desc, f.lines.get(r)))
+			continue
+		}
+		out = append(out, r)
+	}
+	return out
+}
+
+func duplicate(d *Desc, line []byte) error {
+	return fmt.Errorf("%s: duplicate series %s", d.Name, bytes.TrimSuffix(line, []byte("\n")))
 }

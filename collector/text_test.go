@@ -31,7 +31,7 @@ func TestTextSortsAndRejectsDuplicates(t *testing.T) {
 vcf_test_value{x="a",y="2"} 1
 vcf_test_value{x="a-b",y="1"} 1
 vcf_test_value{x="b",y="1"} 1
-`, body(r[0]))
+`, familyText(r[0]))
 }
 
 // TestTextChecksLikeConstMetric: what NewConstMetric rejects (a wrong
@@ -46,7 +46,7 @@ func TestTextChecksLikeConstMetric(t *testing.T) {
 	r, err := o.finish()
 	require.ErrorContains(t, err, "1 label values for 2 labels")
 	require.ErrorContains(t, err, "not valid UTF-8")
-	require.Equal(t, `vcf_test_checked{x="a",y="const",z="b"} 1`+"\n", body(r[0]))
+	require.Equal(t, `vcf_test_checked{x="a",y="const",z="b"} 1`+"\n", familyText(r[0]))
 
 	pd := prometheus.NewDesc(desc.Name, desc.Help, desc.Labels, prometheus.Labels{"y": "const"})
 	_, err = prometheus.NewConstMetric(pd, prometheus.GaugeValue, 1, "only one")
@@ -82,7 +82,7 @@ func testTextIsExpfmtText(t *testing.T, desc *Desc) {
 		var want bytes.Buffer
 		_, err = f.Encode(&want, mfs[0])
 		require.NoError(t, err)
-		require.Equal(t, want.String(), string(r[0].Header)+body(r[0]), f.Type)
+		require.Equal(t, want.String(), string(r[0].Header)+familyText(r[0]), f.Type)
 	}
 }
 
@@ -121,7 +121,7 @@ func TestCompareLines(t *testing.T) {
 	}
 }
 
-func body(f *TextFamily) string {
+func familyText(f *TextFamily) string {
 	var b strings.Builder
 	_, _ = f.WriteTo(&b)
 	return b.String()

@@ -108,12 +108,12 @@ func lines(points []*write.Point) []string {
 
 // TestCollectFilterIsASubsetOfTheFullScrape: /probe?collect[]=host&
 // collect[]=upgrade is exactly the full scrape's series of those collectors
-// (and the common ones), whether the hosts were rendered while fetched or not.
+// (and the common ones).
 func TestCollectFilterIsASubsetOfTheFullScrape(t *testing.T) {
 	reg := simRegistry(t, mediumSim(t), targets.Options{MinRefreshInterval: time.Hour, Now: func() time.Time { return fixedNow }}, "sim")
 	set := newSet(t, collector.DefaultEnabled()...)
 	probe := ProbeHandler(HandlerOpts{Registry: reg, Set: set})
-	filtered, _ := get(t, probe, "/probe?target=sim&collect[]=host&collect[]=upgrade", false) // rendered while fetched
+	filtered, _ := get(t, probe, "/probe?target=sim&collect[]=host&collect[]=upgrade", false)
 	full, _ := get(t, probe, "/probe?target=sim", false)
 	var otherNames []string
 	for _, n := range set.Names() {

@@ -7,14 +7,12 @@ package exposition
 // several members, RFC 1952 2.2).
 
 import (
-	"compress/gzip"
 	"io"
 	"net/http"
-	"runtime"
 	"slices"
 	"strings"
-	"sync"
 
+	"github.com/klauspost/compress/gzip"
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
@@ -59,14 +57,6 @@ func writeExposition(w io.Writer, format *collector.Format, live []*dto.MetricFa
 	slices.Sort(names)
 
 	zw := &memberWriter{w: w, gzip: gz, retain: retainer(w)}
-	if gz {
-		// Compress the large bodies first, on every core.
-		var all []*collector.TextFamily
-		for _, n := range names {
-			all = append(all, byName[n].cache...)
-		}
-		parallel(all, func(f *collector.TextFamily) { f.GzipMember() })
-	}
 	for _, n := range names {
 		s := byName[n]
 		if s.live != nil {
@@ -85,24 +75,6 @@ func writeExposition(w io.Writer, format *collector.Format, live []*dto.MetricFa
 	}
 	zw.text([]byte(format.Trailer))
 	return zw.close()
-}
-
-// parallel calls fn for every element, on GOMAXPROCS goroutines.
-func parallel[T any](xs []T, fn func(T)) {
-	var wg sync.WaitGroup
-	next := make(chan T)
-	for range min(runtime.GOMAXPROCS(0), len(xs)) {
-		wg.Go(func() {
-			for x := range next {
-				fn(x)
-			}
-		})
-	}
-	for _, x := range xs {
-		next <- x
-	}
-	close(next)
-	wg.Wait()
 }
 
 // memberWriter writes plain text, or a gzip stream made of live members

@@ -12,7 +12,6 @@ import (
 	"log/slog"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"golang.org/x/sync/errgroup"
@@ -100,18 +99,6 @@ type Snapshot struct {
 	Time time.Time
 	// Duration is how long the fetch took.
 	Duration time.Duration
-	// Observed is what the fetch's FetchObserver made of it (see
-	// Target.Observe); nil without one or when the fetch failed: a partial
-	// result is never kept.
-	Observed any
-}
-
-// FetchObserver sees an inventory fetch as it arrives (e.g. to render the
-// hosts while their list is read); Finish is called only when the fetch
-// succeeded, and what it returns is the snapshot's Observed.
-type FetchObserver interface {
-	vcfclient.InventoryObserver
-	Finish(inv *vcfclient.Inventory) any
 }
 
 // Up reports whether the fetch succeeded.
@@ -171,8 +158,7 @@ type Target struct {
 	ctx    context.Context // cancelled by Close
 	cancel context.CancelFunc
 
-	sf      singleflight.Group
-	observe atomic.Pointer[func() FetchObserver]
+	sf singleflight.Group
 
 	mu       sync.Mutex
 	snap     *Snapshot
@@ -250,27 +236,14 @@ func (t *Target) Snapshot(ctx context.Context) *Snapshot {
 	ch := t.sf.DoChan("inventory", func() (any, error) {
 		fctx, cancel := t.fetchContext(ctx)
 		defer cancel()
-		var obs FetchObserver
-		if f := t.observe.Load(); f != nil {
-			obs = (*f)()
-		}
 		start := t.opts.Now()
-		var inv *vcfclient.Inventory
-		var err error
-		if obs != nil {
-			inv, err = t.Client.InventoryObserved(fctx, obs)
-		} else {
-			inv, err = t.Client.Inventory(fctx)
-		}
+		inv, err := t.Client.Inventory(fctx)
 		end := t.opts.Now()
 		s := &Snapshot{Time: end, Duration: end.Sub(start)}
 		if err != nil {
 			s.Err = err
 		} else {
 			s.Inventory = inv
-			if obs != nil {
-				s.Observed = obs.Finish(inv)
-			}
 		}
 		t.mu.Lock()
 		t.snap = s
@@ -297,16 +270,6 @@ func (t *Target) Snapshot(ctx context.Context) *Snapshot {
 		}
 		return &Snapshot{Err: err}
 	}
-}
-
-// Observe makes every later inventory fetch seen by an observer newObserver
-// returns (the last caller's; nil: none).
-func (t *Target) Observe(newObserver func() FetchObserver) {
-	if newObserver == nil {
-		t.observe.Store(nil)
-		return
-	}
-	t.observe.Store(&newObserver)
 }
 
 // LastSnapshot returns the last fetched snapshot without fetching (nil

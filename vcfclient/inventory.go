@@ -184,41 +184,7 @@ func (c *Client) Cluster(ctx context.Context, id string) (*Cluster, error) {
 // Hosts lists all hosts (GET /v1/hosts), decoding the bodies as a stream
 // and following the pages VCF 9 serves (see list).
 func (c *Client) Hosts(ctx context.Context) ([]Host, error) {
-	return c.hosts(ctx, nil)
-}
-
-// hosts lists the hosts, handing each page to obs once the walk accepted
-// it (duplicates dropped); a walk started again (the list did not add up)
-// resets obs, as the list itself starts over.
-func (c *Client) hosts(ctx context.Context, obs InventoryObserver) ([]Host, error) {
-	if obs == nil {
-		return list(ctx, c, newRequest(http.MethodGet, endpointHosts), (*hostWire).model)
-	}
-	var (
-		out     []Host
-		walking bool
-	)
-	err := eachPage(ctx, c, newRequest(http.MethodGet, endpointHosts), (*hostWire).model,
-		func() {
-			if walking { // the walk before did not add up: what obs saw is void
-				obs.Reset()
-			}
-			out, walking = nil, true
-		},
-		func(page []Host) {
-			for i := range page {
-				obs.Host(&page[i])
-			}
-			if out == nil {
-				out = page
-				return
-			}
-			out = append(out, page...)
-		})
-	if err != nil {
-		return nil, err
-	}
-	return out, nil
+	return list(ctx, c, newRequest(http.MethodGet, endpointHosts), (*hostWire).model)
 }
 
 // Host gets one host (GET /v1/hosts/{id}).
@@ -231,32 +197,12 @@ func (c *Client) SddcManagers(ctx context.Context) ([]SddcManager, error) {
 	return list(ctx, c, newRequest(http.MethodGet, endpointSddcManagers), (*sddcManagerWire).model)
 }
 
-// InventoryObserver sees an inventory while it is fetched, so that the
-// hosts can be used as they arrive. Lists is called once the domains,
-// clusters and SDDC Managers are in (Hosts nil; usually before the hosts
-// are), Host for each host the list accepts, in order (h must not be kept),
-// and Reset before the list is walked again (it did not add up): the hosts
-// seen before are then void. A page's hosts are
-// seen once the page was read whole, without duplicates. Lists and Host may
-// be called concurrently. What the observer made is valid only if
-// Inventory succeeds.
-type InventoryObserver interface {
-	Lists(inv *Inventory)
-	Host(h *Host)
-	Reset()
-}
-
 // Inventory fetches domains, clusters, hosts and SDDC Managers with one list
 // call each, concurrently: four calls whatever the size of the estate. The
 // first failure cancels the other calls and is the error returned: an
 // unreachable SDDC Manager fails all four the same way, and one line saying
 // so reads better in the log than four.
 func (c *Client) Inventory(ctx context.Context) (*Inventory, error) {
-	return c.InventoryObserved(ctx, nil)
-}
-
-// InventoryObserved is Inventory, seen by obs as it arrives.
-func (c *Client) InventoryObserved(ctx context.Context, obs InventoryObserver) (*Inventory, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var (
@@ -276,15 +222,7 @@ func (c *Client) InventoryObserved(ctx context.Context, obs InventoryObserver) (
 	run(&smaller, func() (err error) { inv.Domains, err = c.Domains(ctx); return })
 	run(&smaller, func() (err error) { inv.Clusters, err = c.Clusters(ctx); return })
 	run(&smaller, func() (err error) { inv.SddcManagers, err = c.SddcManagers(ctx); return })
-	if obs != nil {
-		wg.Go(func() {
-			smaller.Wait()
-			if ctx.Err() == nil {
-				obs.Lists(&Inventory{Domains: inv.Domains, Clusters: inv.Clusters, SddcManagers: inv.SddcManagers})
-			}
-		})
-	}
-	run(&wg, func() (err error) { inv.Hosts, err = c.hosts(ctx, obs); return })
+	run(&wg, func() (err error) { inv.Hosts, err = c.Hosts(ctx); return })
 	smaller.Wait()
 	wg.Wait()
 	if first != nil {
