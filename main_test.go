@@ -87,19 +87,18 @@ func TestReloadWarnsReadableSecrets(t *testing.T) {
 	require.Equal(t, 3, strings.Count(log.String(), "secret file readable by others"), "only the flag's file is left: %s", log.String())
 }
 
-func TestDefaultMemoryLimit(t *testing.T) {
-	prev := debug.SetMemoryLimit(-1)
-	t.Cleanup(func() { debug.SetMemoryLimit(prev) })
+func TestDefaultGCPercent(t *testing.T) {
+	prev := debug.SetGCPercent(100)
+	t.Cleanup(func() { debug.SetGCPercent(prev) })
 	logger := slog.New(slog.DiscardHandler)
 
-	t.Setenv("GOMEMLIMIT", "1GiB")
-	debug.SetMemoryLimit(1 << 30)
-	defaultMemoryLimit(logger)
-	require.Equal(t, int64(1<<30), debug.SetMemoryLimit(-1), "$GOMEMLIMIT wins")
+	t.Setenv("GOGC", "200")
+	defaultGCPercent(logger)
+	require.Equal(t, 100, debug.SetGCPercent(100), "$GOGC wins")
 
-	require.NoError(t, os.Unsetenv("GOMEMLIMIT"))
-	defaultMemoryLimit(logger)
-	require.Equal(t, int64(memoryLimit), debug.SetMemoryLimit(-1))
+	require.NoError(t, os.Unsetenv("GOGC"))
+	defaultGCPercent(logger)
+	require.Equal(t, gcPercent, debug.SetGCPercent(100))
 }
 
 // Built without -ldflags (go run, go test), the version comes from the
