@@ -18,6 +18,7 @@ import (
 	"github.com/vcf-exporter/vcf_exporter/collector"
 	"github.com/vcf-exporter/vcf_exporter/influxsink"
 	"github.com/vcf-exporter/vcf_exporter/targets"
+	"github.com/vcf-exporter/vcf_exporter/vcfsim"
 )
 
 const protoAccept = "application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=delimited"
@@ -145,4 +146,27 @@ func TestCollectFilterIsASubsetOfTheFullScrape(t *testing.T) {
 	}
 	require.Equal(t, want, sampleLines(filtered))
 	require.Contains(t, filtered, "\nvcf_host_info{")
+}
+
+// TestHostOrderDoesNotChangeTheOutput: whatever the order SDDC Manager
+// lists its hosts in, every format's answer is the same, plain or gzip.
+func TestHostOrderDoesNotChangeTheOutput(t *testing.T) {
+	for _, version := range vcfsim.Versions() {
+		t.Run(version, func(t *testing.T) {
+			scrape := func(order string) (text, om string) {
+				srv := sizedSim(t, 2, 2, 60, 1, vcfsim.WithVCFVersion(version), vcfsim.WithHostOrder(order))
+				reg := simRegistry(t, srv, targets.Options{MinRefreshInterval: time.Hour, Now: func() time.Time { return fixedNow }}, "sim")
+				probe := ProbeHandler(HandlerOpts{Registry: reg, Set: newSet(t, collector.DefaultEnabled()...)})
+				get(t, probe, "/probe?target=sim", false) // login, first upgrade check
+				text, _ = get(t, probe, "/probe?target=sim", false)
+				om, _ = get(t, probe, "/probe?target=sim", true, "Accept", "application/openmetrics-text;version=1.0.0")
+				return maskDurations(text), maskDurations(om)
+			}
+			text, om := scrape(vcfsim.HostOrderCommissioned)
+			byIDText, byIDOM := scrape(vcfsim.HostOrderID)
+			require.Equal(t, text, byIDText)
+			require.Equal(t, om, byIDOM)
+			require.Equal(t, 241, strings.Count(text, "\nvcf_host_info{"))
+		})
+	}
 }

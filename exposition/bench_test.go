@@ -30,7 +30,7 @@ func benchScrape10kHosts(b *testing.B, version string) {
 		name       string
 		minRefresh time.Duration
 		gzip       bool
-	}{{"fetch", -1, false}, {"cached", time.Hour, false}, {"cached-gzip", time.Hour, true}} {
+	}{{"fetch", -1, false}, {"fetch-gzip", -1, true}, {"cached", time.Hour, false}, {"cached-gzip", time.Hour, true}} {
 		b.Run(bc.name, func(b *testing.B) {
 			r := simRegistry(b, srv, targets.Options{MinRefreshInterval: bc.minRefresh}, "big")
 			h := MetricsHandler(HandlerOpts{Registry: r, Set: newSet(b, collector.DefaultEnabled()...)})

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"time"
 )
@@ -40,6 +41,11 @@ type Config struct {
 	TotalElementsLie int
 	// paging replaces the version's paged lists (the package's own tests).
 	paging paging
+	// HostOrder is the order of GET /v1/hosts: HostOrderCommissioned
+	// (default when empty: by domain and cluster, then the unassigned
+	// hosts) or HostOrderID (by id, so in no order of their names). The
+	// references promise none.
+	HostOrder string
 
 	Domains           int // first one is the MANAGEMENT domain, the rest VI
 	ClustersPerDomain int
@@ -100,6 +106,15 @@ func DefaultConfig() Config {
 	}
 }
 
+// The orders GET /v1/hosts can list the hosts in (Config.HostOrder).
+const (
+	HostOrderCommissioned = "commissioned"
+	HostOrderID           = "id"
+)
+
+// HostOrders lists the values of Config.HostOrder.
+func HostOrders() []string { return []string{HostOrderCommissioned, HostOrderID} }
+
 // maxHosts bounds the inventory so a typo cannot exhaust memory.
 const maxHosts = 200000
 
@@ -130,6 +145,9 @@ func (c *Config) validate() error {
 	}
 	if c.PageBase != 0 && c.PageBase != 1 {
 		errs = append(errs, fmt.Errorf("page base must be 0 or 1, got %d", c.PageBase))
+	}
+	if !slices.Contains(HostOrders(), c.HostOrder) && c.HostOrder != "" {
+		errs = append(errs, fmt.Errorf("host order must be %s, got %q", strings.Join(HostOrders(), " or "), c.HostOrder))
 	}
 	if c.Username == "" || c.Password == "" {
 		errs = append(errs, errors.New("username and password must not be empty"))

@@ -3,6 +3,7 @@ package vcfsim
 import (
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"strings"
 )
 
@@ -144,6 +145,9 @@ func buildInventory(cfg *Config, domainVersion func(int) string) *inventory {
 		hst := newHost(r, len(inv.hosts), fmt.Sprintf("%s-esx-spare%02d.%s", inv.site, u+1, suffix))
 		hst.status, hst.esxVer = "UNASSIGNED_USEABLE", inv.sddcVersion
 		inv.addHost(hst)
+	}
+	if cfg.HostOrder == HostOrderID {
+		slices.SortFunc(inv.hosts, func(a, b *host) int { return strings.Compare(a.id, b.id) })
 	}
 	return inv
 }

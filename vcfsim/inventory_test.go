@@ -5,6 +5,7 @@ import (
 	"math"
 	"net/http"
 	"regexp"
+	"slices"
 	"testing"
 	"time"
 
@@ -250,6 +251,7 @@ func TestConfigValidation(t *testing.T) {
 		func(c *Config) { c.Faults.ErrorRate = 2 },
 		func(c *Config) { c.Faults.OutageMode = "explode" },
 		func(c *Config) { c.Faults.FailUpgrade = "TOASTER" },
+		func(c *Config) { c.HostOrder = "name" },
 		func(c *Config) { c.Domains, c.ClustersPerDomain, c.HostsPerCluster = 1000, 1000, 1000 },
 	}
 	for i, mod := range bad {
@@ -261,6 +263,34 @@ func TestConfigValidation(t *testing.T) {
 	}
 	if _, err := New(DefaultConfig()); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestHostOrder: by id, GET /v1/hosts lists the same hosts as in the order
+// they were commissioned, sorted by id, which is no order of their names.
+func TestHostOrder(t *testing.T) {
+	list := func(order string) (ids, names []string) {
+		cfg := fastConfig()
+		cfg.HostOrder = order
+		var hosts hostsPage
+		startServer(t, cfg).login().get("/v1/hosts", &hosts)
+		for _, h := range hosts.Elements {
+			ids, names = append(ids, h.ID), append(names, h.FQDN)
+		}
+		return ids, names
+	}
+	commissionedIDs, commissioned := list(HostOrderCommissioned)
+	byIDs, byID := list(HostOrderID)
+	if !slices.IsSorted(byIDs) || slices.IsSorted(byID) || slices.Equal(byID, commissioned) {
+		t.Errorf("by id: ids %v, names %v", byIDs, byID)
+	}
+	if slices.IsSorted(commissionedIDs) {
+		t.Errorf("commissioned: ids sorted %v", commissionedIDs)
+	}
+	slices.Sort(commissioned)
+	slices.Sort(byID)
+	if !slices.Equal(commissioned, byID) {
+		t.Errorf("not the same hosts: %v and %v", commissioned, byID)
 	}
 }
 

@@ -46,6 +46,10 @@ func WithPaging(base, maxPageSize int) Option {
 	return func(c *Config) { c.PageBase, c.MaxPageSize = base, maxPageSize }
 }
 
+// WithHostOrder lists GET /v1/hosts in order (HostOrderCommissioned or
+// HostOrderID).
+func WithHostOrder(order string) Option { return func(c *Config) { c.HostOrder = order } }
+
 // WithTotalElementsLie adds n to the inventory lists' totalElements.
 func WithTotalElementsLie(n int) Option { return func(c *Config) { c.TotalElementsLie = n } }
 

@@ -49,6 +49,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready fun
 		" 9.1.0 adds nested validation checks, the NSX finalize stage, check-set run metadata and BLOCKED upgrades through /sim/upgrades/block).").
 		Default(def.VCFVersion).Enum(vcfsim.Versions()...)
 	pageSize := app.Flag("hosts.page-size", "Default and largest page of GET /v1/hosts where the version pages it (0: the version's, "+fmt.Sprint(vcfsim.DefaultHostsPageSize)+" in 9.0.2).").Default("0").Int()
+	hostOrder := app.Flag("hosts.order", "Order of GET /v1/hosts: commissioned (by domain and cluster, then the unassigned hosts) or id (by id: in no order of their names; the API references promise none).").
+		Default(vcfsim.HostOrderCommissioned).Enum(vcfsim.HostOrders()...)
 	pageBase := app.Flag("page-base", "Number of the first page of a list, 0 or 1 (the API references do not say).").Default("0").Int()
 	pageMax := app.Flag("page-size-max", "Serve at most this many elements a page of every paged list, whatever is asked (0: a list's default page size).").Default("0").Int()
 	totalLie := app.Flag("total-elements-lie", "Add this to the totalElements of the hosts, domains, clusters and tasks lists (pages that do not add up).").Default("0").Int()
@@ -96,7 +98,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready fun
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
 
 	cfg := vcfsim.Config{
-		VCFVersion: *vcfVersion, HostsPageSize: *pageSize, PageBase: *pageBase, MaxPageSize: *pageMax, TotalElementsLie: *totalLie,
+		VCFVersion: *vcfVersion, HostsPageSize: *pageSize, HostOrder: *hostOrder, PageBase: *pageBase, MaxPageSize: *pageMax, TotalElementsLie: *totalLie,
 		Seed: *seed, Domains: *domains, ClustersPerDomain: *clusters, HostsPerCluster: *hosts, UnassignedHosts: *unassigned,
 		Username: *username, Password: *password, TokenTTL: *tokenTTL, TimeScale: *timeScale,
 		Latency: *latency, Jitter: *jitter, PrecheckErrors: *preErr, PrecheckWarnings: *preWarn,

@@ -54,7 +54,7 @@ func TestHelpDocumentsEveryFlag(t *testing.T) {
 		"--precheck.errors", "--precheck.warnings", "--fault.error-rate", "--fault.error-code", "--fault.fail-endpoint", "--fault.fail-code",
 		"--fault.fail-count", "--fault.outage", "--fault.outage-mode", "--fault.malformed", "--fault.truncate", "--fault.slow-body",
 		"--fault.fail-upgrade", "--fault.latency", "--fault.jitter", "--vcf-version", "--hosts.page-size",
-		"--page-base", "--page-size-max", "--total-elements-lie"} {
+		"--hosts.order", "--page-base", "--page-size-max", "--total-elements-lie"} {
 		if !strings.Contains(out.String(), f) {
 			t.Errorf("--help does not mention %s", f)
 		}
@@ -70,7 +70,7 @@ func TestBoolAssignments(t *testing.T) {
 }
 
 func TestBadFlags(t *testing.T) {
-	for _, args := range [][]string{{"--domains=0"}, {"--fault.outage-mode=loud"}, {"--time-scale=abc"}, {"--bogus"}, {"--vcf-version=7.0"}, {"--hosts.page-size=-1"}, {"--page-base=2"}, {"--page-size-max=-1"}} {
+	for _, args := range [][]string{{"--domains=0"}, {"--fault.outage-mode=loud"}, {"--time-scale=abc"}, {"--bogus"}, {"--vcf-version=7.0"}, {"--hosts.page-size=-1"}, {"--hosts.order=name"}, {"--page-base=2"}, {"--page-size-max=-1"}} {
 		args = append(args, "--no-tls", "--web.listen-address=127.0.0.1:0")
 		if code := run(context.Background(), args, io.Discard, io.Discard, nil); code == 0 {
 			t.Errorf("%v: exit code 0", args)
@@ -97,8 +97,8 @@ func TestPlainHTTP(t *testing.T) {
 
 func TestVCFVersion(t *testing.T) {
 	for version, sddc := range map[string]string{"--seed=1": "5.1.1.0", "--vcf-version=5.2.1": "5.1.1.0", "--vcf-version=9.0.2": "9.0.0.0"} {
-		srv, logs := start(t, version, "--no-tls", "--web.listen-address=127.0.0.1:0", "--hosts.page-size=3", "--page-base=1", "--page-size-max=2", "--total-elements-lie=-1")
-		if got, cfg := srv.Sim.SddcManagerVersion(), srv.Sim.Config(); got != sddc || cfg.HostsPageSize != 3 || cfg.PageBase != 1 || cfg.MaxPageSize != 2 || cfg.TotalElementsLie != -1 {
+		srv, logs := start(t, version, "--no-tls", "--web.listen-address=127.0.0.1:0", "--hosts.page-size=3", "--hosts.order=id", "--page-base=1", "--page-size-max=2", "--total-elements-lie=-1")
+		if got, cfg := srv.Sim.SddcManagerVersion(), srv.Sim.Config(); got != sddc || cfg.HostsPageSize != 3 || cfg.HostOrder != "id" || cfg.PageBase != 1 || cfg.MaxPageSize != 2 || cfg.TotalElementsLie != -1 {
 			t.Errorf("%q: SDDC Manager %s, config %+v", version, got, cfg)
 		}
 		if want := "vcf_version=" + strings.TrimPrefix(version, "--vcf-version="); version != "--seed=1" && !strings.Contains(logs.String(), want) {
