@@ -108,7 +108,7 @@ func (b *body) family(d *Desc, f *Format) *TextFamily {
 
 // discard drops what was written.
 func (b *body) discard() {
-	if b.buf != nil {
+	if b.buf != nil && cap(*b.buf) <= 4*gzipMinBody { // not one grown by a huge line
 		*b.buf = (*b.buf)[:0]
 		bodyBuffers.Put(b.buf)
 	}
