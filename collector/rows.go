@@ -7,6 +7,7 @@ package collector
 
 import (
 	"runtime"
+	"slices"
 	"sync"
 	"sync/atomic"
 )
@@ -41,14 +42,24 @@ func (o *textOut) rows(n int, fams []rowFamily) {
 		return
 	}
 	// Each family into its own output, merged in table order: the same
-	// errors in the same order as on one goroutine.
+	// errors in the same order as on one goroutine. The families with the
+	// most samples a row go first, so that no core is left with a large
+	// one at the end (a state set of ten is 40 % of the hosts' text).
 	outs := make([]*textOut, len(fams))
+	queue := make([]int, 0, len(fams)-1)
+	weight := make([]int, len(fams))
+	for i := 1; i < len(fams); i++ {
+		queue = append(queue, i)
+		fams[i].gen(order[0], func(float64, ...string) { weight[i]++ })
+	}
+	slices.SortStableFunc(queue, func(a, b int) int { return weight[b] - weight[a] })
 	var next atomic.Int32
 	var wg sync.WaitGroup
 	for range workers {
 		wg.Go(func() {
 			order := order
-			for i := int(next.Add(1)); i < len(fams); i = int(next.Add(1)) {
+			for k := int(next.Add(1)) - 1; k < len(queue); k = int(next.Add(1)) - 1 {
+				i := queue[k]
 				outs[i] = &textOut{format: o.format, consts: o.consts, layouts: map[*Desc]*layout{}}
 				order = outs[i].family(order, fams[i])
 			}
