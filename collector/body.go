@@ -25,13 +25,9 @@ const gzipMinBody = 16 << 10
 type TextFamily struct {
 	Name   string
 	Header []byte // "# HELP" and "# TYPE" lines
-	size   int    // length of the sample lines
 	plain  []byte // the sample lines of a small body
 	gz     []byte // else the sample lines as one gzip member
 }
-
-// Size is the length of the sample lines.
-func (f *TextFamily) Size() int { return f.size }
 
 // WriteTo writes the sample lines.
 func (f *TextFamily) WriteTo(w io.Writer) (int64, error) {
@@ -62,10 +58,9 @@ var gzipReaders = sync.Pool{New: func() any { return new(gzip.Reader) }}
 
 // body builds a TextFamily's sample lines from lines written in order.
 type body struct {
-	buf  *[]byte // lines not compressed yet
-	zw   *gzip.Writer
-	z    bytes.Buffer
-	size int
+	buf *[]byte // lines not compressed yet
+	zw  *gzip.Writer
+	z   bytes.Buffer
 }
 
 var bodyBuffers = sync.Pool{New: func() any { b := make([]byte, 0, 2*gzipMinBody); return &b }}
@@ -75,7 +70,6 @@ func (b *body) add(line []byte) {
 		b.buf = bodyBuffers.Get().(*[]byte)
 	}
 	*b.buf = append(*b.buf, line...)
-	b.size += len(line)
 	if len(*b.buf) >= gzipMinBody {
 		b.flush()
 	}
@@ -93,7 +87,7 @@ func (b *body) flush() {
 // family returns the lines written as d's TextFamily in format f, and
 // resets b.
 func (b *body) family(d *Desc, f *Format) *TextFamily {
-	tf := &TextFamily{Name: d.Name, Header: d.header(f), size: b.size}
+	tf := &TextFamily{Name: d.Name, Header: d.header(f)}
 	switch {
 	case b.zw != nil:
 		b.flush()

@@ -95,8 +95,7 @@ func TestLargeBodiesAreKeptCompressed(t *testing.T) {
 	large := 0
 	for _, f := range r {
 		text := familyText(f)
-		require.Equal(t, len(text), f.Size())
-		if f.Size() < gzipMinBody {
+		if len(text) < gzipMinBody {
 			require.Nil(t, f.GzipMember(), f.Name)
 			continue
 		}
@@ -108,7 +107,7 @@ func TestLargeBodiesAreKeptCompressed(t *testing.T) {
 		inflated, err := io.ReadAll(zr)
 		require.NoError(t, err)
 		require.Equal(t, text, string(inflated), f.Name)
-		require.Less(t, len(f.GzipMember()), f.Size()/4, f.Name)
+		require.Less(t, len(f.GzipMember()), len(text)/4, f.Name)
 	}
 	require.Equal(t, 4, large, "the four families of a sample per row are large")
 }
