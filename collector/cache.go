@@ -41,10 +41,20 @@ type part struct {
 	r      Rendering
 }
 
-// partKey identifies what a rendering was made from.
+// partKey identifies what a rendering was made from: the inventory
+// snapshot (or what an inventoryKeyed collector reads of it) and a
+// versioned collector's version.
 type partKey struct {
-	snap    *targets.Snapshot
-	version any
+	inventory any
+	version   any
+}
+
+// inventoryKeyed is implemented by collectors that read little of the
+// inventory (the health collectors: whether the SDDC Manager is up, the
+// domains' names): their rendering outlives snapshots that agree on it.
+// The key must be comparable.
+type inventoryKeyed interface {
+	inventoryKey(s *Scrape) any
 }
 
 // versioned is implemented by collectors whose output depends on more than
@@ -97,11 +107,14 @@ func (c *Cache) Render(ctx context.Context, s *Set, t *targets.Target, f *Format
 	var wg sync.WaitGroup
 	for i, name := range names {
 		write := func(o Out) { snapshotSamples(o, snap) }
-		keys[i] = partKey{snap: snap}
+		keys[i] = partKey{inventory: snap}
 		if col := s.collectors[name]; col != nil {
 			write = func(o Out) { s.execute(ctx, name, sc, o) }
 			if v, ok := col.(versioned); ok {
 				keys[i].version = v.version(ctx, sc)
+			}
+			if k, ok := col.(inventoryKeyed); ok {
+				keys[i].inventory = k.inventoryKey(sc)
 			}
 		}
 		if p := tc.parts[name]; p != nil && p.key == keys[i] && p.format == f {

@@ -120,3 +120,24 @@ func TestHealthScrapeAddsNoRequest(t *testing.T) {
 	}
 	assert.Greater(t, now["GET /v1/hosts"], first["GET /v1/hosts"], "the inventory is read again (no minimum refresh interval here)")
 }
+
+// TestHealthInventoryKey: a health collector's rendering is keyed by
+// whether the SDDC Manager is up and by the domains' ids and names, not by
+// the rest of the snapshot.
+func TestHealthInventoryKey(t *testing.T) {
+	key := func(snap *targets.Snapshot) any {
+		return healthCollector[certificateRow]{}.inventoryKey(&Scrape{Snapshot: snap})
+	}
+	inv := func(hosts int, domains ...vcfclient.Domain) *targets.Snapshot {
+		return &targets.Snapshot{Inventory: &vcfclient.Inventory{Domains: domains, Hosts: make([]vcfclient.Host, hosts)}}
+	}
+	mgmt, vi := vcfclient.Domain{ID: "d1", Name: "mgmt"}, vcfclient.Domain{ID: "d2", Name: "vi"}
+	base := key(inv(3, mgmt, vi))
+	assert.Equal(t, base, key(inv(5, mgmt, vi)), "hosts do not matter")
+	assert.NotEqual(t, base, key(inv(3, mgmt, vcfclient.Domain{ID: "d2", Name: "vi-renamed"})))
+	assert.NotEqual(t, base, key(inv(3, mgmt)))
+	assert.NotEqual(t, key(inv(3, vcfclient.Domain{ID: "d1", Name: "a\x00d2"})), key(inv(3, vcfclient.Domain{ID: "d1", Name: "a"}, vcfclient.Domain{ID: "", Name: "d2"})))
+	down := key(&targets.Snapshot{Err: assert.AnError})
+	assert.NotEqual(t, base, down)
+	assert.Equal(t, down, key(&targets.Snapshot{Err: assert.AnError}))
+}

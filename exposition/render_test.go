@@ -314,3 +314,30 @@ promhttp_metric_handler_requests_total{code="503"} 0
 	rec.replay(out)
 	require.Equal(t, "live\ncached\nend\n", out.Body.String())
 }
+
+// TestHealthPartsOutliveSnapshots: a new inventory snapshot renders the
+// host collector again but not the certificate collector, whose reading
+// and domains did not change.
+func TestHealthPartsOutliveSnapshots(t *testing.T) {
+	clk := itestutil.NewClock(fixedNow)
+	reg := simRegistry(t, smallSim(t), targets.Options{MinRefreshInterval: time.Minute, Now: clk.Now}, "sim")
+	h := ProbeHandler(HandlerOpts{Registry: reg, Set: newSet(t, collector.DefaultEnabled()...)})
+	line := func(text, prefix string) string {
+		for _, l := range strings.Split(text, "\n") {
+			if strings.HasPrefix(l, prefix) {
+				return l
+			}
+		}
+		t.Fatalf("no %s in\n%s", prefix, text)
+		return ""
+	}
+	first, _ := get(t, h, "/probe?target=sim", false)
+	clk.Add(2 * time.Minute)
+	refreshed, _ := get(t, h, "/probe?target=sim", false)
+	require.NotEqual(t, line(first, "vcf_inventory_refresh_timestamp_seconds"), line(refreshed, "vcf_inventory_refresh_timestamp_seconds"))
+	hostDuration := `vcf_scrape_collector_duration_seconds{collector="host"}`
+	require.NotEqual(t, line(first, hostDuration), line(refreshed, hostDuration), "a new snapshot is rendered again")
+	certDuration := `vcf_scrape_collector_duration_seconds{collector="certificate"}`
+	require.Equal(t, line(first, certDuration), line(refreshed, certDuration), "the certificate collector is not run again")
+	require.Contains(t, refreshed, "\nvcf_certificate_expiry_timestamp_seconds{")
+}
