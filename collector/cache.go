@@ -1,11 +1,12 @@
 package collector
 
 // The render cache, after kube-state-metrics: the inventory series are
-// rendered to exposition text once per snapshot (and, for the upgrade
-// collector, once per upgrade-check result) and a scrape writes the cached
-// bytes. A rendering is kept per target and per collector, as one text body
-// per family (a large one compressed, see body.go), so that /metrics can merge several targets and the
-// exporter's own metrics under one header per family.
+// rendered to exposition text once per snapshot (the upgrade collector's
+// once per upgrade-check result, the health collectors' once per reading)
+// and a scrape writes the cached bytes. A rendering is kept per target and
+// per collector, as one text body per family (a large one compressed, see
+// body.go), so that /metrics can merge several targets and the exporter's
+// own metrics under one header per family.
 
 import (
 	"context"
