@@ -9,6 +9,7 @@ package collector
 // way, at over 1.5 GB/s for text this repetitive.
 
 import (
+	"bufio"
 	"bytes"
 	"io"
 	"sync"
@@ -40,8 +41,18 @@ func (f *TextFamily) WriteTo(w io.Writer) (int64, error) {
 	if err := zr.Reset(bytes.NewReader(f.gz)); err != nil {
 		return 0, err
 	}
-	return zr.WriteTo(w)
+	bw := writeBuffers.Get().(*bufio.Writer)
+	defer writeBuffers.Put(bw)
+	bw.Reset(w)
+	n, err := zr.WriteTo(bw)
+	if err == nil {
+		err = bw.Flush()
+	}
+	bw.Reset(nil)
+	return n, err
 }
+
+var writeBuffers = sync.Pool{New: func() any { return bufio.NewWriterSize(nil, 256<<10) }}
 
 // GzipMember returns the sample lines as one gzip member; nil for a small
 // body.
