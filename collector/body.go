@@ -60,10 +60,33 @@ func (f *TextFamily) GzipMember() []byte { return f.gz }
 
 // GzipWriters are the writers of every gzip member, at the fastest level:
 // most of an exposition is repeated label names.
-var GzipWriters = sync.Pool{New: func() any {
-	zw, _ := gzip.NewWriterLevel(nil, gzip.BestSpeed)
-	return zw
-}}
+var GzipWriters = make(WriterStock, 4)
+
+// WriterStock keeps a few gzip writers across garbage collections. A
+// sync.Pool drops them at every collection, and each holds ~800 KiB of
+// tables: with the small heap of compressed renderings, a warm scrape
+// would allocate one anew, and so bring the next collection, nearly every
+// time.
+type WriterStock chan *gzip.Writer
+
+// Get returns a writer of the stock, or a new one.
+func (s WriterStock) Get() *gzip.Writer {
+	select {
+	case zw := <-s:
+		return zw
+	default:
+		zw, _ := gzip.NewWriterLevel(nil, gzip.BestSpeed)
+		return zw
+	}
+}
+
+// Put gives zw back (dropped when the stock is full).
+func (s WriterStock) Put(zw *gzip.Writer) {
+	select {
+	case s <- zw:
+	default:
+	}
+}
 
 var gzipReaders = sync.Pool{New: func() any { return new(gzip.Reader) }}
 
@@ -88,7 +111,7 @@ func (b *body) add(line []byte) {
 
 func (b *body) flush() {
 	if b.zw == nil {
-		b.zw = GzipWriters.Get().(*gzip.Writer)
+		b.zw = GzipWriters.Get()
 		b.zw.Reset(&b.z)
 	}
 	_, _ = b.zw.Write(*b.buf) // into a bytes.Buffer: no error

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -119,4 +120,22 @@ func renderingText(r Rendering) string {
 		b.WriteString(familyText(f))
 	}
 	return b.String()
+}
+
+// TestWriterStockOutlivesCollections: writers given back are handed out
+// again after a garbage collection (a sync.Pool would have dropped them),
+// and a full stock drops what is given beyond it.
+func TestWriterStockOutlivesCollections(t *testing.T) {
+	s := make(WriterStock, 2)
+	a, b, c := s.Get(), s.Get(), s.Get()
+	require.NotSame(t, a, b)
+	s.Put(a)
+	s.Put(b)
+	s.Put(c) // full: dropped
+	runtime.GC()
+	runtime.GC()
+	x, y := s.Get(), s.Get()
+	require.True(t, (x == a && y == b) || (x == b && y == a), "the writers given back")
+	fresh := s.Get()
+	require.True(t, fresh != a && fresh != b && fresh != c, "a new writer once the stock is empty")
 }

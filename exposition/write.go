@@ -102,7 +102,7 @@ func (m *memberWriter) text(p []byte) {
 		return
 	}
 	if m.live == nil {
-		m.live = collector.GzipWriters.Get().(*gzip.Writer)
+		m.live = collector.GzipWriters.Get()
 		m.live.Reset(m.w)
 		m.wrote = true
 	}
@@ -180,7 +180,7 @@ func (m *memberWriter) endMember() {
 func (m *memberWriter) close() error {
 	if m.gzip && !m.wrote && m.err == nil {
 		// An empty answer is still one (empty) member.
-		m.live = collector.GzipWriters.Get().(*gzip.Writer)
+		m.live = collector.GzipWriters.Get()
 		m.live.Reset(m.w)
 	}
 	m.endMember()
