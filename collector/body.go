@@ -12,7 +12,6 @@ import (
 	"bufio"
 	"bytes"
 	"io"
-	"sync"
 
 	"github.com/klauspost/compress/gzip"
 )
@@ -36,12 +35,12 @@ func (f *TextFamily) WriteTo(w io.Writer) (int64, error) {
 		n, err := w.Write(f.plain)
 		return int64(n), err
 	}
-	zr := gzipReaders.Get().(*gzip.Reader)
+	zr := gzipReaders.Get()
 	defer gzipReaders.Put(zr)
 	if err := zr.Reset(bytes.NewReader(f.gz)); err != nil {
 		return 0, err
 	}
-	bw := writeBuffers.Get().(*bufio.Writer)
+	bw := writeBuffers.Get()
 	defer writeBuffers.Put(bw)
 	bw.Reset(w)
 	n, err := zr.WriteTo(bw)
@@ -52,7 +51,7 @@ func (f *TextFamily) WriteTo(w io.Writer) (int64, error) {
 	return n, err
 }
 
-var writeBuffers = sync.Pool{New: func() any { return bufio.NewWriterSize(nil, 256<<10) }}
+var writeBuffers = NewStock(4, func() *bufio.Writer { return bufio.NewWriterSize(nil, 256<<10) })
 
 // GzipMember returns the sample lines as one gzip member; nil for a small
 // body.
@@ -60,35 +59,45 @@ func (f *TextFamily) GzipMember() []byte { return f.gz }
 
 // GzipWriters are the writers of every gzip member, at the fastest level:
 // most of an exposition is repeated label names.
-var GzipWriters = make(WriterStock, 4)
+var GzipWriters = NewStock(4, func() *gzip.Writer {
+	zw, _ := gzip.NewWriterLevel(nil, gzip.BestSpeed)
+	return zw
+})
 
-// WriterStock keeps a few gzip writers across garbage collections. A
-// sync.Pool drops them at every collection, and each holds ~800 KiB of
-// tables: with the small heap of compressed renderings, a warm scrape
-// would allocate one anew, and so bring the next collection, nearly every
-// time.
-type WriterStock chan *gzip.Writer
+// Stock keeps a few large reusable values across garbage collections. A
+// sync.Pool drops them at every collection, and a gzip writer holds ~800
+// KiB of tables: with the small heap of compressed renderings a warm
+// scrape would allocate one anew, and so bring the next collection,
+// nearly every time.
+type Stock[T any] struct {
+	free  chan T
+	alloc func() T
+}
 
-// Get returns a writer of the stock, or a new one.
-func (s WriterStock) Get() *gzip.Writer {
+// NewStock returns a stock of at most n values made by alloc.
+func NewStock[T any](n int, alloc func() T) *Stock[T] {
+	return &Stock[T]{free: make(chan T, n), alloc: alloc}
+}
+
+// Get returns a value of the stock, or a new one.
+func (s *Stock[T]) Get() T {
 	select {
-	case zw := <-s:
-		return zw
+	case v := <-s.free:
+		return v
 	default:
-		zw, _ := gzip.NewWriterLevel(nil, gzip.BestSpeed)
-		return zw
+		return s.alloc()
 	}
 }
 
-// Put gives zw back (dropped when the stock is full).
-func (s WriterStock) Put(zw *gzip.Writer) {
+// Put gives v back (dropped when the stock is full).
+func (s *Stock[T]) Put(v T) {
 	select {
-	case s <- zw:
+	case s.free <- v:
 	default:
 	}
 }
 
-var gzipReaders = sync.Pool{New: func() any { return new(gzip.Reader) }}
+var gzipReaders = NewStock(4, func() *gzip.Reader { return new(gzip.Reader) })
 
 // body builds a TextFamily's sample lines from lines written in order.
 type body struct {
@@ -97,11 +106,11 @@ type body struct {
 	z   bytes.Buffer
 }
 
-var bodyBuffers = sync.Pool{New: func() any { b := make([]byte, 0, 2*gzipMinBody); return &b }}
+var bodyBuffers = NewStock(8, func() *[]byte { b := make([]byte, 0, 2*gzipMinBody); return &b })
 
 func (b *body) add(line []byte) {
 	if b.buf == nil {
-		b.buf = bodyBuffers.Get().(*[]byte)
+		b.buf = bodyBuffers.Get()
 	}
 	*b.buf = append(*b.buf, line...)
 	if len(*b.buf) >= gzipMinBody {

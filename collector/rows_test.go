@@ -122,11 +122,11 @@ func renderingText(r Rendering) string {
 	return b.String()
 }
 
-// TestWriterStockOutlivesCollections: writers given back are handed out
-// again after a garbage collection (a sync.Pool would have dropped them),
-// and a full stock drops what is given beyond it.
-func TestWriterStockOutlivesCollections(t *testing.T) {
-	s := make(WriterStock, 2)
+// TestStockOutlivesCollections: values given back are handed out again
+// after a garbage collection (a sync.Pool would have dropped them), and a
+// full stock drops what is given beyond it.
+func TestStockOutlivesCollections(t *testing.T) {
+	s := NewStock(2, func() *struct{ int } { return new(struct{ int }) })
 	a, b, c := s.Get(), s.Get(), s.Get()
 	require.NotSame(t, a, b)
 	s.Put(a)
@@ -135,7 +135,7 @@ func TestWriterStockOutlivesCollections(t *testing.T) {
 	runtime.GC()
 	runtime.GC()
 	x, y := s.Get(), s.Get()
-	require.True(t, (x == a && y == b) || (x == b && y == a), "the writers given back")
+	require.True(t, (x == a && y == b) || (x == b && y == a), "the values given back")
 	fresh := s.Get()
-	require.True(t, fresh != a && fresh != b && fresh != c, "a new writer once the stock is empty")
+	require.True(t, fresh != a && fresh != b && fresh != c, "a new value once the stock is empty")
 }
