@@ -213,6 +213,18 @@ func sampleLines(text string) []string {
 	return out
 }
 
+// lineOf returns the first line of text that begins with prefix.
+func lineOf(t *testing.T, text, prefix string) string {
+	t.Helper()
+	for _, l := range strings.Split(text, "\n") {
+		if strings.HasPrefix(l, prefix) {
+			return l
+		}
+	}
+	t.Fatalf("no %s in\n%s", prefix, text)
+	return ""
+}
+
 // TestCacheFollowsSnapshotAndUpgradeCheck: a scrape reuses the rendering
 // (the collectors' durations repeat), a new snapshot renders again, and a
 // new upgrade check renders the upgrade collector only.
@@ -220,15 +232,7 @@ func TestCacheFollowsSnapshotAndUpgradeCheck(t *testing.T) {
 	clk := itestutil.NewClock(fixedNow)
 	reg := simRegistry(t, smallSim(t), targets.Options{MinRefreshInterval: time.Minute, Now: clk.Now}, "sim")
 	h := ProbeHandler(HandlerOpts{Registry: reg, Set: newSet(t, collector.DefaultEnabled()...)})
-	line := func(text, prefix string) string {
-		for _, l := range strings.Split(text, "\n") {
-			if strings.HasPrefix(l, prefix) {
-				return l
-			}
-		}
-		t.Fatalf("no %s in\n%s", prefix, text)
-		return ""
-	}
+	line := func(text, prefix string) string { return lineOf(t, text, prefix) }
 	hostDuration := `vcf_scrape_collector_duration_seconds{collector="host"}`
 	upgradeDuration := `vcf_scrape_collector_duration_seconds{collector="upgrade"}`
 
@@ -322,15 +326,7 @@ func TestHealthPartsOutliveSnapshots(t *testing.T) {
 	clk := itestutil.NewClock(fixedNow)
 	reg := simRegistry(t, smallSim(t), targets.Options{MinRefreshInterval: time.Minute, Now: clk.Now}, "sim")
 	h := ProbeHandler(HandlerOpts{Registry: reg, Set: newSet(t, collector.DefaultEnabled()...)})
-	line := func(text, prefix string) string {
-		for _, l := range strings.Split(text, "\n") {
-			if strings.HasPrefix(l, prefix) {
-				return l
-			}
-		}
-		t.Fatalf("no %s in\n%s", prefix, text)
-		return ""
-	}
+	line := func(text, prefix string) string { return lineOf(t, text, prefix) }
 	first, _ := get(t, h, "/probe?target=sim", false)
 	clk.Add(2 * time.Minute)
 	refreshed, _ := get(t, h, "/probe?target=sim", false)
