@@ -99,16 +99,20 @@ func TestScrapeLimiter(t *testing.T) {
 // truncated answer.
 func TestScrapeLimiterWriteDeadline(t *testing.T) {
 	writeErr := make(chan error, 1)
-	lim := NewScrapeLimiter(0, 30*time.Second, 400*time.Millisecond)
+	offset := 400 * time.Millisecond
+	lim := NewScrapeLimiter(0, 30*time.Second, offset)
 	srv := httptest.NewServer(lim.Wrap(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// An encoder still writing once its time is up: a write before
+		// the collectors' deadline, one after the writing's (half the
+		// offset later).
 		chunk := make([]byte, 1<<10)
-		for {
-			if _, err := w.Write(chunk); err != nil {
-				writeErr <- err
-				return
-			}
-			time.Sleep(time.Millisecond) // a slow encoder
+		_, err := w.Write(chunk)
+		if err == nil {
+			dl, _ := r.Context().Deadline()
+			<-time.After(time.Until(dl.Add(offset/2 + time.Millisecond)))
+			_, err = w.Write(chunk)
 		}
+		writeErr <- err
 	})))
 	t.Cleanup(srv.Close)
 	start := time.Now()
