@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"strconv"
 	"time"
 
 	"github.com/vcf-exporter/vcf_exporter/targets"
@@ -46,16 +45,7 @@ func (c healthCollector[T]) version(ctx context.Context, s *Scrape) any {
 // inventoryKey: of the inventory, the output depends on whether the SDDC
 // Manager is up and on the domains' names (certificates are labelled with
 // them), so a new snapshot renders it again only when they changed.
-func (c healthCollector[T]) inventoryKey(s *Scrape) any {
-	if !s.Snapshot.Up() {
-		return ""
-	}
-	b := []byte("up")
-	for _, d := range s.Snapshot.Inventory.Domains {
-		b = strconv.AppendQuote(strconv.AppendQuote(b, d.ID), d.Name)
-	}
-	return string(b)
-}
+func (c healthCollector[T]) inventoryKey(s *Scrape) any { return s.domainsKey() }
 
 // Update writes the time of the last good read and, when there is a
 // reading, its rows; it fails when the target is down, the first read has

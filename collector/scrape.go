@@ -30,6 +30,26 @@ type Scrape struct {
 	cluster       map[string]*vcfclient.Cluster
 	clusterDomain map[string]string // cluster id -> domain id
 	clusterHosts  map[string]int    // cluster id -> hosts pointing at it
+
+	domainsOnce sync.Once
+	domains     string // see domainsKey
+}
+
+// domainsKey is the domains' ids and names ("" when the SDDC Manager is
+// down), made once per scrape: the key of what the health collectors read
+// of the inventory.
+func (s *Scrape) domainsKey() string {
+	s.domainsOnce.Do(func() {
+		if !s.Snapshot.Up() {
+			return
+		}
+		key := []byte("up")
+		for _, d := range s.Snapshot.Inventory.Domains {
+			key = strconv.AppendQuote(strconv.AppendQuote(key, d.ID), d.Name)
+		}
+		s.domains = string(key)
+	})
+	return s.domains
 }
 
 func (s *Scrape) index() {
